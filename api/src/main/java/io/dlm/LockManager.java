@@ -1,0 +1,102 @@
+package io.dlm;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A lock space: named resources that at most one client holds at a time, each under a lease that
+ * expires unless it is heartbeated.
+ *
+ * <p>All methods are thread-safe (M2). Identifiers are opaque, non-empty strings of at most 1024
+ * chars (V1); invalid arguments throw {@link IllegalArgumentException} naming the parameter and
+ * change nothing (V2). A failure of the underlying engine throws {@link LockException} with
+ * {@link LockError#INTERNAL_ERROR} within the wait plus {@code dlm.operation.timeout} (X1).
+ *
+ * <p>A lease alone cannot protect a resource from a holder that pauses past its expiry: hand the
+ * {@linkplain Lease#fencingToken() fencing token} to the protected resource and let it reject
+ * stale tokens (M3).
+ */
+public interface LockManager extends AutoCloseable {
+
+    /**
+     * Acquires {@code resourceId} for {@code clientId}, waiting up to {@code timeoutMillis} (L1-L4).
+     *
+     * <p>The lease lasts {@code max(dlm.lease.factor * timeoutMillis, dlm.lease.min)}, clamped to
+     * {@code dlm.lease.max} (E1, V3). A timeout of {@code 0} tries once; {@link Long#MAX_VALUE}
+     * waits as long as it takes (V3). Waiters are served first come, first served, and a newcomer
+     * never overtakes a queued waiter (L2).
+     *
+     * @param resourceId the resource to lock (V1)
+     * @param clientId the client that will hold it (V1)
+     * @param timeoutMillis how long to wait, in milliseconds, not negative (V2)
+     * @return {@code true} if the client now holds the lock, {@code false} if the time ran out
+     * @throws LockException {@link LockError#RESOURCE_LOCKED} at once if {@code clientId} already
+     *     holds the resource (L3); {@link LockError#INTERNAL_ERROR} on engine failure (X1), on
+     *     interrupt (X2) or when the manager is closed while waiting (C1)
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    boolean lock(String resourceId, String clientId, long timeoutMillis);
+
+    /**
+     * Releases {@code resourceId} if {@code clientId} holds a live lease on it (U1-U4).
+     *
+     * @param resourceId the resource to release (V1)
+     * @param clientId the client that holds it (V1)
+     * @return {@code true} if the lock was held by the client and is now released; {@code false}
+     *     if it was free, held by another client or expired, in which case nothing changed (U2)
+     * @throws LockException {@link LockError#INTERNAL_ERROR} on engine failure; the call may be
+     *     retried safely (U4)
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    boolean unlock(String resourceId, String clientId);
+
+    /**
+     * Extends the live lease of {@code clientId} on {@code resourceId} to now plus its lease
+     * length (H1-H3). An expired lease is never revived.
+     *
+     * @param resourceId the locked resource (V1)
+     * @param clientId the client that holds it (V1)
+     * @return {@code true} if the lease was live and is extended, {@code false} otherwise (H2)
+     * @throws LockException {@link LockError#INTERNAL_ERROR} on engine failure (X1)
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    boolean heartbeat(String resourceId, String clientId);
+
+    /**
+     * Acquires {@code resourceId} like {@link #lock} with {@code wait} as the timeout and a lease
+     * of {@code leaseTime}, and returns the held lock as a {@link Lease} (A1, F1).
+     *
+     * @param resourceId the resource to lock (V1)
+     * @param clientId the client that will hold it (V1)
+     * @param wait how long to wait, not negative (V2)
+     * @param leaseTime the lease length, positive, clamped to {@code dlm.lease.max} (V2, V3)
+     * @return the lease, or empty if the time ran out
+     * @throws LockException as {@link #lock}
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    Optional<Lease> tryAcquire(String resourceId, String clientId, Duration wait, Duration leaseTime);
+
+    /**
+     * Describes the live holder of {@code resourceId} (I1).
+     *
+     * @param resourceId the resource to look at (V1)
+     * @return the holder, its fencing token and remaining lease, or empty if the resource is free
+     * @throws LockException {@link LockError#INTERNAL_ERROR} on engine failure (X1)
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    Optional<LockInfo> inspect(String resourceId);
+
+    /**
+     * Closes this manager (C1): wakes waiting threads with {@link LockError#INTERNAL_ERROR},
+     * releases the locks held through it (best effort within {@code dlm.operation.timeout}), and
+     * stops its threads and connections. Idempotent; every later call except {@code close} throws
+     * {@link IllegalStateException}.
+     */
+    @Override
+    void close();
+}

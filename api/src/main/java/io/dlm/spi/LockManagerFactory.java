@@ -1,0 +1,21 @@
+package io.dlm.spi;
+
+import io.dlm.LockManager;
+import java.util.Map;
+
+/**
+ * The DLM runtime as {@link io.dlm.LockManagers} finds it; {@code dlm-impl} supplies the one
+ * implementation. Backend authors implement {@link LockBackendProvider}, not this.
+ */
+public interface LockManagerFactory {
+
+    /**
+     * Opens a lock manager on the backend with the given name.
+     *
+     * @param backend the provider name
+     * @param properties {@code dlm.*} settings (E1a)
+     * @return a new, open manager with its own lock space (C1)
+     * @throws IllegalArgumentException for an unknown backend or an invalid setting
+     */
+    LockManager open(String backend, Map<String, String> properties);
+}
