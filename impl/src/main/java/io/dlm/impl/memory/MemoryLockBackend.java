@@ -1,0 +1,163 @@
+package io.dlm.impl.memory;
+
+import io.dlm.LockInfo;
+import io.dlm.impl.Ticker;
+import io.dlm.spi.Acquisition;
+import io.dlm.spi.InProcessLockBackend;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The in-memory backend: a private lock space of this JVM (provider name {@code memory}).
+ *
+ * <p>Each held lock is one {@link ConcurrentHashMap} entry whose value, a {@link Holding}, is also
+ * a node of the {@link ExpiryWheel}. An acquisition is one atomic {@code compute} on its key, so the
+ * fencing token is drawn while no other acquisition of the resource can run (F1). Releases and
+ * heartbeats do not lock at all: they compare-and-set the lease's deadline (H3). An expired lease
+ * is free the moment its deadline passes, because every step reads the clock (E2); the reaper only
+ * gives the memory back (E4).
+ */
+public final class MemoryLockBackend implements InProcessLockBackend {
+
+    private final ConcurrentHashMap<String, Holding> holdings = new ConcurrentHashMap<>();
+    private final FencingSequence tokens = new FencingSequence();
+    private final Ticker ticker;
+    private final ExpiryWheel wheel;
+    private final Reaper reaper;
+    private final Consumer<Holding> forget = this::forget;
+
+    /**
+     * Creates an empty lock space with its reaper thread.
+     *
+     * @param ticker the monotonic clock that measures leases (E3)
+     */
+    public MemoryLockBackend(Ticker ticker) {
+        this.ticker = ticker;
+        this.wheel = new ExpiryWheel(ticker.nanoTime());
+        this.reaper = new Reaper(this);
+    }
+
+    @Override
+    public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
+        long now = ticker.nanoTime();
+        Attempt attempt = new Attempt(clientId, leaseNanos, now);
+        Holding current = holdings.compute(resourceId, attempt);
+        if (current == attempt.created) {
+            Holding replaced = attempt.replaced;
+            if (replaced != null) {
+                wheel.remove(replaced);
+            }
+            if (wheel.add(current)) {
+                reaper.wake();
+            }
+            return Acquisition.acquired(current.fencingToken);
+        }
+        long remaining = Math.max(1, current.deadline() - now);
+        return clientId.equals(current.clientId) ? Acquisition.heldByCaller(remaining) : Acquisition.held(remaining);
+    }
+
+    @Override
+    public boolean release(String resourceId, String clientId) {
+        Holding holding = holdings.get(resourceId);
+        if (holding == null || !holding.clientId.equals(clientId) || !holding.endIfLive(ticker.nanoTime())) {
+            return false;
+        }
+        holdings.remove(resourceId, holding);
+        wheel.remove(holding);
+        return true;
+    }
+
+    @Override
+    public boolean renew(String resourceId, String clientId) {
+        Holding holding = holdings.get(resourceId);
+        return holding != null && holding.clientId.equals(clientId) && holding.renewIfLive(ticker.nanoTime());
+    }
+
+    @Override
+    public Optional<LockInfo> inspect(String resourceId) {
+        Holding holding = holdings.get(resourceId);
+        if (holding == null) {
+            return Optional.empty();
+        }
+        long remaining = holding.deadline() - ticker.nanoTime();
+        if (holding.deadline() == Holding.ENDED || remaining <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                new LockInfo(resourceId, holding.clientId, holding.fencingToken, Duration.ofNanos(remaining)));
+    }
+
+    /**
+     * Counts the map's entries, including expired leases the reaper has not reclaimed yet.
+     *
+     * @return the number of entries
+     */
+    public int size() {
+        return holdings.size();
+    }
+
+    /**
+     * Reclaims every lease that has expired by now, at a cost in proportion to them (E4). The
+     * reaper thread calls this on its own; tests and benchmarks may call it directly.
+     *
+     * @return how many expired leases were reclaimed
+     */
+    public int reapExpired() {
+        return wheel.advance(ticker.nanoTime(), forget);
+    }
+
+    boolean hasScheduledLeases() {
+        return !wheel.isEmpty();
+    }
+
+    private void forget(Holding expired) {
+        holdings.remove(expired.resourceId, expired);
+    }
+
+    /**
+     * Stops the reaper and drops every lease; the space is private to its manager, so nobody else
+     * can be waiting for them (C1).
+     */
+    @Override
+    public void close() {
+        reaper.stop();
+        holdings.clear();
+    }
+
+    /**
+     * The remapping step of one acquisition: takes the resource when it is free or its lease is
+     * over, and remembers what it created and replaced. A class rather than a lambda, because the
+     * caller needs both results back.
+     */
+    private final class Attempt implements BiFunction<String, Holding, Holding> {
+        private final String clientId;
+        private final long leaseNanos;
+        private final long now;
+
+        @Nullable
+        Holding created;
+
+        @Nullable
+        Holding replaced;
+
+        Attempt(String clientId, long leaseNanos, long now) {
+            this.clientId = clientId;
+            this.leaseNanos = leaseNanos;
+            this.now = now;
+        }
+
+        @Override
+        public Holding apply(String resourceId, Holding current) {
+            if (current != null && !current.endIfExpired(now)) {
+                return current;
+            }
+            replaced = current;
+            created = new Holding(resourceId, clientId, tokens.next(resourceId), leaseNanos, now);
+            return created;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.dlm.impl.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlm.LockManager;
+import io.dlm.impl.DefaultLockManager;
+import io.dlm.impl.SteppedTicker;
+import io.dlm.spi.Acquisition;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Rules the TCK cannot observe from outside: the clock (E3), the reaper (E4), allocation (H3). */
+class MemoryLockBackendTest {
+
+    private static final long SECOND = Duration.ofSeconds(1).toNanos();
+
+    private final SteppedTicker ticker = new SteppedTicker();
+    private final MemoryLockBackend backend = new MemoryLockBackend(ticker);
+
+    @AfterEach
+    void close() {
+        backend.close();
+    }
+
+    @Test
+    void E3_leasesAreMeasuredByTheInjectedMonotonicClockAcrossItsOverflow() {
+        assertThat(backend.acquire("r", "a", 2 * SECOND).isAcquired()).isTrue();
+        ticker.advance(Duration.ofMillis(1_999));
+        assertThat(backend.acquire("r", "b", SECOND).status()).isEqualTo(Acquisition.Status.HELD);
+        ticker.advance(Duration.ofMinutes(2)); // crosses Long.MAX_VALUE: only differences count
+        assertThat(backend.acquire("r", "b", SECOND).isAcquired()).isTrue();
+    }
+
+    @Test
+    void E2_expiredLeaseIsFreeBeforeTheReaperRuns() {
+        backend.acquire("r", "a", SECOND);
+        ticker.advance(Duration.ofSeconds(1));
+        assertThat(backend.inspect("r")).isEmpty();
+        assertThat(backend.renew("r", "a")).isFalse();
+        assertThat(backend.release("r", "a")).isFalse();
+        assertThat(backend.size()).as("not reaped yet").isEqualTo(1);
+        assertThat(backend.acquire("r", "b", SECOND).isAcquired()).isTrue();
+    }
+
+    @Test
+    void E4_reapingTouchesTheExpiredLeasesAndKeepsTheHeldOnes() {
+        for (int i = 0; i < 10_000; i++) {
+            backend.acquire("held-" + i, "c", Duration.ofHours(2).toNanos());
+            backend.acquire("short-" + i, "c", SECOND);
+        }
+        ticker.advance(Duration.ofSeconds(2));
+        assertThat(backend.reapExpired()).isEqualTo(10_000);
+        assertThat(backend.size()).isEqualTo(10_000);
+        assertThat(backend.reapExpired()).isZero();
+
+        ticker.advance(Duration.ofMinutes(90));
+        assertThat(backend.reapExpired()).as("not yet expired").isZero();
+        ticker.advance(Duration.ofMinutes(31));
+        assertThat(backend.reapExpired()).isEqualTo(10_000);
+        assertThat(backend.size()).isZero();
+    }
+
+    @Test
+    void E4_renewedLeasesAreFiledAgainNotReaped() {
+        backend.acquire("r", "a", 2 * SECOND);
+        for (int i = 0; i < 10; i++) {
+            ticker.advance(Duration.ofSeconds(1));
+            assertThat(backend.renew("r", "a")).isTrue();
+            backend.reapExpired();
+        }
+        assertThat(backend.inspect("r")).isPresent();
+        ticker.advance(Duration.ofSeconds(2));
+        assertThat(backend.reapExpired()).isEqualTo(1);
+    }
+
+    @Test
+    void E4_releasedLeasesLeaveTheWheel() {
+        backend.acquire("r", "a", SECOND);
+        assertThat(backend.release("r", "a")).isTrue();
+        assertThat(backend.hasScheduledLeases()).isFalse();
+        assertThat(backend.size()).isZero();
+    }
+
+    @Test
+    void F1_tokensIncreaseAcrossReleaseAndTakeover() {
+        long previous = 0;
+        for (int i = 0; i < 100; i++) {
+            Acquisition acquired = backend.acquire("r", "c" + i, SECOND);
+            assertThat(acquired.fencingToken()).isGreaterThan(previous);
+            previous = acquired.fencingToken();
+            if (i % 2 == 0) {
+                backend.release("r", "c" + i);
+            } else {
+                ticker.advance(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void H3_heartbeatAllocatesNothing() {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (LockManager manager = DefaultLockManager.open(backend, Map.of(), ticker)) {
+            manager.lock("r", "a", 1_000);
+            for (int i = 0; i < 100_000; i++) {
+                manager.heartbeat("r", "a"); // warm up, so that the JIT has compiled the path
+            }
+            long id = Thread.currentThread().getId();
+            long before = threads.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 10_000; i++) {
+                manager.heartbeat("r", "a");
+            }
+            long allocated = threads.getThreadAllocatedBytes(id) - before;
+            assertThat(allocated).as("bytes allocated by 10,000 heartbeats").isLessThan(1_000);
+        }
+    }
+}
