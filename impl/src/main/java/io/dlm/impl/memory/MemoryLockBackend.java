@@ -27,7 +27,7 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     private final FencingSequence tokens = new FencingSequence();
     private final Ticker ticker;
     private final ExpiryWheel wheel;
-    private final Reaper reaper;
+    private final @Nullable Reaper reaper;
     private final Consumer<Holding> forget = this::forget;
 
     /**
@@ -36,9 +36,19 @@ public final class MemoryLockBackend implements InProcessLockBackend {
      * @param ticker the monotonic clock that measures leases (E3)
      */
     public MemoryLockBackend(Ticker ticker) {
+        this(ticker, true);
+    }
+
+    /**
+     * Creates an empty lock space; without a reaper thread only {@link #reapExpired()} reclaims.
+     *
+     * @param ticker the monotonic clock that measures leases (E3)
+     * @param reaping whether to run the reaper thread; tests that step time turn it off
+     */
+    MemoryLockBackend(Ticker ticker, boolean reaping) {
         this.ticker = ticker;
         this.wheel = new ExpiryWheel(ticker.nanoTime());
-        this.reaper = new Reaper(this);
+        this.reaper = reaping ? new Reaper(this) : null;
     }
 
     @Override
@@ -51,7 +61,7 @@ public final class MemoryLockBackend implements InProcessLockBackend {
             if (replaced != null) {
                 wheel.remove(replaced);
             }
-            if (wheel.add(current)) {
+            if (wheel.add(current) && reaper != null) {
                 reaper.wake();
             }
             return Acquisition.acquired(current.fencingToken);
@@ -124,7 +134,9 @@ public final class MemoryLockBackend implements InProcessLockBackend {
      */
     @Override
     public void close() {
-        reaper.stop();
+        if (reaper != null) {
+            reaper.stop();
+        }
         holdings.clear();
     }
 

@@ -1,10 +1,12 @@
 package io.dlm.impl.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.dlm.LockManager;
 import io.dlm.impl.DefaultLockManager;
 import io.dlm.impl.SteppedTicker;
+import io.dlm.impl.Ticker;
 import io.dlm.spi.Acquisition;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -18,7 +20,7 @@ class MemoryLockBackendTest {
     private static final long SECOND = Duration.ofSeconds(1).toNanos();
 
     private final SteppedTicker ticker = new SteppedTicker();
-    private final MemoryLockBackend backend = new MemoryLockBackend(ticker);
+    private final MemoryLockBackend backend = new MemoryLockBackend(ticker, false);
 
     @AfterEach
     void close() {
@@ -74,6 +76,16 @@ class MemoryLockBackendTest {
         assertThat(backend.inspect("r")).isPresent();
         ticker.advance(Duration.ofSeconds(2));
         assertThat(backend.reapExpired()).isEqualTo(1);
+    }
+
+    @Test
+    void E4_theReaperThreadReclaimsExpiredLeasesAndEndsOnClose() {
+        MemoryLockBackend reaped = new MemoryLockBackend(Ticker.system());
+        reaped.acquire("r", "a", Duration.ofMillis(50).toNanos());
+        await().atMost(Duration.ofSeconds(10)).until(() -> reaped.size() == 0);
+        reaped.close();
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(thread -> thread.getName().equals("dlm-memory-reaper") && thread.isAlive());
     }
 
     @Test
