@@ -11,7 +11,6 @@ import io.dlm.spi.LockBackend;
 import io.dlm.spi.WatchingLockBackend;
 import io.dlm.spi.WatchingLockBackend.Watch;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,7 +60,7 @@ public final class DefaultLockManager implements LockManager {
      * @throws IllegalArgumentException naming the key of an invalid setting
      */
     public static LockManager open(LockBackend backend, Map<String, String> properties, Ticker ticker) {
-        return new DefaultLockManager(backend, LockSettings.parse(properties, List.of()), ticker);
+        return new DefaultLockManager(backend, LockSettings.parse(properties), ticker);
     }
 
     static LockManager open(LockBackend backend, LockSettings settings) {

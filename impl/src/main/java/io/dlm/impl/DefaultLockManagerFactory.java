@@ -37,7 +37,8 @@ public final class DefaultLockManagerFactory implements LockManagerFactory {
         if (chosen == null) {
             throw unknownBackend(backend, names);
         }
-        LockSettings parsed = LockSettings.parse(settings, names);
+        LockSettings parsed = LockSettings.parse(settings);
+        LockSettings.warnAboutUnknownKeys(settings, names);
         LockBackend opened = chosen.open(new DefaultBackendContext(settings, parsed));
         return DefaultLockManager.open(opened, parsed);
     }

@@ -33,8 +33,10 @@ public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMax
             OPERATION_TIMEOUT,
             "dlm.backend",
             "dlm.heartbeat.interval",
-            "dlm.interceptor.priority",
-            "dlm.interceptor.interrupt-on-lease-loss");
+            "dlm.interceptor.priority");
+
+    /** Sections whose keys belong to the project's own tools: the TCK's timing knobs. */
+    private static final Set<String> TOOL_SECTIONS = Set.of("tck");
 
     /** Backends of the project; their keys are never warned about, even when not on the class path. */
     private static final Set<String> PROJECT_BACKENDS = Set.of("memory", "etcd", "jdbc", "redis", "zookeeper");
@@ -42,16 +44,14 @@ public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMax
     private static final System.Logger LOG = System.getLogger(LockSettings.class.getName());
 
     /**
-     * Parses the settings, warning about unknown {@code dlm.*} keys (E1a).
+     * Parses and checks the runtime's settings (E1a); other keys are left alone.
      *
      * @param properties {@code dlm.*} settings; keys containing {@code /} are annotation overrides
      *     and ignored here
-     * @param backendNames names of the backends on the class path, whose {@code dlm.<name>.} keys
-     *     are theirs to check
      * @return the checked settings
      * @throws IllegalArgumentException naming the key of an invalid value
      */
-    public static LockSettings parse(Map<String, String> properties, Collection<String> backendNames) {
+    public static LockSettings parse(Map<String, String> properties) {
         double factor = factor(properties.get(LEASE_FACTOR));
         long min = duration(properties, LEASE_MIN, Duration.ofSeconds(1));
         long max = duration(properties, LEASE_MAX, Duration.ofDays(1));
@@ -60,7 +60,6 @@ public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMax
                     + " is above " + LEASE_MAX + " (" + Duration.ofNanos(max) + ")");
         }
         Duration operationTimeout = Duration.ofNanos(duration(properties, OPERATION_TIMEOUT, Duration.ofSeconds(5)));
-        warnAboutUnknownKeys(properties, backendNames);
         return new LockSettings(factor, min, max, operationTimeout);
     }
 
@@ -113,13 +112,22 @@ public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMax
         return Durations.toNanosSaturated(duration);
     }
 
-    private static void warnAboutUnknownKeys(Map<String, String> properties, Collection<String> backendNames) {
+    /**
+     * Logs a warning for each {@code dlm.*} key that neither the runtime, the CDI layer nor any
+     * backend reads (E1a); keys of backends that are not on the class path are not warned about.
+     *
+     * @param properties the settings given to a manager
+     * @param backendNames names of the backends on the class path
+     */
+    static void warnAboutUnknownKeys(Map<String, String> properties, Collection<String> backendNames) {
         for (String key : properties.keySet()) {
             if (!key.startsWith("dlm.") || key.indexOf('/') >= 0 || KNOWN_KEYS.contains(key)) {
                 continue;
             }
             String section = key.substring(4, Math.max(4, key.indexOf('.', 4)));
-            if (PROJECT_BACKENDS.contains(section) || backendNames.contains(section)) {
+            if (PROJECT_BACKENDS.contains(section)
+                    || backendNames.contains(section)
+                    || TOOL_SECTIONS.contains(section)) {
                 continue;
             }
             LOG.log(Level.WARNING, "Unknown DLM setting {0}: no backend or feature uses it", key);

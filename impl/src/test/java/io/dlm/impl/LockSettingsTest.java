@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LockSettingsTest {
 
     private static LockSettings parse(Map<String, String> properties) {
-        return LockSettings.parse(properties, List.of("memory"));
+        return LockSettings.parse(properties);
     }
 
     @Test

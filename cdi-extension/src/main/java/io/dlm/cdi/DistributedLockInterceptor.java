@@ -1,0 +1,226 @@
+package io.dlm.cdi;
+
+import io.dlm.Lease;
+import io.dlm.LockException;
+import io.dlm.LockManager;
+import io.dlm.interceptor.DistributedLock;
+import io.dlm.interceptor.HeldLock;
+import io.dlm.interceptor.LeaseLost;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.inject.Intercepted;
+import jakarta.enterprise.inject.spi.Bean;
+import jakarta.inject.Inject;
+import jakarta.interceptor.AroundInvoke;
+import jakarta.interceptor.Interceptor;
+import jakarta.interceptor.InvocationContext;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs {@link DistributedLock} methods under their lock (D2-D4): acquires before the call,
+ * heartbeats while it runs, releases after it returns or throws, and reports a lost lease.
+ *
+ * <p>Everything that does not depend on the call was worked out at deployment ({@link LockPlan});
+ * a call looks up its method's plan in a map of the bean's plans, renders the resource id and
+ * talks to the {@link LockManager}. The priority ({@value #PRIORITY}) places the lock inside
+ * platform interceptors such as transactions' and fault tolerance's; {@code
+ * dlm.interceptor.priority} changes it.
+ */
+@Interceptor
+@DistributedLock
+@Priority(DistributedLockInterceptor.PRIORITY)
+public class DistributedLockInterceptor {
+
+    /** The default priority: {@code Interceptor.Priority.PLATFORM_AFTER + 100}. */
+    public static final int PRIORITY = Interceptor.Priority.PLATFORM_AFTER + 100;
+
+    private final Map<Method, LockPlan> plans;
+    private final @Nullable Class<?> beanClass;
+    private final DlmExtension extension;
+    private final LockManager manager;
+    private final ThreadLockContext context;
+    private final LockEvents events;
+    private final LockHeartbeats heartbeats;
+
+    /**
+     * Creates the interceptor of one bean instance.
+     *
+     * @param bean the intercepted bean, whose class keys the plans; Weld cannot always tell it
+     *     (pseudo-scoped beans), and then the plans are found by method
+     * @param extension the deployment's plans
+     * @param manager the lock manager (D1)
+     * @param context this thread's held locks (D3) and the fencing token for business code
+     * @param events fires lock events
+     * @param heartbeats the shared heartbeat scheduler
+     */
+    @Inject
+    public DistributedLockInterceptor(
+            @Intercepted @Nullable Bean<?> bean,
+            DlmExtension extension,
+            LockManager manager,
+            ThreadLockContext context,
+            LockEvents events,
+            LockHeartbeats heartbeats) {
+        this.beanClass = bean == null ? null : bean.getBeanClass();
+        this.plans = beanClass == null ? Map.of() : extension.plansOf(beanClass);
+        this.extension = extension;
+        this.manager = manager;
+        this.context = context;
+        this.events = events;
+        this.heartbeats = heartbeats;
+    }
+
+    /**
+     * Runs one call under its lock.
+     *
+     * @param invocation the call
+     * @return the method's result; for a {@code CompletionStage}, a stage that completes after the
+     *     lock was released
+     * @throws Exception what the method threw, or {@link LockException}: {@code RESOURCE_LOCKED}
+     *     when the lock was not acquired in time or a caller on this thread holds it (D3), {@code
+     *     LOCK_NOT_HELD} when the lease was lost during the call (D4)
+     */
+    @AroundInvoke
+    public @Nullable Object lock(InvocationContext invocation) throws Exception {
+        Method method = invocation.getMethod();
+        LockPlan plan = plans.get(method);
+        if (plan == null) {
+            plan = extension.latePlan(beanClass, method);
+            if (plan == null) {
+                return invocation.proceed();
+            }
+        }
+        String resourceId = plan.resource().render(invocation.getParameters());
+        if (context.holds(resourceId)) {
+            throw DlmMessages.nestedCall(resourceId, plan.operation());
+        }
+        String clientId = ClientIds.next();
+        Optional<Lease> acquired = manager.tryAcquire(resourceId, clientId, plan.waitTime(), plan.lease());
+        if (acquired.isEmpty()) {
+            events.waitTimedOut(resourceId, clientId, plan.waitTime(), plan.operation());
+            throw DlmMessages.notAcquired(resourceId, plan.operation(), plan.waitTime());
+        }
+        Lease lease = acquired.get();
+        HeldLock lock = new HeldLock(resourceId, clientId, lease.fencingToken());
+        events.acquired(lock, plan.operation());
+        return plan.async() ? callAsync(invocation, plan, lease, lock) : call(invocation, plan, lease, lock);
+    }
+
+    private @Nullable Object call(InvocationContext invocation, LockPlan plan, Lease lease, HeldLock lock)
+            throws Exception {
+        Thread caller = plan.interruptOnLeaseLoss() ? Thread.currentThread() : null;
+        LeaseGuard guard = new LeaseGuard(lease, lock, plan, events, caller, null);
+        heartbeats.start(guard, plan.heartbeatNanos());
+        Object result = null;
+        Throwable failure = null;
+        context.push(lock);
+        try {
+            result = invocation.proceed();
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            context.pop();
+        }
+        if (guard.stop()) {
+            // The guard interrupted this thread because the lease was lost; the caller learns it
+            // from LOCK_NOT_HELD, so the interrupt does not leak out of the call.
+            Thread.interrupted();
+        }
+        LockException problem = release(guard, lease, lock, plan);
+        return outcome(result, failure, problem);
+    }
+
+    private Object callAsync(InvocationContext invocation, LockPlan plan, Lease lease, HeldLock lock) throws Exception {
+        CompletableFuture<@Nullable Object> outcome = new CompletableFuture<>();
+        Consumer<LeaseLost.Reason> failEarly = plan.interruptOnLeaseLoss()
+                ? reason -> outcome.completeExceptionally(DlmMessages.leaseLost(lock, plan.operation(), reason))
+                : null;
+        LeaseGuard guard = new LeaseGuard(lease, lock, plan, events, null, failEarly);
+        heartbeats.start(guard, plan.heartbeatNanos());
+        Object stage;
+        context.push(lock);
+        try {
+            stage = invocation.proceed();
+        } catch (Throwable t) {
+            context.pop();
+            guard.stop();
+            return outcome(null, t, release(guard, lease, lock, plan));
+        }
+        context.pop();
+        if (stage == null) {
+            guard.stop();
+            return outcome(null, null, release(guard, lease, lock, plan));
+        }
+        ((CompletionStage<?>) stage).whenComplete((value, thrown) -> {
+            guard.stop();
+            LockException problem = release(guard, lease, lock, plan);
+            Throwable failure =
+                    thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+            if (failure != null) {
+                if (problem != null) {
+                    failure.addSuppressed(problem);
+                }
+                outcome.completeExceptionally(failure);
+            } else if (problem != null) {
+                outcome.completeExceptionally(problem);
+            } else {
+                outcome.complete(value);
+            }
+        });
+        return outcome;
+    }
+
+    /**
+     * Releases after the heartbeats stopped, and tells how the lease ended (D4).
+     *
+     * @return {@code null} if the lease was held to the end, else the exception for the caller
+     */
+    private @Nullable LockException release(LeaseGuard guard, Lease lease, HeldLock lock, LockPlan plan) {
+        boolean released;
+        try {
+            released = lease.release();
+        } catch (LockException e) {
+            // The engine failed: the lock may still be held and will expire by its lease (X1).
+            LeaseLost.Reason lost = guard.lost();
+            return lost != null ? DlmMessages.leaseLost(lock, plan.operation(), lost) : e;
+        } catch (IllegalStateException closed) {
+            released = false;
+        }
+        LeaseLost.Reason reason = guard.lost();
+        if (reason == null && !released && guard.lostOnRelease()) {
+            reason = LeaseLost.Reason.RELEASE_REFUSED;
+            events.leaseLost(lock, plan.operation(), reason);
+        }
+        if (reason != null) {
+            return DlmMessages.leaseLost(lock, plan.operation(), reason);
+        }
+        events.released(lock, plan.operation());
+        return null;
+    }
+
+    private static @Nullable Object outcome(
+            @Nullable Object result, @Nullable Throwable failure, @Nullable LockException problem) throws Exception {
+        if (failure != null) {
+            if (problem != null) {
+                failure.addSuppressed(problem);
+            }
+            if (failure instanceof Exception exception) {
+                throw exception;
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(failure);
+        }
+        if (problem != null) {
+            throw problem;
+        }
+        return result;
+    }
+}

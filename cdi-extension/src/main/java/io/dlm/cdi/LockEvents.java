@@ -1,0 +1,73 @@
+package io.dlm.cdi;
+
+import io.dlm.interceptor.HeldLock;
+import io.dlm.interceptor.LeaseLost;
+import io.dlm.interceptor.LockAcquired;
+import io.dlm.interceptor.LockEvent;
+import io.dlm.interceptor.LockReleased;
+import io.dlm.interceptor.LockWaitTimedOut;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+
+/**
+ * Fires the interceptor's events to CDI observers (D4). A type nobody observes is skipped without
+ * touching CDI; an observer that throws is logged and cannot change the lock's outcome.
+ */
+@Singleton
+public class LockEvents {
+
+    private final Event<LockEvent> events;
+    private final boolean acquired;
+    private final boolean released;
+    private final boolean lost;
+    private final boolean timedOut;
+
+    /**
+     * Creates the bean; the extension registers it.
+     *
+     * @param events the event source
+     * @param extension tells which event types have observers
+     */
+    @Inject
+    public LockEvents(Event<LockEvent> events, DlmExtension extension) {
+        this.events = events;
+        this.acquired = extension.isObserved(LockAcquired.class);
+        this.released = extension.isObserved(LockReleased.class);
+        this.lost = extension.isObserved(LeaseLost.class);
+        this.timedOut = extension.isObserved(LockWaitTimedOut.class);
+    }
+
+    void acquired(HeldLock lock, String operation) {
+        if (acquired) {
+            fire(new LockAcquired(lock.resourceId(), lock.clientId(), lock.fencingToken(), operation));
+        }
+    }
+
+    void released(HeldLock lock, String operation) {
+        if (released) {
+            fire(new LockReleased(lock.resourceId(), lock.clientId(), lock.fencingToken(), operation));
+        }
+    }
+
+    void leaseLost(HeldLock lock, String operation, LeaseLost.Reason reason) {
+        if (lost) {
+            fire(new LeaseLost(lock.resourceId(), lock.clientId(), lock.fencingToken(), operation, reason));
+        }
+    }
+
+    void waitTimedOut(String resourceId, String clientId, Duration timeout, String operation) {
+        if (timedOut) {
+            fire(new LockWaitTimedOut(resourceId, clientId, timeout, operation));
+        }
+    }
+
+    private void fire(LockEvent event) {
+        try {
+            events.fire(event);
+        } catch (RuntimeException e) {
+            DlmMessages.observerFailed(event, e);
+        }
+    }
+}

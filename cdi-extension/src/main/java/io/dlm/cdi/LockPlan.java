@@ -1,0 +1,25 @@
+package io.dlm.cdi;
+
+import java.time.Duration;
+
+/**
+ * The effective settings of one intercepted method, worked out once at deployment from the
+ * annotation and its config overrides (D2, D6), so that a call does one map lookup and nothing
+ * it could have done earlier.
+ *
+ * @param operation {@code SimpleClassName#method}, for events and messages
+ * @param resource the parsed resource template
+ * @param waitTime how long to wait for the lock (saturated, V3)
+ * @param lease the lease length (explicit, or rule E1 from the wait)
+ * @param heartbeatNanos the heartbeat period
+ * @param interruptOnLeaseLoss whether a lost lease interrupts the method (D4)
+ * @param async whether the method returns a {@code CompletionStage} that keeps the lock
+ */
+record LockPlan(
+        String operation,
+        ResourceTemplate resource,
+        Duration waitTime,
+        Duration lease,
+        long heartbeatNanos,
+        boolean interruptOnLeaseLoss,
+        boolean async) {}

@@ -1,0 +1,152 @@
+package io.dlm.cdi;
+
+import io.dlm.impl.Durations;
+import io.dlm.impl.LockSettings;
+import io.dlm.interceptor.DistributedLock;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Works out a method's effective {@link LockPlan} from its annotation and the config overrides
+ * (D6), and checks it (D5). Every problem goes to the sink, so a deployment reports all of them.
+ */
+final class LockPlanFactory {
+
+    private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE);
+
+    private final DlmConfig config;
+    /** The runtime's own lease rules, so that an annotation's lease is what {@code lock} would give. */
+    private final LockSettings settings;
+
+    private final @Nullable Duration heartbeatInterval;
+
+    /**
+     * Reads the global settings the plans depend on (E1, D2).
+     *
+     * @param config the deployment's configuration
+     * @throws IllegalArgumentException naming the key of an invalid global setting (E1a)
+     */
+    LockPlanFactory(DlmConfig config) {
+        this.config = config;
+        this.settings = LockSettings.parse(config.managerProperties());
+        this.heartbeatInterval = config.duration(DlmConfig.HEARTBEAT_INTERVAL).orElse(null);
+    }
+
+    /**
+     * Builds and checks the plan of one method.
+     *
+     * @param beanClass the bean class
+     * @param method the intercepted method
+     * @param annotation its {@code @DistributedLock}, from the method or the class
+     * @param problems receives every problem found (D5)
+     * @return the plan, or {@code null} when the method's settings are invalid
+     */
+    @Nullable
+    LockPlan plan(Class<?> beanClass, Method method, DistributedLock annotation, Consumer<String> problems) {
+        String operation = beanClass.getSimpleName() + "#" + method.getName();
+        Overrides overrides = new Overrides(config, beanClass, method.getDeclaringClass(), method.getName());
+        List<String> found = new ArrayList<>();
+        Consumer<String> counting = found::add;
+        String template = value(overrides, "resource", annotation.resource(), s -> s, "text", operation, counting);
+        long timeout =
+                value(overrides, "timeout", annotation.timeout(), Long::valueOf, "a whole number", operation, counting);
+        ChronoUnit unit = value(
+                overrides, "unit", annotation.unit(), LockPlanFactory::unit, "a ChronoUnit name", operation, counting);
+        long lease =
+                value(overrides, "lease", annotation.lease(), Long::valueOf, "a whole number", operation, counting);
+        boolean interrupt = value(
+                overrides,
+                "interruptOnLeaseLoss",
+                annotation.interruptOnLeaseLoss(),
+                LockPlanFactory::bool,
+                "true or false",
+                operation,
+                counting);
+
+        ResourceTemplate resource = ResourceTemplate.parse(template, method, operation, counting);
+        if (timeout < 0) {
+            counting.accept(DlmMessages.negativeTimeout(operation, timeout));
+        }
+        if (lease == 0 || lease < -1) {
+            counting.accept(DlmMessages.invalidLease(operation, lease));
+        }
+        if (unit.isDurationEstimated()) {
+            counting.accept(DlmMessages.inexactUnit(operation, unit.name()));
+        }
+        if (!found.isEmpty() || resource == null) {
+            found.forEach(problems);
+            return null;
+        }
+        Duration wait = saturated(timeout, unit);
+        Duration leaseTime = Duration.ofNanos(
+                lease == -1
+                        ? settings.leaseNanosForTimeout(wait.toMillis())
+                        : settings.clampLease(saturated(lease, unit)));
+        Duration interval = heartbeatInterval != null ? heartbeatInterval : leaseTime.dividedBy(3);
+        if (heartbeatInterval != null && leaseTime.compareTo(heartbeatInterval) < 0) {
+            problems.accept(DlmMessages.leaseShorterThanHeartbeat(operation, leaseTime, heartbeatInterval));
+            return null;
+        }
+        long heartbeatNanos = Math.max(Durations.toNanosSaturated(interval), 1_000_000L);
+        return new LockPlan(operation, resource, wait, leaseTime, heartbeatNanos, interrupt, isAsync(method));
+    }
+
+    private static <T> T value(
+            Overrides overrides,
+            String member,
+            T annotated,
+            Function<String, T> parser,
+            String expected,
+            String operation,
+            Consumer<String> problems) {
+        Optional<Overrides.Found> found = overrides.find(member);
+        if (found.isEmpty()) {
+            return annotated;
+        }
+        try {
+            return parser.apply(found.get().value());
+        } catch (IllegalArgumentException e) {
+            problems.accept(DlmMessages.invalidOverride(
+                    operation, member, found.get().key(), found.get().value(), expected));
+            return annotated;
+        }
+    }
+
+    private static Duration saturated(long amount, ChronoUnit unit) {
+        if (amount == Long.MAX_VALUE) {
+            return FOREVER;
+        }
+        try {
+            return Duration.of(amount, unit);
+        } catch (ArithmeticException e) {
+            return FOREVER;
+        }
+    }
+
+    private static boolean isAsync(Method method) {
+        Class<?> type = method.getReturnType();
+        return CompletionStage.class.isAssignableFrom(type) && type.isAssignableFrom(CompletableFuture.class);
+    }
+
+    private static ChronoUnit unit(String text) {
+        return ChronoUnit.valueOf(text.trim().toUpperCase(Locale.ROOT));
+    }
+
+    private static Boolean bool(String text) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException(text);
+        }
+        return Boolean.valueOf(value);
+    }
+}

@@ -1,0 +1,114 @@
+package io.dlm.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.LockManager;
+import io.dlm.interceptor.LeaseLost;
+import io.dlm.interceptor.LockReleased;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Heartbeats and lost leases (D2, D4), with a manager whose heartbeats a test can refuse. */
+class LeaseLossTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    private TestContainer container;
+    private ExecutorService pool;
+    private ScriptedLockManager manager;
+    private Beans.LongRunning bean;
+    private Beans.EventLog log;
+
+    @BeforeEach
+    void start() {
+        container = TestContainer.start(
+                ScriptedLockManager.class, Beans.LongRunning.class, Beans.EventLog.class, Beans.Counter.class);
+        pool = Executors.newSingleThreadExecutor();
+        // The injected LockManager is the alternative: unwrap it through the bean type.
+        manager = container.get(ScriptedLockManager.class);
+        bean = container.get(Beans.LongRunning.class);
+        log = container.get(Beans.EventLog.class);
+    }
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+        container.close();
+    }
+
+    @Test
+    void D2_heartbeatsKeepTheLeaseAliveLongerThanItsLength() throws Exception {
+        Future<String> call = pool.submit(bean::hold);
+        assertThat(bean.started.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        // Four heartbeats at a third of a 300 ms lease span longer than the lease itself.
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(manager.heartbeats).hasValueGreaterThanOrEqualTo(4));
+        assertThat(container.get(LockManager.class).inspect("long")).isPresent();
+        bean.release.countDown();
+        assertThat(call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isEqualTo("done");
+        assertThat(log.of(LeaseLost.class)).isEmpty();
+        assertThat(log.of(LockReleased.class)).hasSize(1);
+    }
+
+    @Test
+    void D4_refusedHeartbeatFiresEventAtOnceAndFailsTheCallWhenItReturns() throws Exception {
+        manager.refuseHeartbeats.set(true);
+        Future<String> call = pool.submit(bean::hold);
+        // The event arrives while the method still runs.
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(log.of(LeaseLost.class))
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.reason()).isEqualTo(LeaseLost.Reason.HEARTBEAT_REFUSED)));
+        assertThat(call).isNotDone();
+
+        bean.release.countDown();
+        assertThatThrownBy(() -> call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOfSatisfying(
+                        LockException.class, e -> assertThat(e.error()).isEqualTo(LockError.LOCK_NOT_HELD))
+                .hasMessageContaining("'long'");
+        assertThat(log.of(LeaseLost.class)).hasSize(1);
+    }
+
+    @Test
+    void D4_interruptPolicyInterruptsTheMethodAndClearsTheFlag() throws Exception {
+        manager.refuseHeartbeats.set(true);
+        Future<Boolean> interruptedAfter = pool.submit(() -> {
+            try {
+                bean.holdUntilInterrupted();
+                throw new AssertionError("LOCK_NOT_HELD expected");
+            } catch (LockException e) {
+                assertThat(e.error()).isEqualTo(LockError.LOCK_NOT_HELD);
+                return Thread.currentThread().isInterrupted();
+            }
+        });
+        assertThat(interruptedAfter.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isFalse();
+        assertThat(log.of(LeaseLost.class)).hasSize(1);
+    }
+
+    @Test
+    void D4_heartbeatsStopBeforeTheRelease() throws Exception {
+        Beans.Counter counter = container.get(Beans.Counter.class);
+        for (int i = 0; i < 200; i++) {
+            counter.increment();
+        }
+        Future<String> call = pool.submit(bean::hold);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(manager.heartbeats).hasValueGreaterThanOrEqualTo(2));
+        bean.release.countDown();
+        call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(manager.heartbeatsAfterRelease).hasValue(0);
+    }
+}

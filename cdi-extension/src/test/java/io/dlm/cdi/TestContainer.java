@@ -1,0 +1,63 @@
+package io.dlm.cdi;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.jboss.weld.environment.se.Weld;
+import org.jboss.weld.environment.se.WeldContainer;
+
+/**
+ * A Weld SE container with the DLM extension, the given beans and per-test configuration (set as
+ * system properties, which SmallRye Config reads live, and removed again on close).
+ */
+final class TestContainer implements AutoCloseable {
+
+    private final Map<String, String> previous = new HashMap<>();
+    private final WeldContainer container;
+
+    private TestContainer(Map<String, String> config, Class<?>... beans) {
+        config.forEach((key, value) -> previous.put(key, System.setProperty(key, value)));
+        try {
+            container = new Weld()
+                    .containerId("dlm-test-" + System.nanoTime())
+                    .disableDiscovery()
+                    // With discovery off, Weld SE skips META-INF/services; add the extension itself.
+                    .addExtension(new DlmExtension())
+                    .addBeanClasses(beans)
+                    .initialize();
+        } catch (RuntimeException e) {
+            restore();
+            throw e;
+        }
+    }
+
+    static TestContainer start(Map<String, String> config, Class<?>... beans) {
+        return new TestContainer(config, beans);
+    }
+
+    static TestContainer start(Class<?>... beans) {
+        return new TestContainer(Map.of(), beans);
+    }
+
+    <T> T get(Class<T> type) {
+        return container.select(type).get();
+    }
+
+    @Override
+    public void close() {
+        try {
+            container.shutdown();
+        } finally {
+            restore();
+        }
+    }
+
+    private void restore() {
+        previous.forEach((key, value) -> {
+            if (value == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, value);
+            }
+        });
+    }
+}
