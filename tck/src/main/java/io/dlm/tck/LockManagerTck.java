@@ -1,0 +1,144 @@
+package io.dlm.tck;
+
+import io.dlm.LockManager;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The whole DLM compatibility kit as one abstract JUnit 5 class: a backend's test extends it and
+ * implements {@link #openManager(Map)}; JUnit then runs every rule group below as a nested class.
+ *
+ * <pre>{@code
+ * class EtcdTckTest extends LockManagerTck {
+ *     protected LockManager openManager(Map<String, String> properties) {
+ *         var all = new HashMap<>(properties);
+ *         all.put("dlm.etcd.endpoints", ETCD.endpoint());
+ *         return LockManagers.open("etcd", all);
+ *     }
+ *     protected Duration leaseGranularity() { return Duration.ofSeconds(1); }
+ *     protected boolean sharedLockSpace() { return true; }
+ * }
+ * }</pre>
+ *
+ * <p>Each test names the rule it checks by its method name's prefix ({@code L2_...}), opens its own
+ * managers, closes them afterwards and uses random resource and client ids, so reruns against a
+ * shared engine never collide. Timings scale with {@link TckTimings}.
+ */
+public abstract class LockManagerTck {
+
+    /** For subclasses: a backend's test class. */
+    protected LockManagerTck() {}
+
+    /**
+     * Opens a new manager on the backend under test. The TCK calls it once or more per test and
+     * closes every manager it gets.
+     *
+     * @param properties {@code dlm.*} settings the test needs (e.g. {@code dlm.lease.min=300ms});
+     *     add the backend's own connection settings to them, and let invalid values throw (E1a)
+     * @return an open manager
+     * @throws IllegalArgumentException naming the key of an invalid setting (E1a)
+     */
+    protected abstract LockManager openManager(Map<String, String> properties);
+
+    /**
+     * The engine's lease granularity; leases are rounded up to it and the TCK widens its timings by
+     * it (E1). Override for engines that count in coarse units, e.g. etcd's whole seconds.
+     *
+     * @return a positive duration, {@code 1 ns} by default (exact leases)
+     */
+    protected Duration leaseGranularity() {
+        return Duration.ofNanos(1);
+    }
+
+    /**
+     * Whether two managers from {@link #openManager(Map)} see the same locks. Return {@code true}
+     * for engines (etcd, JDBC, Redis, ZooKeeper); keep {@code false} for in-process backends, where
+     * each manager is a private lock space (C1). It selects which of the C1, F1 and L4 tests apply.
+     *
+     * @return {@code false} by default
+     */
+    protected boolean sharedLockSpace() {
+        return false;
+    }
+
+    /** V1: identifiers are opaque, exact and bounded. */
+    @Nested
+    class Identifiers extends IdentifierRules {
+        Identifiers() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** V2, X4: invalid arguments are rejected by name and change nothing. */
+    @Nested
+    class Arguments extends ArgumentRules {
+        Arguments() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** V3, E1, E1a, I1: lease lengths, settings, saturation and inspection. */
+    @Nested
+    class Leases extends LeaseRules {
+        Leases() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** E2, H1, H2, H3: expiry and heartbeats. */
+    @Nested
+    class Expiry extends ExpiryRules {
+        Expiry() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** L1, L2, L3: acquiring, timing out, no barging, no reentrance. */
+    @Nested
+    class Acquiring extends AcquireRules {
+        Acquiring() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** L4, L5, U3: how waiters are woken and what they leave behind. */
+    @Nested
+    class Waiting extends WaitingRules {
+        Waiting() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** U1, U2, U4: releasing. */
+    @Nested
+    class Releasing extends ReleaseRules {
+        Releasing() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** F1, A1, X3: fencing tokens and the {@code Lease} handle. */
+    @Nested
+    class Fencing extends FencingAndLeaseRules {
+        Fencing() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** C1, X1, X2: closing, interrupts, never hanging. */
+    @Nested
+    class Lifecycle extends LifecycleRules {
+        Lifecycle() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** M1, M2: mutual exclusion and thread safety under load. */
+    @Nested
+    class Concurrency extends ConcurrencyRules {
+        Concurrency() {
+            super(LockManagerTck.this);
+        }
+    }
+}

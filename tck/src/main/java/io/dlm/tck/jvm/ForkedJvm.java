@@ -1,0 +1,126 @@
+package io.dlm.tck.jvm;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JVM started with the test's own class path running one main class, whose standard output the
+ * test reads line by line. Closing it kills the process with {@code SIGKILL}, as a crash would.
+ */
+public final class ForkedJvm implements AutoCloseable {
+
+    private final Process process;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> seen = new ArrayList<>();
+
+    private ForkedJvm(Process process) {
+        this.process = process;
+        Thread reader = new Thread(this::pump, "dlm-forked-jvm-output-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * Starts {@code mainClass} in a new JVM with the current class path.
+     *
+     * @param mainClass a class with a {@code main} method
+     * @param args its arguments
+     * @return the running JVM
+     * @throws IOException if the process cannot be started
+     */
+    public static ForkedJvm start(Class<?> mainClass, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx128m");
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass.getName());
+        command.addAll(args);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return new ForkedJvm(process);
+    }
+
+    private void pump() {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                lines.add(line);
+            }
+        } catch (IOException e) {
+            lines.add("IO-ERROR " + e);
+        }
+    }
+
+    /**
+     * Waits for an output line that starts with {@code prefix}, skipping others.
+     *
+     * @param prefix the start of the awaited line
+     * @param timeout how long to wait
+     * @return the whole line
+     * @throws AssertionError if the line does not come in time (the output so far is in the message)
+     * @throws InterruptedException if the test thread is interrupted
+     */
+    public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (; ; ) {
+            long left = deadline - System.nanoTime();
+            String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+            if (line == null) {
+                throw new AssertionError("No line starting with '" + prefix + "' from the forked JVM within " + timeout
+                        + "; its output so far: " + seen + " (alive: " + process.isAlive() + ")");
+            }
+            seen.add(line);
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+        }
+    }
+
+    /**
+     * Waits for the process to end by itself.
+     *
+     * @param timeout how long to wait
+     * @return its exit code
+     * @throws AssertionError if it is still running after the timeout
+     * @throws InterruptedException if the test thread is interrupted
+     */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("The forked JVM did not end within " + timeout + "; output: " + seen);
+        }
+        return process.exitValue();
+    }
+
+    /**
+     * Kills the JVM with {@code SIGKILL} (no shutdown hooks run, no lock is released) and waits
+     * for it to be gone.
+     *
+     * @throws InterruptedException if the test thread is interrupted
+     */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Kills the JVM if it still runs. */
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
