@@ -189,6 +189,7 @@ public final class DefaultLockManager implements LockManager {
                 if (Thread.currentThread().isInterrupted()) {
                     throw interrupted(resourceId);
                 }
+                waiter.clearSignal();
                 long sleep = Long.MAX_VALUE;
                 if (queue.isHead(waiter)) {
                     Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos);
@@ -207,7 +208,9 @@ public final class DefaultLockManager implements LockManager {
                 if (left <= 0) {
                     return NOT_ACQUIRED;
                 }
-                LockSupport.parkNanos(this, Math.min(left, sleep));
+                if (!waiter.isSignalled()) {
+                    LockSupport.parkNanos(this, Math.min(left, sleep));
+                }
             }
         } finally {
             leave(resourceId, queue, waiter);

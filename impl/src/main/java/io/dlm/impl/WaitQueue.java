@@ -14,9 +14,35 @@ import org.jspecify.annotations.Nullable;
  */
 final class WaitQueue {
 
-    /** A thread waiting in the queue. */
+    /**
+     * A thread waiting in the queue.
+     *
+     * <p>A wake-up is a flag as well as an unpark: a backend call that blocks on a future parks the
+     * same thread, and may swallow the unpark's permit, but it cannot clear the flag, so the
+     * waiter sees it before it parks again.
+     */
     static final class Waiter {
         final Thread thread = Thread.currentThread();
+        private volatile boolean signalled;
+
+        /** Forgets earlier wake-ups; called before each look at the resource. */
+        void clearSignal() {
+            signalled = false;
+        }
+
+        /**
+         * Tells whether a wake-up came since the last {@link #clearSignal()}.
+         *
+         * @return whether the waiter must look again instead of parking
+         */
+        boolean isSignalled() {
+            return signalled;
+        }
+
+        void signal() {
+            signalled = true;
+            LockSupport.unpark(thread);
+        }
     }
 
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(4);
@@ -76,7 +102,7 @@ final class WaitQueue {
             return retiring;
         }
         if (wasHead) {
-            LockSupport.unpark(next.thread);
+            next.signal();
         }
         return null;
     }
@@ -88,14 +114,14 @@ final class WaitQueue {
             head = waiters.peekFirst();
         }
         if (head != null) {
-            LockSupport.unpark(head.thread);
+            head.signal();
         }
     }
 
     /** Wakes every waiter; they find the manager closed (C1). */
     synchronized void wakeAll() {
         for (Waiter waiter : waiters) {
-            LockSupport.unpark(waiter.thread);
+            waiter.signal();
         }
     }
 
