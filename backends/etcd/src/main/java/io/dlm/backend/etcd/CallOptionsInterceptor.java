@@ -1,0 +1,51 @@
+package io.dlm.backend.etcd;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Adds two things to every gRPC call jetcd makes for this backend.
+ *
+ * <ul>
+ *   <li>A deadline of one operation timeout (X1), except on watch streams, which live as long as a
+ *       waiter does. A call that has been given up on is then also cancelled on the wire and on
+ *       the member, instead of being replayed when a dead connection comes back.
+ *   <li>etcd's "require leader" header: a member cut off from the leader (the minority side of a
+ *       partition) fails the call at once with "no leader" instead of letting it hang.
+ * </ul>
+ */
+final class CallOptionsInterceptor implements ClientInterceptor {
+
+    private static final Metadata.Key<String> REQUIRE_LEADER =
+            Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER);
+
+    private static final String WATCH_METHOD = "etcdserverpb.Watch/Watch";
+
+    private final long deadlineNanos;
+
+    CallOptionsInterceptor(Duration operationTimeout) {
+        this.deadlineNanos = operationTimeout.toNanos();
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        CallOptions bounded = options;
+        if (options.getDeadline() == null && !WATCH_METHOD.equals(method.getFullMethodName())) {
+            bounded = options.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS);
+        }
+        return new SimpleForwardingClientCall<>(next.newCall(method, bounded)) {
+            @Override
+            public void start(Listener<R> listener, Metadata headers) {
+                headers.put(REQUIRE_LEADER, "true");
+                super.start(listener, headers);
+            }
+        };
+    }
+}

@@ -1,0 +1,92 @@
+package io.dlm.backend.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+
+/** Builds the jetcd client of one backend instance from its settings. */
+final class EtcdClients {
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    /**
+     * How often an idle connection is probed, and how long a probe may go unanswered before the
+     * connection counts as dead. Shorter than jetcd's defaults (30 s, 10 s) so that a member that
+     * vanished without a reset is left sooner; not below etcd's default minimum of 5 s, which a
+     * member enforces by closing connections that probe more often.
+     */
+    private static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
+
+    private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+
+    private EtcdClients() {}
+
+    /**
+     * A thread pool for jetcd's callbacks and retries, named after this backend so that its
+     * threads can be told apart and shown to stop on close (C1).
+     *
+     * @return a new cached pool of daemon threads
+     */
+    static ExecutorService newExecutor() {
+        int instance = INSTANCES.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        ThreadFactory factory = runnable -> {
+            Thread thread = new Thread(runnable, "dlm-etcd-" + instance + "-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        return Executors.newCachedThreadPool(factory);
+    }
+
+    /**
+     * Builds a client; it connects lazily, on the first call.
+     *
+     * @param settings the checked settings
+     * @param executor the pool for jetcd's callbacks
+     * @return the client
+     * @throws IllegalArgumentException naming the TLS keys when the TLS material cannot be loaded
+     */
+    static Client open(EtcdSettings settings, ExecutorService executor) {
+        ClientBuilder builder = Client.builder()
+                .endpoints(settings.endpoints())
+                .executorService(executor)
+                .connectTimeout(settings.connectTimeout())
+                // Fail a call at once while no member is reachable, rather than queue it (X1).
+                .waitForReady(false)
+                // jetcd retries idempotent calls on UNAVAILABLE; never past one operation's budget.
+                .retryMaxDuration(settings.operationTimeout())
+                .keepaliveTime(KEEPALIVE_TIME)
+                .keepaliveTimeout(KEEPALIVE_TIMEOUT)
+                .interceptor(new CallOptionsInterceptor(settings.operationTimeout()));
+        if (settings.user() != null && settings.password() != null) {
+            builder.user(ByteSequence.from(settings.user(), StandardCharsets.UTF_8))
+                    .password(ByteSequence.from(settings.password(), StandardCharsets.UTF_8));
+        }
+        EtcdSettings.Tls tls = settings.tls();
+        if (tls != null) {
+            try {
+                builder.sslContext(ssl -> {
+                    if (tls.ca() != null) {
+                        ssl.trustManager(tls.ca().toFile());
+                    }
+                    if (tls.cert() != null && tls.key() != null) {
+                        ssl.keyManager(tls.cert().toFile(), tls.key().toFile());
+                    }
+                });
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "Cannot load the TLS material of " + EtcdSettings.TLS_CA + "/" + EtcdSettings.TLS_CERT + "/"
+                                + EtcdSettings.TLS_KEY + ": " + e.getMessage(),
+                        e);
+            }
+        }
+        return builder.build();
+    }
+}

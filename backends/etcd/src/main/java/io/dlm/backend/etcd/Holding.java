@@ -1,0 +1,56 @@
+package io.dlm.backend.etcd;
+
+/**
+ * A lock this backend acquired and has not seen end: which lease carries it and which key
+ * incarnation it is. It is a cache, never the truth: every operation checks it against the key in
+ * etcd, and drops it when they disagree.
+ *
+ * <p>The lease is private to this lock: no other key is ever attached to it while the holding
+ * lives, so keeping the lease alive is renewing the lock. It goes back to the {@link LeasePool}
+ * only after a release through this manager deleted the key, and only by the thread that removed
+ * the holding from the map, so a lease is never pooled and revoked, or pooled twice.
+ */
+final class Holding {
+
+    final long leaseId;
+    final long ttlSeconds;
+    final long token;
+
+    /** When the last grant or keep-alive that succeeded was sent, by {@link System#nanoTime()}. */
+    private volatile long refreshedAtNanos;
+
+    Holding(long leaseId, long ttlSeconds, long token, long refreshedAtNanos) {
+        this.leaseId = leaseId;
+        this.ttlSeconds = ttlSeconds;
+        this.token = token;
+        this.refreshedAtNanos = refreshedAtNanos;
+    }
+
+    void refreshedAt(long sentNanos) {
+        // Heartbeats of one lock may race; the bound only ever needs to be a lower one, so the
+        // occasional older value that wins is harmless.
+        refreshedAtNanos = sentNanos;
+    }
+
+    /**
+     * A time, by {@link System#nanoTime()}, after which the lease has expired unless a leader
+     * change extended it.
+     *
+     * @return the local estimate of the lease's end
+     */
+    long liveUntilNanos() {
+        return refreshedAtNanos + ttlSeconds * EtcdLockBackend.NANOS_PER_SECOND;
+    }
+
+    /**
+     * The lease, once its key is deleted, as an idle lease for the pool.
+     *
+     * @return the idle lease
+     */
+    IdleLease idle() {
+        return new IdleLease(leaseId, ttlSeconds, liveUntilNanos());
+    }
+
+    /** The map key of a holding: one per resource and client. */
+    record Key(String resourceId, String clientId) {}
+}

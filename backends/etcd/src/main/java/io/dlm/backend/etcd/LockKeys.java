@@ -1,0 +1,89 @@
+package io.dlm.backend.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * How resources map to etcd keys, and holders to values (V1).
+ *
+ * <p>A key is the namespace followed by the resource id in UTF-8. etcd keys are plain bytes with
+ * no syntax, so {@code /}, {@code \0}, spaces and any other character need no escaping; UTF-8 is
+ * injective on the strings V1 admits (no unpaired surrogates), so two ids never share a key. Each
+ * lock is watched and compared by its exact key, never as a prefix, so {@code a} and {@code a/b}
+ * are unrelated locks.
+ */
+final class LockKeys {
+
+    private final byte[] namespace;
+
+    LockKeys(byte[] namespace) {
+        this.namespace = namespace.clone();
+    }
+
+    /**
+     * The key of a resource's lock.
+     *
+     * @param resourceId any V1 id
+     * @return namespace + UTF-8 bytes of the id
+     */
+    ByteSequence key(String resourceId) {
+        byte[] id = resourceId.getBytes(StandardCharsets.UTF_8);
+        byte[] key = Arrays.copyOf(namespace, namespace.length + id.length);
+        System.arraycopy(id, 0, key, namespace.length, id.length);
+        return ByteSequence.from(key);
+    }
+
+    /**
+     * The resource id a key stands for (the inverse of {@link #key(String)}).
+     *
+     * @param key a key under this namespace
+     * @return the resource id
+     */
+    String resourceId(ByteSequence key) {
+        byte[] bytes = key.getBytes();
+        return new String(bytes, namespace.length, bytes.length - namespace.length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The value stored under a held key: the lease length in whole seconds, a colon, then the
+     * holder's client id. The length lets a waiter bound how long the holder can keep the lock
+     * without a heartbeat; the client id comes last so that it may contain anything, colons too.
+     *
+     * @param ttlSeconds the granted lease TTL
+     * @param clientId the holder
+     * @return the value bytes
+     */
+    static ByteSequence value(long ttlSeconds, String clientId) {
+        return ByteSequence.from(ttlSeconds + ":" + clientId, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads a value written by {@link #value(long, String)}.
+     *
+     * @param value the stored bytes
+     * @return the holder and its lease TTL
+     * @throws IllegalStateException if the key holds something DLM did not write
+     */
+    static Holder holder(ByteSequence value) {
+        String text = value.toString(StandardCharsets.UTF_8);
+        int colon = text.indexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new NumberFormatException("no lease length");
+            }
+            return new Holder(text.substring(colon + 1), Long.parseLong(text.substring(0, colon)));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(
+                    "A lock key holds a value DLM did not write; is another program using the namespace?", e);
+        }
+    }
+
+    /**
+     * Who holds a lock, as its key's value says.
+     *
+     * @param clientId the holder's client id
+     * @param ttlSeconds the TTL of the holder's lease, an upper bound of its remaining time
+     */
+    record Holder(String clientId, long ttlSeconds) {}
+}

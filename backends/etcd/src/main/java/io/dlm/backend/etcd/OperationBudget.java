@@ -1,0 +1,125 @@
+package io.dlm.backend.etcd;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The time one backend operation may spend on etcd, all its calls together ({@code
+ * dlm.operation.timeout}, X1). Every wait for a reply goes through {@link #await}, so an operation
+ * never outlasts its budget, whatever the network or the cluster does.
+ */
+final class OperationBudget {
+
+    private final Duration timeout;
+    private final long deadlineNanos;
+
+    private OperationBudget(Duration timeout) {
+        this.timeout = timeout;
+        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    }
+
+    /**
+     * Starts the clock for one operation.
+     *
+     * @param timeout the whole operation's budget
+     * @return the running budget
+     */
+    static OperationBudget start(Duration timeout) {
+        return new OperationBudget(timeout);
+    }
+
+    /**
+     * Waits for a reply within what is left of the budget.
+     *
+     * @param reply the pending call
+     * @param what the call, for the error message
+     * @param <T> the reply type
+     * @return the reply
+     * @throws LockException {@code INTERNAL_ERROR} with the cause when the call failed, the budget
+     *     ran out, or the thread was interrupted (whose status is then set again, X2)
+     */
+    <T> T await(CompletableFuture<T> reply, String what) {
+        try {
+            waitOnMonitor(reply);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LockException(LockError.INTERNAL_ERROR, "interrupted while waiting for etcd to " + what, e);
+        }
+        if (!reply.isDone()) {
+            throw new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "etcd did not " + what + " within the operation timeout (" + timeout + ")",
+                    new TimeoutException());
+        }
+        try {
+            return reply.join();
+        } catch (CompletionException | CancellationException e) {
+            Throwable cause = unwrap(e);
+            throw new LockException(LockError.INTERNAL_ERROR, "etcd failed to " + what + ": " + cause, cause);
+        }
+    }
+
+    /**
+     * Waits for the reply on a monitor, not with {@code CompletableFuture.get}.
+     *
+     * <p>The runtime wakes a waiting thread with {@link java.util.concurrent.locks.LockSupport#unpark}
+     * and then expects its next {@code park} to return at once. {@code get} parks too, and would
+     * swallow a wake-up that arrives while the thread is in a call to etcd (say, a release seen
+     * by the watch while this thread's last attempt is still on the wire): the thread would then
+     * sleep until its timeout. {@link Object#wait} uses the monitor's own signal and leaves the
+     * thread's park permit for the runtime.
+     */
+    private void waitOnMonitor(CompletableFuture<?> reply) throws InterruptedException {
+        if (reply.isDone()) {
+            return;
+        }
+        Object monitor = new Object();
+        reply.whenComplete((value, failure) -> {
+            synchronized (monitor) {
+                monitor.notifyAll();
+            }
+        });
+        synchronized (monitor) {
+            long left;
+            while (!reply.isDone() && (left = deadlineNanos - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(monitor, left);
+            }
+        }
+    }
+
+    /**
+     * Tells whether a failure means that the lease named in the request no longer exists.
+     *
+     * @param failure a failure of a call, possibly wrapped
+     * @return whether etcd answered "requested lease not found"
+     */
+    static boolean isLeaseNotFound(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof EtcdException etcd
+                    && etcd.getErrorCode() == io.etcd.jetcd.common.exception.ErrorCode.NOT_FOUND) {
+                return true;
+            }
+            if (Status.fromThrowable(t).getCode() == Status.Code.NOT_FOUND) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

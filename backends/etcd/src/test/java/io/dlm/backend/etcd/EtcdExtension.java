@@ -1,0 +1,232 @@
+package io.dlm.backend.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts real etcd servers for a test class and stops them afterwards: one member, or a cluster of
+ * several, on free loopback ports with temporary data directories that are deleted at the end. No
+ * mocks and no containers: the {@code etcd} binary of the machine ({@code DLM_ETCD_BINARY} or the
+ * {@code PATH}; {@code scripts/services.sh} installs it).
+ *
+ * <p>Without the binary the tests are skipped with a message, except in CI ({@code CI=true}),
+ * where they fail: a CI run must never pass without having talked to etcd.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final EtcdExtension ETCD = EtcdExtension.members(1);
+ * ... ETCD.endpoints() ...
+ * }</pre>
+ */
+public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+    private final int size;
+    private final List<EtcdMember> members = new ArrayList<>();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private String initialCluster = "";
+    private String token = "";
+    private Path root = Path.of(".");
+    private @Nullable String owner;
+
+    private EtcdExtension(int size) {
+        this.size = size;
+    }
+
+    /**
+     * An extension that runs a cluster of {@code size} members for the test class.
+     *
+     * @param size 1 for a single server, 3 for a cluster that survives one failure
+     * @return the extension
+     */
+    public static EtcdExtension members(int size) {
+        return new EtcdExtension(size);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        // Nested test classes inherit the extension; the servers belong to the outermost class.
+        if (owner != null) {
+            return;
+        }
+        owner = context.getUniqueId();
+        String binary = findBinary();
+        root = Files.createTempDirectory(dataDirBase(), "dlm-etcd-");
+        token = "dlm-test-" + UUID.randomUUID();
+        List<int[]> ports = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            ports.add(new int[] {freePort(), freePort()});
+        }
+        for (int i = 0; i < size; i++) {
+            String name = "m" + i;
+            members.add(new EtcdMember(
+                    binary,
+                    name,
+                    ports.get(i)[0],
+                    ports.get(i)[1],
+                    root.resolve(name + ".data"),
+                    root.resolve(name + ".log")));
+        }
+        initialCluster = members.stream()
+                .map(member -> member.name() + "=" + member.peerUrl())
+                .collect(Collectors.joining(","));
+        members.forEach(this::start);
+        awaitHealthy();
+        for (EtcdMember member : members) {
+            assertThat(member.isRunning())
+                    .as("etcd member %s exited; its log:%n%s", member.name(), member.logTail())
+                    .isTrue();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        if (!context.getUniqueId().equals(owner)) {
+            return;
+        }
+        owner = null;
+        members.forEach(EtcdMember::kill);
+        members.clear();
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        }
+    }
+
+    /** The client URLs of all members, as {@code dlm.etcd.endpoints} takes them. */
+    public String endpoints() {
+        return members.stream().map(EtcdMember::clientUrl).collect(Collectors.joining(","));
+    }
+
+    /** The members, in start order. */
+    List<EtcdMember> members() {
+        return members;
+    }
+
+    /** Starts a member that was stopped or killed; it rejoins with its data. */
+    void start(EtcdMember member) {
+        member.start(initialCluster, token);
+    }
+
+    /**
+     * Waits until every running member answers {@code /health} with a healthy cluster; members
+     * that a test stopped are skipped, members that died fail the wait with their log.
+     */
+    void awaitHealthy() {
+        for (EtcdMember member : members) {
+            if (!member.isRunning()) {
+                continue;
+            }
+            try {
+                Awaitility.await("etcd member " + member.name() + " healthy")
+                        .atMost(START_TIMEOUT)
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> {
+                            if (!member.isRunning()) {
+                                throw new IllegalStateException(
+                                        "etcd member " + member.name() + " exited; its log:\n" + member.logTail());
+                            }
+                            return member.isHealthy(http);
+                        });
+            } catch (ConditionTimeoutException e) {
+                throw new IllegalStateException(
+                        "etcd member " + member.name() + " did not become healthy within " + START_TIMEOUT
+                                + "; its log:\n" + member.logTail(),
+                        e);
+            }
+        }
+    }
+
+    /**
+     * The value of a gauge or counter on a member's {@code /metrics} page, summed over its labels.
+     *
+     * @param member the member to ask
+     * @param metric the metric name, e.g. {@code etcd_debugging_mvcc_watcher_total}
+     * @param labels text the sample's labels must contain, e.g. {@code grpc_method="Txn"}; empty
+     *     for all samples
+     * @return the value
+     */
+    double metric(EtcdMember member, String metric, String labels) {
+        try {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(member.clientUrl() + "/metrics"))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.body()
+                    .lines()
+                    .filter(line -> line.startsWith(metric + " ") || line.startsWith(metric + "{"))
+                    .filter(line -> line.contains(labels))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String findBinary() {
+        String configured = System.getenv("DLM_ETCD_BINARY");
+        Optional<Path> found = configured != null && !configured.isBlank()
+                ? Optional.of(Path.of(configured)).filter(Files::isExecutable)
+                : Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                        .map(dir -> Path.of(dir, "etcd"))
+                        .filter(Files::isExecutable)
+                        .findFirst();
+        if (found.isPresent()) {
+            return found.get().toString();
+        }
+        String message = "No etcd binary (set DLM_ETCD_BINARY or put etcd on the PATH;"
+                + " scripts/services.sh etcd installs Debian's etcd-server)";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new IllegalStateException(message + ": the etcd tests must run in CI");
+        }
+        Assumptions.abort(message + ": skipping the etcd tests outside CI");
+        throw new AssertionError("unreachable");
+    }
+
+    /** A RAM disk when there is one: etcd syncs its log on every write, which tests need not pay. */
+    private static Path dataDirBase() {
+        String configured = System.getProperty("dlm.etcd.test.dataDirBase");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.dlm.backend.etcd;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One real etcd server process of a test: its ports, data directory and log, started and stopped
+ * on demand. Timings are tuned for tests (50 ms heartbeats, 500 ms elections), which also brings
+ * etcd's minimum lease TTL down to one second.
+ */
+final class EtcdMember {
+
+    private final String binary;
+    private final String name;
+    private final int clientPort;
+    private final int peerPort;
+    private final Path dataDir;
+    private final Path log;
+    private @Nullable Process process;
+
+    EtcdMember(String binary, String name, int clientPort, int peerPort, Path dataDir, Path log) {
+        this.binary = binary;
+        this.name = name;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+        this.dataDir = dataDir;
+        this.log = log;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** The client URL, e.g. {@code http://127.0.0.1:23790}. */
+    String clientUrl() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    String peerUrl() {
+        return "http://127.0.0.1:" + peerPort;
+    }
+
+    Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * Starts the process; with an existing data directory it rejoins as the member it was.
+     *
+     * @param initialCluster {@code name=peerUrl,...} of every member
+     * @param clusterToken unique per cluster, so that members of different tests never talk
+     */
+    synchronized void start(String initialCluster, String clusterToken) {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of(
+                binary,
+                "--name=" + name,
+                "--data-dir=" + dataDir,
+                "--listen-client-urls=" + clientUrl(),
+                "--advertise-client-urls=" + clientUrl(),
+                "--listen-peer-urls=" + peerUrl(),
+                "--initial-advertise-peer-urls=" + peerUrl(),
+                "--initial-cluster=" + initialCluster,
+                "--initial-cluster-token=" + clusterToken,
+                "--initial-cluster-state=new",
+                "--heartbeat-interval=50",
+                "--election-timeout=500",
+                "--logger=zap",
+                "--log-outputs=stderr",
+                "--log-level=warn"));
+        try {
+            process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot start " + binary, e);
+        }
+    }
+
+    /** Whether the process runs. */
+    synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Whether the member answers {@code /health} with a healthy cluster behind it. */
+    boolean isHealthy(HttpClient http) {
+        try {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(clientUrl() + "/health"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 && response.body().contains("\"true\"");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Stops the process as an operator would ({@code SIGTERM}), waiting for it to end. */
+    void stop() {
+        end(false);
+    }
+
+    /** Kills the process as a crash would ({@code SIGKILL}), waiting for it to end. */
+    void kill() {
+        end(true);
+    }
+
+    private void end(boolean forcibly) {
+        Process running;
+        synchronized (this) {
+            running = process;
+            process = null;
+        }
+        if (running == null) {
+            return;
+        }
+        if (forcibly) {
+            running.destroyForcibly();
+        } else {
+            running.destroy();
+        }
+        try {
+            if (!running.waitFor(20, TimeUnit.SECONDS)) {
+                running.destroyForcibly();
+                running.waitFor(20, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.destroyForcibly();
+        }
+    }
+
+    /** The last lines of the member's log, for failure messages. */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}

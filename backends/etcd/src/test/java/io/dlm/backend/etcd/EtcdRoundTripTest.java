@@ -1,0 +1,93 @@
+package io.dlm.backend.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What each operation sends to etcd, counted by the server (H3 and the design's round-trip
+ * budget): an uncontended acquire is one transaction with one keep-alive sent alongside (one round
+ * trip), a release one transaction, a heartbeat one keep-alive; no grant and no revoke once the
+ * lease pool is warm.
+ */
+class EtcdRoundTripTest {
+
+    @RegisterExtension
+    static final EtcdExtension ETCD = EtcdExtension.members(1);
+
+    private static final String[] METHODS = {"Txn", "Range", "LeaseGrant", "LeaseRevoke", "LeaseKeepAlive"};
+
+    @Test
+    void uncontendedAcquireAndReleaseCostTwoRoundTripsInAll() {
+        try (LockManager manager = open()) {
+            assertThat(manager.lock("warm-up", "c", 0)).isTrue();
+            assertThat(manager.unlock("warm-up", "c")).isTrue();
+            Map<String, Double> before = calls();
+            int pairs = 20;
+            for (int i = 0; i < pairs; i++) {
+                assertThat(manager.lock("r" + i, "c", 0)).isTrue();
+                assertThat(manager.unlock("r" + i, "c")).isTrue();
+            }
+            Map<String, Double> sent = since(before);
+            assertThat(sent)
+                    .as("calls for %d acquire+release pairs", pairs)
+                    .containsEntry("Txn", 2.0 * pairs)
+                    .containsEntry("LeaseKeepAlive", 1.0 * pairs)
+                    .containsEntry("Range", 0.0)
+                    .containsEntry("LeaseGrant", 0.0)
+                    .containsEntry("LeaseRevoke", 0.0);
+        }
+    }
+
+    @Test
+    void aHeartbeatIsOneKeepAlive() {
+        try (LockManager manager = open()) {
+            assertThat(manager.lock("r", "c", 0)).isTrue();
+            Map<String, Double> before = calls();
+            int beats = 20;
+            for (int i = 0; i < beats; i++) {
+                assertThat(manager.heartbeat("r", "c")).isTrue();
+            }
+            assertThat(since(before))
+                    .containsEntry("LeaseKeepAlive", 1.0 * beats)
+                    .containsEntry("Range", 0.0)
+                    .containsEntry("Txn", 0.0)
+                    .containsEntry("LeaseGrant", 0.0);
+        }
+    }
+
+    private static LockManager open() {
+        return LockManagers.open(
+                "etcd",
+                Map.of(
+                        "dlm.etcd.endpoints",
+                        ETCD.endpoints(),
+                        "dlm.etcd.namespace",
+                        "/dlm-test/round-trips-" + UUID.randomUUID() + "/",
+                        // Long leases, so that no pooled lease goes stale on a stalled machine.
+                        "dlm.lease.min",
+                        "30s"));
+    }
+
+    private static Map<String, Double> calls() {
+        Map<String, Double> counts = new LinkedHashMap<>();
+        for (String method : METHODS) {
+            counts.put(
+                    method,
+                    ETCD.metric(ETCD.members().get(0), "grpc_server_started_total", "grpc_method=\"" + method + "\""));
+        }
+        return counts;
+    }
+
+    private static Map<String, Double> since(Map<String, Double> before) {
+        Map<String, Double> after = calls();
+        after.replaceAll((method, count) -> count - before.get(method));
+        return after;
+    }
+}

@@ -1,0 +1,39 @@
+package io.dlm.backend.etcd;
+
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import io.dlm.tck.LockManagerTck;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The whole DLM compatibility kit against one real etcd server. */
+class EtcdTckTest extends LockManagerTck {
+
+    @RegisterExtension
+    static final EtcdExtension ETCD = EtcdExtension.members(1);
+
+    /** Its own namespace, so that reruns and other test classes never meet its keys. */
+    private static final String NAMESPACE = "/dlm-test/tck-" + UUID.randomUUID() + "/";
+
+    @Override
+    protected LockManager openManager(Map<String, String> properties) {
+        Map<String, String> all = new HashMap<>(properties);
+        all.put("dlm.etcd.endpoints", ETCD.endpoints());
+        all.put("dlm.etcd.namespace", NAMESPACE);
+        return LockManagers.open("etcd", all);
+    }
+
+    /** etcd counts lease TTLs in whole seconds (E1). */
+    @Override
+    protected Duration leaseGranularity() {
+        return Duration.ofSeconds(1);
+    }
+
+    @Override
+    protected boolean sharedLockSpace() {
+        return true;
+    }
+}
