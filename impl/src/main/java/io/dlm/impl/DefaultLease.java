@@ -7,8 +7,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The runtime's {@link Lease}: a single-use handle of one acquisition (A1).
  *
  * <p>Once it has released (or found its lock gone on release), it stays spent: a later
- * {@link #release()} or {@link #renew()} returns {@code false} without touching the backend, so an
- * old handle can never release or extend a newer lock that the same client took since.
+ * {@link #release()} or {@link #renew()} returns {@code false} without touching the backend. A
+ * handle whose lease expired without a release still acts by resource and client, as the contract
+ * defines it; a client that re-acquires the resource should use a fresh client id or the new
+ * handle.
  */
 final class DefaultLease implements Lease {
 
@@ -63,8 +65,10 @@ final class DefaultLease implements Lease {
 
     @Override
     public void close() {
-        if (!manager.isClosed()) {
+        try {
             release();
+        } catch (IllegalStateException closed) {
+            // The manager closed (C1): its locks are released or expire; nothing to do here.
         }
     }
 

@@ -132,26 +132,16 @@ public final class DefaultLockManager implements LockManager {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
+        // Whole under the monitor: a second caller returns only once the first has finished, so
+        // that after any close() returns no thread of this manager is left (C1).
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+            queues.values().forEach(WaitQueue::wakeAll);
+            backend.close();
         }
-        queues.values().forEach(WaitQueue::wakeAll);
-        backend.close();
-    }
-
-    /**
-     * Tells whether {@link #close()} was called.
-     *
-     * @return whether the manager is closed
-     */
-    boolean isClosed() {
-        return closed;
     }
 
     /**
@@ -166,7 +156,7 @@ public final class DefaultLockManager implements LockManager {
         if (queueCount.get() == 0 || !hasWaiters(resourceId)) {
             Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos);
             if (attempt.isAcquired()) {
-                return attempt.fencingToken();
+                return keepUnlessClosed(resourceId, clientId, attempt.fencingToken());
             }
         } else if (heldByCaller(resourceId, clientId)) {
             // Queued waiters must not be overtaken (L2), but a holder still fails at once (L3).
@@ -197,7 +187,7 @@ public final class DefaultLockManager implements LockManager {
                         return keepUnlessClosed(resourceId, clientId, attempt.fencingToken());
                     }
                     // Wake by the holder's expiry at the latest (E2); a release wakes us sooner.
-                    sleep = attempt.remainingNanos();
+                    sleep = Math.min(attempt.remainingNanos(), settings.leaseMaxNanos());
                     if (!(backend instanceof InProcessLockBackend) && !(backend instanceof WatchingLockBackend)) {
                         sleep = Math.min(
                                 sleep, backoff + ThreadLocalRandom.current().nextLong(backoff));
@@ -323,7 +313,7 @@ public final class DefaultLockManager implements LockManager {
 
     private static LockException closedWhileWaiting(String resourceId) {
         return new LockException(
-                LockError.INTERNAL_ERROR, "the manager was closed while waiting for '" + resourceId + "'");
+                LockError.INTERNAL_ERROR, "the manager was closed while acquiring '" + resourceId + "'");
     }
 
     private static LockException interrupted(String resourceId) {

@@ -48,6 +48,12 @@ final class ExpiryWheel {
         Stripe stripe = stripeOf(holding);
         stripe.lock.lock();
         try {
+            // Ended before it was filed (released by another thread of its client, or taken over
+            // after a nanosecond lease): that thread's remove found nothing to unlink, so it must
+            // not be filed now. Both sides pass this lock after the deadline's CAS.
+            if (holding.deadline() == Holding.ENDED) {
+                return false;
+            }
             stripe.schedule(holding);
             return stripe.size++ == 0;
         } finally {
@@ -118,13 +124,20 @@ final class ExpiryWheel {
     private static final class Stripe {
         final ReentrantLock lock = new ReentrantLock();
         final Holding[][] buckets = new Holding[LEVELS][BUCKETS];
-        /** The ticker reading the stripe was last advanced to; guarded by the lock. */
+        /**
+         * The ticker reading the wheel started at. Buckets are computed from readings minus this
+         * origin, which stay positive for centuries, because raw readings may cross zero, where
+         * unsigned tick arithmetic would skip buckets.
+         */
+        final long origin;
+        /** Nanoseconds since the origin the stripe was last advanced to; guarded by the lock. */
         long time;
         /** Filed leases; written under the lock, read without it by the reaper's idle check. */
         volatile int size;
 
         Stripe(long now) {
-            time = now;
+            origin = now;
+            time = 0;
             for (Holding[] level : buckets) {
                 for (int i = 0; i < BUCKETS; i++) {
                     Holding sentinel = new Holding();
@@ -136,7 +149,7 @@ final class ExpiryWheel {
         }
 
         void schedule(Holding holding) {
-            long deadline = holding.deadline();
+            long deadline = holding.deadline() - origin;
             long delay = deadline - time;
             int level = 0;
             while (level < LEVELS - 1 && delay >= (1L << SHIFTS[level + 1])) {
@@ -165,11 +178,15 @@ final class ExpiryWheel {
 
         int advance(long now, Consumer<Holding> onExpired) {
             long previousTime = time;
-            time = now;
+            long elapsed = now - origin;
+            if (elapsed - previousTime <= 0) {
+                return 0;
+            }
+            time = elapsed;
             int removed = 0;
             for (int level = 0; level < LEVELS; level++) {
                 long previousTicks = previousTime >>> SHIFTS[level];
-                long ticks = now >>> SHIFTS[level];
+                long ticks = elapsed >>> SHIFTS[level];
                 long delta = ticks - previousTicks;
                 if (delta <= 0) {
                     break;

@@ -84,11 +84,13 @@ final class Holding {
     boolean endIfLive(long now) {
         for (; ; ) {
             long d = deadline;
-            if (d == ENDED || d - now <= 0) {
+            if (d == ENDED) {
                 return false;
             }
             if (DEADLINE.compareAndSet(this, d, ENDED)) {
-                return true;
+                // Ended either way: a live lease by this release, an expired one as every
+                // observer of an expiry must (see renewIfLive).
+                return d - now > 0;
             }
         }
     }
@@ -124,13 +126,41 @@ final class Holding {
         long renewed = deadlineAfter(now, leaseNanos);
         for (; ; ) {
             long d = deadline;
-            if (d == ENDED || d - now <= 0) {
+            if (d == ENDED) {
                 return false;
+            }
+            if (d - now <= 0) {
+                // Seal the expiry: a heartbeat that read the clock before the deadline but was
+                // stalled until after it then fails its compare-and-set instead of reviving (H2).
+                endIfExpired(now);
+                return false;
+            }
+            if (renewed - d <= 0) {
+                return true; // a concurrent heartbeat already reached further; never move back
             }
             if (DEADLINE.compareAndSet(this, d, renewed)) {
                 return true;
             }
         }
+    }
+
+    /**
+     * Tells whether the lease is live at {@code now}, sealing it as ended if it is not, so that no
+     * heartbeat delayed from before the expiry can revive what an observer saw expire (H2).
+     *
+     * @param now a reading of the backend's ticker
+     * @return the remaining nanoseconds, or a value of at most zero when the lease is over
+     */
+    long remainingOrSeal(long now) {
+        long d = deadline;
+        if (d == ENDED) {
+            return 0;
+        }
+        long remaining = d - now;
+        if (remaining <= 0) {
+            endIfExpired(now);
+        }
+        return remaining;
     }
 
     private static long deadlineAfter(long now, long leaseNanos) {

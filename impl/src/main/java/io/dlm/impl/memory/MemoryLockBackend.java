@@ -66,7 +66,10 @@ public final class MemoryLockBackend implements InProcessLockBackend {
             }
             return Acquisition.acquired(current.fencingToken);
         }
-        long remaining = Math.max(1, current.deadline() - now);
+        // The deadline seen inside compute, not a fresh read: the holder may have ended since,
+        // and ENDED is no deadline to sleep until. The clock is read again so a stall since does
+        // not stretch the wait beyond the real expiry.
+        long remaining = Math.max(1, attempt.observedDeadline - ticker.nanoTime());
         return clientId.equals(current.clientId) ? Acquisition.heldByCaller(remaining) : Acquisition.held(remaining);
     }
 
@@ -93,8 +96,8 @@ public final class MemoryLockBackend implements InProcessLockBackend {
         if (holding == null) {
             return Optional.empty();
         }
-        long remaining = holding.deadline() - ticker.nanoTime();
-        if (holding.deadline() == Holding.ENDED || remaining <= 0) {
+        long remaining = holding.remainingOrSeal(ticker.nanoTime());
+        if (remaining <= 0) {
             return Optional.empty();
         }
         return Optional.of(
@@ -156,6 +159,9 @@ public final class MemoryLockBackend implements InProcessLockBackend {
         @Nullable
         Holding replaced;
 
+        /** When the current holder is kept: the live deadline this attempt compared against. */
+        long observedDeadline;
+
         Attempt(String clientId, long leaseNanos, long now) {
             this.clientId = clientId;
             this.leaseNanos = leaseNanos;
@@ -164,8 +170,17 @@ public final class MemoryLockBackend implements InProcessLockBackend {
 
         @Override
         public Holding apply(String resourceId, Holding current) {
-            if (current != null && !current.endIfExpired(now)) {
-                return current;
+            if (current != null) {
+                long observed = current.deadline();
+                if (observed != Holding.ENDED && observed - now > 0) {
+                    observedDeadline = observed;
+                    return current;
+                }
+                if (!current.endIfExpired(now)) {
+                    // Renewed between the two reads: it is live, until at least the new deadline.
+                    observedDeadline = current.deadline();
+                    return current;
+                }
             }
             replaced = current;
             created = new Holding(resourceId, clientId, tokens.next(resourceId), leaseNanos, now);
