@@ -1,0 +1,110 @@
+package io.dlm.backend.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The Lua scripts that make each lock operation one atomic step on Redis, one round trip each.
+ *
+ * <p>A lease is a hash at {@code KEYS[1]} with fields {@code owner} (the client id),
+ * {@code token} (its fencing token) and {@code lease} (its length in milliseconds, so that a renewal
+ * restores the full length, H1), expiring by Redis's own clock ({@code PEXPIRE}/{@code PTTL}, E2,
+ * E3). Redis never returns an expired key, so every script sees an expired lease as absent and
+ * nothing can revive it (H2). The fencing counter at {@code KEYS[2]} has no expiry.
+ */
+final class LockScripts {
+
+    /**
+     * Takes a free resource. {@code ARGV[1]} is the client id, {@code ARGV[2]} the lease in
+     * milliseconds. Returns {@code {0, token}} when acquired, {@code {1, pttl}} when the caller
+     * already holds it, {@code {2, pttl}} when another client does.
+     *
+     * <p>The token is one more than the counter, or Redis's clock in microseconds if that is
+     * larger (F1). The counter alone never goes back while Redis keeps its data; the clock floor
+     * keeps tokens growing even if the counter is lost (a restart without persistence, a failover
+     * to a replica that had not received the last increments), as long as the server clock has
+     * not been set back past the lost values. Every step is an integer below 2^53, exact in Lua.
+     */
+    static final Script ACQUIRE = new Script("acquire", """
+            local owner = redis.call('HGET', KEYS[1], 'owner')
+            if owner then
+              local status = 2
+              if owner == ARGV[1] then status = 1 end
+              return {status, redis.call('PTTL', KEYS[1])}
+            end
+            local time = redis.call('TIME')
+            local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+            local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+            local step = 1
+            if now > last then step = now - last end
+            local token = redis.call('INCRBY', KEYS[2], step)
+            redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', token, 'lease', ARGV[2])
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            return {0, token}
+            """);
+
+    /**
+     * Resets a live lease of {@code ARGV[1]} to its full length (H1); returns 1 if it did, else 0
+     * (H2).
+     */
+    static final Script RENEW = new Script("renew", """
+            local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease')
+            if lease[1] == ARGV[1] then
+              redis.call('PEXPIRE', KEYS[1], lease[2])
+              return 1
+            end
+            return 0
+            """);
+
+    /**
+     * Deletes a live lease of {@code ARGV[1]} and announces it on channel {@code ARGV[2]} (U1, U3);
+     * returns 1 if it did, else 0 and changes nothing (U2). Safe to retry (U4): a retry finds the
+     * lease gone or owned by someone else.
+     */
+    static final Script RELEASE = new Script("release", """
+            if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
+              redis.call('DEL', KEYS[1])
+              redis.call('PUBLISH', ARGV[2], '')
+              return 1
+            end
+            return 0
+            """);
+
+    /**
+     * Reads a live lease (I1): returns {@code {owner, token, pttl}}, or an empty list when the
+     * resource is free. The token is returned as text and parsed in Java.
+     */
+    static final Script INSPECT = new Script("inspect", """
+            local lease = redis.call('HMGET', KEYS[1], 'owner', 'token')
+            if not lease[1] then return {} end
+            return {lease[1], lease[2], redis.call('PTTL', KEYS[1])}
+            """);
+
+    private LockScripts() {}
+
+    /**
+     * One script, with the SHA-1 digest that {@code EVALSHA} names it by.
+     *
+     * @param name what it does, for error messages
+     * @param source the Lua source
+     * @param sha1 the lower-case hex SHA-1 of the source, as Redis computes it
+     */
+    record Script(String name, String source, String sha1) {
+
+        Script(String name, String source) {
+            this(name, source, sha1(source));
+        }
+
+        private static String sha1(String source) {
+            try {
+                MessageDigest digest = MessageDigest.getInstance("SHA-1");
+                return HexFormat.of().formatHex(digest.digest(source.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                // Every Java platform must provide SHA-1 (MessageDigest's Javadoc).
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

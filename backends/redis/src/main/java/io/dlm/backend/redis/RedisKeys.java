@@ -1,0 +1,87 @@
+package io.dlm.backend.redis;
+
+/**
+ * Names the Redis keys and the pub/sub channel of a resource (V1).
+ *
+ * <p>A resource id becomes {@code <prefix>{<escaped id>}}: the lease hash. Its fencing counter is
+ * that name plus {@code :fence}, its release channel that name plus {@code :released}. Escaping
+ * replaces only {@code %}, <code>{</code> and <code>}</code> by their percent codes, so that
+ *
+ * <ul>
+ *   <li>the escaped id holds no brace: the braces around it are the key's Redis Cluster hash tag,
+ *       and the lease and its counter always live in one slot, so one script may touch both;
+ *   <li>escaping is injective and the escaped id ends at the first <code>}</code>: two ids never
+ *       share a key, and no id names another resource's counter (a lease key ends in <code>}</code>,
+ *       a counter key in {@code :fence});
+ *   <li>everything else ({@code *}, {@code ?}, spaces, newlines, {@code \0}, non-Latin text) stays
+ *       as it is: keys are binary-safe and DLM never passes an id as a pattern, so they are harmless
+ *       and keys stay readable for operators ({@code dlm:{orders/42}}).
+ * </ul>
+ *
+ * <p>The prefix holds no brace (checked by {@link RedisSettings}); prefixes that differ therefore
+ * name disjoint key spaces. Ids are at most 1024 UTF-16 chars (V1), so a key is at most about
+ * 3 KB.
+ */
+final class RedisKeys {
+
+    private static final String FENCE_SUFFIX = ":fence";
+    private static final String CHANNEL_SUFFIX = ":released";
+
+    private final String prefix;
+
+    /**
+     * Creates the naming scheme of one key prefix.
+     *
+     * @param prefix the key prefix, without braces
+     */
+    RedisKeys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    /**
+     * The key of the resource's lease hash (fields {@code owner}, {@code token}, {@code lease}).
+     *
+     * @param resourceId the resource
+     * @return the key
+     */
+    String lease(String resourceId) {
+        return tagged(resourceId).toString();
+    }
+
+    /**
+     * The keys a script needs for the resource: the lease hash and the fencing counter, in one
+     * Redis Cluster slot.
+     *
+     * @param resourceId the resource
+     * @return {@code [lease key, fencing counter key]}
+     */
+    String[] leaseAndFence(String resourceId) {
+        String lease = lease(resourceId);
+        return new String[] {lease, lease + FENCE_SUFFIX};
+    }
+
+    /**
+     * The channel that a release of the resource is published on.
+     *
+     * @param resourceId the resource
+     * @return the channel name
+     */
+    String releaseChannel(String resourceId) {
+        return tagged(resourceId).append(CHANNEL_SUFFIX).toString();
+    }
+
+    private StringBuilder tagged(String resourceId) {
+        StringBuilder key = new StringBuilder(prefix.length() + resourceId.length() + 16);
+        key.append(prefix).append('{');
+        for (int i = 0; i < resourceId.length(); i++) {
+            char c = resourceId.charAt(i);
+            switch (c) {
+                case '%' -> key.append("%25");
+                case '{' -> key.append("%7B");
+                case '}' -> key.append("%7D");
+                default -> key.append(c);
+            }
+        }
+        return key.append('}');
+    }
+}

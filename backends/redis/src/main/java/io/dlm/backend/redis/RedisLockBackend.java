@@ -1,0 +1,225 @@
+package io.dlm.backend.redis;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.LockInfo;
+import io.dlm.spi.Acquisition;
+import io.dlm.spi.WatchingLockBackend;
+import io.lettuce.core.ScriptOutputType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@code redis} backend: one lock space in Redis, shared by every manager that uses the same
+ * server and key prefix.
+ *
+ * <p>Each operation is one Lua script, one round trip ({@link LockScripts}): acquire sets the lease
+ * hash with its expiry and draws the fencing token from the resource's counter (F1); release and
+ * renew compare the owner first (U2, H2); leases expire by Redis's clock (E2, E3). A release
+ * publishes on the resource's channel, which waiters of every process subscribe to while they wait
+ * (L4, U3); an expiry is announced by nobody, so the runtime wakes the head waiter when the
+ * holder's remaining time, read from {@code PTTL}, is up.
+ *
+ * <p>Leases are kept in whole milliseconds, rounded up (E1). Safety class (M3): best effort under
+ * failover. Redis replicates asynchronously, so a failover can lose a lease that was granted;
+ * fencing tokens are the defence.
+ */
+final class RedisLockBackend implements WatchingLockBackend {
+
+    private static final String[] NO_ARGS = new String[0];
+    private static final long NANOS_PER_MILLI = 1_000_000L;
+
+    private final RedisSettings settings;
+    private final RedisConnections connections;
+    private final RedisKeys keys;
+    private final ScriptRunner scripts;
+    private final ReleaseSubscriptions subscriptions;
+    private final HeldLeases held;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Creates the backend over open connections, which it then owns.
+     *
+     * @param settings the checked settings
+     * @param connections the open client
+     */
+    RedisLockBackend(RedisSettings settings, RedisConnections connections) {
+        this.settings = settings;
+        this.connections = connections;
+        this.keys = new RedisKeys(settings.keyPrefix());
+        this.scripts = new ScriptRunner(connections.commands(), settings.operationTimeout());
+        this.subscriptions = new ReleaseSubscriptions(connections, settings.operationTimeout());
+        this.held = new HeldLeases(settings.operationTimeout().toNanos());
+    }
+
+    @Override
+    public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
+        long leaseMillis = ceilMillis(leaseNanos);
+        long start = System.nanoTime();
+        List<Object> reply = scripts.run(
+                LockScripts.ACQUIRE,
+                ScriptOutputType.MULTI,
+                keys.leaseAndFence(resourceId),
+                new String[] {clientId, Long.toString(leaseMillis)},
+                resourceId);
+        long status = integer(reply, 0, resourceId);
+        long value = integer(reply, 1, resourceId);
+        if (status == 0) {
+            held.acquired(resourceId, clientId, leaseNanos, start);
+            return Acquisition.acquired(value);
+        }
+        long remainingNanos = remainingUpperBound(value, resourceId);
+        return status == 1 ? Acquisition.heldByCaller(remainingNanos) : Acquisition.held(remainingNanos);
+    }
+
+    @Override
+    public boolean release(String resourceId, String clientId) {
+        Object released = scripts.run(
+                LockScripts.RELEASE,
+                ScriptOutputType.INTEGER,
+                new String[] {keys.lease(resourceId)},
+                new String[] {clientId, keys.releaseChannel(resourceId)},
+                resourceId);
+        held.ended(resourceId, clientId);
+        return isOne(released);
+    }
+
+    @Override
+    public boolean renew(String resourceId, String clientId) {
+        long start = System.nanoTime();
+        Object renewed = scripts.run(
+                LockScripts.RENEW,
+                ScriptOutputType.INTEGER,
+                new String[] {keys.lease(resourceId)},
+                new String[] {clientId},
+                resourceId);
+        if (isOne(renewed)) {
+            held.renewed(resourceId, clientId, start);
+            return true;
+        }
+        held.ended(resourceId, clientId);
+        return false;
+    }
+
+    @Override
+    public Optional<LockInfo> inspect(String resourceId) {
+        List<Object> reply = scripts.run(
+                LockScripts.INSPECT,
+                ScriptOutputType.MULTI,
+                new String[] {keys.lease(resourceId)},
+                NO_ARGS,
+                resourceId);
+        if (reply.isEmpty()) {
+            return Optional.empty();
+        }
+        if (reply.size() != 3 || !(reply.get(0) instanceof String owner) || !(reply.get(1) instanceof String token)) {
+            throw unexpected(resourceId, reply);
+        }
+        long fencingToken;
+        try {
+            fencingToken = Long.parseLong(token);
+        } catch (NumberFormatException e) {
+            throw unexpected(resourceId, reply);
+        }
+        long pttl = integer(reply, 2, resourceId);
+        if (pttl < 0) {
+            throw noExpiry(resourceId);
+        }
+        // PTTL truncates: a lease with 0 ms left is still live for up to a millisecond.
+        return Optional.of(new LockInfo(resourceId, owner, fencingToken, Duration.ofMillis(Math.max(1, pttl))));
+    }
+
+    /** {@inheritDoc} Redis counts expiries in milliseconds. */
+    @Override
+    public Duration leaseGranularity() {
+        return Duration.ofMillis(1);
+    }
+
+    @Override
+    public Watch watch(String resourceId, Runnable onMaybeFree) {
+        return subscriptions.watch(keys.releaseChannel(resourceId), onMaybeFree);
+    }
+
+    /**
+     * Releases every lease acquired here that may still be live, all at once and within the
+     * operation timeout, then closes the connections and stops the threads (C1).
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Duration timeout = settings.operationTimeout();
+        // First, so that a waiter blocked on a subscription is failed at once rather than at the timeout.
+        subscriptions.close();
+        try {
+            releaseAll(timeout);
+        } finally {
+            connections.close(timeout);
+        }
+    }
+
+    private void releaseAll(Duration timeout) {
+        Map<String, String> live = held.live();
+        if (live.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<Object>> releases = new ArrayList<>(live.size());
+        live.forEach((resourceId, clientId) -> releases.add(scripts.start(
+                LockScripts.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lease(resourceId)}, new String[] {
+                    clientId, keys.releaseChannel(resourceId)
+                })));
+        try {
+            CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
+                    .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Best effort (C1): a lease that could not be released expires by itself.
+        }
+    }
+
+    private static long ceilMillis(long nanos) {
+        long millis = nanos / NANOS_PER_MILLI;
+        return nanos % NANOS_PER_MILLI == 0 ? millis : millis + 1;
+    }
+
+    /**
+     * When a held lease ends at the latest, from its {@code PTTL}: one millisecond more, because
+     * {@code PTTL} truncates and Redis expires a key only after its deadline has passed.
+     */
+    private static long remainingUpperBound(long pttl, String resourceId) {
+        if (pttl < 0) {
+            throw noExpiry(resourceId);
+        }
+        return (pttl + 1) * NANOS_PER_MILLI;
+    }
+
+    private static boolean isOne(Object reply) {
+        return reply instanceof Long value && value == 1L;
+    }
+
+    private static long integer(List<Object> reply, int index, String resourceId) {
+        if (reply.size() <= index || !(reply.get(index) instanceof Long value)) {
+            throw unexpected(resourceId, reply);
+        }
+        return value;
+    }
+
+    private static LockException unexpected(String resourceId, List<Object> reply) {
+        return new LockException(
+                LockError.INTERNAL_ERROR, "Unexpected reply from Redis for '" + resourceId + "': " + reply);
+    }
+
+    private static LockException noExpiry(String resourceId) {
+        return new LockException(
+                LockError.INTERNAL_ERROR,
+                "The lease key of '" + resourceId + "' has no expiry; something other than DLM wrote to it");
+    }
+}

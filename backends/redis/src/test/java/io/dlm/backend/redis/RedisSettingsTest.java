@@ -1,0 +1,172 @@
+package io.dlm.backend.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.LockManagers;
+import io.dlm.spi.BackendContext;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** E1a for {@code dlm.redis.*}: what is accepted, and that every bad value names its key. */
+class RedisSettingsTest {
+
+    @Test
+    void defaultsToALocalStandaloneServerAndTheDlmPrefix() {
+        RedisSettings settings = parse(Map.of());
+        assertThat(settings.cluster()).isFalse();
+        assertThat(settings.uris()).hasSize(1);
+        assertThat(settings.uris().get(0).getHost()).isEqualTo("127.0.0.1");
+        assertThat(settings.uris().get(0).getPort()).isEqualTo(6379);
+        assertThat(settings.keyPrefix()).isEqualTo("dlm:");
+        assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void readsTlsCredentialsAndDatabaseFromTheUri() {
+        RedisSettings settings = parse(Map.of(RedisSettings.URI, "rediss://app:s3cret@redis.example:6380/3"));
+        var uri = settings.uris().get(0);
+        assertThat(uri.isSsl()).isTrue();
+        assertThat(uri.getDatabase()).isEqualTo(3);
+        var credentials = uri.getCredentialsProvider().resolveCredentials().block(Duration.ofSeconds(1));
+        assertThat(credentials.getUsername()).isEqualTo("app");
+        assertThat(new String(credentials.getPassword())).isEqualTo("s3cret");
+    }
+
+    @Test
+    void aSentinelUriWithSeveralSentinelsIsOneStandaloneTarget() {
+        RedisSettings settings =
+                parse(Map.of(RedisSettings.URI, "redis-sentinel://s1:26379,s2:26379,s3:26379/0#mymaster"));
+        assertThat(settings.cluster()).isFalse();
+        assertThat(settings.uris()).hasSize(1);
+        assertThat(settings.uris().get(0).getSentinels()).hasSize(3);
+        assertThat(settings.uris().get(0).getSentinelMasterId()).isEqualTo("mymaster");
+    }
+
+    @Test
+    void aListOfUrisMeansACluster() {
+        RedisSettings settings = parse(Map.of(RedisSettings.URI, "redis://n1:7000, redis://n2:7001,rediss://n3:7002"));
+        assertThat(settings.cluster()).isTrue();
+        assertThat(settings.uris()).extracting(uri -> uri.getPort()).containsExactly(7000, 7001, 7002);
+    }
+
+    @Test
+    void theClusterFlagTurnsOneSeedUriIntoACluster() {
+        assertThat(parse(Map.of(RedisSettings.URI, "redis://n1:7000", RedisSettings.CLUSTER, "TRUE"))
+                        .cluster())
+                .isTrue();
+    }
+
+    @Test
+    void aKeyPrefixMayBeEmptyOrAnythingWithoutBraces() {
+        assertThat(parse(Map.of(RedisSettings.KEY_PREFIX, "")).keyPrefix()).isEmpty();
+        assertThat(parse(Map.of(RedisSettings.KEY_PREFIX, "app/locks:*")).keyPrefix())
+                .isEqualTo("app/locks:*");
+    }
+
+    @Test
+    void invalidValuesNameTheirKey() {
+        assertRejected(Map.of(RedisSettings.KEY_PREFIX, "a{b"), RedisSettings.KEY_PREFIX);
+        assertRejected(Map.of(RedisSettings.KEY_PREFIX, "a}"), RedisSettings.KEY_PREFIX);
+        assertRejected(Map.of(RedisSettings.URI, "   "), RedisSettings.URI);
+        assertRejected(Map.of(RedisSettings.URI, "http://localhost:6379"), RedisSettings.URI);
+        assertRejected(Map.of(RedisSettings.URI, "redis://"), RedisSettings.URI);
+        assertRejected(Map.of(RedisSettings.CLUSTER, "yes"), RedisSettings.CLUSTER);
+        assertRejected(
+                Map.of(RedisSettings.URI, "redis://a:1,redis://b:2", RedisSettings.CLUSTER, "false"),
+                RedisSettings.CLUSTER);
+        assertRejected(
+                Map.of(RedisSettings.URI, "redis-sentinel://s1:26379#m", RedisSettings.CLUSTER, "true"),
+                RedisSettings.URI);
+        assertRejected(
+                Map.of(RedisSettings.URI, "redis://n1:7000/2", RedisSettings.CLUSTER, "true"), RedisSettings.URI);
+        assertRejected(Map.of(RedisSettings.CONNECT_TIMEOUT, "0s"), RedisSettings.CONNECT_TIMEOUT);
+        assertRejected(Map.of(RedisSettings.CONNECT_TIMEOUT, "soon"), RedisSettings.CONNECT_TIMEOUT);
+        assertRejected(Map.of("dlm.redis.url", "redis://elsewhere:6379"), "dlm.redis.url");
+    }
+
+    @Test
+    void aBadUriIsReportedWithoutItsPassword() {
+        assertThatThrownBy(() -> parse(Map.of(RedisSettings.URI, "redis://app:s3cret@ho st:6379")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(RedisSettings.URI)
+                .hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void openThroughLockManagersRejectsBadSettingsBeforeConnecting() {
+        assertThatThrownBy(() -> LockManagers.open("redis", Map.of(RedisSettings.KEY_PREFIX, "{x}")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(RedisSettings.KEY_PREFIX);
+    }
+
+    @Test
+    void openFailsWithInternalErrorWithinTheConnectTimeoutWhenNothingListens() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        long start = System.nanoTime();
+        Map<String, String> settings =
+                Map.of(RedisSettings.URI, "redis://127.0.0.1:" + port, RedisSettings.CONNECT_TIMEOUT, "500ms");
+        assertThatThrownBy(() -> LockManagers.open("redis", settings))
+                .isInstanceOfSatisfying(
+                        LockException.class, e -> assertThat(e.error()).isEqualTo(LockError.INTERNAL_ERROR))
+                .hasCauseInstanceOf(RuntimeException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+    }
+
+    private static void assertRejected(Map<String, String> properties, String key) {
+        assertThatThrownBy(() -> parse(properties))
+                .as("settings %s", properties)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(key);
+    }
+
+    private static RedisSettings parse(Map<String, String> properties) {
+        return RedisSettings.parse(new Context(properties));
+    }
+
+    /** The settings as the runtime hands them over, with its duration syntax (E1a). */
+    private record Context(Map<String, String> properties) implements BackendContext {
+        Context {
+            properties = new HashMap<>(properties);
+        }
+
+        @Override
+        public Optional<String> property(String key) {
+            return Optional.ofNullable(properties.get(key));
+        }
+
+        @Override
+        public Duration duration(String key, Duration defaultValue) {
+            String value = properties.get(key);
+            if (value == null) {
+                return defaultValue;
+            }
+            try {
+                Duration parsed = value.endsWith("ms")
+                        ? Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)))
+                        : Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
+                if (parsed.isZero() || parsed.isNegative()) {
+                    throw new IllegalArgumentException(key + " must be positive");
+                }
+                return parsed;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + " is not a duration: " + value, e);
+            }
+        }
+
+        @Override
+        public Duration operationTimeout() {
+            return Duration.ofSeconds(5);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.dlm.backend.redis;
+
+import io.dlm.LockManager;
+import io.dlm.tck.LockManagerTck;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** Runs the whole TCK against a real Redis, with managers found by name as users find them. */
+class RedisTckTest extends LockManagerTck {
+
+    private static final String PREFIX = TestRedis.uniquePrefix("tck");
+
+    @BeforeAll
+    static void requireRedis() {
+        TestRedis.assumeAvailable();
+    }
+
+    /** Fencing counters never expire; a test run removes its own. */
+    @AfterAll
+    static void removeCounters() {
+        if (TestRedis.ping("127.0.0.1", 6379) == null) {
+            try (TestRedis.Admin admin = TestRedis.admin(TestRedis.uri())) {
+                admin.deleteAll(PREFIX);
+            }
+        }
+    }
+
+    @Override
+    protected LockManager openManager(Map<String, String> properties) {
+        return TestRedis.open(PREFIX, properties);
+    }
+
+    /** Redis counts expiries in milliseconds ({@code PX}, {@code PTTL}). */
+    @Override
+    protected Duration leaseGranularity() {
+        return Duration.ofMillis(1);
+    }
+
+    /** Every manager on one server and prefix sees the same locks. */
+    @Override
+    protected boolean sharedLockSpace() {
+        return true;
+    }
+}
