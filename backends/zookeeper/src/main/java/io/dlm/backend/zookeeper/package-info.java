@@ -1,0 +1,26 @@
+/**
+ * The ZooKeeper backend of DLM (provider name {@code zookeeper}, artifact
+ * {@code dlm-backend-zookeeper}): one ephemeral node per held lock, on Apache Curator.
+ *
+ * <p>Layout under the base path ({@code dlm.zookeeper.base-path}, default {@code /dlm/locks}):
+ *
+ * <ul>
+ *   <li>{@code <id>}: the lock node of resource {@code id} (percent-encoded, {@link
+ *       io.dlm.backend.zookeeper.NodePaths}); its data names the holder, the lease length and the
+ *       acquisition's nonce ({@link io.dlm.backend.zookeeper.LockRecord}); its {@code czxid} is the
+ *       fencing token (F1) and its {@code mtime}, the ZooKeeper leader's clock at the last
+ *       acquisition or heartbeat, starts the lease (E3).
+ *   <li>{@code <id>.<nonce>}: the key node of that one acquisition, created and deleted in the same
+ *       transactions as the lock node. Every conditional step on a lock the caller already knows
+ *       checks its key node first, so a lock node deleted and created again by someone else (whose
+ *       data version starts over at 0) can never be renewed or released by mistake.
+ *   <li>{@code .clock}: a node written only to read the leader's current time when a lease looks
+ *       expired (see {@link io.dlm.backend.zookeeper.ServerClock}).
+ * </ul>
+ *
+ * <p>Both lock nodes are ephemeral: the locks of a crashed process go with its session.
+ */
+@NullMarked
+package io.dlm.backend.zookeeper;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,77 @@
+package io.dlm.backend.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dlm.LockManagers;
+import java.util.HashMap;
+import java.util.Map;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Test;
+
+/** E1a: invalid {@code dlm.zookeeper.*} values fail {@code open} naming their key, before connecting. */
+class ZooKeeperSettingsTest {
+
+    @Test
+    void connectIsRequired() {
+        assertThatThrownBy(() -> LockManagers.open("zookeeper", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dlm.zookeeper.connect");
+        assertThatThrownBy(() -> LockManagers.open("zookeeper", Map.of("dlm.zookeeper.connect", "  ")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dlm.zookeeper.connect");
+    }
+
+    @Test
+    void invalidValuesNameTheirKey() {
+        Map<String, String> invalid = new HashMap<>();
+        invalid.put("dlm.zookeeper.connect", "host:notaport");
+        invalid.put("dlm.zookeeper.base-path", "relative/path");
+        invalid.put("dlm.zookeeper.session-timeout", "0");
+        invalid.put("dlm.zookeeper.connection-timeout", "soon");
+        invalid.put("dlm.zookeeper.retry.max-retries", "-1");
+        invalid.put("dlm.zookeeper.retry.base-sleep", "-5ms");
+        invalid.put("dlm.zookeeper.auth.digest", "nocolon");
+        invalid.put("dlm.zookeeper.acl", "world");
+        SoftAssertions softly = new SoftAssertions();
+        invalid.forEach((key, value) -> {
+            Map<String, String> settings = new HashMap<>();
+            settings.put("dlm.zookeeper.connect", "127.0.0.1:1");
+            settings.put(key, value);
+            softly.assertThatThrownBy(
+                            () -> LockManagers.open("zookeeper", settings).close())
+                    .as("%s=%s", key, value)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(key);
+        });
+        softly.assertAll();
+    }
+
+    @Test
+    void moreInvalidPathsAndConnectStrings() {
+        SoftAssertions softly = new SoftAssertions();
+        for (String basePath : new String[] {"/trailing/", "/a//b", "/zookeeper", "/zookeeper/quota", "/a/./b", ""}) {
+            softly.assertThatThrownBy(() -> LockManagers.open(
+                                    "zookeeper",
+                                    Map.of("dlm.zookeeper.connect", "127.0.0.1:1", "dlm.zookeeper.base-path", basePath))
+                            .close())
+                    .as("base path %s", basePath)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("dlm.zookeeper.base-path");
+        }
+        for (String connect : new String[] {"host:99999", "host:2181/bad//chroot", ","}) {
+            softly.assertThatThrownBy(() -> LockManagers.open("zookeeper", Map.of("dlm.zookeeper.connect", connect))
+                            .close())
+                    .as("connect %s", connect)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("dlm.zookeeper.connect");
+        }
+        softly.assertThatThrownBy(() -> LockManagers.open(
+                                "zookeeper",
+                                Map.of("dlm.zookeeper.connect", "127.0.0.1:1", "dlm.zookeeper.acl", "creator"))
+                        .close())
+                .as("creator ACL without credentials")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dlm.zookeeper.acl");
+        softly.assertAll();
+    }
+}
