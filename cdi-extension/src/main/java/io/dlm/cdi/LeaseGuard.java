@@ -4,12 +4,11 @@ import io.dlm.Lease;
 import io.dlm.impl.Durations;
 import io.dlm.interceptor.HeldLock;
 import io.dlm.interceptor.LeaseLost;
-import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Watches the lease of one intercepted call: heartbeats it on the shared scheduler and notices a
+ * Watches the lease of one intercepted call: is heartbeated by the shared sweeper and notices a
  * loss (D2, D4). The heartbeat and {@link #stop()} take the same monitor, so once {@code stop()}
  * returns no heartbeat is in flight or will be sent: heartbeats stop before the release (D4).
  */
@@ -32,7 +31,13 @@ final class LeaseGuard implements Runnable {
     private long lastRenewal;
     // Written under monitor, read without it by the calling thread after stop().
     private volatile LeaseLost.@Nullable Reason lost;
-    private volatile @Nullable Future<?> future;
+    /** Set once the call ended or the lease was lost; the sweeper then drops the guard. */
+    private volatile boolean finished;
+    /** Set by the sweeper when it hands a beat to a renewal thread, cleared when the beat ends. */
+    private volatile boolean beating;
+    // Owned by the sweeper once the guard is in its queue.
+    private long periodNanos;
+    private long nextBeatNanos;
 
     LeaseGuard(
             Lease lease,
@@ -51,13 +56,51 @@ final class LeaseGuard implements Runnable {
         this.lastRenewal = System.nanoTime();
     }
 
-    void attach(Future<?> scheduled) {
-        future = scheduled;
+    /**
+     * Sets the heartbeat period; called once, before the guard is handed to the sweeper.
+     *
+     * @param period nanoseconds between heartbeats
+     */
+    void beatEvery(long period) {
+        periodNanos = period;
+        nextBeatNanos = lastRenewal + period;
     }
 
-    /** One heartbeat; run by the scheduler. */
+    /**
+     * Tells the sweeper whether a heartbeat is due, and if so books it and the next one.
+     *
+     * @param now the sweeper's clock reading
+     * @return whether the sweeper must run this guard now
+     */
+    boolean claimBeatDueAt(long now) {
+        if (beating || now - nextBeatNanos < 0) {
+            return false;
+        }
+        nextBeatNanos = now + periodNanos;
+        beating = true;
+        return true;
+    }
+
+    /**
+     * Tells whether the guard has nothing more to do.
+     *
+     * @return whether the call ended or the lease was lost
+     */
+    boolean isFinished() {
+        return finished;
+    }
+
+    /** One heartbeat; run by a renewal thread of {@link LockHeartbeats}. */
     @Override
     public void run() {
+        try {
+            beat();
+        } finally {
+            beating = false;
+        }
+    }
+
+    private void beat() {
         LeaseLost.Reason reason;
         synchronized (monitor) {
             if (stopped || lost != null) {
@@ -69,7 +112,7 @@ final class LeaseGuard implements Runnable {
             }
             lost = reason;
         }
-        cancel();
+        finished = true;
         // Observers hear of the loss first; then the opt-in policy stops the method, if it still runs.
         events.leaseLost(lock, plan.operation(), reason);
         if (onLoss != null) {
@@ -96,7 +139,7 @@ final class LeaseGuard implements Runnable {
             stopped = true;
             didInterrupt = interrupted;
         }
-        cancel();
+        finished = true;
         return didInterrupt;
     }
 
@@ -140,13 +183,6 @@ final class LeaseGuard implements Runnable {
                 return null;
             }
             return LeaseLost.Reason.HEARTBEAT_FAILED;
-        }
-    }
-
-    private void cancel() {
-        Future<?> scheduled = future;
-        if (scheduled != null) {
-            scheduled.cancel(false);
         }
     }
 }
