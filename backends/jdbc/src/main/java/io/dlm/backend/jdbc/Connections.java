@@ -1,0 +1,173 @@
+package io.dlm.backend.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Where the backend's connections come from: a HikariCP pool of DLM's own, built from {@code
+ * dlm.jdbc.url}, or a container's DataSource found by its JNDI name ({@code dlm.jdbc.datasource}).
+ */
+final class Connections {
+
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    /** Hikari refuses timeouts below this. */
+    private static final long HIKARI_MIN_TIMEOUT_MILLIS = 250;
+
+    private Connections() {}
+
+    /**
+     * Builds DLM's own pool. Waiting for a connection is bounded by the operation timeout (X1);
+     * the pool does not connect before it is used, so that the backend's own check reports an
+     * unreachable database with a message of its own. Its threads are named after the pool,
+     * {@code dlm-jdbc-pool-N}.
+     *
+     * @param settings the settings, with a URL
+     * @return the pool; closing it closes its connections and threads
+     */
+    static HikariDataSource pool(JdbcSettings settings) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("dlm-jdbc-pool-" + POOLS.incrementAndGet());
+        config.setJdbcUrl(settings.url());
+        if (settings.user() != null) {
+            config.setUsername(settings.user());
+        }
+        if (settings.password() != null) {
+            config.setPassword(settings.password());
+        }
+        config.setMaximumPoolSize(settings.poolSize());
+        config.setMinimumIdle(1);
+        long timeout =
+                Math.max(HIKARI_MIN_TIMEOUT_MILLIS, settings.operationTimeout().toMillis());
+        config.setConnectionTimeout(timeout);
+        config.setValidationTimeout(Math.max(HIKARI_MIN_TIMEOUT_MILLIS, timeout / 2));
+        config.setInitializationFailTimeout(-1);
+        config.setAutoCommit(true);
+        return new HikariDataSource(config);
+    }
+
+    /**
+     * Opens a connection outside the pool, for the PostgreSQL listener, which keeps it for the
+     * backend's life and should not take one of the pool's places.
+     *
+     * @param settings the settings, with a URL
+     * @param applicationName shown in {@code pg_stat_activity}
+     * @return a factory of such connections
+     */
+    static ReleaseListener.ConnectionFactory direct(JdbcSettings settings, String applicationName) {
+        String url = settings.url();
+        Properties properties = new Properties();
+        if (settings.user() != null) {
+            properties.setProperty("user", settings.user());
+        }
+        if (settings.password() != null) {
+            properties.setProperty("password", settings.password());
+        }
+        // pgjdbc's own names; the listener only runs on PostgreSQL.
+        String seconds = Integer.toString(
+                SqlExecutor.timeoutSeconds(settings.operationTimeout().toNanos()));
+        properties.setProperty("connectTimeout", seconds);
+        properties.setProperty("loginTimeout", seconds);
+        properties.setProperty("ApplicationName", applicationName);
+        return () -> DriverManager.getConnection(url, properties);
+    }
+
+    /**
+     * Opens a listener connection from a DataSource that is not ours, naming it for {@code
+     * pg_stat_activity}.
+     *
+     * @param dataSource the DataSource
+     * @param applicationName shown in {@code pg_stat_activity}
+     * @return a factory of such connections
+     */
+    static ReleaseListener.ConnectionFactory from(DataSource dataSource, String applicationName) {
+        return new Borrowed(dataSource, applicationName);
+    }
+
+    /**
+     * Listener connections borrowed from a pool that is not ours: labelled while in use, and given
+     * back with their old label. The listener holds one connection at a time.
+     */
+    private static final class Borrowed implements ReleaseListener.ConnectionFactory {
+        private final DataSource dataSource;
+        private final String applicationName;
+        private @Nullable String previousName;
+
+        Borrowed(DataSource dataSource, String applicationName) {
+            this.dataSource = dataSource;
+            this.applicationName = applicationName;
+        }
+
+        @Override
+        public Connection open() throws SQLException {
+            Connection connection = dataSource.getConnection();
+            try {
+                previousName = connection.getClientInfo("ApplicationName");
+                connection.setClientInfo("ApplicationName", applicationName);
+            } catch (SQLException e) {
+                // Only a label for operators.
+            }
+            return connection;
+        }
+
+        @Override
+        public void release(Connection connection) throws SQLException {
+            try {
+                if (!connection.isClosed()) {
+                    connection.setClientInfo("ApplicationName", previousName == null ? "" : previousName);
+                }
+            } catch (SQLException e) {
+                // Only a label; the connection is given back either way.
+            } finally {
+                connection.close();
+            }
+        }
+    }
+
+    /**
+     * Finds a container's DataSource.
+     *
+     * @param name the JNDI name, e.g. {@code java:comp/env/jdbc/locks}
+     * @return the DataSource
+     * @throws IllegalArgumentException naming {@code dlm.jdbc.datasource} when the name is not
+     *     bound to a DataSource
+     */
+    static DataSource lookup(String name) {
+        Object found;
+        try {
+            InitialContext context = new InitialContext();
+            try {
+                found = context.lookup(name);
+            } finally {
+                context.close();
+            }
+        } catch (NamingException e) {
+            throw new IllegalArgumentException(
+                    "Invalid value '" + name + "' for " + JdbcSettings.DATASOURCE + ": JNDI lookup failed: " + e, e);
+        }
+        if (found instanceof DataSource dataSource) {
+            return dataSource;
+        }
+        throw new IllegalArgumentException("Invalid value '" + name + "' for " + JdbcSettings.DATASOURCE + ": bound to "
+                + (found == null ? "nothing" : found.getClass().getName()) + ", not a DataSource");
+    }
+
+    /**
+     * The label of listener connections in {@code pg_stat_activity}, within PostgreSQL's 63 bytes.
+     *
+     * @param table the lock table
+     * @return {@code dlm-listen <table>}
+     */
+    static String listenerName(TableName table) {
+        return "dlm-listen " + table.name();
+    }
+}

@@ -1,0 +1,255 @@
+package io.dlm.backend.jdbc;
+
+import io.dlm.spi.Acquisition;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The SQL of one database for one lock table. Every operation is one statement (the acquisition
+ * of H2 and, under contention, of PostgreSQL add a look at the holder when the first answer cannot
+ * name it). Statements are prepared and ids are bound as bytes, never spliced into SQL (V1); only
+ * the checked table name is.
+ *
+ * <p>Expiry is always compared with the database's clock (E3), and a row that is released or
+ * expires stays in the table until {@link #reap} deletes it well after its lease ended. Keeping it
+ * is what makes the fencing token safe: an acquisition's {@code INSERT} draws its token before it
+ * finds out whether the row exists, so it could carry a smaller token than a takeover that ran
+ * meanwhile if that takeover's row could vanish before the insert lands. With free rows kept for
+ * {@code dlm.jdbc.retention}, which is many operation timeouts, no statement lives that long; every
+ * later acquisition of a kept row is an update that draws its token under the row lock (F1).
+ */
+abstract class Dialect {
+
+    /** The supported databases, as {@code dlm.jdbc.dialect} names them. */
+    enum Kind {
+        /** PostgreSQL 9.5 or later. */
+        POSTGRESQL,
+        /** MariaDB 10.5 or later. */
+        MARIADB,
+        /** H2 2.x. */
+        H2;
+
+        /**
+         * The lower-case name used in settings and resource names.
+         *
+         * @return e.g. {@code postgresql}
+         */
+        String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** How many expired rows one reaper statement deletes at most. */
+    static final int REAP_BATCH = 500;
+
+    final TableName table;
+
+    Dialect(TableName table) {
+        this.table = table;
+    }
+
+    /**
+     * The dialect of a kind.
+     *
+     * @param kind the database
+     * @param table the lock table
+     * @return its dialect
+     */
+    static Dialect of(Kind kind, TableName table) {
+        return switch (kind) {
+            case POSTGRESQL -> new PostgresDialect(table);
+            case MARIADB -> new MariaDbDialect(table);
+            case H2 -> new H2Dialect(table);
+        };
+    }
+
+    /**
+     * Which database this is.
+     *
+     * @return the kind
+     */
+    abstract Kind kind();
+
+    /**
+     * Takes the resource if it has no row or its lease is over, drawing a new fencing token while
+     * it holds the row; otherwise reports the holder.
+     *
+     * @param connection an auto-commit connection
+     * @param key the resource
+     * @param clientId the would-be holder in UTF-8
+     * @param leaseMicros the lease length
+     * @param timeoutSeconds the query timeout
+     * @return the outcome
+     * @throws SQLException on any failure of the database
+     */
+    abstract Acquisition acquire(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            throws SQLException;
+
+    /**
+     * Ends a live lease of the client (U1, U2): sets its expiry to now.
+     *
+     * @param connection an auto-commit connection
+     * @param key the resource
+     * @param clientId the holder in UTF-8
+     * @param timeoutSeconds the query timeout
+     * @return whether a live lease of this client was ended
+     * @throws SQLException on any failure of the database
+     */
+    boolean release(Connection connection, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
+        return updateOwned(connection, releaseSql(), key, clientId, timeoutSeconds);
+    }
+
+    /**
+     * Resets the expiry of a live lease of the client to now plus its lease length (H1, H2).
+     *
+     * @param connection an auto-commit connection
+     * @param key the resource
+     * @param clientId the holder in UTF-8
+     * @param timeoutSeconds the query timeout
+     * @return whether a live lease was extended
+     * @throws SQLException on any failure of the database
+     */
+    boolean renew(Connection connection, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
+        return updateOwned(connection, renewSql(), key, clientId, timeoutSeconds);
+    }
+
+    /**
+     * Reads the live lease of a resource (I1).
+     *
+     * @param connection a connection
+     * @param key the resource
+     * @param timeoutSeconds the query timeout
+     * @return the holder, or null when the resource is free
+     * @throws SQLException on any failure of the database
+     */
+    @Nullable
+    Holder inspect(Connection connection, LockKey key, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(inspectSql())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setBytes(1, key.hash());
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() ? new Holder(row.getBytes(1), row.getLong(2), row.getLong(3)) : null;
+            }
+        }
+    }
+
+    /**
+     * Deletes up to {@link #REAP_BATCH} rows whose lease ended more than {@code retentionMicros}
+     * ago (E4). The expiry index makes its cost follow the number of such rows.
+     *
+     * @param connection an auto-commit connection
+     * @param retentionMicros how long a free row is kept
+     * @param timeoutSeconds the query timeout
+     * @return how many rows were deleted
+     * @throws SQLException on any failure of the database
+     */
+    int reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(reapSql())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setLong(1, retentionMicros);
+            statement.setInt(2, REAP_BATCH);
+            return statement.executeUpdate();
+        }
+    }
+
+    /**
+     * A statement that fails unless the table and its sequence exist, and changes nothing.
+     *
+     * @return the SQL
+     */
+    abstract String checkSql();
+
+    /**
+     * Tells whether a failure is the database resolving contention (deadlock, serialization
+     * failure, lock wait), after which the same statement may simply run again: it was rolled back
+     * whole.
+     *
+     * @param e the failure
+     * @return whether to retry within the operation timeout
+     */
+    boolean isTransient(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && state.startsWith("40");
+    }
+
+    /**
+     * The DDL that creates the table, its sequence and its expiry index if missing, from the
+     * resource {@code schema-<dialect>.sql} that the docs publish.
+     *
+     * @return the statements, in order
+     */
+    List<String> schema() {
+        String resource = "schema-" + kind().id() + ".sql";
+        String script;
+        try (InputStream in = Dialect.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("Missing resource " + resource + " beside " + Dialect.class);
+            }
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (Map.Entry<String, String> name : schemaNames().entrySet()) {
+            script = script.replace("${" + name.getKey() + "}", name.getValue());
+        }
+        List<String> statements = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : script.split("\n", -1)) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
+                continue;
+            }
+            current.append(line).append('\n');
+            if (trimmed.endsWith(";")) {
+                String statement = current.toString().strip();
+                statements.add(statement.substring(0, statement.length() - 1));
+                current.setLength(0);
+            }
+        }
+        return statements;
+    }
+
+    /**
+     * The names the schema resource's placeholders stand for.
+     *
+     * @return {@code table}, {@code sequence} and {@code index}
+     */
+    Map<String, String> schemaNames() {
+        return Map.of("table", table.name(), "sequence", table.sequence(), "index", table.expiryIndex());
+    }
+
+    abstract String releaseSql();
+
+    abstract String renewSql();
+
+    abstract String inspectSql();
+
+    abstract String reapSql();
+
+    /** Substitutes the table and sequence names into a statement template. */
+    final String sql(String template) {
+        return template.replace("{table}", table.name()).replace("{sequence}", table.sequence());
+    }
+
+    private static boolean updateOwned(
+            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setBytes(1, key.hash());
+            statement.setBytes(2, clientId);
+            return statement.executeUpdate() == 1;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.dlm.backend.jdbc;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Opens a backend over a DataSource: finds the dialect, creates the table if asked to, checks that
+ * table and sequence are there, and picks the class that matches the database's capabilities.
+ */
+final class JdbcBackends {
+
+    private static final System.Logger LOG = System.getLogger(JdbcBackends.class.getName());
+
+    private JdbcBackends() {}
+
+    /**
+     * Opens a backend.
+     *
+     * @param settings the checked settings
+     * @param dataSource where statements get their connections
+     * @param owned closed with the backend (DLM's own pool), or a no-op for a DataSource of others
+     * @param listenerConnections opens the PostgreSQL listener's dedicated connection
+     * @return a {@link PostgresLockBackend} on PostgreSQL, else a {@link JdbcLockBackend}
+     * @throws LockException {@code INTERNAL_ERROR} when the database cannot be reached or lacks the
+     *     table; {@code owned} is closed then
+     */
+    static JdbcLockBackend open(
+            JdbcSettings settings,
+            DataSource dataSource,
+            AutoCloseable owned,
+            ReleaseListener.ConnectionFactory listenerConnections) {
+        Reaper reaper = null;
+        try {
+            Dialect.Kind kind = settings.dialect() != null ? settings.dialect() : detect(dataSource, settings);
+            Dialect dialect = Dialect.of(kind, settings.table());
+            SqlExecutor sql = new SqlExecutor(dataSource, dialect, settings.operationTimeout());
+            if (settings.createTable()) {
+                createTable(sql, dialect, settings);
+            }
+            check(sql, dialect, settings, null);
+            reaper = new Reaper(
+                    sql, dialect, settings.retention(), settings.reapInterval(), settings.operationTimeout());
+            if (kind == Dialect.Kind.POSTGRESQL) {
+                ReleaseListener listener = new ReleaseListener(
+                        listenerConnections, settings.table().channel(), settings.operationTimeout());
+                return new PostgresLockBackend(dialect, sql, reaper, owned, listener);
+            }
+            return new JdbcLockBackend(dialect, sql, reaper, owned);
+        } catch (RuntimeException e) {
+            if (reaper != null) {
+                reaper.close();
+            }
+            closeQuietly(owned, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads the database product from the driver.
+     *
+     * @throws LockException when no connection can be had
+     * @throws IllegalArgumentException when the database is none of the supported ones
+     */
+    static Dialect.Kind detect(DataSource dataSource, JdbcSettings settings) {
+        String product;
+        String version;
+        int major;
+        int minor;
+        try (Connection connection = dataSource.getConnection()) {
+            DatabaseMetaData metaData = connection.getMetaData();
+            product = metaData.getDatabaseProductName();
+            version = metaData.getDatabaseProductVersion();
+            major = metaData.getDatabaseMajorVersion();
+            minor = metaData.getDatabaseMinorVersion();
+        } catch (SQLException e) {
+            throw new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "jdbc: cannot connect to " + settings.source() + ": " + SqlExecutor.describe(e),
+                    e);
+        }
+        String name = product.toLowerCase(Locale.ROOT);
+        Dialect.Kind kind;
+        boolean recentEnough;
+        if (name.contains("postgresql")) {
+            kind = Dialect.Kind.POSTGRESQL;
+            recentEnough = major > 9 || (major == 9 && minor >= 5);
+        } else if (name.contains("mariadb") || version.toLowerCase(Locale.ROOT).contains("mariadb")) {
+            kind = Dialect.Kind.MARIADB;
+            recentEnough = major > 10 || (major == 10 && minor >= 5);
+        } else if (name.equals("h2")) {
+            kind = Dialect.Kind.H2;
+            recentEnough = major >= 2;
+        } else {
+            throw new IllegalArgumentException("The jdbc backend supports PostgreSQL, MariaDB and H2, not " + product
+                    + " " + version + " at " + settings.source() + "; set " + JdbcSettings.DIALECT
+                    + " only for a database compatible with one of them");
+        }
+        if (!recentEnough) {
+            throw new IllegalArgumentException("The jdbc backend needs PostgreSQL 9.5, MariaDB 10.5 or H2 2.0 or"
+                    + " later; " + settings.source() + " runs " + product + " " + version);
+        }
+        return kind;
+    }
+
+    private static void createTable(SqlExecutor sql, Dialect dialect, JdbcSettings settings) {
+        for (String ddl : dialect.schema()) {
+            try {
+                sql.execute("create table", dialect.table.name(), (connection, timeout) -> {
+                    try (Statement statement = connection.createStatement()) {
+                        statement.setQueryTimeout(timeout);
+                        statement.execute(ddl);
+                    }
+                    return null;
+                });
+            } catch (LockException e) {
+                // Another manager may be creating the same table right now ("IF NOT EXISTS" is not
+                // atomic on PostgreSQL); if the table works afterwards, that is all we wanted.
+                LOG.log(Level.DEBUG, "DDL failed; checking whether the table exists anyway: " + ddl, e);
+                check(sql, dialect, settings, e);
+                return;
+            }
+        }
+    }
+
+    private static void check(SqlExecutor sql, Dialect dialect, JdbcSettings settings, @Nullable Exception earlier) {
+        try {
+            sql.execute("check", dialect.table.name(), (connection, timeout) -> {
+                try (PreparedStatement statement = connection.prepareStatement(dialect.checkSql())) {
+                    statement.setQueryTimeout(timeout);
+                    statement.executeQuery().close();
+                }
+                return null;
+            });
+        } catch (LockException e) {
+            LockException missing = new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "jdbc: the lock table " + dialect.table.name() + " or its sequence " + dialect.table.sequence()
+                            + " is missing or unusable at " + settings.source() + " (" + e.getCause()
+                            + "); create them with the DDL in io/dlm/backend/jdbc/schema-"
+                            + dialect.kind().id()
+                            + ".sql (see docs/backends/jdbc.md), or set " + JdbcSettings.CREATE_TABLE + "=true",
+                    e.getCause());
+            if (earlier != null) {
+                missing.addSuppressed(earlier);
+            }
+            throw missing;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable owned, Exception failure) {
+        try {
+            owned.close();
+        } catch (Exception e) {
+            failure.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.dlm.backend.jdbc;
+
+import io.dlm.spi.Acquisition;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * MariaDB 10.5 or later: {@code INSERT ... ON DUPLICATE KEY UPDATE} whose assignments each apply
+ * only when the existing lease is over, with {@code RETURNING} (10.5) to read the row back.
+ *
+ * <p>Whether the statement won is read from the sequence, not from affected-row counts (which
+ * depend on the connection's {@code useAffectedRows} flag): the statement always draws a token in
+ * its {@code VALUES}, and draws another when it takes over a row, so the row carries this
+ * session's {@code PREVIOUS VALUE FOR} the sequence exactly when this statement wrote it. Tokens are
+ * never reused, so a holder's token cannot be equal to it.
+ *
+ * <p>Times are {@code DATETIME(6)} in UTC, compared with {@code UTC_TIMESTAMP(6)}: no session time
+ * zone and no daylight-saving gap can shift them. MariaDB fixes that clock at the statement's
+ * start, and the assignments test {@code expires_at} before the last one changes it, so all four
+ * agree. Ids are {@code VARBINARY}, compared byte for byte (no collation, no trailing-space rule).
+ */
+final class MariaDbDialect extends Dialect {
+
+    private static final String EXPIRED = "expires_at <= UTC_TIMESTAMP(6)";
+
+    private final String acquire =
+            sql("INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at)"
+                    + " VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?, UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND)"
+                    + " ON DUPLICATE KEY UPDATE"
+                    + " client_id = IF(" + EXPIRED + ", VALUES(client_id), client_id),"
+                    + " fencing_token = IF(" + EXPIRED + ", NEXT VALUE FOR {sequence}, fencing_token),"
+                    + " lease_micros = IF(" + EXPIRED + ", VALUES(lease_micros), lease_micros),"
+                    + " expires_at = IF(" + EXPIRED + ", VALUES(expires_at), expires_at)"
+                    + " RETURNING fencing_token, PREVIOUS VALUE FOR {sequence}, client_id,"
+                    + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at)");
+
+    private final String release = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6)"
+            + " WHERE lock_key = ? AND client_id = ? AND expires_at > UTC_TIMESTAMP(6)");
+
+    private final String renew = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6) + INTERVAL lease_micros"
+            + " MICROSECOND WHERE lock_key = ? AND client_id = ? AND expires_at > UTC_TIMESTAMP(6)");
+
+    private final String inspect = sql("SELECT client_id, fencing_token,"
+            + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at) FROM {table}"
+            + " WHERE lock_key = ? AND expires_at > UTC_TIMESTAMP(6)");
+
+    private final String reap = sql("DELETE FROM {table} WHERE expires_at < UTC_TIMESTAMP(6) - INTERVAL ?"
+            + " MICROSECOND ORDER BY expires_at LIMIT ?");
+
+    MariaDbDialect(TableName table) {
+        super(table);
+    }
+
+    @Override
+    Kind kind() {
+        return Kind.MARIADB;
+    }
+
+    @Override
+    Acquisition acquire(Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(acquire)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setBytes(1, key.hash());
+            statement.setBytes(2, key.id());
+            statement.setBytes(3, clientId);
+            statement.setLong(4, leaseMicros);
+            statement.setLong(5, leaseMicros);
+            try (ResultSet row = statement.executeQuery()) {
+                if (!row.next()) {
+                    throw new SQLException("INSERT ... RETURNING returned no row");
+                }
+                long token = row.getLong(1);
+                if (token == row.getLong(2)) {
+                    return Acquisition.acquired(token);
+                }
+                return new Holder(row.getBytes(3), token, row.getLong(4)).refuse(clientId);
+            }
+        }
+    }
+
+    @Override
+    String checkSql() {
+        return sql("SELECT NEXT VALUE FOR {sequence} FROM {table} WHERE 1 = 0");
+    }
+
+    @Override
+    boolean isTransient(SQLException e) {
+        // 1213 deadlock (40001), 1205 lock wait timeout, 1020 record changed (snapshot isolation).
+        int code = e.getErrorCode();
+        return super.isTransient(e) || code == 1205 || code == 1213 || code == 1020;
+    }
+
+    @Override
+    String releaseSql() {
+        return release;
+    }
+
+    @Override
+    String renewSql() {
+        return renew;
+    }
+
+    @Override
+    String inspectSql() {
+        return inspect;
+    }
+
+    @Override
+    String reapSql() {
+        return reap;
+    }
+}

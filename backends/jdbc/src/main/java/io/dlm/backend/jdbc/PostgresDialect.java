@@ -1,0 +1,183 @@
+package io.dlm.backend.jdbc;
+
+import io.dlm.spi.Acquisition;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * PostgreSQL: {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE expired RETURNING}, with the clock
+ * read by {@code clock_timestamp()} so that a statement that waited for a row lock judges expiry at
+ * the moment it decides, not when it started.
+ *
+ * <p>A release of a lease that someone waits for sends {@code pg_notify} on the table's channel
+ * with the hex key, in the same statement, so it is delivered when the release commits. Only then:
+ * {@code NOTIFY} serializes the commits of all notifying transactions of a database, which would
+ * make every release of a busy table queue behind the others. A waiter marks the lease it waits
+ * for ({@code watched}) after its attempt was refused, naming the lease by its token; a takeover
+ * starts unmarked. A mark that finds the lease gone means the resource just came free, and the
+ * waiter tries again at once, so no release between the refusal and the mark goes unnoticed.
+ */
+final class PostgresDialect extends Dialect {
+
+    /** Microseconds from the database's now to an expiry; EXTRACT is exact (numeric) on 14+. */
+    private static final String REMAINING =
+            "(EXTRACT(EPOCH FROM (%s.expires_at - clock_timestamp())) * 1000000)::bigint";
+
+    /*
+     * The upsert either inserts, or takes over an expired row, and then returns the token; when the
+     * WHERE refuses (a live lease) it returns nothing, and the second branch reports the holder.
+     * That branch reads the statement's snapshot, which may predate a holder that committed while
+     * the upsert waited for its row lock; the caller then looks again (see acquire).
+     */
+    private final String acquire = sql("WITH attempt AS ("
+            + "INSERT INTO {table} AS l (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at)"
+            + " VALUES (?, ?, ?, nextval('{sequence}'), ?, clock_timestamp() + ? * INTERVAL '1 microsecond')"
+            + " ON CONFLICT (lock_key) DO UPDATE SET client_id = EXCLUDED.client_id,"
+            + " fencing_token = nextval('{sequence}'), lease_micros = EXCLUDED.lease_micros,"
+            + " expires_at = clock_timestamp() + EXCLUDED.lease_micros * INTERVAL '1 microsecond', watched = FALSE"
+            + " WHERE l.expires_at <= clock_timestamp()"
+            + " RETURNING l.fencing_token)"
+            + " SELECT TRUE, fencing_token, NULL::bytea, 0::bigint FROM attempt"
+            + " UNION ALL"
+            + " SELECT FALSE, h.fencing_token, h.client_id, " + REMAINING.formatted("h")
+            + " FROM {table} h WHERE h.lock_key = ? AND NOT EXISTS (SELECT 1 FROM attempt)");
+
+    private final String release = sql("WITH released AS ("
+            + "UPDATE {table} SET expires_at = clock_timestamp()"
+            + " WHERE lock_key = ? AND client_id = ? AND expires_at > clock_timestamp() RETURNING lock_key, watched)"
+            + " SELECT CASE WHEN watched THEN pg_notify(?, encode(lock_key, 'hex')) END FROM released");
+
+    private final String mark = sql("UPDATE {table} SET watched = TRUE"
+            + " WHERE lock_key = ? AND fencing_token = ? AND expires_at > clock_timestamp()");
+
+    private final String renew = sql("UPDATE {table} SET expires_at = clock_timestamp() + lease_micros * INTERVAL"
+            + " '1 microsecond' WHERE lock_key = ? AND client_id = ? AND expires_at > clock_timestamp()");
+
+    private final String inspect = sql("SELECT client_id, fencing_token, " + REMAINING.formatted("l")
+            + " FROM {table} l WHERE lock_key = ? AND expires_at > clock_timestamp()");
+
+    // SKIP LOCKED: rows being taken over right now are not the reaper's business.
+    private final String reap = sql("DELETE FROM {table} WHERE lock_key IN (SELECT lock_key FROM {table}"
+            + " WHERE expires_at < clock_timestamp() - ? * INTERVAL '1 microsecond'"
+            + " ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED)");
+
+    PostgresDialect(TableName table) {
+        super(table);
+    }
+
+    @Override
+    Kind kind() {
+        return Kind.POSTGRESQL;
+    }
+
+    @Override
+    Acquisition acquire(Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            throws SQLException {
+        Holder holder = attempt(connection, key, clientId, leaseMicros, timeoutSeconds);
+        return holder == null ? Acquisition.held(1) : holder.outcome(clientId);
+    }
+
+    /**
+     * Acquires like {@link #acquire}, and when another client's lease refuses it, marks that lease
+     * as waited for, so that its release notifies (L4).
+     *
+     * @return the outcome; {@code held(1 ns)}, "try again now", when the refusing lease ended
+     *     before it could be marked
+     */
+    Acquisition acquireAndWatch(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            throws SQLException {
+        Holder holder = attempt(connection, key, clientId, leaseMicros, timeoutSeconds);
+        if (holder == null) {
+            return Acquisition.held(1);
+        }
+        Acquisition outcome = holder.outcome(clientId);
+        if (outcome.status() != Acquisition.Status.HELD) {
+            return outcome;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(mark)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setBytes(1, key.hash());
+            statement.setLong(2, holder.fencingToken());
+            return statement.executeUpdate() == 1 ? outcome : Acquisition.held(1);
+        }
+    }
+
+    /**
+     * Runs the upsert; returns this caller as holder when it won, the other holder when refused,
+     * or null when the resource was freed between the upsert and a second look.
+     */
+    private @Nullable Holder attempt(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(acquire)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setBytes(1, key.hash());
+            statement.setBytes(2, key.id());
+            statement.setBytes(3, clientId);
+            statement.setLong(4, leaseMicros);
+            statement.setLong(5, leaseMicros);
+            statement.setBytes(6, key.hash());
+            try (ResultSet row = statement.executeQuery()) {
+                if (row.next()) {
+                    if (row.getBoolean(1)) {
+                        return Holder.won(clientId, row.getLong(2));
+                    }
+                    long remaining = row.getLong(4);
+                    if (remaining > 0) {
+                        return new Holder(row.getBytes(3), row.getLong(2), remaining);
+                    }
+                }
+            }
+        }
+        // Lost to a holder the snapshot does not show: a second look, with a fresh snapshot, names it.
+        return inspect(connection, key, timeoutSeconds);
+    }
+
+    @Override
+    boolean release(Connection connection, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(release)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setBytes(1, key.hash());
+            statement.setBytes(2, clientId);
+            statement.setString(3, table.channel());
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
+
+    @Override
+    String checkSql() {
+        return sql("SELECT nextval('{sequence}') FROM {table} WHERE FALSE");
+    }
+
+    @Override
+    boolean isTransient(SQLException e) {
+        // 40001 serialization failure, 40P01 deadlock, 55P03 lock not available.
+        return super.isTransient(e) || "55P03".equals(e.getSQLState());
+    }
+
+    @Override
+    String releaseSql() {
+        return release;
+    }
+
+    @Override
+    String renewSql() {
+        return renew;
+    }
+
+    @Override
+    String inspectSql() {
+        return inspect;
+    }
+
+    @Override
+    String reapSql() {
+        return reap;
+    }
+}

@@ -1,0 +1,204 @@
+package io.dlm.backend.jdbc;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
+
+/**
+ * Runs one lock operation on a pooled connection within {@code dlm.operation.timeout} (X1): the
+ * wait for a connection, the statement's query timeout and the socket's network timeout all come
+ * out of one budget. A statement the database rolled back to resolve contention (deadlock,
+ * serialization failure) runs again while the budget lasts; any other failure becomes
+ * {@link LockException} with {@link LockError#INTERNAL_ERROR} and the {@link SQLException} as cause.
+ *
+ * <p>Statements run in auto-commit mode. A connection handed out with auto-commit off is committed
+ * after each operation (and rolled back after a failure), so a lock never hides in an open
+ * transaction; a connection enlisted in a container's JTA transaction refuses that, and the
+ * failure says so.
+ */
+final class SqlExecutor {
+
+    /** The body of an operation: prepares, binds and runs its statements on the connection. */
+    @FunctionalInterface
+    interface Work<T> {
+        /**
+         * Runs the operation.
+         *
+         * @param connection a connection of the pool
+         * @param timeoutSeconds the query timeout to set on each statement
+         * @return the result
+         * @throws SQLException on any failure of the database
+         */
+        T run(Connection connection, int timeoutSeconds) throws SQLException;
+    }
+
+    /** setNetworkTimeout wants an executor for its abort; the drivers we know close the socket inline. */
+    private static final Executor INLINE = Runnable::run;
+
+    private final DataSource dataSource;
+    private final Dialect dialect;
+    private final long timeoutNanos;
+    private volatile boolean networkTimeoutSupported = true;
+
+    SqlExecutor(DataSource dataSource, Dialect dialect, Duration operationTimeout) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.timeoutNanos = operationTimeout.toNanos();
+    }
+
+    /**
+     * Runs an operation within the operation timeout.
+     *
+     * @param operation what it does, for the message of a failure ({@code lock}, {@code unlock}, ...)
+     * @param resourceId the resource it is about, for the message
+     * @param work the statements
+     * @return the result of {@code work}
+     * @throws LockException {@code INTERNAL_ERROR} with the cause when the database fails or the
+     *     time is up
+     */
+    <T> T execute(String operation, String resourceId, Work<T> work) {
+        return execute(operation, resourceId, System.nanoTime() + timeoutNanos, work);
+    }
+
+    /**
+     * Runs an operation that must end by a deadline, e.g. one of the releases when closing.
+     *
+     * @param operation what it does, for the message of a failure
+     * @param resourceId the resource it is about, for the message
+     * @param deadline the {@link System#nanoTime()} by which it must end
+     * @param work the statements
+     * @return the result of {@code work}
+     * @throws LockException {@code INTERNAL_ERROR} with the cause when the database fails or the
+     *     time is up
+     */
+    <T> T execute(String operation, String resourceId, long deadline, Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return once(work, deadline);
+            } catch (SQLException e) {
+                if (!dialect.isTransient(e) || deadline - System.nanoTime() <= 0) {
+                    throw failure(operation, resourceId, e);
+                }
+                pauseBeforeRetry(attempt, operation, resourceId, e);
+            }
+        }
+    }
+
+    /**
+     * The deadline of an operation that starts now.
+     *
+     * @return {@link System#nanoTime()} plus the operation timeout
+     */
+    long deadline() {
+        return System.nanoTime() + timeoutNanos;
+    }
+
+    private <T> T once(Work<T> work, long deadline) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SQLTimeoutException("no time left after waiting for a connection");
+            }
+            int networkTimeout = boundSocket(connection, left);
+            boolean autoCommit = connection.getAutoCommit();
+            try {
+                T result = work.run(connection, timeoutSeconds(left));
+                if (!autoCommit) {
+                    connection.commit();
+                }
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                if (!autoCommit) {
+                    rollbackQuietly(connection, e);
+                }
+                throw e;
+            } finally {
+                restoreSocket(connection, networkTimeout);
+            }
+        }
+    }
+
+    /**
+     * Bounds every socket read of the operation, so that a database that vanished without closing
+     * the connection cannot hang it; returns the previous timeout to restore, since the connection
+     * goes back to a pool that may not be ours.
+     */
+    private int boundSocket(Connection connection, long leftNanos) throws SQLException {
+        if (!networkTimeoutSupported) {
+            return -1;
+        }
+        try {
+            int previous = connection.getNetworkTimeout();
+            connection.setNetworkTimeout(INLINE, (int) Math.min(Integer.MAX_VALUE, millisCeil(leftNanos)));
+            return previous;
+        } catch (SQLFeatureNotSupportedException | UnsupportedOperationException e) {
+            networkTimeoutSupported = false;
+            return -1;
+        }
+    }
+
+    private static void restoreSocket(Connection connection, int previous) {
+        if (previous < 0) {
+            return;
+        }
+        try {
+            if (!connection.isClosed()) {
+                connection.setNetworkTimeout(INLINE, previous);
+            }
+        } catch (SQLException e) {
+            // A broken connection: the pool discards it, the setting does not matter any more.
+        }
+    }
+
+    /** JDBC counts query timeouts in whole seconds; round up so that it never cuts the budget short. */
+    static int timeoutSeconds(long leftNanos) {
+        long seconds = (leftNanos + TimeUnit.SECONDS.toNanos(1) - 1) / TimeUnit.SECONDS.toNanos(1);
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, seconds));
+    }
+
+    private static long millisCeil(long nanos) {
+        return Math.max(1, (nanos + 999_999) / 1_000_000);
+    }
+
+    private static void rollbackQuietly(Connection connection, Exception failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** A short random pause, so that two statements that deadlocked do not collide again at once. */
+    private static void pauseBeforeRetry(int attempt, String operation, String resourceId, SQLException cause) {
+        long maxMillis = Math.min(20, 1L << Math.min(attempt, 5));
+        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(TimeUnit.MILLISECONDS.toNanos(maxMillis)) + 1);
+        if (Thread.currentThread().isInterrupted()) {
+            InterruptedException interrupted = new InterruptedException();
+            interrupted.addSuppressed(cause);
+            throw new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "jdbc " + operation + " of '" + resourceId + "' interrupted while retrying",
+                    interrupted);
+        }
+    }
+
+    static LockException failure(String operation, String resourceId, SQLException e) {
+        return new LockException(
+                LockError.INTERNAL_ERROR, "jdbc " + operation + " of '" + resourceId + "' failed: " + describe(e), e);
+    }
+
+    static String describe(SQLException e) {
+        String message = e.getMessage();
+        return (e.getSQLState() == null ? "" : "SQLState " + e.getSQLState() + ": ")
+                + (message == null ? e.getClass().getName() : message);
+    }
+}

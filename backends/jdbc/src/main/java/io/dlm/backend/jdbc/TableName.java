@@ -1,0 +1,72 @@
+package io.dlm.backend.jdbc;
+
+import java.util.regex.Pattern;
+
+/**
+ * The lock table's name ({@code dlm.jdbc.table}) and the names derived from it. The name goes into
+ * SQL text (statements cannot bind identifiers), so it is checked to be a plain identifier,
+ * optionally qualified by a schema, and short enough for the derived names to fit every
+ * database's 63-character limit.
+ *
+ * @param name the table name as configured, e.g. {@code dlm_locks} or {@code ops.dlm_locks}
+ */
+record TableName(String name) {
+
+    /** The key of the setting. */
+    static final String KEY = "dlm.jdbc.table";
+
+    /** The table name when none is configured. */
+    static final String DEFAULT = "dlm_locks";
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
+    /** Leaves room for the longest suffix ({@code _expires}) within 63 characters. */
+    private static final int MAX_LENGTH = 55;
+
+    /**
+     * Checks a configured name.
+     *
+     * @param name the value of {@value #KEY}
+     * @return the table name
+     * @throws IllegalArgumentException naming the key when the value is no plain identifier
+     */
+    static TableName parse(String name) {
+        String trimmed = name.trim();
+        if (!IDENTIFIER.matcher(trimmed).matches() || trimmed.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("Invalid value '" + name + "' for " + KEY
+                    + ": expected a table name of letters, digits and underscores, optionally qualified"
+                    + " by a schema (schema.table), at most " + MAX_LENGTH + " characters");
+        }
+        return new TableName(trimmed);
+    }
+
+    /**
+     * The sequence that issues fencing tokens: {@code <table>_seq}, in the table's schema.
+     *
+     * @return the qualified sequence name
+     */
+    String sequence() {
+        return name + "_seq";
+    }
+
+    /**
+     * The index on {@code expires_at} that the reaper scans, unqualified (PostgreSQL puts an index
+     * in its table's schema and refuses a qualified name).
+     *
+     * @return the index name
+     */
+    String expiryIndex() {
+        int dot = name.indexOf('.');
+        return name.substring(dot + 1) + "_expires";
+    }
+
+    /**
+     * The PostgreSQL {@code NOTIFY} channel of releases: the table name itself, so that managers
+     * of other tables are not woken.
+     *
+     * @return the channel name
+     */
+    String channel() {
+        return name;
+    }
+}

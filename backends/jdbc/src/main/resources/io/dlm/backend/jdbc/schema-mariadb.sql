@@ -1,0 +1,16 @@
+-- DLM lock table for MariaDB 10.5 or later (dlm-backend-jdbc).
+-- ${table} is dlm.jdbc.table (default dlm_locks); ${sequence} is ${table}_seq; ${index} is the
+-- table's unqualified name followed by _expires. One row per resource that was locked recently:
+-- a row whose expires_at (UTC) has passed is free, and the reaper deletes it after
+-- dlm.jdbc.retention. Ids are VARBINARY so that they compare byte for byte.
+CREATE SEQUENCE IF NOT EXISTS ${sequence} ENGINE=InnoDB;
+CREATE TABLE IF NOT EXISTS ${table} (
+    lock_key      BINARY(32)      NOT NULL,
+    resource_id   VARBINARY(3072) NOT NULL,
+    client_id     VARBINARY(3072) NOT NULL,
+    fencing_token BIGINT          NOT NULL,
+    lease_micros  BIGINT          NOT NULL,
+    expires_at    DATETIME(6)     NOT NULL,
+    PRIMARY KEY (lock_key),
+    KEY ${index} (expires_at)
+) ENGINE=InnoDB;

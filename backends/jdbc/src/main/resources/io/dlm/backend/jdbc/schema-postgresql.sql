@@ -1,0 +1,16 @@
+-- DLM lock table for PostgreSQL 9.5 or later (dlm-backend-jdbc).
+-- ${table} is dlm.jdbc.table (default dlm_locks); ${sequence} is ${table}_seq; ${index} is the
+-- table's unqualified name followed by _expires. One row per resource that was locked recently:
+-- a row whose expires_at has passed is free, and the reaper deletes it after dlm.jdbc.retention.
+-- watched: a client of another manager waits for this lease, so its release sends NOTIFY.
+CREATE SEQUENCE IF NOT EXISTS ${sequence};
+CREATE TABLE IF NOT EXISTS ${table} (
+    lock_key      bytea       NOT NULL PRIMARY KEY,
+    resource_id   bytea       NOT NULL,
+    client_id     bytea       NOT NULL,
+    fencing_token bigint      NOT NULL,
+    lease_micros  bigint      NOT NULL,
+    expires_at    timestamptz NOT NULL,
+    watched       boolean     NOT NULL DEFAULT FALSE
+);
+CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at);

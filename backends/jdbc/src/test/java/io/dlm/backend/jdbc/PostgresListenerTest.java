@@ -1,0 +1,227 @@
+package io.dlm.backend.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.LockManager;
+import io.dlm.impl.DefaultLockManager;
+import io.dlm.impl.Ticker;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * LISTEN/NOTIFY on PostgreSQL (L4, L5): a release on one manager wakes a waiter on another at once,
+ * however long the holder's lease; waiters that time out or are interrupted leave no watch, pinned
+ * connection or extra LISTEN behind; a lost listener connection comes back.
+ */
+class PostgresListenerTest {
+
+    private static final TestDatabase DATABASE = TestDatabase.POSTGRESQL;
+    private static String table = "";
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void createTable() {
+        DATABASE.assumeAvailable();
+        table = DATABASE.createTable("listen");
+    }
+
+    @AfterAll
+    static void dropTable() {
+        if (!table.isEmpty()) {
+            DATABASE.dropTable(table);
+        }
+    }
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        threads.shutdownNow();
+        threads.awaitTermination(10, TimeUnit.SECONDS);
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    /** A backend on the test's own pool, so that the test can count the pool's connections. */
+    private Opened open(HikariDataSource pool) {
+        Map<String, String> settings = Map.of("dlm.jdbc.table", table, "dlm.lease.min", "60s");
+        TestContext context = new TestContext(settings);
+        JdbcSettings jdbc = JdbcSettings.parse(context, true);
+        JdbcLockBackend backend =
+                JdbcBackends.open(jdbc, pool, () -> {}, Connections.from(pool, Connections.listenerName(jdbc.table())));
+        assertThat(backend).isInstanceOf(PostgresLockBackend.class);
+        LockManager manager = DefaultLockManager.open(backend, settings, Ticker.system());
+        closeables.add(manager);
+        return new Opened(manager, (PostgresLockBackend) backend);
+    }
+
+    private record Opened(LockManager manager, PostgresLockBackend backend) {}
+
+    private HikariDataSource pool() {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(DATABASE.url());
+        config.setUsername(DATABASE.user());
+        config.setPassword(DATABASE.password());
+        config.setMaximumPoolSize(8);
+        config.setMinimumIdle(0);
+        HikariDataSource pool = new HikariDataSource(config);
+        closeables.add(pool);
+        return pool;
+    }
+
+    private long listeners() {
+        return DATABASE.queryLong("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '"
+                + Connections.listenerName(TableName.parse(table)) + "'");
+    }
+
+    @Test
+    void L4_releaseOnAnotherManagerWakesTheWaiterAtOnceDespiteALongLease() throws Exception {
+        LockManager holding = open(pool()).manager();
+        LockManager waiting = open(pool()).manager();
+        assertThat(holding.lock("r", "holder", 0)).isTrue(); // a 60 s lease: no expiry in sight
+        Future<Boolean> waiter = threads.submit(() -> waiting.lock("r", "waiter", 30_000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 1);
+        Thread.sleep(200); // let the waiter park on its watch; what wakes it must be the release
+        long released = System.nanoTime();
+        assertThat(holding.unlock("r", "holder")).isTrue();
+        assertThat(waiter.get(5, TimeUnit.SECONDS)).isTrue();
+        // Without NOTIFY it would sleep until the holder's lease ran out, a minute away.
+        assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void onlyReleasesThatSomeoneWaitsForNotify() throws Exception {
+        LockManager holding = open(pool()).manager();
+        LockManager waiting = open(pool()).manager();
+        try (Connection spy = DATABASE.connect();
+                Statement statement = spy.createStatement()) {
+            statement.execute("LISTEN \"" + table + "\"");
+            org.postgresql.PGConnection postgres = spy.unwrap(org.postgresql.PGConnection.class);
+            for (int i = 0; i < 10; i++) {
+                assertThat(holding.lock("quiet", "holder", 0)).isTrue();
+                assertThat(waiting.lock("quiet", "other", 0)).isFalse(); // refused, but not waiting
+                assertThat(holding.unlock("quiet", "holder")).isTrue();
+            }
+            statement.execute("SELECT 1"); // delivers whatever was sent meanwhile
+            assertThat(postgres.getNotifications(200))
+                    .as("notifications of unwatched releases")
+                    .isEmpty();
+
+            assertThat(holding.lock("watched", "holder", 0)).isTrue();
+            Future<Boolean> waiter = threads.submit(() -> waiting.lock("watched", "waiter", 30_000));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> DATABASE.queryLong("SELECT COUNT(*) FROM " + table
+                                    + " WHERE watched AND lock_key = sha256(convert_to('watched', 'UTF8'))")
+                            == 1);
+            assertThat(holding.unlock("watched", "holder")).isTrue();
+            assertThat(waiter.get(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(postgres.getNotifications(5_000))
+                    .as("notification of the watched release")
+                    .hasSize(1);
+        }
+    }
+
+    @Test
+    void L5_waitersThatGaveUpLeaveNoWatchConnectionOrListenBehind() throws Exception {
+        HikariDataSource pool = pool();
+        Opened opened = open(pool);
+        LockManager manager = opened.manager();
+        LockManager other = open(pool()).manager();
+        for (int i = 0; i < 5; i++) {
+            assertThat(other.lock("r" + i, "holder", 0)).isTrue();
+        }
+        assertThat(listeners()).isZero();
+        List<Future<Boolean>> timingOut = new ArrayList<>();
+        List<Future<Boolean>> interrupted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String resource = "r" + i;
+            timingOut.add(threads.submit(() -> manager.lock(resource, "patient", 1_500)));
+            interrupted.add(threads.submit(() -> manager.lock(resource, "impatient", 60_000)));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> opened.backend().watchCount() == 5);
+        // One LISTEN connection serves all waiters; it is the only connection they keep.
+        assertThat(listeners()).isEqualTo(1);
+        for (Future<Boolean> waiter : timingOut) {
+            assertThat(waiter.get(10, TimeUnit.SECONDS)).isFalse();
+        }
+        interrupted.forEach(waiter -> waiter.cancel(true));
+        await().atMost(Duration.ofSeconds(10)).until(() -> opened.backend().watchCount() == 0);
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(pool.getHikariPoolMXBean().getActiveConnections())
+                        .as("connections in use: the listener's only")
+                        .isEqualTo(1));
+        assertThat(listeners()).isEqualTo(1);
+        // Nothing left queued or listening could take the locks: each is free once released.
+        for (int i = 0; i < 5; i++) {
+            assertThat(other.unlock("r" + i, "holder")).isTrue();
+            assertThat(manager.inspect("r" + i)).isEmpty();
+        }
+        manager.close();
+        assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 0);
+    }
+
+    @Test
+    void L4_aKilledListenerConnectionComesBackAndStillWakesWaiters() throws Exception {
+        LockManager holding = open(pool()).manager();
+        Opened waitingSide = open(pool());
+        LockManager waiting = waitingSide.manager();
+        assertThat(holding.lock("r", "holder", 0)).isTrue();
+        Future<Boolean> first = threads.submit(() -> waiting.lock("r", "waiter", 30_000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 1);
+        try (Connection admin = DATABASE.connect();
+                Statement statement = admin.createStatement()) {
+            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                    + Connections.listenerName(TableName.parse(table)) + "'");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 1);
+        Thread.sleep(200);
+        long released = System.nanoTime();
+        assertThat(holding.unlock("r", "holder")).isTrue();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void X1_aWatchThatCannotListenFailsWithinTheOperationTimeoutAndLeavesNothing() {
+        ReleaseListener listener = new ReleaseListener(
+                () -> java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:1/test?connectTimeout=1"),
+                table,
+                Duration.ofSeconds(1));
+        closeables.add(listener);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> listener.watch("00", () -> {}))
+                .isInstanceOf(LockException.class)
+                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR))
+                .hasMessageContaining("LISTEN")
+                .hasCauseInstanceOf(java.sql.SQLException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(listener.watchCount()).isZero();
+        listener.close();
+        assertThat(Thread.getAllStackTraces().keySet().stream()
+                        .filter(Thread::isAlive)
+                        .map(Thread::getName)
+                        .filter(name -> name.startsWith("dlm-jdbc-listener")))
+                .as("listener threads after close")
+                .isEmpty();
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * JMH benchmarks of DLM's in-memory backend beside the JDK structures a hand-written lock table
+ * would use, plus a plain program that measures the heap held per lock.
+ *
+ * <p>Each benchmark class says in its Javadoc what it measures and the command that runs it; the
+ * module's {@code README.md} records the machine, the commands and the latest results. The
+ * implementation under test is a {@code @Param} of type {@link io.dlm.benchmarks.LockType}, so
+ * DLM and its baselines run in one JMH run and their ratios can be read off one table.
+ */
+@NullMarked
+package io.dlm.benchmarks;
+
+import org.jspecify.annotations.NullMarked;
