@@ -1,0 +1,57 @@
+package io.dlm.backend.jdbc;
+
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import io.dlm.tck.LockManagerTck;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The whole TCK on one database, in a table of its own made with the shipped DDL; one subclass per
+ * dialect names the database. One instance per class, so that the table is the class's own.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class JdbcTck extends LockManagerTck {
+
+    private final TestDatabase database;
+    private String table = "";
+
+    JdbcTck(TestDatabase database) {
+        this.database = database;
+    }
+
+    @BeforeAll
+    void createTable() {
+        database.assumeAvailable();
+        table = database.createTable("tck");
+    }
+
+    @AfterAll
+    void dropTable() {
+        if (!table.isEmpty()) {
+            database.dropTable(table);
+        }
+    }
+
+    @Override
+    protected LockManager openManager(Map<String, String> properties) {
+        Map<String, String> all = new HashMap<>(properties);
+        all.putAll(database.settings(table));
+        return LockManagers.open("jdbc", all);
+    }
+
+    /** Leases are kept to the microsecond, as the databases' timestamps are. */
+    @Override
+    protected Duration leaseGranularity() {
+        return Duration.ofNanos(1_000);
+    }
+
+    @Override
+    protected boolean sharedLockSpace() {
+        return true;
+    }
+}
