@@ -1,10 +1,20 @@
 package io.dlm;
 
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
 /**
- * A held lock as one object, returned by {@link LockManager#tryAcquire} (A1).
+ * One acquisition of a lock as one object, returned by {@link LockManager#tryAcquire} (A1) and
+ * handed to {@link LockManager#withLock} work (K5).
  *
  * <p>Use it in try-with-resources: {@link #close()} releases the lock and never throws for a lock
  * that was already lost. Hand {@link #fencingToken()} to the resource the lock protects (M3).
+ *
+ * <p>A lease acts only on the acquisition it stands for (K4): once it expired and the same client
+ * acquired the resource again, this object's {@link #renew()} and {@link #release()} return
+ * {@code false} and leave the new acquisition alone. {@link #keepAlive()} lets the manager renew
+ * it (K1); {@link #isValid()} tells, by a local clock, whether it is still certainly held (K2); and
+ * {@link #lost()} completes as soon as it is known to be lost (K3).
  */
 public interface Lease extends AutoCloseable {
 
@@ -31,18 +41,21 @@ public interface Lease extends AutoCloseable {
     long fencingToken();
 
     /**
-     * Extends the lease; same as {@link LockManager#heartbeat(String, String)} (H1-H3).
+     * Extends this acquisition's lease, like {@link LockManager#heartbeat(String, String)} but only
+     * for this acquisition (H1-H3, K4). A refusal marks the lease lost (K3).
      *
-     * @return {@code true} if the lease was live and is extended
+     * @return {@code true} if this acquisition's lease was live and is extended
      * @throws LockException {@link LockError#INTERNAL_ERROR} on engine failure
      * @throws IllegalStateException after the manager was closed (C1)
      */
     boolean renew();
 
     /**
-     * Releases the lock; same as {@link LockManager#unlock(String, String)} (U1-U4).
+     * Stops any keep-alive and releases this acquisition, like {@link LockManager#unlock(String,
+     * String)} but only for this acquisition (U1-U4, K4). A refusal means the lease was already
+     * lost, and {@link #lost()} completes if it had not.
      *
-     * @return {@code true} if the lease was live and is now released
+     * @return {@code true} if this acquisition's lease was live and is now released
      * @throws LockException {@link LockError#INTERNAL_ERROR} on engine failure
      * @throws IllegalStateException after the manager was closed (C1)
      */
@@ -54,4 +67,41 @@ public interface Lease extends AutoCloseable {
      */
     @Override
     void close();
+
+    /**
+     * Lets the manager renew this lease every {@code dlm.heartbeat.interval} (default a third of
+     * the lease) until it is released or lost, or the manager closes (K1). Idempotent.
+     *
+     * @return this lease
+     * @throws IllegalStateException after the manager was closed (C1)
+     */
+    Lease keepAlive();
+
+    /**
+     * Tells whether the lease is certainly still held: true until its local deadline, the instant
+     * the request that acquired it or the last confirmed renewal was sent plus the lease length,
+     * less {@code dlm.lease.drift} (K2). False once released or lost, and after the manager closed.
+     * Check it right before each write to the protected resource, and send the fencing token with
+     * the write anyway (M3).
+     *
+     * @return whether the lease is valid now
+     */
+    boolean isValid();
+
+    /**
+     * The time left to the local deadline (K2).
+     *
+     * @return a positive duration while {@link #isValid()}, else {@link Duration#ZERO}
+     */
+    Duration remaining();
+
+    /**
+     * Completes once, normally, with a {@link LockException} of {@link LockError#LOCK_NOT_HELD}
+     * when this lease is lost: a renewal was refused, the local deadline passed without a
+     * confirmed renewal, or the engine reported the lease gone, whichever comes first (K3).
+     * Never completes after a normal release. Callbacks never run on a thread that renews leases.
+     *
+     * @return the stage of the loss
+     */
+    CompletionStage<LockException> lost();
 }

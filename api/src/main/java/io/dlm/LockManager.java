@@ -81,6 +81,30 @@ public interface LockManager extends AutoCloseable {
     Optional<Lease> tryAcquire(String resourceId, String clientId, Duration wait, Duration leaseTime);
 
     /**
+     * Runs {@code work} while holding {@code resourceId}: acquires it (waiting up to {@code wait}),
+     * keeps the lease alive, runs the work with the {@link Lease} and releases it, whatever the
+     * work does (K5). The programmatic twin of {@code @DistributedLock}.
+     *
+     * @param resourceId the resource to lock (V1)
+     * @param clientId the client that will hold it (V1)
+     * @param wait how long to wait, not negative (V2)
+     * @param leaseTime the lease length, positive, clamped to {@code dlm.lease.max} (V2, V3)
+     * @param work what to run under the lock
+     * @param <T> what the work returns
+     * @param <E> what the work may throw
+     * @return what the work returned
+     * @throws E what the work threw; if the lease was also lost, with a {@link LockException} of
+     *     {@link LockError#LOCK_NOT_HELD} added as suppressed
+     * @throws LockException {@link LockError#RESOURCE_LOCKED} when the lock was not acquired in time
+     *     (the work did not run); {@link LockError#LOCK_NOT_HELD} when the lease was lost while the
+     *     work ran; {@link LockError#INTERNAL_ERROR} as {@link #lock}
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    <T, E extends Exception> T withLock(
+            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E;
+
+    /**
      * Describes the live holder of {@code resourceId} (I1).
      *
      * @param resourceId the resource to look at (V1)

@@ -30,6 +30,23 @@ public final class LockManagers {
     }
 
     /**
+     * Opens a new lock space on a backend the caller supplies, such as a JDBC backend around an
+     * existing {@code DataSource}; the runtime hands the provider its context (settings, clock,
+     * loss listener) and owns the backend from then on.
+     *
+     * @param provider opens the backend
+     * @param properties {@code dlm.*} settings, keys with their prefix (E1a)
+     * @return an open manager; close it when done
+     * @throws IllegalArgumentException if a setting is invalid (the message names the key)
+     * @throws IllegalStateException if no DLM runtime ({@code io.dlm:dlm-impl}) is on the class path
+     */
+    public static LockManager open(io.dlm.spi.LockBackendProvider provider, Map<String, String> properties) {
+        Objects.requireNonNull(provider, "provider");
+        Objects.requireNonNull(properties, "properties");
+        return factory().open(provider, properties);
+    }
+
+    /**
      * Opens a new, private in-memory lock space; same as {@code open("memory", Map.of())}.
      *
      * @return an open manager whose locks no other manager sees

@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-/** What the runtime hands a backend when it opens it: settings, parsed as the contract says (E1a). */
+/**
+ * What the runtime hands a backend when it opens it: settings, parsed as the contract says (E1a),
+ * the runtime's clock and where to report leases the engine ended (K3).
+ */
 public interface BackendContext {
 
     /**
@@ -20,7 +23,9 @@ public interface BackendContext {
      * @param key the full key, e.g. {@code dlm.etcd.endpoints}
      * @return its value, or empty when absent
      */
-    Optional<String> property(String key);
+    default Optional<String> property(String key) {
+        return Optional.ofNullable(properties().get(key));
+    }
 
     /**
      * A duration setting: ISO-8601 ({@code PT1S}) or a number with a unit ({@code 500ms}, {@code 1s},
@@ -31,7 +36,10 @@ public interface BackendContext {
      * @return the positive duration
      * @throws IllegalArgumentException naming the key when the value is unparsable, zero or negative
      */
-    Duration duration(String key, Duration defaultValue);
+    default Duration duration(String key, Duration defaultValue) {
+        String value = properties().get(key);
+        return value == null ? defaultValue : Durations.parsePositive(key, value);
+    }
 
     /**
      * How long one engine operation may take before it fails with {@code INTERNAL_ERROR}
@@ -39,5 +47,44 @@ public interface BackendContext {
      *
      * @return the positive operation timeout
      */
-    Duration operationTimeout();
+    default Duration operationTimeout() {
+        return duration(OPERATION_TIMEOUT, Duration.ofSeconds(5));
+    }
+
+    /**
+     * The runtime's monotonic clock (E3); backends that measure time locally use it, so that tests
+     * can step it.
+     *
+     * @return the clock, {@link Ticker#system()} by default
+     */
+    default Ticker ticker() {
+        return Ticker.system();
+    }
+
+    /**
+     * Where to report leases that the engine ended early (K3).
+     *
+     * @return the runtime's listener; {@link LeaseLossListener#IGNORE} outside a runtime
+     */
+    default LeaseLossListener leaseLoss() {
+        return LeaseLossListener.IGNORE;
+    }
+
+    /** Key of the engine operation timeout. */
+    String OPERATION_TIMEOUT = "dlm.operation.timeout";
+
+    /**
+     * A context of plain settings, with the system clock and no loss listener: for opening a
+     * backend outside a manager (tests, tools).
+     *
+     * @param properties {@code dlm.*} settings
+     * @return the context
+     * @throws IllegalArgumentException naming the key when {@code dlm.operation.timeout} is invalid
+     */
+    static BackendContext of(Map<String, String> properties) {
+        Map<String, String> copy = Map.copyOf(properties);
+        BackendContext context = () -> copy;
+        context.operationTimeout(); // fail now, naming the key, rather than on the first call
+        return context;
+    }
 }

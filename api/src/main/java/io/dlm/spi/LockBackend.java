@@ -15,35 +15,66 @@ import java.util.Optional;
 public interface LockBackend extends AutoCloseable {
 
     /**
+     * The fencing token that stands for "whichever acquisition {@code clientId} holds now" in
+     * {@link #release} and {@link #renew}: the seed's {@code unlock} and {@code heartbeat} act by
+     * resource and client. Backends issue tokens above zero only (F1), so it never names a real one.
+     */
+    long ANY_ACQUISITION = 0L;
+
+    /**
      * Takes the resource if it is free or its lease has expired (E2), never waiting.
+     *
+     * <p>The engine must record {@code attempt} with the lease, so that {@link #undo} can tell this
+     * acquisition from any other of the same client (X5). The lease must last at least {@code
+     * leaseNanos} measured from the moment this method was called: the runtime's local deadline
+     * (K2) counts from then.
      *
      * @param resourceId the resource
      * @param clientId the would-be holder
-     * @param leaseNanos the lease length, positive and already clamped to {@code dlm.lease.max}; a
-     *     backend with coarser granularity rounds it up (E1)
-     * @return acquired with a fencing token greater than all before for this resource (F1), or who
-     *     holds it
+     * @param leaseNanos the lease length, positive, clamped to {@code dlm.lease.max} and already
+     *     rounded up to {@link #leaseGranularity()} (E1)
+     * @param attempt the runtime's id of this acquisition attempt, unique per manager; never reused
+     * @return acquired with a fencing token above zero and greater than all before for this
+     *     resource (F1), or who holds it
      */
-    Acquisition acquire(String resourceId, String clientId, long leaseNanos);
+    Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt);
 
     /**
-     * Deletes the lease if {@code clientId} holds it and it is live (U1, U2, U4).
+     * Deletes the lease if {@code clientId} holds it, it is live and, unless {@code fencingToken}
+     * is {@link #ANY_ACQUISITION}, its token is {@code fencingToken} (U1, U2, U4, K4).
      *
      * @param resourceId the resource
      * @param clientId the holder
-     * @return whether a live lease of this client was released
+     * @param fencingToken the token of the acquisition to release, or {@link #ANY_ACQUISITION}
+     * @return whether a live lease of this client (and token) was released
      */
-    boolean release(String resourceId, String clientId);
+    boolean release(String resourceId, String clientId, long fencingToken);
 
     /**
-     * Resets the expiry of a live lease of {@code clientId} to now plus its lease length, in one
-     * engine round trip at most (H1-H3). Never revives an expired lease.
+     * Resets the expiry of a live lease of {@code clientId} (with {@code fencingToken}, unless it is
+     * {@link #ANY_ACQUISITION}) to now plus its lease length, in one engine round trip at most
+     * (H1-H3, K4). Never revives an expired lease.
      *
      * @param resourceId the resource
      * @param clientId the holder
+     * @param fencingToken the token of the acquisition to renew, or {@link #ANY_ACQUISITION}
      * @return whether a live lease was extended
      */
-    boolean renew(String resourceId, String clientId);
+    boolean renew(String resourceId, String clientId, long fencingToken);
+
+    /**
+     * Undoes an acquisition whose outcome the runtime does not know (X5): {@link #acquire} failed
+     * or timed out, but the engine may have applied it, or may still apply it later. Deletes the
+     * lease only if it was made by {@code attempt}; never a lease the client held before or took
+     * by another attempt. Best effort within the operation timeout: it must not throw, and a
+     * request that cannot be confirmed should still reach the engine after the one it undoes (for
+     * example, sent on the same connection) where the engine allows.
+     *
+     * @param resourceId the resource
+     * @param clientId the would-be holder
+     * @param attempt the id given to the failed {@link #acquire}
+     */
+    void undo(String resourceId, String clientId, long attempt);
 
     /**
      * Describes the live lease on the resource (I1).
@@ -54,8 +85,9 @@ public interface LockBackend extends AutoCloseable {
     Optional<LockInfo> inspect(String resourceId);
 
     /**
-     * The engine's lease granularity: leases are rounded up to a multiple of it (E1); etcd, for
-     * example, counts whole seconds. The TCK widens its timings by it.
+     * The engine's lease granularity: the runtime rounds leases up to a multiple of it before
+     * {@link #acquire} (E1); etcd, for example, counts whole seconds. The TCK widens its timings by
+     * it.
      *
      * @return a positive duration; {@code 1 ns} when leases are exact
      */

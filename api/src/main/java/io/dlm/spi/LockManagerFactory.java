@@ -18,4 +18,15 @@ public interface LockManagerFactory {
      * @throws IllegalArgumentException for an unknown backend or an invalid setting
      */
     LockManager open(String backend, Map<String, String> properties);
+
+    /**
+     * Opens a lock manager on a backend that the caller supplies, for example one built around a
+     * {@code DataSource} the application already has.
+     *
+     * @param provider opens the backend with the runtime's context
+     * @param properties {@code dlm.*} settings (E1a)
+     * @return a new, open manager that owns and closes the backend
+     * @throws IllegalArgumentException for an invalid setting
+     */
+    LockManager open(LockBackendProvider provider, Map<String, String> properties);
 }

@@ -1,6 +1,6 @@
 package io.dlm.benchmarks;
 
-import io.dlm.impl.Ticker;
+import io.dlm.spi.Ticker;
 import java.time.Duration;
 
 /**

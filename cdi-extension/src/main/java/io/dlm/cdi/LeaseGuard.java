@@ -1,7 +1,7 @@
 package io.dlm.cdi;
 
 import io.dlm.Lease;
-import io.dlm.impl.Durations;
+import io.dlm.spi.Durations;
 import io.dlm.interceptor.HeldLock;
 import io.dlm.interceptor.LeaseLost;
 import java.util.function.Consumer;

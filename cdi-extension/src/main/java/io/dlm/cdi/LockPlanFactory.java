@@ -1,6 +1,6 @@
 package io.dlm.cdi;
 
-import io.dlm.impl.Durations;
+import io.dlm.spi.Durations;
 import io.dlm.impl.LockSettings;
 import io.dlm.interceptor.DistributedLock;
 import java.lang.reflect.Method;

@@ -1,30 +1,81 @@
 package io.dlm.impl;
 
 import io.dlm.Lease;
-import java.util.concurrent.atomic.AtomicBoolean;
+import io.dlm.LockError;
+import io.dlm.LockException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The runtime's {@link Lease}: a single-use handle of one acquisition (A1).
+ * The runtime's {@link Lease}: one acquisition, its local deadline and its keep-alive (K1-K4).
  *
- * <p>Once it has released (or found its lock gone on release), it stays spent: a later
- * {@link #release()} or {@link #renew()} returns {@code false} without touching the backend. A
- * handle whose lease expired without a release still acts by resource and client, as the contract
- * defines it; a client that re-acquires the resource should use a fresh client id or the new
- * handle.
+ * <p>The local deadline (K2) only moves forward, to {@code sent + lease - drift margin} of each
+ * renewal the engine confirmed, where {@code sent} is when the runtime sent that request (not
+ * when the reply came), because the engine may have started the lease at any moment after that.
+ *
+ * <p>Its timer ({@link #step()}) and the fields marked "scheduler thread" are touched only by the
+ * manager's single keep-alive thread, so they need no lock; what other threads read or change
+ * (the state and the deadline) is atomic.
  */
 final class DefaultLease implements Lease {
 
+    private static final int HELD = 0;
+    private static final int RELEASED = 1;
+    private static final int LOST = 2;
+    private static final int ENDED_WITH_MANAGER = 3;
+
+    private static final System.Logger LOG = System.getLogger(DefaultLease.class.getName());
+
     private final DefaultLockManager manager;
+    private final LeaseKeeper keeper;
     private final String resourceId;
     private final String clientId;
     private final long fencingToken;
-    private final AtomicBoolean spent = new AtomicBoolean();
+    private final long leaseNanos;
+    private final long marginNanos;
+    private final long periodNanos;
+    private final AtomicInteger state = new AtomicInteger(HELD);
+    private final CompletableFuture<LockException> lost = new CompletableFuture<>();
+    private final Runnable fire = this::fire;
 
-    DefaultLease(DefaultLockManager manager, String resourceId, String clientId, long fencingToken) {
+    private volatile long deadline;
+    /** Set by {@link #keepAlive()}: the timer sends renewals. */
+    private volatile boolean keptAlive;
+    /** Set once the timer runs at all (keep-alive or someone waits for {@link #lost()}). */
+    private volatile boolean watched;
+    /** Set when a release is on its way: no renewal is sent after it (D4). */
+    private volatile boolean releasing;
+
+    private volatile @Nullable CompletionStage<LockException> lostView;
+
+    // Scheduler thread only.
+    private long nextRenewalAt;
+    private boolean inFlight;
+    private @Nullable ScheduledFuture<?> pending;
+    private long pendingAt;
+
+    DefaultLease(
+            DefaultLockManager manager,
+            LeaseKeeper keeper,
+            String resourceId,
+            String clientId,
+            long fencingToken,
+            long leaseNanos,
+            long sentAt) {
         this.manager = manager;
+        this.keeper = keeper;
         this.resourceId = resourceId;
         this.clientId = clientId;
         this.fencingToken = fencingToken;
+        this.leaseNanos = leaseNanos;
+        this.marginNanos = keeper.settings().driftMarginNanos(leaseNanos);
+        this.periodNanos = keeper.settings().heartbeatNanos(leaseNanos);
+        this.deadline = deadlineAfter(sentAt);
+        this.nextRenewalAt = sentAt + periodNanos;
     }
 
     @Override
@@ -45,22 +96,53 @@ final class DefaultLease implements Lease {
     @Override
     public boolean renew() {
         manager.ensureOpen();
-        return !spent.get() && manager.heartbeat(resourceId, clientId);
+        if (state.get() != HELD) {
+            return false;
+        }
+        long sent = keeper.ticker().nanoTime();
+        if (sent - deadline >= 0) {
+            markLost("its local deadline passed before this renewal");
+            return false;
+        }
+        boolean renewed = manager.renewAcquisition(resourceId, clientId, fencingToken);
+        if (!renewed) {
+            markLost("a renewal was refused");
+            return false;
+        }
+        if (keeper.ticker().nanoTime() - deadline >= 0) {
+            // Confirmed, but only after the local deadline: by then the lease counted as ended (K2).
+            markLost("its renewal was confirmed only after the local deadline");
+            return false;
+        }
+        confirm(sent);
+        return true;
     }
 
     @Override
     public boolean release() {
         manager.ensureOpen();
-        if (!spent.compareAndSet(false, true)) {
+        int now = state.get();
+        if (now != HELD && now != LOST) {
             return false;
         }
-        try {
-            return manager.unlock(resourceId, clientId);
-        } catch (RuntimeException e) {
-            // The release may be retried (U4): the handle is not spent until it got an answer.
-            spent.set(false);
-            throw e;
+        // Stop the keep-alive first, so that no renewal is sent after the release (D4).
+        releasing = true;
+        boolean released = manager.releaseAcquisition(resourceId, clientId, fencingToken);
+        if (now == LOST) {
+            // The runtime already gave it up; the engine may still have held it (a confirmation
+            // that came late), and a token-bound release takes only this acquisition (K4).
+            state.compareAndSet(LOST, RELEASED);
+            return false;
         }
+        if (released) {
+            if (state.compareAndSet(HELD, RELEASED)) {
+                keeper.untrack(this);
+            }
+            return true;
+        }
+        markLost("it had already ended when it was released");
+        state.compareAndSet(LOST, RELEASED);
+        return false;
     }
 
     @Override
@@ -69,6 +151,188 @@ final class DefaultLease implements Lease {
             release();
         } catch (IllegalStateException closed) {
             // The manager closed (C1): its locks are released or expire; nothing to do here.
+        }
+    }
+
+    @Override
+    public Lease keepAlive() {
+        manager.ensureOpen();
+        if (!keptAlive && state.get() == HELD) {
+            keptAlive = true;
+            watched = true;
+            keeper.onScheduler(this::step);
+        }
+        return this;
+    }
+
+    @Override
+    public boolean isValid() {
+        return state.get() == HELD && keeper.ticker().nanoTime() - deadline < 0;
+    }
+
+    @Override
+    public Duration remaining() {
+        if (state.get() != HELD) {
+            return Duration.ZERO;
+        }
+        long left = deadline - keeper.ticker().nanoTime();
+        return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+    }
+
+    @Override
+    public CompletionStage<LockException> lost() {
+        if (!watched) {
+            watched = true;
+            keeper.onScheduler(this::step);
+        }
+        CompletionStage<LockException> view = lostView;
+        if (view == null) {
+            view = lost.minimalCompletionStage();
+            lostView = view;
+        }
+        return view;
+    }
+
+    /**
+     * Reports the lease lost, once; the stage completes off the renewal threads (K3).
+     *
+     * @param why the cause, for the exception's message
+     */
+    void markLost(String why) {
+        if (!state.compareAndSet(HELD, LOST)) {
+            return;
+        }
+        keeper.untrack(this);
+        LockException loss = new LockException(
+                LockError.LOCK_NOT_HELD,
+                "the lease of '" + resourceId + "' held by '" + clientId + "' (token " + fencingToken + ") was lost: "
+                        + why);
+        keeper.notify(() -> lost.complete(loss));
+    }
+
+    /** Ends the lease as its manager closes: no longer valid, and reported lost to whoever waits. */
+    void endWithManager() {
+        if (state.compareAndSet(HELD, ENDED_WITH_MANAGER)) {
+            lost.complete(new LockException(
+                    LockError.LOCK_NOT_HELD,
+                    "the lease of '" + resourceId + "' held by '" + clientId + "' ended: the manager was closed"));
+        }
+    }
+
+    boolean isLost() {
+        int now = state.get();
+        return now == LOST || now == ENDED_WITH_MANAGER || (now == RELEASED && lost.isDone());
+    }
+
+    // ---- the timer (scheduler thread) -------------------------------------------------------
+
+    private void fire() {
+        pending = null;
+        step();
+    }
+
+    /** Declares the loss at the local deadline, sends renewals when due, books the next step. */
+    private void step() {
+        if (state.get() != HELD) {
+            cancelPending();
+            return;
+        }
+        long now = keeper.ticker().nanoTime();
+        long localDeadline = deadline;
+        if (now - localDeadline >= 0) {
+            markLost("no renewal was confirmed by its local deadline");
+            cancelPending();
+            return;
+        }
+        boolean renewing = keptAlive && !releasing;
+        if (renewing && !inFlight && now - nextRenewalAt >= 0) {
+            send(now);
+            nextRenewalAt = now + periodNanos;
+        }
+        long wake = localDeadline;
+        if (renewing && !inFlight && nextRenewalAt - wake < 0) {
+            wake = nextRenewalAt;
+        }
+        book(wake, now);
+    }
+
+    private void send(long sent) {
+        inFlight = true;
+        keeper.renewWithoutBlocking(this)
+                .whenComplete((renewed, failure) -> keeper.onScheduler(() -> renewed(sent, renewed, failure)));
+    }
+
+    private void renewed(long sent, @Nullable Boolean renewed, @Nullable Throwable failure) {
+        inFlight = false;
+        if (state.get() != HELD) {
+            return;
+        }
+        long now = keeper.ticker().nanoTime();
+        if (now - deadline >= 0) {
+            markLost("no renewal was confirmed by its local deadline");
+            return;
+        }
+        if (failure != null) {
+            LOG.log(
+                    System.Logger.Level.DEBUG,
+                    () -> "Renewal of '" + resourceId + "' failed; trying again until its local deadline",
+                    failure);
+            // Try again soon rather than a whole period later: the deadline is what counts.
+            nextRenewalAt = Math.min(nextRenewalAt, now + Math.max(periodNanos / 4, 1_000_000L));
+        } else if (Boolean.TRUE.equals(renewed)) {
+            confirm(sent);
+        } else {
+            markLost("a renewal was refused");
+            return;
+        }
+        step();
+    }
+
+    private void book(long wake, long now) {
+        if (pending != null) {
+            if (pendingAt == wake) {
+                return;
+            }
+            pending.cancel(false);
+        }
+        pendingAt = wake;
+        pending = keeper.schedule(fire, wake - now);
+    }
+
+    private void cancelPending() {
+        if (pending != null) {
+            pending.cancel(false);
+            pending = null;
+        }
+    }
+
+    // ---- deadline ---------------------------------------------------------------------------
+
+    private void confirm(long sent) {
+        long renewed = deadlineAfter(sent);
+        for (; ; ) {
+            long current = deadline;
+            if (renewed - current <= 0) {
+                return;
+            }
+            if (DEADLINE.compareAndSet(this, current, renewed)) {
+                return;
+            }
+        }
+    }
+
+    private long deadlineAfter(long sent) {
+        return sent + (leaseNanos - marginNanos);
+    }
+
+    private static final java.lang.invoke.VarHandle DEADLINE;
+
+    static {
+        try {
+            DEADLINE =
+                    java.lang.invoke.MethodHandles.lookup().findVarHandle(DefaultLease.class, "deadline", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 

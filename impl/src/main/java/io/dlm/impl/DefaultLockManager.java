@@ -5,18 +5,25 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.LockManager;
+import io.dlm.LockedWork;
 import io.dlm.spi.Acquisition;
+import io.dlm.spi.Durations;
 import io.dlm.spi.InProcessLockBackend;
+import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.LockBackend;
+import io.dlm.spi.LockBackendProvider;
+import io.dlm.spi.Ticker;
 import io.dlm.spi.WatchingLockBackend;
 import io.dlm.spi.WatchingLockBackend.Watch;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The runtime's {@link LockManager}: checks arguments, computes leases, queues waiters and maps
@@ -38,16 +45,22 @@ public final class DefaultLockManager implements LockManager {
     private final LockBackend backend;
     private final LockSettings settings;
     private final Ticker ticker;
+    private final LeaseKeeper keeper;
+    /** The backend's lease granularity in nanoseconds; leases are rounded up to it (E1). */
+    private final long granularityNanos;
+
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
     /** How many queues exist; zero lets lock and unlock skip the map (the common case). */
     private final AtomicInteger queueCount = new AtomicInteger();
 
     private volatile boolean closed;
 
-    private DefaultLockManager(LockBackend backend, LockSettings settings, Ticker ticker) {
+    private DefaultLockManager(LockBackend backend, LockSettings settings, LeaseKeeper keeper) {
         this.backend = backend;
         this.settings = settings;
-        this.ticker = ticker;
+        this.ticker = keeper.ticker();
+        this.keeper = keeper;
+        this.granularityNanos = Math.max(1, Durations.toNanosSaturated(backend.leaseGranularity()));
     }
 
     /**
@@ -60,11 +73,47 @@ public final class DefaultLockManager implements LockManager {
      * @throws IllegalArgumentException naming the key of an invalid setting
      */
     public static LockManager open(LockBackend backend, Map<String, String> properties, Ticker ticker) {
-        return new DefaultLockManager(backend, LockSettings.parse(properties), ticker);
+        LockSettings settings = LockSettings.parse(properties);
+        return new DefaultLockManager(backend, settings, new LeaseKeeper(backend, settings, ticker));
     }
 
-    static LockManager open(LockBackend backend, LockSettings settings) {
-        return new DefaultLockManager(backend, settings, Ticker.system());
+    /**
+     * Opens a backend with a context that routes its loss reports to the new manager (K3).
+     *
+     * @param provider opens the backend
+     * @param properties every setting
+     * @param settings the runtime's parsed settings
+     * @param ticker the monotonic clock
+     * @return the manager, which owns the backend
+     */
+    static LockManager open(
+            LockBackendProvider provider, Map<String, String> properties, LockSettings settings, Ticker ticker) {
+        LossRelay relay = new LossRelay();
+        LockBackend backend = provider.open(new DefaultBackendContext(properties, settings, ticker, relay));
+        LeaseKeeper keeper = new LeaseKeeper(backend, settings, ticker);
+        relay.target = keeper;
+        return new DefaultLockManager(backend, settings, keeper);
+    }
+
+    /** Forwards a backend's loss reports to the keeper, which exists only once the backend does. */
+    private static final class LossRelay implements LeaseLossListener {
+        volatile @Nullable LeaseLossListener target;
+
+        @Override
+        public void leaseLost(String resourceId, long fencingToken) {
+            LeaseLossListener to = target;
+            if (to != null) {
+                to.leaseLost(resourceId, fencingToken);
+            }
+        }
+
+        @Override
+        public void allLeasesLost() {
+            LeaseLossListener to = target;
+            if (to != null) {
+                to.allLeasesLost();
+            }
+        }
     }
 
     @Override
@@ -74,7 +123,8 @@ public final class DefaultLockManager implements LockManager {
         Arguments.timeoutMillis(timeoutMillis);
         ensureOpen();
         long waitNanos = timeoutMillis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : timeoutMillis * 1_000_000L;
-        return acquire(resourceId, clientId, waitNanos, settings.leaseNanosForTimeout(timeoutMillis)) != NOT_ACQUIRED;
+        return acquire(resourceId, clientId, waitNanos, rounded(settings.leaseNanosForTimeout(timeoutMillis)), null)
+                != NOT_ACQUIRED;
     }
 
     @Override
@@ -84,10 +134,111 @@ public final class DefaultLockManager implements LockManager {
         Arguments.waitDuration(wait);
         Arguments.leaseTime(leaseTime);
         ensureOpen();
-        long token = acquire(resourceId, clientId, Durations.toNanosSaturated(wait), settings.clampLease(leaseTime));
-        return token == NOT_ACQUIRED
-                ? Optional.empty()
-                : Optional.of(new DefaultLease(this, resourceId, clientId, token));
+        long leaseNanos = rounded(settings.clampLease(leaseTime));
+        long[] sentAt = new long[1];
+        long token = acquire(resourceId, clientId, Durations.toNanosSaturated(wait), leaseNanos, sentAt);
+        if (token == NOT_ACQUIRED) {
+            return Optional.empty();
+        }
+        DefaultLease lease = new DefaultLease(this, keeper, resourceId, clientId, token, leaseNanos, sentAt[0]);
+        keeper.track(lease);
+        return Optional.of(lease);
+    }
+
+    @Override
+    public <T, E extends Exception> T withLock(
+            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
+        if (work == null) {
+            throw new IllegalArgumentException("work must not be null");
+        }
+        Lease lease = tryAcquire(resourceId, clientId, wait, leaseTime)
+                .orElseThrow(() -> new LockException(
+                        LockError.RESOURCE_LOCKED,
+                        "'" + resourceId + "' was not acquired by '" + clientId + "' within " + wait));
+        lease.keepAlive();
+        T result;
+        try {
+            result = work.run(lease);
+        } catch (Exception | Error failure) {
+            LockException loss = finish(lease);
+            if (loss != null) {
+                failure.addSuppressed(loss);
+            }
+            throw failure;
+        }
+        LockException loss = finish(lease);
+        if (loss != null) {
+            throw loss;
+        }
+        return result;
+    }
+
+    /**
+     * Releases a {@link #withLock} lease and tells how it ended (K5, as D4).
+     *
+     * @return {@code null} when it was held to the end, else the exception for the caller
+     */
+    private @Nullable LockException finish(Lease lease) {
+        boolean released;
+        try {
+            released = lease.release();
+        } catch (IllegalStateException closed) {
+            released = false;
+        } catch (LockException engineFailure) {
+            // The engine failed on release: the lock expires by its lease (X1). A loss seen before
+            // is what the caller must hear; otherwise the failure itself.
+            return lostCause(lease).orElse(engineFailure);
+        }
+        if (released) {
+            return null;
+        }
+        return lostCause(lease)
+                .orElseGet(() -> new LockException(
+                        LockError.LOCK_NOT_HELD,
+                        "the lease of '" + lease.resourceId() + "' held by '" + lease.clientId() + "' was lost"));
+    }
+
+    private static Optional<LockException> lostCause(Lease lease) {
+        CompletableFuture<LockException> lost = lease.lost().toCompletableFuture();
+        return lost.isDone() ? Optional.ofNullable(lost.getNow(null)) : Optional.empty();
+    }
+
+    /** Rounds a lease up to the backend's granularity, saturating (E1, V3). */
+    private long rounded(long leaseNanos) {
+        if (granularityNanos == 1) {
+            return leaseNanos;
+        }
+        long remainder = leaseNanos % granularityNanos;
+        if (remainder == 0) {
+            return leaseNanos;
+        }
+        long up = leaseNanos + (granularityNanos - remainder);
+        return up < 0 ? Long.MAX_VALUE - (Long.MAX_VALUE % granularityNanos) : up;
+    }
+
+    /** A token-bound release of one acquisition (K4), with the waking and error mapping of unlock. */
+    boolean releaseAcquisition(String resourceId, String clientId, long fencingToken) {
+        ensureOpen();
+        boolean released;
+        try {
+            released = backend.release(resourceId, clientId, fencingToken);
+        } catch (RuntimeException e) {
+            throw engineFailure("release", resourceId, e);
+        }
+        if (released && queueCount.get() != 0) {
+            wakeHead(resourceId);
+        }
+        return released;
+    }
+
+    /** A token-bound renewal of one acquisition (K4). */
+    boolean renewAcquisition(String resourceId, String clientId, long fencingToken) {
+        ensureOpen();
+        try {
+            return backend.renew(resourceId, clientId, fencingToken);
+        } catch (RuntimeException e) {
+            throw engineFailure("renew", resourceId, e);
+        }
     }
 
     @Override
@@ -97,7 +248,7 @@ public final class DefaultLockManager implements LockManager {
         ensureOpen();
         boolean released;
         try {
-            released = backend.release(resourceId, clientId);
+            released = backend.release(resourceId, clientId, LockBackend.ANY_ACQUISITION);
         } catch (RuntimeException e) {
             throw engineFailure("unlock", resourceId, e);
         }
@@ -113,7 +264,7 @@ public final class DefaultLockManager implements LockManager {
         Arguments.id("clientId", clientId);
         ensureOpen();
         try {
-            return backend.renew(resourceId, clientId);
+            return backend.renew(resourceId, clientId, LockBackend.ANY_ACQUISITION);
         } catch (RuntimeException e) {
             throw engineFailure("heartbeat", resourceId, e);
         }
@@ -140,6 +291,7 @@ public final class DefaultLockManager implements LockManager {
             }
             closed = true;
             queues.values().forEach(WaitQueue::wakeAll);
+            keeper.close();
             backend.close();
         }
     }
@@ -147,14 +299,16 @@ public final class DefaultLockManager implements LockManager {
     /**
      * Acquires a resource, waiting up to {@code waitNanos} (L1-L5, X2).
      *
+     * @param sentAt where to record when the winning request was sent (K2), or {@code null}
      * @return the fencing token, or {@link #NOT_ACQUIRED} when the time ran out
      */
-    private long acquire(String resourceId, String clientId, long waitNanos, long leaseNanos) {
+    private long acquire(
+            String resourceId, String clientId, long waitNanos, long leaseNanos, long @Nullable [] sentAt) {
         if (Thread.currentThread().isInterrupted()) {
             throw interrupted(resourceId);
         }
         if (queueCount.get() == 0 || !hasWaiters(resourceId)) {
-            Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos);
+            Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
             if (attempt.isAcquired()) {
                 return keepUnlessClosed(resourceId, clientId, attempt.fencingToken());
             }
@@ -165,10 +319,11 @@ public final class DefaultLockManager implements LockManager {
         if (waitNanos == 0) {
             return NOT_ACQUIRED;
         }
-        return awaitTurn(resourceId, clientId, ticker.nanoTime(), waitNanos, leaseNanos);
+        return awaitTurn(resourceId, clientId, ticker.nanoTime(), waitNanos, leaseNanos, sentAt);
     }
 
-    private long awaitTurn(String resourceId, String clientId, long start, long waitNanos, long leaseNanos) {
+    private long awaitTurn(
+            String resourceId, String clientId, long start, long waitNanos, long leaseNanos, long @Nullable [] sentAt) {
         WaitQueue.Waiter waiter = new WaitQueue.Waiter();
         WaitQueue queue = enqueue(resourceId, waiter);
         try {
@@ -182,7 +337,7 @@ public final class DefaultLockManager implements LockManager {
                 waiter.clearSignal();
                 long sleep = Long.MAX_VALUE;
                 if (queue.isHead(waiter)) {
-                    Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos);
+                    Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
                     if (attempt.isAcquired()) {
                         return keepUnlessClosed(resourceId, clientId, attempt.fencingToken());
                     }
@@ -207,17 +362,37 @@ public final class DefaultLockManager implements LockManager {
         }
     }
 
-    private Acquisition tryBackend(String resourceId, String clientId, long leaseNanos) {
+    /**
+     * One acquisition attempt. An attempt that failed may still have been applied by the engine,
+     * or may be applied later: it is undone, by its attempt id, before the error is thrown (X5).
+     */
+    private Acquisition tryBackend(String resourceId, String clientId, long leaseNanos, long @Nullable [] sentAt) {
         Acquisition attempt;
+        // Random rather than counted: no shared counter on the hot path, and ids of different
+        // managers of the same client do not collide (2^-64 per pair).
+        long attemptId = ThreadLocalRandom.current().nextLong();
+        long sent = ticker.nanoTime();
         try {
-            attempt = backend.acquire(resourceId, clientId, leaseNanos);
+            attempt = backend.acquire(resourceId, clientId, leaseNanos, attemptId);
         } catch (RuntimeException e) {
+            undo(resourceId, clientId, attemptId);
             throw engineFailure("lock", resourceId, e);
+        }
+        if (sentAt != null) {
+            sentAt[0] = sent;
         }
         if (attempt.status() == Acquisition.Status.HELD_BY_CALLER) {
             throw reentrant(resourceId, clientId);
         }
         return attempt;
+    }
+
+    private void undo(String resourceId, String clientId, long attemptId) {
+        try {
+            backend.undo(resourceId, clientId, attemptId);
+        } catch (RuntimeException e) {
+            // Best effort (X5): what cannot be undone expires by its lease.
+        }
     }
 
     private boolean heldByCaller(String resourceId, String clientId) {
@@ -234,7 +409,7 @@ public final class DefaultLockManager implements LockManager {
     private long keepUnlessClosed(String resourceId, String clientId, long token) {
         if (closed) {
             try {
-                backend.release(resourceId, clientId);
+                backend.release(resourceId, clientId, token);
             } catch (RuntimeException e) {
                 // The lease expires on its own; the caller learns of the close either way.
             }

@@ -1,9 +1,9 @@
 package io.dlm.impl;
 
 import io.dlm.LockManager;
-import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
 import io.dlm.spi.LockManagerFactory;
+import io.dlm.spi.Ticker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,8 +39,18 @@ public final class DefaultLockManagerFactory implements LockManagerFactory {
         }
         LockSettings parsed = LockSettings.parse(settings);
         LockSettings.warnAboutUnknownKeys(settings, names);
-        LockBackend opened = chosen.open(new DefaultBackendContext(settings, parsed));
-        return DefaultLockManager.open(opened, parsed);
+        return DefaultLockManager.open(chosen, settings, parsed, Ticker.system());
+    }
+
+    @Override
+    public LockManager open(LockBackendProvider provider, Map<String, String> properties) {
+        Map<String, String> settings = copy(properties);
+        LockSettings parsed = LockSettings.parse(settings);
+        List<String> names = new ArrayList<>();
+        providers().forEach(p -> names.add(p.name()));
+        names.add(provider.name());
+        LockSettings.warnAboutUnknownKeys(settings, names);
+        return DefaultLockManager.open(provider, settings, parsed, Ticker.system());
     }
 
     private static Map<String, String> copy(Map<String, String> properties) {

@@ -1,5 +1,6 @@
 package io.dlm.impl;
 
+import io.dlm.spi.Durations;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Collection;
@@ -13,8 +14,21 @@ import java.util.Set;
  * @param leaseMinNanos {@code dlm.lease.min}: the shortest lease {@code lock} grants (E1)
  * @param leaseMaxNanos {@code dlm.lease.max}: the longest lease of any kind (V3)
  * @param operationTimeout {@code dlm.operation.timeout}: the bound of one engine call (X1)
+ * @param heartbeatIntervalNanos {@code dlm.heartbeat.interval}: the keep-alive period (K1), or
+ *     {@code 0} for a third of each lease
+ * @param leaseDrift {@code dlm.lease.drift}: the share of a lease kept as a margin for clock-rate
+ *     drift between this host and the engine (K2), from 0 (inclusive) to 0.5 (exclusive)
+ * @param heartbeatThreads {@code dlm.heartbeat.threads}: how many blocking renewals may run at
+ *     once for a backend that cannot renew asynchronously (K1)
  */
-public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMaxNanos, Duration operationTimeout) {
+public record LockSettings(
+        double leaseFactor,
+        long leaseMinNanos,
+        long leaseMaxNanos,
+        Duration operationTimeout,
+        long heartbeatIntervalNanos,
+        double leaseDrift,
+        int heartbeatThreads) {
 
     /** Key of the lease factor. */
     public static final String LEASE_FACTOR = "dlm.lease.factor";
@@ -24,6 +38,12 @@ public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMax
     public static final String LEASE_MAX = "dlm.lease.max";
     /** Key of the engine operation timeout. */
     public static final String OPERATION_TIMEOUT = "dlm.operation.timeout";
+    /** Key of the keep-alive period. */
+    public static final String HEARTBEAT_INTERVAL = "dlm.heartbeat.interval";
+    /** Key of the clock-drift margin. */
+    public static final String LEASE_DRIFT = "dlm.lease.drift";
+    /** Key of the size of the blocking renewal pool. */
+    public static final String HEARTBEAT_THREADS = "dlm.heartbeat.threads";
 
     /** Keys of the core and of the CDI layer, which the runtime accepts without a warning. */
     private static final Set<String> KNOWN_KEYS = Set.of(
@@ -31,8 +51,10 @@ public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMax
             LEASE_MIN,
             LEASE_MAX,
             OPERATION_TIMEOUT,
+            HEARTBEAT_INTERVAL,
+            LEASE_DRIFT,
+            HEARTBEAT_THREADS,
             "dlm.backend",
-            "dlm.heartbeat.interval",
             "dlm.interceptor.priority");
 
     /** Sections whose keys belong to the project's own tools: the TCK's timing knobs. */
@@ -60,7 +82,83 @@ public record LockSettings(double leaseFactor, long leaseMinNanos, long leaseMax
                     + " is above " + LEASE_MAX + " (" + Duration.ofNanos(max) + ")");
         }
         Duration operationTimeout = Duration.ofNanos(duration(properties, OPERATION_TIMEOUT, Duration.ofSeconds(5)));
-        return new LockSettings(factor, min, max, operationTimeout);
+        String interval = properties.get(HEARTBEAT_INTERVAL);
+        long intervalNanos = interval == null
+                ? 0
+                : Durations.toNanosSaturated(Durations.parsePositive(HEARTBEAT_INTERVAL, interval));
+        return new LockSettings(
+                factor,
+                min,
+                max,
+                operationTimeout,
+                intervalNanos,
+                drift(properties.get(LEASE_DRIFT)),
+                threads(properties.get(HEARTBEAT_THREADS)));
+    }
+
+    /**
+     * How often a kept-alive lease of the given length is renewed (K1): the configured interval,
+     * but never more than half the lease, so that a renewal always has time to come back; by
+     * default a third of the lease.
+     *
+     * @param leaseNanos the lease length
+     * @return the period in nanoseconds, at least 1
+     */
+    public long heartbeatNanos(long leaseNanos) {
+        long period = heartbeatIntervalNanos == 0 ? leaseNanos / 3 : Math.min(heartbeatIntervalNanos, leaseNanos / 2);
+        return Math.max(1, period);
+    }
+
+    /**
+     * How much of a lease the local deadline keeps back for clock-rate drift (K2).
+     *
+     * @param leaseNanos the lease length
+     * @return the margin in nanoseconds
+     */
+    public long driftMarginNanos(long leaseNanos) {
+        return (long) Math.ceil(leaseNanos * leaseDrift);
+    }
+
+    private static double drift(String value) {
+        if (value == null) {
+            return 0.01;
+        }
+        String text = value.trim();
+        boolean percent = text.endsWith("%");
+        double drift;
+        try {
+            drift = Double.parseDouble(
+                    percent ? text.substring(0, text.length() - 1).trim() : text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "Invalid value '" + value + "' for " + LEASE_DRIFT
+                            + ": expected a fraction such as 0.01 or a percentage such as 1%",
+                    e);
+        }
+        if (percent) {
+            drift /= 100;
+        }
+        if (!(drift >= 0 && drift < 0.5)) {
+            throw new IllegalArgumentException(
+                    "Invalid value '" + value + "' for " + LEASE_DRIFT + ": must be at least 0 and below 0.5 (50%)");
+        }
+        return drift;
+    }
+
+    private static int threads(String value) {
+        if (value == null) {
+            return 8;
+        }
+        try {
+            int threads = Integer.parseInt(value.trim());
+            if (threads > 0) {
+                return threads;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(
+                "Invalid value '" + value + "' for " + HEARTBEAT_THREADS + ": expected a whole number above 0");
     }
 
     /**

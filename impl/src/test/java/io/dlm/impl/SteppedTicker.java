@@ -1,5 +1,6 @@
 package io.dlm.impl;
 
+import io.dlm.spi.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -9,6 +9,7 @@ import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LockBackend;
+import io.dlm.spi.Ticker;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

@@ -1,8 +1,10 @@
 package io.dlm.tck;
 
 import io.dlm.LockManager;
+import io.dlm.spi.LockBackend;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Nested;
 
 /**
@@ -40,6 +42,29 @@ public abstract class LockManagerTck {
      * @throws IllegalArgumentException naming the key of an invalid setting (E1a)
      */
     protected abstract LockManager openManager(Map<String, String> properties);
+
+    /**
+     * Opens a manager whose backend the TCK wraps in {@code decorator}, for the rules that must
+     * lose a reply, delay a renewal or refuse one on purpose while the real engine does the rest
+     * (K1-K5, X5). Wire the backend through {@link TckBackends#decorated}, e.g.
+     *
+     * <pre>{@code
+     * protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+     *     return LockManagers.open(TckBackends.decorated("redis", decorator), withEndpoint(properties));
+     * }
+     * }</pre>
+     *
+     * <p>The default fails the calling test, saying to override this.
+     *
+     * @param properties {@code dlm.*} settings the test needs; add the connection settings
+     * @param decorator wraps the backend the runtime opens; the TCK's wrappers delegate every call
+     * @return an open manager over the decorated backend
+     */
+    protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " must override openManager(Map, UnaryOperator<LockBackend>) to run the TCK's fault-injecting"
+                + " rules (K1-K5, X5); see TckBackends.decorated");
+    }
 
     /**
      * The engine's lease granularity; leases are rounded up to it and the TCK widens its timings by

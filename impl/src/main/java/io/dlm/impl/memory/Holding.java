@@ -1,5 +1,6 @@
 package io.dlm.impl.memory;
 
+import io.dlm.spi.LockBackend;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
@@ -58,6 +59,17 @@ final class Holding {
     Holding() {
         this("", "", 0, 0, 0);
         this.deadline = ENDED;
+    }
+
+    /**
+     * Tells whether this is the acquisition a release or renewal names (K4).
+     *
+     * @param client the caller's client id
+     * @param token the acquisition's token, or {@code LockBackend.ANY_ACQUISITION} for any of the client's
+     * @return whether it matches
+     */
+    boolean isOf(String client, long token) {
+        return clientId.equals(client) && (token == LockBackend.ANY_ACQUISITION || token == fencingToken);
     }
 
     long deadline() {

@@ -1,9 +1,9 @@
 package io.dlm.impl.memory;
 
 import io.dlm.LockInfo;
-import io.dlm.impl.Ticker;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.InProcessLockBackend;
+import io.dlm.spi.Ticker;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +52,7 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     }
 
     @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
+    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attemptId) {
         long now = ticker.nanoTime();
         Attempt attempt = new Attempt(clientId, leaseNanos, now);
         Holding current = holdings.compute(resourceId, attempt);
@@ -74,9 +74,9 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     }
 
     @Override
-    public boolean release(String resourceId, String clientId) {
+    public boolean release(String resourceId, String clientId, long fencingToken) {
         Holding holding = holdings.get(resourceId);
-        if (holding == null || !holding.clientId.equals(clientId) || !holding.endIfLive(ticker.nanoTime())) {
+        if (holding == null || !holding.isOf(clientId, fencingToken) || !holding.endIfLive(ticker.nanoTime())) {
             return false;
         }
         holdings.remove(resourceId, holding);
@@ -85,10 +85,17 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     }
 
     @Override
-    public boolean renew(String resourceId, String clientId) {
+    public boolean renew(String resourceId, String clientId, long fencingToken) {
         Holding holding = holdings.get(resourceId);
-        return holding != null && holding.clientId.equals(clientId) && holding.renewIfLive(ticker.nanoTime());
+        return holding != null && holding.isOf(clientId, fencingToken) && holding.renewIfLive(ticker.nanoTime());
     }
+
+    /**
+     * Nothing to undo: an in-process acquisition either returns or throws before it changed
+     * anything, so its outcome is never unknown (X5).
+     */
+    @Override
+    public void undo(String resourceId, String clientId, long attempt) {}
 
     @Override
     public Optional<LockInfo> inspect(String resourceId) {

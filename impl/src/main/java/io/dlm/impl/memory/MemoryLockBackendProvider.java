@@ -1,9 +1,9 @@
 package io.dlm.impl.memory;
 
-import io.dlm.impl.Ticker;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
+import io.dlm.spi.Ticker;
 
 /** Provides the embedded {@code memory} backend: one private lock space per manager. */
 public final class MemoryLockBackendProvider implements LockBackendProvider {

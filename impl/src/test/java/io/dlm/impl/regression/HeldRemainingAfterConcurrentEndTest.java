@@ -2,9 +2,9 @@ package io.dlm.impl.regression;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dlm.impl.Ticker;
 import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Acquisition;
+import io.dlm.spi.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;

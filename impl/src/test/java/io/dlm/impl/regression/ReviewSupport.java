@@ -1,7 +1,7 @@
 package io.dlm.impl.regression;
 
-import io.dlm.impl.Ticker;
 import io.dlm.impl.memory.MemoryLockBackend;
+import io.dlm.spi.Ticker;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.util.concurrent.CountDownLatch;

@@ -10,7 +10,7 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.impl.DefaultLockManager;
-import io.dlm.impl.Ticker;
+import io.dlm.spi.Ticker;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.dlm.backend.jdbc;
 
-import io.dlm.impl.Durations;
+import io.dlm.spi.Durations;
 import io.dlm.spi.BackendContext;
 import java.time.Duration;
 import java.util.Map;

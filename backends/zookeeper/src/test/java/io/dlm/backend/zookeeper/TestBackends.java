@@ -2,8 +2,8 @@ package io.dlm.backend.zookeeper;
 
 import io.dlm.LockManager;
 import io.dlm.impl.DefaultLockManager;
-import io.dlm.impl.Durations;
-import io.dlm.impl.Ticker;
+import io.dlm.spi.Durations;
+import io.dlm.spi.Ticker;
 import io.dlm.spi.BackendContext;
 import java.time.Duration;
 import java.util.HashMap;

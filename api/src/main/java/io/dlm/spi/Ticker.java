@@ -1,4 +1,4 @@
-package io.dlm.impl;
+package io.dlm.spi;
 
 /**
  * A monotonic clock in nanoseconds (E3). Injected rather than global so that tests can step time.

@@ -1,4 +1,4 @@
-package io.dlm.impl;
+package io.dlm.spi;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
