@@ -56,6 +56,8 @@ public class ReapBenchmark {
     ManualTicker ticker;
     MemoryLockBackend backend;
     int reaped;
+    /** The attempt id each acquisition must carry (X5); unique per backend, so a counter will do. */
+    long attempts;
 
     @Setup(Level.Trial)
     public void makeIds() {
@@ -83,7 +85,7 @@ public class ReapBenchmark {
     }
 
     private void acquire(String resourceId, long leaseNanos) {
-        if (!backend.acquire(resourceId, CLIENT, leaseNanos).isAcquired()) {
+        if (!backend.acquire(resourceId, CLIENT, leaseNanos, ++attempts).isAcquired()) {
             throw new IllegalStateException("could not take " + resourceId);
         }
     }

@@ -23,8 +23,9 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs {@link DistributedLock} methods under their lock (D2-D4): acquires before the call,
- * heartbeats while it runs, releases after it returns or throws, and reports a lost lease.
+ * Runs {@link DistributedLock} methods under their lock (D2-D4): acquires before the call, has the
+ * runtime keep the lease alive while it runs (K1), releases after it returns or throws, and reports
+ * a lost lease as soon as the runtime knows of it (K3).
  *
  * <p>Everything that does not depend on the call was worked out at deployment ({@link LockPlan});
  * a call looks up its method's plan in a map of the bean's plans, renders the resource id and
@@ -46,7 +47,6 @@ public class DistributedLockInterceptor {
     private final LockManager manager;
     private final ThreadLockContext context;
     private final LockEvents events;
-    private final LockHeartbeats heartbeats;
 
     /**
      * Creates the interceptor of one bean instance.
@@ -57,7 +57,6 @@ public class DistributedLockInterceptor {
      * @param manager the lock manager (D1)
      * @param context this thread's held locks (D3) and the fencing token for business code
      * @param events fires lock events
-     * @param heartbeats the shared heartbeat scheduler
      */
     @Inject
     public DistributedLockInterceptor(
@@ -65,15 +64,13 @@ public class DistributedLockInterceptor {
             DlmExtension extension,
             LockManager manager,
             ThreadLockContext context,
-            LockEvents events,
-            LockHeartbeats heartbeats) {
+            LockEvents events) {
         this.beanClass = bean == null ? null : bean.getBeanClass();
         this.plans = beanClass == null ? Map.of() : extension.plansOf(beanClass);
         this.extension = extension;
         this.manager = manager;
         this.context = context;
         this.events = events;
-        this.heartbeats = heartbeats;
     }
 
     /**
@@ -108,15 +105,15 @@ public class DistributedLockInterceptor {
         }
         Lease lease = acquired.get();
         HeldLock lock = new HeldLock(resourceId, clientId, lease.fencingToken());
-        events.acquired(lock, plan.operation());
         return plan.async() ? callAsync(invocation, plan, lease, lock) : call(invocation, plan, lease, lock);
     }
 
     private @Nullable Object call(InvocationContext invocation, LockPlan plan, Lease lease, HeldLock lock)
             throws Exception {
         Thread caller = plan.interruptOnLeaseLoss() ? Thread.currentThread() : null;
-        LeaseGuard guard = new LeaseGuard(lease, lock, plan, events, caller, null);
-        heartbeats.start(guard, plan.heartbeatNanos());
+        LeaseGuard guard = LeaseGuard.watch(lease, lock, plan.operation(), events, caller, null);
+        // After the keep-alive started: a slow observer must not cost the lease (K1).
+        events.acquired(lock, plan.operation());
         Object result = null;
         Throwable failure = null;
         context.push(lock);
@@ -141,8 +138,8 @@ public class DistributedLockInterceptor {
         Consumer<LeaseLost.Reason> failEarly = plan.interruptOnLeaseLoss()
                 ? reason -> outcome.completeExceptionally(DlmMessages.leaseLost(lock, plan.operation(), reason))
                 : null;
-        LeaseGuard guard = new LeaseGuard(lease, lock, plan, events, null, failEarly);
-        heartbeats.start(guard, plan.heartbeatNanos());
+        LeaseGuard guard = LeaseGuard.watch(lease, lock, plan.operation(), events, null, failEarly);
+        events.acquired(lock, plan.operation());
         Object stage;
         context.push(lock);
         try {
@@ -177,7 +174,8 @@ public class DistributedLockInterceptor {
     }
 
     /**
-     * Releases after the heartbeats stopped, and tells how the lease ended (D4).
+     * Releases, which stops the keep-alive before the release is sent (D4), and tells how the lease
+     * ended. Called after {@link LeaseGuard#stop()}.
      *
      * @return {@code null} if the lease was held to the end, else the exception for the caller
      */
@@ -192,13 +190,14 @@ public class DistributedLockInterceptor {
         } catch (IllegalStateException closed) {
             released = false;
         }
-        LeaseLost.Reason reason = guard.lost();
-        if (reason == null && !released && guard.lostOnRelease()) {
-            reason = LeaseLost.Reason.RELEASE_REFUSED;
-            events.leaseLost(lock, plan.operation(), reason);
+        if (!released) {
+            return DlmMessages.leaseLost(lock, plan.operation(), guard.lostOnRelease());
         }
-        if (reason != null) {
-            return DlmMessages.leaseLost(lock, plan.operation(), reason);
+        LeaseLost.Reason lost = guard.lost();
+        if (lost != null) {
+            // Reported lost, yet released: a manager that is not this runtime may answer so; the
+            // method ran without the lock for a while all the same (D4).
+            return DlmMessages.leaseLost(lock, plan.operation(), lost);
         }
         events.released(lock, plan.operation());
         return null;

@@ -1,7 +1,6 @@
 package io.dlm.cdi;
 
 import io.dlm.spi.Durations;
-import io.dlm.impl.LockSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,16 +13,25 @@ import java.util.TreeMap;
  */
 final class DlmConfig {
 
-    /** The runtime's own settings (E1, E1a, X1), looked up by name whether or not a source lists them. */
-    private static final List<String> RUNTIME_KEYS = List.of(
-            LockSettings.LEASE_FACTOR, LockSettings.LEASE_MIN, LockSettings.LEASE_MAX, LockSettings.OPERATION_TIMEOUT);
-
     /** The key that names the backend (D1). */
     static final String BACKEND = "dlm.backend";
-    /** The key that fixes the heartbeat interval of intercepted methods (D2). */
+    /** The key that fixes the runtime's keep-alive period, for intercepted methods too (D2, K1). */
     static final String HEARTBEAT_INTERVAL = "dlm.heartbeat.interval";
     /** The key that changes the interceptor's priority. */
     static final String INTERCEPTOR_PRIORITY = "dlm.interceptor.priority";
+
+    /**
+     * The runtime's own settings (E1, E1a, X1, K1, K2), looked up by name whether or not a source
+     * lists them.
+     */
+    private static final List<String> RUNTIME_KEYS = List.of(
+            LeaseRule.FACTOR,
+            LeaseRule.MIN,
+            LeaseRule.MAX,
+            "dlm.operation.timeout",
+            HEARTBEAT_INTERVAL,
+            "dlm.lease.drift",
+            "dlm.heartbeat.threads");
 
     private final ConfigReader reader;
 

@@ -73,8 +73,7 @@ public class DlmExtension implements Extension {
         } catch (IllegalArgumentException e) {
             problems.add(DlmMessages.invalidSetting(e.getMessage()));
         }
-        for (Class<?> type : List.of(
-                DistributedLockInterceptor.class, ThreadLockContext.class, LockEvents.class, LockHeartbeats.class)) {
+        for (Class<?> type : List.of(DistributedLockInterceptor.class, ThreadLockContext.class, LockEvents.class)) {
             discovery.addAnnotatedType(
                     beans.createAnnotatedType(type), DlmExtension.class.getName() + "." + type.getSimpleName());
         }

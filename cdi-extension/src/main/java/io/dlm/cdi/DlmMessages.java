@@ -59,17 +59,18 @@ final class DlmMessages {
     }
 
     /**
-     * DLM1003: a lease shorter than the heartbeat interval (D5).
+     * DLM1003: a lease that is not longer than the heartbeat interval (D5): the runtime would send
+     * its renewal when, or after, the lease ran out.
      *
      * @param operation {@code Bean#method}
      * @param lease the effective lease
      * @param interval the configured heartbeat interval
      * @return the message
      */
-    static String leaseShorterThanHeartbeat(String operation, Duration lease, Duration interval) {
+    static String leaseNotLongerThanHeartbeat(String operation, Duration lease, Duration interval) {
         return "DLM1003: Invalid @DistributedLock.lease on " + operation + ": the lease " + lease
-                + " is shorter than the heartbeat interval " + interval + " (" + DlmConfig.HEARTBEAT_INTERVAL
-                + "), so it would expire between two heartbeats";
+                + " is not longer than the heartbeat interval " + interval + " (" + DlmConfig.HEARTBEAT_INTERVAL
+                + "), so it would expire before it is renewed";
     }
 
     /**
@@ -243,18 +244,7 @@ final class DlmMessages {
         LOG.log(System.Logger.Level.WARNING, "DLM2004: an observer of " + event + " threw", failure);
     }
 
-    /**
-     * DLM2005: a heartbeat failed but the lease may still be live, so it is retried.
-     *
-     * @param lock the lock
-     * @param failure the engine's exception
-     */
-    static void heartbeatFailed(HeldLock lock, RuntimeException failure) {
-        LOG.log(
-                System.Logger.Level.WARNING,
-                "DLM2005: heartbeat of '" + lock.resourceId() + "' failed; retrying while the lease may be live",
-                failure);
-    }
+    // DLM2005 (a heartbeat failed and was retried) is retired: the runtime keeps leases alive now (K1).
 
     /**
      * DLM2006: the intercepted method has no plan; happens only for beans CDI did not announce.

@@ -1,188 +1,166 @@
 package io.dlm.cdi;
 
 import io.dlm.Lease;
-import io.dlm.spi.Durations;
+import io.dlm.LockException;
 import io.dlm.interceptor.HeldLock;
 import io.dlm.interceptor.LeaseLost;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Watches the lease of one intercepted call: is heartbeated by the shared sweeper and notices a
- * loss (D2, D4). The heartbeat and {@link #stop()} take the same monitor, so once {@code stop()}
- * returns no heartbeat is in flight or will be sent: heartbeats stop before the release (D4).
+ * Turns the runtime's report of a lost lease (K3) into what D4 asks of an intercepted call: the
+ * {@link LeaseLost} event, at once, and the opt-in policy (interrupt the method, or fail its stage).
+ * The runtime keeps the lease alive (K1) and decides when it is lost; this class only listens.
+ *
+ * <p>The loss arrives on one of the runtime's notification threads while the call may still run or
+ * just be ending. A monitor orders the two: whoever comes first owns the report, so the event is
+ * fired once; the event is fired under the monitor, so a call that ends after a reported loss
+ * returns only once its observers have heard of it; and once {@link #stop()} returned, the running
+ * method is never interrupted any more.
  */
-final class LeaseGuard implements Runnable {
+final class LeaseGuard implements Consumer<LockException> {
 
-    private final Lease lease;
     private final HeldLock lock;
-    private final LockPlan plan;
+    private final String operation;
     private final LockEvents events;
-    private final long leaseNanos;
     /** The thread to interrupt on loss, or {@code null} when the policy is off or the call is async. */
     private final @Nullable Thread target;
-    /** Run once when the loss is known (async calls fail their stage at once); may be null. */
+    /** Run once when a loss is reported while the call runs (async calls fail their stage at once). */
     private final @Nullable Consumer<LeaseLost.Reason> onLoss;
 
     private final Object monitor = new Object();
     // Guarded by monitor.
     private boolean stopped;
     private boolean interrupted;
-    private long lastRenewal;
-    // Written under monitor, read without it by the calling thread after stop().
-    private volatile LeaseLost.@Nullable Reason lost;
-    /** Set once the call ended or the lease was lost; the sweeper then drops the guard. */
-    private volatile boolean finished;
-    /** Set by the sweeper when it hands a beat to a renewal thread, cleared when the beat ends. */
-    private volatile boolean beating;
-    // Owned by the sweeper once the guard is in its queue.
-    private long periodNanos;
-    private long nextBeatNanos;
+    private LeaseLost.@Nullable Reason lost;
 
-    LeaseGuard(
-            Lease lease,
+    private LeaseGuard(
             HeldLock lock,
-            LockPlan plan,
+            String operation,
             LockEvents events,
             @Nullable Thread target,
             @Nullable Consumer<LeaseLost.Reason> onLoss) {
-        this.lease = lease;
         this.lock = lock;
-        this.plan = plan;
+        this.operation = operation;
         this.events = events;
-        this.leaseNanos = Durations.toNanosSaturated(plan.lease());
         this.target = target;
         this.onLoss = onLoss;
-        this.lastRenewal = System.nanoTime();
     }
 
     /**
-     * Sets the heartbeat period; called once, before the guard is handed to the sweeper.
+     * Has the runtime keep a call's lease alive (K1) and listen for its loss (K3).
      *
-     * @param period nanoseconds between heartbeats
+     * @param lease the call's lease, just acquired
+     * @param lock the lock as events and messages show it
+     * @param operation {@code Bean#method}
+     * @param events fires {@link LeaseLost}
+     * @param target the thread to interrupt on loss, or {@code null}
+     * @param onLoss run on loss while the call runs, or {@code null}
+     * @return the guard; {@link #stop()} it when the call ends, before the release
      */
-    void beatEvery(long period) {
-        periodNanos = period;
-        nextBeatNanos = lastRenewal + period;
-    }
-
-    /**
-     * Tells the sweeper whether a heartbeat is due, and if so books it and the next one.
-     *
-     * @param now the sweeper's clock reading
-     * @return whether the sweeper must run this guard now
-     */
-    boolean claimBeatDueAt(long now) {
-        if (beating || now - nextBeatNanos < 0) {
-            return false;
-        }
-        nextBeatNanos = now + periodNanos;
-        beating = true;
-        return true;
-    }
-
-    /**
-     * Tells whether the guard has nothing more to do.
-     *
-     * @return whether the call ended or the lease was lost
-     */
-    boolean isFinished() {
-        return finished;
-    }
-
-    /** One heartbeat; run by a renewal thread of {@link LockHeartbeats}. */
-    @Override
-    public void run() {
+    static LeaseGuard watch(
+            Lease lease,
+            HeldLock lock,
+            String operation,
+            LockEvents events,
+            @Nullable Thread target,
+            @Nullable Consumer<LeaseLost.Reason> onLoss) {
+        LeaseGuard guard = new LeaseGuard(lock, operation, events, target, onLoss);
         try {
-            beat();
-        } finally {
-            beating = false;
+            lease.keepAlive();
+        } catch (IllegalStateException closed) {
+            // The manager closed since the acquisition (C1): the runtime ends the lease, lost()
+            // reports it, and the release finds it gone.
         }
+        lease.lost().thenAccept(guard);
+        return guard;
     }
 
-    private void beat() {
-        LeaseLost.Reason reason;
+    /**
+     * Reports the loss, unless the call ended first (the final release then reports it); run by
+     * the runtime, off its renewal threads (K3).
+     *
+     * @param loss the runtime's {@code LOCK_NOT_HELD}
+     */
+    @Override
+    public void accept(LockException loss) {
+        LeaseLost.Reason reason = reasonOf(loss);
         synchronized (monitor) {
             if (stopped || lost != null) {
                 return;
             }
-            reason = renew();
-            if (reason == null) {
-                return;
-            }
             lost = reason;
-        }
-        finished = true;
-        // Observers hear of the loss first; then the opt-in policy stops the method, if it still runs.
-        events.leaseLost(lock, plan.operation(), reason);
-        if (onLoss != null) {
-            onLoss.accept(reason);
-        }
-        if (target != null) {
-            synchronized (monitor) {
-                if (!stopped) {
-                    target.interrupt();
-                    interrupted = true;
-                }
+            // Observers hear of the loss first; then the opt-in policy stops the method.
+            events.leaseLost(lock, operation, reason);
+            if (target != null) {
+                target.interrupt();
+                interrupted = true;
             }
+        }
+        if (onLoss != null) {
+            // Outside the monitor: it completes the caller's stage, whose continuations are the
+            // application's and may take their time.
+            onLoss.accept(reason);
         }
     }
 
     /**
-     * Stops heartbeating; after it returns no heartbeat is sent any more (D4).
+     * Ends the guard as the call ends: from now on a loss is the final release's to report. Waits
+     * for a loss report in progress, so its event is fired before the caller learns of the loss.
      *
      * @return whether this guard interrupted the calling thread, which the caller then clears
      */
     boolean stop() {
-        boolean didInterrupt;
         synchronized (monitor) {
             stopped = true;
-            didInterrupt = interrupted;
+            return interrupted;
         }
-        finished = true;
-        return didInterrupt;
     }
 
     /**
-     * The reason the lease was lost, if it was.
+     * The reason the lease was lost while the call ran, if it was.
      *
-     * @return the reason, or {@code null} while the lease is held
+     * @return the reason, or {@code null}
      */
     LeaseLost.@Nullable Reason lost() {
-        return lost;
+        synchronized (monitor) {
+            return lost;
+        }
     }
 
     /**
-     * Records a loss found by the final release (D4), unless a heartbeat found it first.
+     * Reports the loss that the final release found (D4: a release returning {@code false} counts
+     * as a loss), unless it was reported while the call ran. Call after {@link #stop()}.
      *
-     * @return {@code true} if this is the first report of the loss
+     * @return how the loss was noticed
      */
-    boolean lostOnRelease() {
+    LeaseLost.Reason lostOnRelease() {
         synchronized (monitor) {
-            if (lost != null) {
-                return false;
+            if (lost == null) {
+                lost = LeaseLost.Reason.RELEASE_REFUSED;
+                events.leaseLost(lock, operation, lost);
             }
-            lost = LeaseLost.Reason.RELEASE_REFUSED;
-            return true;
+            return lost;
         }
     }
 
-    // Called under monitor.
-    private LeaseLost.@Nullable Reason renew() {
-        try {
-            if (lease.renew()) {
-                lastRenewal = System.nanoTime();
-                return null;
-            }
+    /**
+     * How the runtime noticed the loss. Its exception carries no machine-readable cause yet, so the
+     * reason is read from the runtime's message; {@code LeaseGuardTest} pins the wording against
+     * the real runtime, so a change there fails a test here rather than mislabels events.
+     *
+     * @param loss the runtime's {@code LOCK_NOT_HELD}
+     * @return the reason the event names
+     */
+    static LeaseLost.Reason reasonOf(LockException loss) {
+        String message = String.valueOf(loss.getMessage());
+        if (message.contains("renewal was refused") || message.contains("engine reported")) {
             return LeaseLost.Reason.HEARTBEAT_REFUSED;
-        } catch (IllegalStateException closed) {
-            return LeaseLost.Reason.HEARTBEAT_FAILED;
-        } catch (RuntimeException failure) {
-            if (System.nanoTime() - lastRenewal < leaseNanos) {
-                DlmMessages.heartbeatFailed(lock, failure);
-                return null;
-            }
-            return LeaseLost.Reason.HEARTBEAT_FAILED;
         }
+        if (message.contains("when it was released")) {
+            return LeaseLost.Reason.RELEASE_REFUSED;
+        }
+        // The local deadline passed without a confirmed renewal, or the manager was closed.
+        return LeaseLost.Reason.HEARTBEAT_FAILED;
     }
 }

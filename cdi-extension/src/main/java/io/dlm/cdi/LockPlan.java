@@ -10,8 +10,8 @@ import java.time.Duration;
  * @param operation {@code SimpleClassName#method}, for events and messages
  * @param resource the parsed resource template
  * @param waitTime how long to wait for the lock (saturated, V3)
- * @param lease the lease length (explicit, or rule E1 from the wait)
- * @param heartbeatNanos the heartbeat period
+ * @param lease the lease length (explicit, or rule E1 from the wait); the runtime keeps it alive
+ *     every {@code dlm.heartbeat.interval}, by default a third of it (K1)
  * @param interruptOnLeaseLoss whether a lost lease interrupts the method (D4)
  * @param async whether the method returns a {@code CompletionStage} that keeps the lock
  */
@@ -20,6 +20,5 @@ record LockPlan(
         ResourceTemplate resource,
         Duration waitTime,
         Duration lease,
-        long heartbeatNanos,
         boolean interruptOnLeaseLoss,
         boolean async) {}

@@ -1,7 +1,5 @@
 package io.dlm.cdi;
 
-import io.dlm.spi.Durations;
-import io.dlm.impl.LockSettings;
 import io.dlm.interceptor.DistributedLock;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -25,9 +23,10 @@ final class LockPlanFactory {
     private static final Duration FOREVER = Duration.ofMillis(Long.MAX_VALUE);
 
     private final DlmConfig config;
-    /** The runtime's own lease rules, so that an annotation's lease is what {@code lock} would give. */
-    private final LockSettings settings;
+    /** The lease rule E1, so that an annotation's lease is what {@code lock} would give. */
+    private final LeaseRule leases;
 
+    /** {@code dlm.heartbeat.interval}, or {@code null} for the runtime's default, a third of each lease. */
     private final @Nullable Duration heartbeatInterval;
 
     /**
@@ -38,7 +37,7 @@ final class LockPlanFactory {
      */
     LockPlanFactory(DlmConfig config) {
         this.config = config;
-        this.settings = LockSettings.parse(config.managerProperties());
+        this.leases = LeaseRule.read(config);
         this.heartbeatInterval = config.duration(DlmConfig.HEARTBEAT_INTERVAL).orElse(null);
     }
 
@@ -88,17 +87,15 @@ final class LockPlanFactory {
             return null;
         }
         Duration wait = saturated(timeout, unit);
-        Duration leaseTime = Duration.ofNanos(
-                lease == -1
-                        ? settings.leaseNanosForTimeout(wait.toMillis())
-                        : settings.clampLease(saturated(lease, unit)));
-        Duration interval = heartbeatInterval != null ? heartbeatInterval : leaseTime.dividedBy(3);
-        if (heartbeatInterval != null && leaseTime.compareTo(heartbeatInterval) < 0) {
-            problems.accept(DlmMessages.leaseShorterThanHeartbeat(operation, leaseTime, heartbeatInterval));
+        Duration leaseTime = lease == -1 ? leases.forWait(wait) : leases.clamp(saturated(lease, unit));
+        // The runtime renews every heartbeat interval (K1); a lease that is not longer than it would
+        // run out before, or just as, its renewal is sent (D5). By default the interval is a third
+        // of each lease, which always fits.
+        if (heartbeatInterval != null && leaseTime.compareTo(heartbeatInterval) <= 0) {
+            problems.accept(DlmMessages.leaseNotLongerThanHeartbeat(operation, leaseTime, heartbeatInterval));
             return null;
         }
-        long heartbeatNanos = Math.max(Durations.toNanosSaturated(interval), 1_000_000L);
-        return new LockPlan(operation, resource, wait, leaseTime, heartbeatNanos, interrupt, isAsync(method));
+        return new LockPlan(operation, resource, wait, leaseTime, interrupt, isAsync(method));
     }
 
     private static <T> T value(

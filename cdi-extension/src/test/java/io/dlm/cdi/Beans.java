@@ -2,6 +2,7 @@ package io.dlm.cdi;
 
 import io.dlm.LockManager;
 import io.dlm.interceptor.DistributedLock;
+import io.dlm.interceptor.LeaseLost;
 import io.dlm.interceptor.LockContext;
 import io.dlm.interceptor.LockEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -207,6 +208,34 @@ final class Beans {
         @DistributedLock(resource = "async-failing")
         CompletableFuture<String> startFailing() {
             return CompletableFuture.failedFuture(new IllegalStateException("async failure"));
+        }
+    }
+
+    /**
+     * Twenty-odd calls at once that each outlive their 3 s lease, so only renewals keep them
+     * holding (D2, K1). Each call locks its own resource.
+     */
+    @ApplicationScoped
+    static class SlowWork {
+        static final long LEASE_SECONDS = 3;
+
+        @DistributedLock(resource = "slow-{0}", lease = LEASE_SECONDS, unit = ChronoUnit.SECONDS)
+        String run(int id, long millis) throws InterruptedException {
+            // The work itself, not a wait for a condition: the call must simply last this long.
+            Thread.sleep(millis);
+            return "done-" + id;
+        }
+    }
+
+    /** When each lease-lost event arrived, by client id, on {@link System#nanoTime()}. */
+    @Singleton // tests read its fields; a client proxy would hide them
+    static class LossClock {
+        final java.util.Map<String, Long> firedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<LeaseLost> events = new CopyOnWriteArrayList<>();
+
+        void on(@Observes LeaseLost event) {
+            firedAt.putIfAbsent(event.clientId(), System.nanoTime());
+            events.add(event);
         }
     }
 

@@ -92,6 +92,30 @@ class ConfigurationTest {
     }
 
     @Test
+    void E1_leasesAreClampedToTheMaximum() throws Exception {
+        Map<String, String> config = Map.of("dlm.lease.max", "90s");
+        try (TestContainer container = TestContainer.start(config, Beans.Counter.class, Beans.Configurable.class)) {
+            DlmExtension extension = container.get(DlmExtension.class);
+            LockPlan counter =
+                    extension.plansOf(Beans.Counter.class).get(Beans.Counter.class.getDeclaredMethod("increment"));
+            LockPlan untouched = extension
+                    .plansOf(Beans.Configurable.class)
+                    .get(Beans.Configurable.class.getDeclaredMethod("untouched", String.class));
+            assertThat(counter.lease()).isEqualTo(Duration.ofSeconds(90));
+            assertThat(untouched.lease()).isEqualTo(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void E1a_invalidLeaseSettingFailsDeploymentNamingTheKey() {
+        Map<String, String> config = Map.of("dlm.lease.min", "2s", "dlm.lease.max", "1s");
+        assertThatThrownBy(() -> TestContainer.start(config, Beans.Slot.class).close())
+                .isInstanceOf(jakarta.enterprise.inject.spi.DefinitionException.class)
+                .hasMessageContaining("DLM1012")
+                .hasMessageContaining("dlm.lease.min");
+    }
+
+    @Test
     void E1_defaultLeaseFollowsFactorAndMinimum() throws Exception {
         Map<String, String> config = Map.of("dlm.lease.factor", "3", "dlm.lease.min", "2s");
         try (TestContainer container = TestContainer.start(config, Beans.Counter.class, Beans.Slot.class)) {
@@ -101,7 +125,6 @@ class ConfigurationTest {
             LockPlan slot = extension.plansOf(Beans.Slot.class).get(Beans.Slot.class.getDeclaredMethod("use"));
             assertThat(counter.lease()).isEqualTo(Duration.ofSeconds(180));
             assertThat(slot.lease()).isEqualTo(Duration.ofSeconds(2));
-            assertThat(slot.heartbeatNanos()).isEqualTo(Duration.ofSeconds(2).toNanos() / 3);
         }
     }
 }

@@ -40,6 +40,12 @@ final class InvalidBeans {
     }
 
     @ApplicationScoped
+    static class EqualLease {
+        @DistributedLock(resource = "equal", lease = 1, unit = ChronoUnit.SECONDS)
+        void run() {}
+    }
+
+    @ApplicationScoped
     static class Valid {
         @DistributedLock(resource = "valid", lease = 5, unit = ChronoUnit.SECONDS)
         void run() {}

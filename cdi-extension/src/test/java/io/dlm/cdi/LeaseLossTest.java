@@ -19,14 +19,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Heartbeats and lost leases (D2, D4), with a manager whose heartbeats a test can refuse. */
+/**
+ * Keep-alive and lost leases through the interceptor (D2, D4, K1, K3), on the real runtime over a
+ * memory engine whose renewals a test can refuse ({@link ScriptedBackend}).
+ */
 class LeaseLossTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     private TestContainer container;
     private ExecutorService pool;
-    private ScriptedLockManager manager;
+    private ScriptedBackend engine;
     private Beans.LongRunning bean;
     private Beans.EventLog log;
 
@@ -35,8 +38,8 @@ class LeaseLossTest {
         container = TestContainer.start(
                 ScriptedLockManager.class, Beans.LongRunning.class, Beans.EventLog.class, Beans.Counter.class);
         pool = Executors.newSingleThreadExecutor();
-        // The injected LockManager is the alternative: unwrap it through the bean type.
-        manager = container.get(ScriptedLockManager.class);
+        // The injected LockManager is the alternative: reach its engine through the bean type.
+        engine = container.get(ScriptedLockManager.class).backend;
         bean = container.get(Beans.LongRunning.class);
         log = container.get(Beans.EventLog.class);
     }
@@ -51,9 +54,8 @@ class LeaseLossTest {
     void D2_heartbeatsKeepTheLeaseAliveLongerThanItsLength() throws Exception {
         Future<String> call = pool.submit(bean::hold);
         assertThat(bean.started.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        // Four heartbeats at a third of a 300 ms lease span longer than the lease itself.
-        await().atMost(PATIENCE)
-                .untilAsserted(() -> assertThat(manager.heartbeats).hasValueGreaterThanOrEqualTo(4));
+        // Four renewals at a third of a 300 ms lease span longer than the lease itself.
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(engine.renewals).hasValueGreaterThanOrEqualTo(4));
         assertThat(container.get(LockManager.class).inspect("long")).isPresent();
         bean.release.countDown();
         assertThat(call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isEqualTo("done");
@@ -63,7 +65,7 @@ class LeaseLossTest {
 
     @Test
     void D4_refusedHeartbeatFiresEventAtOnceAndFailsTheCallWhenItReturns() throws Exception {
-        manager.refuseHeartbeats.set(true);
+        engine.mode = ScriptedBackend.Renewals.REFUSE;
         Future<String> call = pool.submit(bean::hold);
         // The event arrives while the method still runs.
         await().atMost(PATIENCE)
@@ -84,7 +86,7 @@ class LeaseLossTest {
 
     @Test
     void D4_interruptPolicyInterruptsTheMethodAndClearsTheFlag() throws Exception {
-        manager.refuseHeartbeats.set(true);
+        engine.mode = ScriptedBackend.Renewals.REFUSE;
         Future<Boolean> interruptedAfter = pool.submit(() -> {
             try {
                 bean.holdUntilInterrupted();
@@ -105,10 +107,9 @@ class LeaseLossTest {
             counter.increment();
         }
         Future<String> call = pool.submit(bean::hold);
-        await().atMost(PATIENCE)
-                .untilAsserted(() -> assertThat(manager.heartbeats).hasValueGreaterThanOrEqualTo(2));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(engine.renewals).hasValueGreaterThanOrEqualTo(2));
         bean.release.countDown();
         call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-        assertThat(manager.heartbeatsAfterRelease).hasValue(0);
+        assertThat(engine.renewalsAfterRelease).hasValue(0);
     }
 }

@@ -42,6 +42,19 @@ class ValidationTest {
     }
 
     @Test
+    void D5_leaseEqualToHeartbeatIntervalFailsDeployment() {
+        // The renewal would leave just as the lease runs out, and lose the race with the expiry.
+        Map<String, String> config = Map.of(DlmConfig.HEARTBEAT_INTERVAL, "PT1S");
+        assertThatThrownBy(() -> TestContainer.start(config, InvalidBeans.EqualLease.class)
+                        .close())
+                .isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("DLM1003: Invalid @DistributedLock.lease on EqualLease#run")
+                .hasMessageContaining("is not longer than the heartbeat interval PT1S");
+        TestContainer.start(Map.of(DlmConfig.HEARTBEAT_INTERVAL, "999ms"), InvalidBeans.EqualLease.class)
+                .close();
+    }
+
+    @Test
     void D5_invalidOverrideFailsDeployment() {
         Map<String, String> config = Map.of("DistributedLock/timeout", "soon");
         assertThatThrownBy(() ->

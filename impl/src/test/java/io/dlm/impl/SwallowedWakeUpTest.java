@@ -60,8 +60,8 @@ class SwallowedWakeUpTest {
         }
 
         @Override
-        public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
-            Acquisition result = delegate.acquire(resourceId, clientId, leaseNanos);
+        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
+            Acquisition result = delegate.acquire(resourceId, clientId, leaseNanos, 1L);
             if (clientId.equals("waiter") && waiterAttempts.incrementAndGet() == 2) {
                 blockedThread = Thread.currentThread();
                 inBlockingCall.countDown();
@@ -75,13 +75,18 @@ class SwallowedWakeUpTest {
         }
 
         @Override
-        public boolean release(String resourceId, String clientId) {
-            return delegate.release(resourceId, clientId);
+        public boolean release(String resourceId, String clientId, long fencingToken) {
+            return delegate.release(resourceId, clientId, fencingToken);
         }
 
         @Override
-        public boolean renew(String resourceId, String clientId) {
-            return delegate.renew(resourceId, clientId);
+        public boolean renew(String resourceId, String clientId, long fencingToken) {
+            return delegate.renew(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public void undo(String resourceId, String clientId, long attempt) {
+            delegate.undo(resourceId, clientId, attempt);
         }
 
         @Override

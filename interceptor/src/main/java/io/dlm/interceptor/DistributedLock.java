@@ -14,8 +14,8 @@ import java.time.temporal.ChronoUnit;
  * Runs a CDI bean method while holding a distributed lock (D2).
  *
  * <p>Before the call the lock on {@link #resource()} is acquired, waiting at most {@link
- * #timeout()}; while the method runs its lease is heartbeated; after the method returns or throws
- * the lock is released. A method that returns a {@link java.util.concurrent.CompletionStage} keeps
+ * #timeout()}; while the method runs the runtime keeps its lease alive ({@code Lease.keepAlive()},
+ * K1); after the method returns or throws the lock is released. A method that returns a {@link java.util.concurrent.CompletionStage} keeps
  * the lock until the stage completes. Each invocation is its own lock client, so the lock is not
  * reentrant: a nested call on the same thread for a resource its caller holds fails at once (D3).
  *
@@ -73,8 +73,8 @@ public @interface DistributedLock {
     /**
      * The lease length, in {@link #unit()}; {@code -1} derives it from the timeout as {@code
      * LockManager.lock} does (rule E1: {@code max(dlm.lease.factor * timeout, dlm.lease.min)}).
-     * Heartbeats run every third of it unless {@code dlm.heartbeat.interval} is set; a lease
-     * shorter than that interval fails the deployment (D5).
+     * The runtime renews it every third of it unless {@code dlm.heartbeat.interval} is set; a lease
+     * that is not longer than that interval fails the deployment (D5).
      *
      * @return the lease, positive, or {@code -1}
      */

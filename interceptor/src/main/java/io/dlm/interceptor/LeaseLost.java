@@ -1,9 +1,12 @@
 package io.dlm.interceptor;
 
 /**
- * Fired as soon as the interceptor knows that a method's lease was lost (D4): a heartbeat was
- * refused, heartbeats kept failing past the lease, or the final release found the lock gone.
- * The caller also gets {@code LockException(LOCK_NOT_HELD)} when the method returns.
+ * Fired as soon as a method's lease is known to be lost (D4, K3): a renewal was refused, the
+ * lease's local deadline passed without a confirmed renewal (the event then fires at that
+ * deadline, even while a renewal is still in flight), the engine reported the lease gone, or the
+ * final release found the lock gone. The caller also gets {@code LockException(LOCK_NOT_HELD)}
+ * when the method returns, after this event's observers ran. Observers run on a thread of the
+ * runtime that renews no lease; they should still be short, as other losses wait for that thread.
  *
  * @param resourceId the resource
  * @param clientId the invocation's client id
@@ -16,9 +19,12 @@ public record LeaseLost(String resourceId, String clientId, long fencingToken, S
 
     /** How a lost lease was noticed. */
     public enum Reason {
-        /** The backend answered a heartbeat with "not held" (H2). */
+        /** The engine refused a renewal (H2), or reported the lease or its session gone (K3). */
         HEARTBEAT_REFUSED,
-        /** Heartbeats failed until the lease had run out, or the manager was closed (X1, C1). */
+        /**
+         * No renewal was confirmed by the lease's local deadline (K2, K3: renewals failed, were too
+         * slow, or the engine did not answer), or the manager was closed (C1).
+         */
         HEARTBEAT_FAILED,
         /** The release after the call answered "not held" (U2). */
         RELEASE_REFUSED

@@ -6,7 +6,7 @@ package io.dlm.interceptor;
  * this type to receive all four.
  *
  * <p>Events are fired synchronously on the thread where the step happened (the caller's thread,
- * or the heartbeat thread for a lost lease). An observer that throws is logged and ignored: it
+ * or, for a lease lost while the method runs, the runtime's thread that reports losses). An observer that throws is logged and ignored: it
  * cannot change the lock's outcome. Events nobody observes cost nothing, since the extension
  * learns at deployment which types have observers.
  */

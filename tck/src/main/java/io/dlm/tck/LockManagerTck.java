@@ -159,6 +159,22 @@ public abstract class LockManagerTck {
         }
     }
 
+    /** K1-K4: keeping a lease alive, its local deadline, its loss, token-bound handles. */
+    @Nested
+    class KeepingALease extends KeepAliveRules {
+        KeepingALease() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** K5, X5: {@code withLock}, and acquisitions whose outcome is unknown. */
+    @Nested
+    class WorkUnderALock extends WithLockRules {
+        WorkUnderALock() {
+            super(LockManagerTck.this);
+        }
+    }
+
     /** M1, M2: mutual exclusion and thread safety under load. */
     @Nested
     class Concurrency extends ConcurrencyRules {

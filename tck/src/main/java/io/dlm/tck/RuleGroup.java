@@ -44,6 +44,7 @@ abstract class RuleGroup {
     private final String runId = UUID.randomUUID().toString();
     private final List<LockManager> managers = new ArrayList<>();
     private final List<Background<?>> threads = new ArrayList<>();
+    private final List<InjectedFaults> faults = new ArrayList<>();
     private @Nullable LockManager defaultManager;
 
     RuleGroup(LockManagerTck tck) {
@@ -54,6 +55,9 @@ abstract class RuleGroup {
     @AfterEach
     final void closeEverything() {
         List<Throwable> problems = new ArrayList<>();
+        // Healed first, so that no renewal a fault holds up keeps a closing manager waiting.
+        faults.forEach(InjectedFaults::heal);
+        faults.clear();
         for (LockManager manager : managers) {
             try {
                 manager.close();
@@ -93,6 +97,20 @@ abstract class RuleGroup {
     final LockManager open(Map<String, String> properties) {
         LockManager manager = tck.openManager(Map.copyOf(properties));
         assertThat(manager).as("openManager(%s)", properties).isNotNull();
+        managers.add(manager);
+        return manager;
+    }
+
+    /**
+     * Opens a manager whose backend carries {@code injected} faults (K1-K5, X5); the faults are
+     * healed and the manager closed after the test.
+     */
+    final LockManager openWithFaults(InjectedFaults injected, String... keysAndValues) {
+        faults.add(injected);
+        LockManager manager = tck.openManager(Map.copyOf(settings(keysAndValues)), injected);
+        assertThat(manager)
+                .as("openManager(%s, faults)", (Object) keysAndValues)
+                .isNotNull();
         managers.add(manager);
         return manager;
     }

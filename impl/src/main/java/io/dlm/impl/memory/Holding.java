@@ -33,6 +33,8 @@ final class Holding {
     final String clientId;
     final long fencingToken;
     final long leaseNanos;
+    /** The runtime's id of the attempt that made this holding, for undo (X5). */
+    final long attempt;
 
     /** Monotonic-clock instant at which the lease runs out (E3), or {@link #ENDED}. */
     private volatile long deadline;
@@ -47,17 +49,18 @@ final class Holding {
     /** True while the node is in one of the wheel's buckets; guarded like the links. */
     boolean scheduled;
 
-    Holding(String resourceId, String clientId, long fencingToken, long leaseNanos, long now) {
+    Holding(String resourceId, String clientId, long fencingToken, long leaseNanos, long attempt, long now) {
         this.resourceId = resourceId;
         this.clientId = clientId;
         this.fencingToken = fencingToken;
         this.leaseNanos = leaseNanos;
+        this.attempt = attempt;
         this.deadline = deadlineAfter(now, leaseNanos);
     }
 
     /** A node that heads a bucket of the wheel; it holds no lock. */
     Holding() {
-        this("", "", 0, 0, 0);
+        this("", "", 0, 0, 0, 0);
         this.deadline = ENDED;
     }
 

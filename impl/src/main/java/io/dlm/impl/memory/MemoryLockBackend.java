@@ -54,7 +54,7 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attemptId) {
         long now = ticker.nanoTime();
-        Attempt attempt = new Attempt(clientId, leaseNanos, now);
+        Attempt attempt = new Attempt(clientId, leaseNanos, attemptId, now);
         Holding current = holdings.compute(resourceId, attempt);
         if (current == attempt.created) {
             Holding replaced = attempt.replaced;
@@ -91,11 +91,20 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     }
 
     /**
-     * Nothing to undo: an in-process acquisition either returns or throws before it changed
-     * anything, so its outcome is never unknown (X5).
+     * Ends the holding if that attempt made it (X5). In-process acquisitions always answer, so the
+     * runtime calls this only when something between it and this backend lost the answer.
      */
     @Override
-    public void undo(String resourceId, String clientId, long attempt) {}
+    public void undo(String resourceId, String clientId, long attempt) {
+        Holding holding = holdings.get(resourceId);
+        if (holding != null
+                && holding.attempt == attempt
+                && holding.clientId.equals(clientId)
+                && holding.endIfLive(ticker.nanoTime())) {
+            holdings.remove(resourceId, holding);
+            wheel.remove(holding);
+        }
+    }
 
     @Override
     public Optional<LockInfo> inspect(String resourceId) {
@@ -158,6 +167,7 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     private final class Attempt implements BiFunction<String, Holding, Holding> {
         private final String clientId;
         private final long leaseNanos;
+        private final long attemptId;
         private final long now;
 
         @Nullable
@@ -169,9 +179,10 @@ public final class MemoryLockBackend implements InProcessLockBackend {
         /** When the current holder is kept: the live deadline this attempt compared against. */
         long observedDeadline;
 
-        Attempt(String clientId, long leaseNanos, long now) {
+        Attempt(String clientId, long leaseNanos, long attemptId, long now) {
             this.clientId = clientId;
             this.leaseNanos = leaseNanos;
+            this.attemptId = attemptId;
             this.now = now;
         }
 
@@ -190,7 +201,7 @@ public final class MemoryLockBackend implements InProcessLockBackend {
                 }
             }
             replaced = current;
-            created = new Holding(resourceId, clientId, tokens.next(resourceId), leaseNanos, now);
+            created = new Holding(resourceId, clientId, tokens.next(resourceId), leaseNanos, attemptId, now);
             return created;
         }
     }

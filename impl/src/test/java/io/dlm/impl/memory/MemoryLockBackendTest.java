@@ -29,29 +29,29 @@ class MemoryLockBackendTest {
 
     @Test
     void E3_leasesAreMeasuredByTheInjectedMonotonicClockAcrossItsOverflow() {
-        assertThat(backend.acquire("r", "a", 2 * SECOND).isAcquired()).isTrue();
+        assertThat(backend.acquire("r", "a", 2 * SECOND, 1L).isAcquired()).isTrue();
         ticker.advance(Duration.ofMillis(1_999));
-        assertThat(backend.acquire("r", "b", SECOND).status()).isEqualTo(Acquisition.Status.HELD);
+        assertThat(backend.acquire("r", "b", SECOND, 1L).status()).isEqualTo(Acquisition.Status.HELD);
         ticker.advance(Duration.ofMinutes(2)); // crosses Long.MAX_VALUE: only differences count
-        assertThat(backend.acquire("r", "b", SECOND).isAcquired()).isTrue();
+        assertThat(backend.acquire("r", "b", SECOND, 1L).isAcquired()).isTrue();
     }
 
     @Test
     void E2_expiredLeaseIsFreeBeforeTheReaperRuns() {
-        backend.acquire("r", "a", SECOND);
+        backend.acquire("r", "a", SECOND, 1L);
         ticker.advance(Duration.ofSeconds(1));
         assertThat(backend.inspect("r")).isEmpty();
-        assertThat(backend.renew("r", "a")).isFalse();
-        assertThat(backend.release("r", "a")).isFalse();
+        assertThat(backend.renew("r", "a", 0L)).isFalse();
+        assertThat(backend.release("r", "a", 0L)).isFalse();
         assertThat(backend.size()).as("not reaped yet").isEqualTo(1);
-        assertThat(backend.acquire("r", "b", SECOND).isAcquired()).isTrue();
+        assertThat(backend.acquire("r", "b", SECOND, 1L).isAcquired()).isTrue();
     }
 
     @Test
     void E4_reapingTouchesTheExpiredLeasesAndKeepsTheHeldOnes() {
         for (int i = 0; i < 10_000; i++) {
-            backend.acquire("held-" + i, "c", Duration.ofHours(2).toNanos());
-            backend.acquire("short-" + i, "c", SECOND);
+            backend.acquire("held-" + i, "c", Duration.ofHours(2).toNanos(), 1L);
+            backend.acquire("short-" + i, "c", SECOND, 1L);
         }
         ticker.advance(Duration.ofSeconds(2));
         assertThat(backend.reapExpired()).isEqualTo(10_000);
@@ -67,10 +67,10 @@ class MemoryLockBackendTest {
 
     @Test
     void E4_renewedLeasesAreFiledAgainNotReaped() {
-        backend.acquire("r", "a", 2 * SECOND);
+        backend.acquire("r", "a", 2 * SECOND, 1L);
         for (int i = 0; i < 10; i++) {
             ticker.advance(Duration.ofSeconds(1));
-            assertThat(backend.renew("r", "a")).isTrue();
+            assertThat(backend.renew("r", "a", 0L)).isTrue();
             backend.reapExpired();
         }
         assertThat(backend.inspect("r")).isPresent();
@@ -81,7 +81,7 @@ class MemoryLockBackendTest {
     @Test
     void E4_theReaperThreadReclaimsExpiredLeasesAndEndsOnClose() {
         MemoryLockBackend reaped = new MemoryLockBackend(Ticker.system());
-        reaped.acquire("r", "a", Duration.ofMillis(50).toNanos());
+        reaped.acquire("r", "a", Duration.ofMillis(50).toNanos(), 1L);
         await().atMost(Duration.ofSeconds(10)).until(() -> reaped.size() == 0);
         reaped.close();
         assertThat(Thread.getAllStackTraces().keySet())
@@ -90,8 +90,8 @@ class MemoryLockBackendTest {
 
     @Test
     void E4_releasedLeasesLeaveTheWheel() {
-        backend.acquire("r", "a", SECOND);
-        assertThat(backend.release("r", "a")).isTrue();
+        backend.acquire("r", "a", SECOND, 1L);
+        assertThat(backend.release("r", "a", 0L)).isTrue();
         assertThat(backend.hasScheduledLeases()).isFalse();
         assertThat(backend.size()).isZero();
     }
@@ -100,11 +100,11 @@ class MemoryLockBackendTest {
     void F1_tokensIncreaseAcrossReleaseAndTakeover() {
         long previous = 0;
         for (int i = 0; i < 100; i++) {
-            Acquisition acquired = backend.acquire("r", "c" + i, SECOND);
+            Acquisition acquired = backend.acquire("r", "c" + i, SECOND, 1L);
             assertThat(acquired.fencingToken()).isGreaterThan(previous);
             previous = acquired.fencingToken();
             if (i % 2 == 0) {
-                backend.release("r", "c" + i);
+                backend.release("r", "c" + i, 0L);
             } else {
                 ticker.advance(Duration.ofSeconds(1));
             }

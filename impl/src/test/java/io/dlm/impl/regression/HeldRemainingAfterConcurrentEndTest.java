@@ -31,17 +31,17 @@ class HeldRemainingAfterConcurrentEndTest {
         AtomicLong worst = new AtomicLong();
         Thread holder = new Thread(() -> {
             while (!stop.get()) {
-                backend.acquire("r", "y", LEASE);
-                backend.release("r", "y");
+                backend.acquire("r", "y", LEASE, 1L);
+                backend.release("r", "y", 0L);
             }
         });
         holder.start();
         long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
         try {
             while (System.nanoTime() < end && worst.get() <= 2 * LEASE) {
-                Acquisition a = backend.acquire("r", "x", LEASE);
+                Acquisition a = backend.acquire("r", "x", LEASE, 1L);
                 if (a.isAcquired()) {
-                    backend.release("r", "x");
+                    backend.release("r", "x", 0L);
                 } else if (a.remainingNanos() > worst.get()) {
                     worst.set(a.remainingNanos());
                 }

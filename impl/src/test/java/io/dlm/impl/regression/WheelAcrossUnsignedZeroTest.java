@@ -20,7 +20,8 @@ class WheelAcrossUnsignedZeroTest {
         AtomicLong now = new AtomicLong(-Duration.ofHours(10).toNanos());
         MemoryLockBackend backend = ReviewSupport.backend(now::get, false);
         // Level 3 (filed 10.5 h ahead), deadline 30 min after the crossing: bucket 0 of level 3.
-        assertThat(backend.acquire("r", "c", Duration.ofMinutes(630).toNanos()).isAcquired())
+        assertThat(backend.acquire("r", "c", Duration.ofMinutes(630).toNanos(), 1L)
+                        .isAcquired())
                 .isTrue();
         long step = Duration.ofSeconds(1).toNanos();
         long until = Duration.ofMinutes(31).toNanos();

@@ -26,12 +26,12 @@ class WheelKeepsEndedNodeTest {
         AtomicBoolean stop = new AtomicBoolean();
         Thread sameClientReleaser = new Thread(() -> {
             while (!stop.get()) {
-                backend.release("same", "c");
+                backend.release("same", "c", 0L);
             }
         });
         Thread taker = new Thread(() -> {
             while (!stop.get()) {
-                backend.acquire("nano", "y", 1);
+                backend.acquire("nano", "y", 1, 1L);
             }
         });
         sameClientReleaser.start();
@@ -39,15 +39,15 @@ class WheelKeepsEndedNodeTest {
         long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
         try {
             while (System.nanoTime() < end) {
-                backend.acquire("same", "c", Duration.ofMinutes(1).toNanos());
-                backend.acquire("nano", "x", 1);
+                backend.acquire("same", "c", Duration.ofMinutes(1).toNanos(), 1L);
+                backend.acquire("nano", "x", 1, 1L);
             }
         } finally {
             stop.set(true);
             sameClientReleaser.join();
             taker.join();
         }
-        backend.release("same", "c");
+        backend.release("same", "c", 0L);
         now.addAndGet(Duration.ofHours(2).toNanos());
         backend.reapExpired();
         assertThat(backend.size()).as("map entries").isZero();

@@ -5,9 +5,11 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.LockManager;
+import io.dlm.LockedWork;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * An obviously correct {@link LockManager}, small enough to trust by reading, against which the
@@ -192,5 +194,38 @@ final class ReferenceLockManager implements LockManager {
                 release();
             }
         }
+
+        // The reference models the engine side of the contract. The lease lifecycle (K1-K5, X5)
+        // is the runtime's, and is self-tested in dlm-impl against broken backends; the TCK's
+        // self-test leaves those groups out for the reference.
+
+        @Override
+        public Lease keepAlive() {
+            throw new UnsupportedOperationException("the reference does not keep leases alive");
+        }
+
+        @Override
+        public boolean isValid() {
+            return !closed
+                    && inspect(resourceId)
+                            .map(info -> info.fencingToken() == token)
+                            .orElse(false);
+        }
+
+        @Override
+        public Duration remaining() {
+            return isValid() ? inspect(resourceId).map(LockInfo::remaining).orElse(Duration.ZERO) : Duration.ZERO;
+        }
+
+        @Override
+        public CompletionStage<LockException> lost() {
+            throw new UnsupportedOperationException("the reference does not report losses");
+        }
+    }
+
+    @Override
+    public <T, E extends Exception> T withLock(
+            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
+        throw new UnsupportedOperationException("the reference has no withLock; see dlm-impl's self-test");
     }
 }

@@ -92,9 +92,7 @@ class TckSelfTest {
     private static TestExecutionSummary run(Class<?> fixture, List<String> rulePrefixes) {
         LauncherDiscoveryRequestBuilder request =
                 LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture));
-        if (!rulePrefixes.isEmpty()) {
-            request.filters((PostDiscoveryFilter) descriptor -> included(descriptor, rulePrefixes));
-        }
+        request.filters((PostDiscoveryFilter) descriptor -> included(descriptor, rulePrefixes));
         LauncherDiscoveryRequest discovery = request.build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
@@ -114,7 +112,16 @@ class TckSelfTest {
         if (method.isEmpty()) {
             return FilterResult.included("container");
         }
-        return FilterResult.includedIf(rulePrefixes.stream().anyMatch(method.get()::startsWith));
+        if (isRuntimeLifecycleRule(method.get())) {
+            return FilterResult.excluded("K1-K5 and X5 are the runtime's; dlm-impl self-tests them");
+        }
+        return FilterResult.includedIf(
+                rulePrefixes.isEmpty() || rulePrefixes.stream().anyMatch(method.get()::startsWith));
+    }
+
+    /** The rules the reference manager does not model: the runtime's lease lifecycle. */
+    static boolean isRuntimeLifecycleRule(String testName) {
+        return testName.matches("(K[1-5]|X5)_.*");
     }
 
     private static Optional<String> methodName(Optional<TestSource> source) {
@@ -200,8 +207,20 @@ class TckSelfTest {
                 .collect(Collectors.toList());
     }
 
+    /** Groups with a test the reference runs; JUnit prunes the ones whose tests are all filtered out. */
     private static int countNestedGroups() {
-        return nestedGroups().size();
+        return (int) nestedGroups().stream()
+                .filter(group -> {
+                    for (Class<?> type = group; type != null; type = type.getSuperclass()) {
+                        for (Method method : type.getDeclaredMethods()) {
+                            if (method.isAnnotationPresent(Test.class) && !isRuntimeLifecycleRule(method.getName())) {
+                                return true;
+                            }
+                        }
+                    }
+                    return false;
+                })
+                .count();
     }
 
     /** Test methods declared by the rule groups, counted by reflection, not by JUnit. */
@@ -210,7 +229,7 @@ class TckSelfTest {
         for (Class<?> group : nestedGroups()) {
             for (Class<?> type = group; type != null; type = type.getSuperclass()) {
                 for (Method method : type.getDeclaredMethods()) {
-                    if (method.isAnnotationPresent(Test.class)) {
+                    if (method.isAnnotationPresent(Test.class) && !isRuntimeLifecycleRule(method.getName())) {
                         count++;
                     }
                 }

@@ -3,6 +3,8 @@ package io.dlm.backend.etcd;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
+import io.dlm.spi.AsyncLockBackend;
+import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.WatchingLockBackend;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -25,7 +27,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,18 +42,23 @@ import org.jspecify.annotations.Nullable;
  * <p>The engine steps, and what each costs in round trips (RTT):
  *
  * <ul>
- *   <li><b>acquire</b>: one transaction, {@code if createRevision(key) == 0 then put(key, ttl:client,
- *       lease) else get(key)}, so it takes a free key and reports the holder of a taken one in one
- *       step (L1, L3). The lease comes from the {@link LeasePool} and a keep-alive resetting its TTL
- *       is sent alongside the transaction: 1 RTT. Without a pooled lease, a grant comes first:
- *       2 RTT. The fencing token is the key's create revision, etcd's cluster-wide revision
- *       counter, which only grows and is persisted by the cluster (F1).
+ *   <li><b>acquire</b>: one transaction, {@code if createRevision(key) == 0 then put(key,
+ *       ttl:attempt:client, lease) else get(key)}, so it takes a free key and reports the holder of
+ *       a taken one in one step (L1, L3). The lease comes from the {@link LeasePool} and a
+ *       keep-alive resetting its TTL is sent alongside the transaction: 1 RTT. Without a pooled
+ *       lease, a grant comes first: 2 RTT. The fencing token is the key's create revision, etcd's
+ *       cluster-wide revision counter, which only grows and is persisted by the cluster (F1).
  *   <li><b>release</b>: {@code if createRevision(key) == token then delete(key) else get(key)}:
  *       1 RTT. Only the incarnation this client created can match, so no client ever deletes
- *       another's lock, and a retry after a failure never deletes a later holder's (U2, U4). The
- *       lease goes back to the pool.
- *   <li><b>renew</b>: a keep-alive of the lock's lease: 1 RTT (H3). The lease is the proof of
- *       ownership (see below); an expired lease cannot be revived by etcd (H2).
+ *       another's lock, and a retry after a failure never deletes a later holder's (U2, U4). A
+ *       runtime {@code Lease} names its own incarnation by its token (K4). The lease goes back to
+ *       the pool.
+ *   <li><b>renew</b>: a keep-alive of the lock's lease: 1 RTT (H3), also without blocking ({@link
+ *       #renewAsync}, K1). The lease is the proof of ownership (see below); an expired lease
+ *       cannot be revived by etcd (H2). A lease etcd no longer knows is reported lost (K3).
+ *   <li><b>undo</b> (X5): revokes the lease of an acquisition whose outcome is unknown, which
+ *       undoes its put whether etcd applies it before or after; or deletes a key whose value names
+ *       the attempt: 1 RTT, only after a failure.
  *   <li><b>inspect</b>: the key, then its lease's time to live: 2 RTT (I1).
  *   <li><b>watch</b>: an etcd watch on the key's deletions (L4, L5), see {@link KeyWatch}.
  * </ul>
@@ -56,8 +66,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Expiry is etcd's: the leader counts lease TTLs on its own clock and deletes the key by a
  * replicated revocation (E2, E3). TTLs are whole seconds; a lease is rounded up (E1).
  *
- * <p>This class also keeps, per lock it acquired, a {@link Holding} that names its lease and
- * token. It lets release and renew skip a read; whenever etcd disagrees with it, etcd wins and a
+ * <p>This class also keeps, per lock it acquired, a {@link Holding} that names its lease, token and
+ * attempt. It lets release and renew skip a read; whenever etcd disagrees with it, etcd wins and a
  * client's lock found through another manager (same client id) is handled from the key alone.
  *
  * <p><b>Why a keep-alive alone proves ownership.</b> A holding's lease carries that lock's key and
@@ -68,8 +78,14 @@ import org.jspecify.annotations.Nullable;
  * only after deleting that very key itself. So while the holding exists, a live lease means a live
  * lock of this client. The one way around it is deleting the key by hand; operators revoke the
  * lease instead (see the docs).
+ *
+ * <p><b>Which leases this instance owns</b>, and so revokes on {@link #close}: those of its
+ * holdings, the idle ones in the pool, those of unsettled acquisitions (failed with an unknown
+ * outcome, not undone yet) and those of undone ones whose revocation etcd has not confirmed yet.
+ * Each lease is in at most one of these, moved by whichever thread removed it from another, so
+ * none is pooled and revoked, or pooled twice.
  */
-final class EtcdLockBackend implements WatchingLockBackend {
+final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -81,6 +97,13 @@ final class EtcdLockBackend implements WatchingLockBackend {
     /** How long past its local deadline a holding is kept, for leases a leader change extended. */
     private static final long SWEEP_GRACE_NANOS = 10 * NANOS_PER_SECOND;
 
+    /** First and longest pause between background revocations of an undone attempt's lease. */
+    private static final long FIRST_RETRY_NANOS = 100_000_000L;
+
+    private static final long MAX_RETRY_NANOS = NANOS_PER_SECOND;
+
+    private static final CompletableFuture<Boolean> NOT_RENEWED = CompletableFuture.completedFuture(false);
+
     private final Client client;
     private final KV kv;
     private final Lease leases;
@@ -88,13 +111,33 @@ final class EtcdLockBackend implements WatchingLockBackend {
     private final ExecutorService executor;
     private final LockKeys keys;
     private final Duration operationTimeout;
+    private final LeaseLossListener losses;
     private final LeasePool pool;
     private final ConcurrentHashMap<Holding.Key, Holding> holdings = new ConcurrentHashMap<>();
+
+    /**
+     * Leases of acquisitions that failed with an unknown outcome, by attempt, until the runtime
+     * undoes them (X5). Entries are few: the runtime undoes each failed attempt at once.
+     */
+    private final ConcurrentHashMap<Attempt, Long> unsettled = new ConcurrentHashMap<>();
+
+    /**
+     * Leases of undone attempts whose revocation etcd has not confirmed within the undo's budget;
+     * they are revoked again in the background until it does, or until close.
+     */
+    private final Set<Long> revoking = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean closed;
 
     /** Above this many holdings, an acquisition first drops the expired ones. */
     private volatile int sweepAbove = MIN_SWEEP_THRESHOLD;
 
-    EtcdLockBackend(Client client, ExecutorService executor, LockKeys keys, Duration operationTimeout) {
+    EtcdLockBackend(
+            Client client,
+            ExecutorService executor,
+            LockKeys keys,
+            Duration operationTimeout,
+            LeaseLossListener losses) {
         this.client = client;
         this.kv = client.getKVClient();
         this.leases = client.getLeaseClient();
@@ -102,47 +145,64 @@ final class EtcdLockBackend implements WatchingLockBackend {
         this.executor = executor;
         this.keys = keys;
         this.operationTimeout = operationTimeout;
+        this.losses = losses;
         this.pool = new LeasePool(POOL_CAPACITY, this::revokeQuietly);
     }
 
     // ---- acquire --------------------------------------------------------------------------------
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Times here are {@link System#nanoTime()}, not the runtime's ticker: they estimate how long
+     * etcd's leases live, which etcd measures in real time whatever a test's ticker says.
+     */
     @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
+    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
         long ttl = ttlSeconds(leaseNanos);
         OperationBudget budget = OperationBudget.start(operationTimeout);
+        Attempt tried = new Attempt(resourceId, clientId, attempt);
         ByteSequence key = keys.key(resourceId);
         IdleLease pooled = pool.take(ttl, System.nanoTime());
         if (pooled != null) {
-            Acquisition done = acquireWithPooledLease(budget, resourceId, clientId, key, ttl, pooled);
+            Acquisition done = acquireWithPooledLease(budget, tried, key, ttl, pooled);
             if (done != null) {
                 return done;
             }
         }
-        return acquireWithNewLease(budget, resourceId, clientId, key, ttl);
+        return acquireWithNewLease(budget, tried, key, ttl);
     }
 
     /**
      * Sends the transaction and the lease's keep-alive together.
      *
+     * <p><b>The lock lasts its whole lease from the call (K2).</b> The runtime counts the lock's
+     * local deadline from the moment {@link #acquire} was called, but a pooled lease was granted or
+     * last refreshed before that, and the pool only promises it half its TTL. The keep-alive sent
+     * alongside resets the lease to its full TTL (at least the requested one) when the leader
+     * handles it, which is after the call; and the acquisition is reported only once that
+     * keep-alive's answer confirmed it. So etcd keeps the key until at least call time plus the
+     * lease, whichever of the two requests the leader handled first, and the uncontended acquire
+     * stays one round trip. A lease that died before the keep-alive came is answered "not found":
+     * then the key is gone with it (or the put was refused), and a fresh lease is granted.
+     *
      * @return the outcome, or {@code null} when the pooled lease turned out to be gone (it expired
      *     unused, or right after the put, taking the key with it): the caller grants a new one
      */
     private @Nullable Acquisition acquireWithPooledLease(
-            OperationBudget budget, String resourceId, String clientId, ByteSequence key, long ttl, IdleLease lease) {
+            OperationBudget budget, Attempt tried, ByteSequence key, long ttl, IdleLease lease) {
         long sent = System.nanoTime();
-        CompletableFuture<TxnResponse> txn = createIfAbsent(key, clientId, lease.id(), lease.ttlSeconds());
-        CompletableFuture<LeaseKeepAliveResponse> refresh = leases.keepAliveOnce(lease.id());
+        CompletableFuture<LeaseKeepAliveResponse> refresh;
         TxnResponse response;
         try {
-            response = budget.await(txn, "acquire '" + resourceId + "'");
-        } catch (LockException e) {
-            if (e.getCause() != null && OperationBudget.isLeaseNotFound(e.getCause())) {
-                return null;
+            CompletableFuture<TxnResponse> txn = createIfAbsent(key, tried, lease.id(), lease.ttlSeconds());
+            refresh = leases.keepAliveOnce(lease.id());
+            response = budget.await(txn, "acquire '" + tried.resourceId() + "'");
+        } catch (RuntimeException e) {
+            if (OperationBudget.isLeaseNotFound(e)) {
+                return null; // etcd refused the put with the lease: nothing was written
             }
-            // The put may still be applied: revoking the lease deletes whatever it carries (X4).
-            revokeQuietly(lease.id());
-            throw e;
+            throw unsettled(tried, lease.id(), e);
         }
         if (!response.isSucceeded()) {
             // Back to the pool once the keep-alive says how long it lives; if it died, forget it.
@@ -153,57 +213,73 @@ final class EtcdLockBackend implements WatchingLockBackend {
                     pool.offer(ttl, lease, System.nanoTime());
                 }
             });
-            return held(response, clientId);
+            return held(response, tried.clientId());
         }
         try {
-            budget.await(refresh, "refresh the lease of '" + resourceId + "'");
-        } catch (LockException e) {
-            if (e.getCause() != null && OperationBudget.isLeaseNotFound(e.getCause())) {
+            budget.await(refresh, "refresh the lease of '" + tried.resourceId() + "'");
+        } catch (RuntimeException e) {
+            if (OperationBudget.isLeaseNotFound(e)) {
                 // The lease ran out between our estimate and the put; its revocation deleted the key.
                 return null;
             }
-            revokeQuietly(lease.id());
-            throw e;
+            throw unsettled(tried, lease.id(), e);
         }
-        return keep(resourceId, clientId, new Holding(lease.id(), lease.ttlSeconds(), revision(response), sent));
+        return keep(tried, new Holding(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
     }
 
-    private Acquisition acquireWithNewLease(
-            OperationBudget budget, String resourceId, String clientId, ByteSequence key, long ttl) {
+    /**
+     * Grants a lease, then sends the transaction. The grant is sent after the call, so the lease
+     * outlives call time plus its TTL (K2).
+     */
+    private Acquisition acquireWithNewLease(OperationBudget budget, Attempt tried, ByteSequence key, long ttl) {
         long sent = System.nanoTime();
-        LeaseGrantResponse grant = budget.await(leases.grant(ttl), "grant a lease for '" + resourceId + "'");
+        // A grant that fails leaves at worst an empty lease, which expires by its TTL: no key was sent.
+        LeaseGrantResponse grant = budget.await(leases.grant(ttl), "grant a lease for '" + tried.resourceId() + "'");
         IdleLease lease = new IdleLease(grant.getID(), grant.getTTL(), 0).refreshedAt(sent);
         TxnResponse response;
         try {
             response = budget.await(
-                    createIfAbsent(key, clientId, lease.id(), lease.ttlSeconds()), "acquire '" + resourceId + "'");
-        } catch (LockException e) {
-            revokeQuietly(lease.id());
-            throw e;
+                    createIfAbsent(key, tried, lease.id(), lease.ttlSeconds()), "acquire '" + tried.resourceId() + "'");
+        } catch (RuntimeException e) {
+            throw unsettled(tried, lease.id(), e);
         }
         if (!response.isSucceeded()) {
             pool.offer(ttl, lease, System.nanoTime());
-            return held(response, clientId);
+            return held(response, tried.clientId());
         }
-        return keep(resourceId, clientId, new Holding(lease.id(), lease.ttlSeconds(), revision(response), sent));
+        return keep(tried, new Holding(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
     }
 
-    private CompletableFuture<TxnResponse> createIfAbsent(ByteSequence key, String clientId, long leaseId, long ttl) {
+    private CompletableFuture<TxnResponse> createIfAbsent(ByteSequence key, Attempt tried, long leaseId, long ttl) {
         return kv.txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(
                         key,
-                        LockKeys.value(ttl, clientId),
+                        LockKeys.value(ttl, tried.id(), tried.clientId()),
                         PutOption.builder().withLeaseId(leaseId).build()))
                 .Else(Op.get(key, GetOption.DEFAULT))
                 .commit();
     }
 
-    private Acquisition keep(String resourceId, String clientId, Holding holding) {
-        Holding replaced = holdings.put(new Holding.Key(resourceId, clientId), holding);
+    /**
+     * Remembers the lease of an attempt whose put may have been applied, or may be applied yet, for
+     * {@link #undo}; the lease is then neither pooled nor kept alive by anyone.
+     *
+     * @return the failure, for the caller to throw
+     */
+    private RuntimeException unsettled(Attempt tried, long leaseId, RuntimeException failure) {
+        unsettled.put(tried, leaseId);
+        return failure;
+    }
+
+    private Acquisition keep(Attempt tried, Holding holding) {
+        Holding replaced = holdings.put(new Holding.Key(tried.resourceId(), tried.clientId()), holding);
         if (replaced != null) {
-            // A lock of ours that ended unnoticed (expired, or released elsewhere); its lease is ours.
+            // A lock of ours that ended unnoticed (expired, or released elsewhere): the key was just
+            // created anew, so that incarnation is gone. Its lease is ours to revoke, and a runtime
+            // lease that still stands for it is lost (K3).
             revokeQuietly(replaced.leaseId);
+            losses.leaseLost(tried.resourceId(), replaced.token);
         }
         if (holdings.size() > sweepAbove) {
             sweepExpiredHoldings();
@@ -245,13 +321,13 @@ final class EtcdLockBackend implements WatchingLockBackend {
     // ---- release --------------------------------------------------------------------------------
 
     @Override
-    public boolean release(String resourceId, String clientId) {
+    public boolean release(String resourceId, String clientId, long fencingToken) {
         OperationBudget budget = OperationBudget.start(operationTimeout);
         ByteSequence key = keys.key(resourceId);
         Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
         Holding holding = holdings.get(holdingKey);
         KeyValue current;
-        if (holding != null) {
+        if (holding != null && holding.isNamedBy(fencingToken)) {
             TxnResponse response =
                     budget.await(deleteIfIncarnation(key, holding.token), "release '" + resourceId + "'");
             if (response.isSucceeded()) {
@@ -260,13 +336,18 @@ final class EtcdLockBackend implements WatchingLockBackend {
                 }
                 return true;
             }
-            forget(holdingKey, holding);
+            forget(resourceId, holdingKey, holding);
+            if (fencingToken != ANY_ACQUISITION) {
+                return false; // the named acquisition is the one that just proved gone
+            }
             current = firstOf(response.getGetResponses());
         } else {
+            // No holding, or one of another acquisition than the caller names: a later one of the
+            // same client is left alone (K4), unless the key shows that the named one is live.
             current =
                     first(budget.await(kv.get(key), "read '" + resourceId + "'").getKvs());
         }
-        if (current == null || !ownedBy(current, clientId)) {
+        if (current == null || !ownedBy(current, clientId) || !names(fencingToken, current.getCreateRevision())) {
             return false;
         }
         // The client's lock, taken through another manager: delete exactly that incarnation.
@@ -296,41 +377,177 @@ final class EtcdLockBackend implements WatchingLockBackend {
     // ---- renew ----------------------------------------------------------------------------------
 
     @Override
-    public boolean renew(String resourceId, String clientId) {
-        OperationBudget budget = OperationBudget.start(operationTimeout);
-        Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
-        Holding holding = holdings.get(holdingKey);
-        if (holding != null) {
-            // The lease is the proof of ownership: it carries this lock's key and nothing else, and
-            // every way the key ends also ends the lease or this holding (see the class comment).
-            long sent = System.nanoTime();
-            if (keptAlive(budget, leases.keepAliveOnce(holding.leaseId), resourceId)) {
-                holding.refreshedAt(sent);
-                return true;
-            }
-            holdings.remove(holdingKey, holding); // its lease is gone; nothing to revoke
-        }
-        KeyValue current = first(budget.await(kv.get(keys.key(resourceId)), "read '" + resourceId + "'")
-                .getKvs());
-        if (current == null || !ownedBy(current, clientId)) {
-            return false;
-        }
-        // The client's lock, taken through another manager: its lease is named by the key.
-        return keptAlive(budget, leases.keepAliveOnce(current.getLease()), resourceId);
+    public boolean renew(String resourceId, String clientId, long fencingToken) {
+        return OperationBudget.start(operationTimeout)
+                .await(renewal(resourceId, clientId, fencingToken), "renew '" + resourceId + "'");
     }
 
-    private static boolean keptAlive(
-            OperationBudget budget, CompletableFuture<LeaseKeepAliveResponse> refresh, String resourceId) {
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The same requests as {@link #renew}, chained on jetcd's callbacks. Every call carries the
+     * operation timeout as its gRPC deadline; the stage is also timed out locally, in case a
+     * callback never comes.
+     */
+    @Override
+    public CompletionStage<Boolean> renewAsync(String resourceId, String clientId, long fencingToken) {
+        CompletableFuture<Boolean> renewal;
         try {
-            return budget.await(refresh, "refresh the lease of '" + resourceId + "'")
-                            .getTTL()
-                    > 0;
-        } catch (LockException e) {
-            if (e.getCause() != null && OperationBudget.isLeaseNotFound(e.getCause())) {
+            renewal = renewal(resourceId, clientId, fencingToken);
+        } catch (RuntimeException e) {
+            renewal = CompletableFuture.failedFuture(e);
+        }
+        return renewal.orTimeout(operationTimeout.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionally(failure -> {
+                    throw OperationBudget.failed(operationTimeout, "renew '" + resourceId + "'", failure);
+                });
+    }
+
+    /**
+     * One renewal, without blocking: a keep-alive of the holding's lease, or, for a lock this
+     * instance has no holding of (taken through another manager), a read of the key first.
+     *
+     * @return whether a live lease of the named acquisition was extended; fails on engine errors
+     */
+    private CompletableFuture<Boolean> renewal(String resourceId, String clientId, long fencingToken) {
+        Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
+        Holding holding = holdings.get(holdingKey);
+        if (holding == null || !holding.isNamedBy(fencingToken)) {
+            return renewalFromKey(resourceId, clientId, fencingToken);
+        }
+        // The lease is the proof of ownership: it carries this lock's key and nothing else, and
+        // every way the key ends also ends the lease or this holding (see the class comment).
+        long sent = System.nanoTime();
+        return keepAlive(holding.leaseId).thenCompose(extended -> {
+            if (extended) {
+                holding.refreshedAt(sent);
+                return CompletableFuture.completedFuture(true);
+            }
+            // etcd says the lease is gone, so the lock ended with it (K3); nothing to revoke.
+            if (holdings.remove(holdingKey, holding)) {
+                losses.leaseLost(resourceId, holding.token);
+            }
+            return fencingToken == ANY_ACQUISITION ? renewalFromKey(resourceId, clientId, fencingToken) : NOT_RENEWED;
+        });
+    }
+
+    private CompletableFuture<Boolean> renewalFromKey(String resourceId, String clientId, long fencingToken) {
+        return kv.get(keys.key(resourceId)).thenCompose(response -> {
+            KeyValue current = first(response.getKvs());
+            if (current == null || !ownedBy(current, clientId) || !names(fencingToken, current.getCreateRevision())) {
+                return NOT_RENEWED;
+            }
+            // The client's lock, taken through another manager: its lease is named by the key.
+            return keepAlive(current.getLease()).thenApply(extended -> {
+                if (!extended) {
+                    losses.leaseLost(resourceId, current.getCreateRevision());
+                }
+                return extended;
+            });
+        });
+    }
+
+    /**
+     * A keep-alive, answered {@code true} when etcd reset the lease's TTL and {@code false} when
+     * it no longer knows the lease (expired or revoked: jetcd reports etcd's TTL of 0 as "not
+     * found"); other failures fail the stage.
+     */
+    private CompletableFuture<Boolean> keepAlive(long leaseId) {
+        return leases.keepAliveOnce(leaseId).handle((answer, failure) -> {
+            if (failure == null) {
+                return answer.getTTL() > 0;
+            }
+            if (OperationBudget.isLeaseNotFound(failure)) {
                 return false;
             }
-            throw e;
+            throw failure instanceof CompletionException wrapped ? wrapped : new CompletionException(failure);
+        });
+    }
+
+    // ---- undo -----------------------------------------------------------------------------------
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An attempt that failed with its put possibly applied left its lease unsettled: revoking
+     * it undoes the put whichever etcd applies first. Applied before, the revocation deletes the
+     * key with the lease; applied after, the put fails because its lease is gone. So no ordering
+     * of the two requests is needed, and nothing else ends: the lease was this attempt's alone.
+     * An attempt that did acquire (the runtime lost the answer after it returned) is undone by a
+     * transaction that deletes the key only while its value names this attempt.
+     */
+    @Override
+    public void undo(String resourceId, String clientId, long attempt) {
+        OperationBudget budget = OperationBudget.start(operationTimeout);
+        Long leaseId = unsettled.remove(new Attempt(resourceId, clientId, attempt));
+        if (leaseId != null) {
+            revokeWithin(budget, leaseId);
+            return;
         }
+        Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
+        Holding holding = holdings.get(holdingKey);
+        if (holding == null || holding.attempt != attempt || !holdings.remove(holdingKey, holding)) {
+            return; // this attempt holds nothing: it found the lock held, or never reached etcd
+        }
+        boolean deleted = false;
+        try {
+            deleted = budget.await(deleteIfMadeBy(keys.key(resourceId), holding, clientId), "undo '" + resourceId + "'")
+                    .isSucceeded();
+        } catch (RuntimeException e) {
+            // The delete may not have been applied: revoking the lease deletes the key all the same.
+        }
+        if (deleted) {
+            pool.offer(holding.ttlSeconds, holding.idle(), System.nanoTime());
+        } else {
+            revokeWithin(budget, holding.leaseId);
+        }
+    }
+
+    /**
+     * Revokes a lease that carries at most one key, of an attempt being undone; never throws. What
+     * etcd did not confirm within the budget is revoked again in the background, which is safe at
+     * any time because no one else ever uses that lease: so an etcd that answers late (a pause, a
+     * slow disk) still sees the lock undone soon after it recovers, not a whole TTL later (X5).
+     */
+    private void revokeWithin(OperationBudget budget, long leaseId) {
+        try {
+            budget.await(leases.revoke(leaseId), "revoke the lease of an undone acquisition");
+        } catch (RuntimeException e) {
+            if (!OperationBudget.isLeaseNotFound(e) && revoking.add(leaseId)) {
+                revokeInBackground(leaseId, FIRST_RETRY_NANOS);
+            }
+        }
+    }
+
+    private void revokeInBackground(long leaseId, long delayNanos) {
+        if (closed) {
+            return; // close revokes what is left
+        }
+        CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, executor)
+                .execute(() -> {
+                    if (closed) {
+                        return;
+                    }
+                    leases.revoke(leaseId).whenComplete((answer, failure) -> {
+                        if (failure == null || OperationBudget.isLeaseNotFound(failure)) {
+                            revoking.remove(leaseId);
+                        } else {
+                            revokeInBackground(leaseId, Math.min(2 * delayNanos, MAX_RETRY_NANOS));
+                        }
+                    });
+                });
+    }
+
+    private CompletableFuture<TxnResponse> deleteIfMadeBy(ByteSequence key, Holding holding, String clientId) {
+        return kv.txn()
+                .If(
+                        new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(holding.token)),
+                        new Cmp(
+                                key,
+                                Cmp.Op.EQUAL,
+                                CmpTarget.value(LockKeys.value(holding.ttlSeconds, holding.attempt, clientId))))
+                .Then(Op.delete(key, DeleteOption.DEFAULT))
+                .commit();
     }
 
     // ---- inspect --------------------------------------------------------------------------------
@@ -371,13 +588,24 @@ final class EtcdLockBackend implements WatchingLockBackend {
 
     @Override
     public void close() {
-        // Revoking a lock's lease deletes its key in the same step; pooled leases carry no key.
+        closed = true;
+        // Revoking a lock's lease deletes its key in the same step (an unsettled acquisition's, too,
+        // or makes its late put fail); pooled leases carry no key.
         List<CompletableFuture<?>> revocations = new ArrayList<>();
         for (Holding.Key key : List.copyOf(holdings.keySet())) {
             Holding holding = holdings.remove(key);
             if (holding != null) {
                 revocations.add(leases.revoke(holding.leaseId));
             }
+        }
+        for (Attempt attempt : List.copyOf(unsettled.keySet())) {
+            Long leaseId = unsettled.remove(attempt);
+            if (leaseId != null) {
+                revocations.add(leases.revoke(leaseId));
+            }
+        }
+        for (long id : List.copyOf(revoking)) {
+            revocations.add(leases.revoke(id));
         }
         for (long id : pool.drain()) {
             revocations.add(leases.revoke(id));
@@ -401,16 +629,31 @@ final class EtcdLockBackend implements WatchingLockBackend {
 
     // ---- helpers --------------------------------------------------------------------------------
 
-    /** Drops a holding that etcd contradicts; whoever removes it owns its lease and revokes it. */
-    private void forget(Holding.Key holdingKey, Holding holding) {
+    /**
+     * Drops a holding that etcd contradicts (its key incarnation is gone); whoever removes it owns
+     * its lease and revokes it, and reports the lock lost (K3).
+     */
+    private void forget(String resourceId, Holding.Key holdingKey, Holding holding) {
         if (holdings.remove(holdingKey, holding)) {
             revokeQuietly(holding.leaseId);
+            losses.leaseLost(resourceId, holding.token);
         }
     }
 
     private void revokeQuietly(long leaseId) {
         // A lease that is already gone answers "not found"; anything else expires by its TTL.
         leases.revoke(leaseId).exceptionally(failure -> null);
+    }
+
+    /**
+     * Tells whether a caller's token names an acquisition (K4).
+     *
+     * @param fencingToken the caller's token, or {@link #ANY_ACQUISITION} for any of the client's
+     * @param token the acquisition's token: its key's create revision
+     * @return whether it is named
+     */
+    static boolean names(long fencingToken, long token) {
+        return fencingToken == ANY_ACQUISITION || fencingToken == token;
     }
 
     private static boolean ownedBy(KeyValue current, String clientId) {
@@ -434,4 +677,7 @@ final class EtcdLockBackend implements WatchingLockBackend {
     private static long saturatedNanos(long seconds) {
         return seconds >= Long.MAX_VALUE / NANOS_PER_SECOND ? Long.MAX_VALUE : seconds * NANOS_PER_SECOND;
     }
+
+    /** One acquisition attempt of the runtime, the key of an unsettled lease. */
+    private record Attempt(String resourceId, String clientId, long id) {}
 }

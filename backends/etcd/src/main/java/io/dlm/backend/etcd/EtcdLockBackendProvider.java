@@ -45,6 +45,10 @@ public final class EtcdLockBackendProvider implements LockBackendProvider {
             throw e;
         }
         return new EtcdLockBackend(
-                client, executor, new LockKeys(settings.namespaceBytes()), settings.operationTimeout());
+                client,
+                executor,
+                new LockKeys(settings.namespaceBytes()),
+                settings.operationTimeout(),
+                context.leaseLoss());
     }
 }

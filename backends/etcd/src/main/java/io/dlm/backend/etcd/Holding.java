@@ -1,9 +1,9 @@
 package io.dlm.backend.etcd;
 
 /**
- * A lock this backend acquired and has not seen end: which lease carries it and which key
- * incarnation it is. It is a cache, never the truth: every operation checks it against the key in
- * etcd, and drops it when they disagree.
+ * A lock this backend acquired and has not seen end: which lease carries it, which key
+ * incarnation it is and which attempt made it. It is a cache, never the truth: every operation
+ * checks it against the key in etcd, and drops it when they disagree.
  *
  * <p>The lease is private to this lock: no other key is ever attached to it while the holding
  * lives, so keeping the lease alive is renewing the lock. It goes back to the {@link LeasePool}
@@ -16,13 +16,17 @@ final class Holding {
     final long ttlSeconds;
     final long token;
 
+    /** The runtime's attempt id, also in the key's value, so that an undo finds only this lock (X5). */
+    final long attempt;
+
     /** When the last grant or keep-alive that succeeded was sent, by {@link System#nanoTime()}. */
     private volatile long refreshedAtNanos;
 
-    Holding(long leaseId, long ttlSeconds, long token, long refreshedAtNanos) {
+    Holding(long leaseId, long ttlSeconds, long token, long attempt, long refreshedAtNanos) {
         this.leaseId = leaseId;
         this.ttlSeconds = ttlSeconds;
         this.token = token;
+        this.attempt = attempt;
         this.refreshedAtNanos = refreshedAtNanos;
     }
 
@@ -49,6 +53,16 @@ final class Holding {
      */
     IdleLease idle() {
         return new IdleLease(leaseId, ttlSeconds, liveUntilNanos());
+    }
+
+    /**
+     * Tells whether this is the acquisition a release or renewal names (K4).
+     *
+     * @param fencingToken the caller's token, or {@link io.dlm.spi.LockBackend#ANY_ACQUISITION}
+     * @return whether it names this holding
+     */
+    boolean isNamedBy(long fencingToken) {
+        return EtcdLockBackend.names(fencingToken, token);
     }
 
     /** The map key of a holding: one per resource and client. */

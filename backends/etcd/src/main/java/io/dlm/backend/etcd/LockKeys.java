@@ -46,36 +46,45 @@ final class LockKeys {
     }
 
     /**
-     * The value stored under a held key: the lease length in whole seconds, a colon, then the
-     * holder's client id. The length lets a waiter bound how long the holder can keep the lock
-     * without a heartbeat; the client id comes last so that it may contain anything, colons too.
+     * The value stored under a held key: the lease length in whole seconds, the acquisition's
+     * attempt id in hex, then the holder's client id, separated by colons. The length lets a waiter
+     * bound how long the holder can keep the lock without a heartbeat; the attempt id tells one
+     * acquisition of a client from another, so that an undo removes only its own (X5); the client
+     * id comes last so that it may contain anything, colons too.
      *
      * @param ttlSeconds the granted lease TTL
+     * @param attempt the runtime's id of the acquisition attempt
      * @param clientId the holder
      * @return the value bytes
      */
-    static ByteSequence value(long ttlSeconds, String clientId) {
-        return ByteSequence.from(ttlSeconds + ":" + clientId, StandardCharsets.UTF_8);
+    static ByteSequence value(long ttlSeconds, long attempt, String clientId) {
+        return ByteSequence.from(ttlSeconds + ":" + Long.toHexString(attempt) + ":" + clientId, StandardCharsets.UTF_8);
     }
 
     /**
-     * Reads a value written by {@link #value(long, String)}.
+     * Reads a value written by {@link #value(long, long, String)}.
      *
      * @param value the stored bytes
-     * @return the holder and its lease TTL
+     * @return the holder, its lease TTL and the attempt that wrote it
      * @throws IllegalStateException if the key holds something DLM did not write
      */
     static Holder holder(ByteSequence value) {
         String text = value.toString(StandardCharsets.UTF_8);
-        int colon = text.indexOf(':');
+        int first = text.indexOf(':');
+        int second = first < 0 ? -1 : text.indexOf(':', first + 1);
         try {
-            if (colon <= 0) {
-                throw new NumberFormatException("no lease length");
+            if (first <= 0 || second <= first + 1) {
+                throw new NumberFormatException("no lease length or attempt id");
             }
-            return new Holder(text.substring(colon + 1), Long.parseLong(text.substring(0, colon)));
+            return new Holder(
+                    text.substring(second + 1),
+                    Long.parseLong(text.substring(0, first)),
+                    Long.parseUnsignedLong(text.substring(first + 1, second), 16));
         } catch (NumberFormatException e) {
             throw new IllegalStateException(
-                    "A lock key holds a value DLM did not write; is another program using the namespace?", e);
+                    "A lock key holds a value this DLM did not write; is another program, or an older DLM"
+                            + " that wrote no attempt ids, using the namespace?",
+                    e);
         }
     }
 
@@ -84,6 +93,7 @@ final class LockKeys {
      *
      * @param clientId the holder's client id
      * @param ttlSeconds the TTL of the holder's lease, an upper bound of its remaining time
+     * @param attempt the runtime's id of the attempt that acquired it
      */
-    record Holder(String clientId, long ttlSeconds) {}
+    record Holder(String clientId, long ttlSeconds, long attempt) {}
 }

@@ -97,6 +97,29 @@ final class OperationBudget {
     }
 
     /**
+     * The error of a call that was not awaited but chained (an asynchronous renewal), worded like
+     * {@link #await}'s.
+     *
+     * @param timeout the operation timeout the call was bounded by
+     * @param what the call, for the error message
+     * @param failure how the call's stage failed, possibly wrapped
+     * @return {@code INTERNAL_ERROR} with the cause
+     */
+    static LockException failed(Duration timeout, String what, Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof LockException known) {
+            return known;
+        }
+        if (cause instanceof TimeoutException) {
+            return new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "etcd did not " + what + " within the operation timeout (" + timeout + ")",
+                    cause);
+        }
+        return new LockException(LockError.INTERNAL_ERROR, "etcd failed to " + what + ": " + cause, cause);
+    }
+
+    /**
      * Tells whether a failure means that the lease named in the request no longer exists.
      *
      * @param failure a failure of a call, possibly wrapped

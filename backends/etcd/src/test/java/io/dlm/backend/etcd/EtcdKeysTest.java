@@ -13,13 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * V1 as stored: awkward ids ({@code /}, {@code \0}, spaces, non-Latin text, 1024 chars) become
- * exactly namespace + UTF-8 keys, each its own lock, and the value names the holder and its TTL.
+ * exactly namespace + UTF-8 keys, each its own lock, and the value names the holder, its TTL and
+ * the attempt that acquired it.
  * Read back with a plain jetcd client, as an operator with {@code etcdctl} would see them.
  */
 class EtcdKeysTest {
@@ -52,7 +54,10 @@ class EtcdKeysTest {
                             kv -> kv.getValue().toString(StandardCharsets.UTF_8)));
             assertThat(byKey).hasSize(ids.size());
             for (String id : ids) {
-                assertThat(byKey).containsEntry(namespace + id, "1:" + client(id));
+                // TTL, the runtime's attempt id in hex (random), then the client id.
+                assertThat(byKey.get(namespace + id))
+                        .as("value of %s", id)
+                        .matches(Pattern.compile("1:[0-9a-f]{1,16}:" + Pattern.quote(client(id)), Pattern.DOTALL));
             }
             assertThat(stored).allSatisfy(kv -> assertThat(kv.getLease()).isNotZero());
 

@@ -124,6 +124,43 @@ final class EtcdMember {
         end(true);
     }
 
+    /**
+     * Freezes the process ({@code SIGSTOP}): it keeps its sockets but answers nothing, like a
+     * member stalled on a slow disk, until {@link #resume()}. Requests sent meanwhile are handled
+     * once it resumes, after their clients gave up on them.
+     */
+    void pause() {
+        signal("STOP");
+    }
+
+    /** Lets a {@linkplain #pause() frozen} process run again ({@code SIGCONT}). */
+    void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        Process running;
+        synchronized (this) {
+            running = process;
+        }
+        if (running == null) {
+            throw new IllegalStateException("etcd member " + this.name + " is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(running.pid()))
+                    .inheritIO()
+                    .start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " of etcd member " + this.name + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void end(boolean forcibly) {
         Process running;
         synchronized (this) {

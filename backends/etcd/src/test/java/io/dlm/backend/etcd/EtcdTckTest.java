@@ -2,11 +2,14 @@ package io.dlm.backend.etcd;
 
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.spi.LockBackend;
 import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The whole DLM compatibility kit against one real etcd server. */
@@ -20,10 +23,19 @@ class EtcdTckTest extends LockManagerTck {
 
     @Override
     protected LockManager openManager(Map<String, String> properties) {
+        return LockManagers.open("etcd", withServer(properties));
+    }
+
+    @Override
+    protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+        return LockManagers.open(TckBackends.decorated("etcd", decorator), withServer(properties));
+    }
+
+    private static Map<String, String> withServer(Map<String, String> properties) {
         Map<String, String> all = new HashMap<>(properties);
         all.put("dlm.etcd.endpoints", ETCD.endpoints());
         all.put("dlm.etcd.namespace", NAMESPACE);
-        return LockManagers.open("etcd", all);
+        return all;
     }
 
     /** etcd counts lease TTLs in whole seconds (E1). */

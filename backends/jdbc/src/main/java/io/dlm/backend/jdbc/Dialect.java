@@ -1,6 +1,7 @@
 package io.dlm.backend.jdbc;
 
 import io.dlm.spi.Acquisition;
+import io.dlm.spi.LockBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -89,40 +90,80 @@ abstract class Dialect {
      * @param key the resource
      * @param clientId the would-be holder in UTF-8
      * @param leaseMicros the lease length
+     * @param attempt the runtime's id of this attempt, stored with a lease it makes (X5)
      * @param timeoutSeconds the query timeout
      * @return the outcome
      * @throws SQLException on any failure of the database
      */
     abstract Acquisition acquire(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException;
 
     /**
-     * Ends a live lease of the client (U1, U2): sets its expiry to now.
+     * Ends a live lease of the client (U1, U2), of one acquisition unless the token is {@link
+     * LockBackend#ANY_ACQUISITION} (K4): sets its expiry to now.
      *
      * @param connection an auto-commit connection
      * @param key the resource
      * @param clientId the holder in UTF-8
+     * @param fencingToken the lease's token, or {@link LockBackend#ANY_ACQUISITION}
      * @param timeoutSeconds the query timeout
-     * @return whether a live lease of this client was ended
+     * @return whether a live lease of this client (and token) was ended
      * @throws SQLException on any failure of the database
      */
-    boolean release(Connection connection, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
-        return updateOwned(connection, releaseSql(), key, clientId, timeoutSeconds);
+    boolean release(Connection connection, LockKey key, byte[] clientId, long fencingToken, int timeoutSeconds)
+            throws SQLException {
+        return endLease(connection, releaseSql(), key, clientId, timeoutSeconds, fencingToken, fencingToken);
     }
 
     /**
-     * Resets the expiry of a live lease of the client to now plus its lease length (H1, H2).
+     * Ends a live lease of the client only if the given attempt made it (X5): the same update as
+     * {@link #release}, matched by attempt instead of token, so a lease the client held before or
+     * took by another attempt stays. Like any {@code UPDATE}, it waits for the row lock of an
+     * acquisition still in progress on the row, and then sees what that one wrote.
+     *
+     * @param connection an auto-commit connection
+     * @param key the resource
+     * @param clientId the would-be holder in UTF-8
+     * @param attempt the id the failed acquisition was given
+     * @param timeoutSeconds the query timeout
+     * @return whether a lease was ended
+     * @throws SQLException on any failure of the database
+     */
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+            throws SQLException {
+        return endLease(connection, undoSql(), key, clientId, timeoutSeconds, attempt);
+    }
+
+    /**
+     * Resets the expiry of a live lease of the client, of one acquisition unless the token is
+     * {@link LockBackend#ANY_ACQUISITION}, to now plus its lease length (H1, H2, K4).
      *
      * @param connection an auto-commit connection
      * @param key the resource
      * @param clientId the holder in UTF-8
+     * @param fencingToken the lease's token, or {@link LockBackend#ANY_ACQUISITION}
      * @param timeoutSeconds the query timeout
      * @return whether a live lease was extended
      * @throws SQLException on any failure of the database
      */
-    boolean renew(Connection connection, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
-        return updateOwned(connection, renewSql(), key, clientId, timeoutSeconds);
+    boolean renew(Connection connection, LockKey key, byte[] clientId, long fencingToken, int timeoutSeconds)
+            throws SQLException {
+        return updateOwned(connection, renewSql(), key, clientId, timeoutSeconds, fencingToken, fencingToken);
+    }
+
+    /**
+     * Runs a statement that ends a lease: {@link #releaseSql()} or {@link #undoSql()}, whose
+     * parameters are the key, the client and then {@code conditions}. PostgreSQL adds the
+     * notification of waiters.
+     *
+     * @return whether a lease was ended
+     * @throws SQLException on any failure of the database
+     */
+    boolean endLease(
+            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            throws SQLException {
+        return updateOwned(connection, sql, key, clientId, timeoutSeconds, conditions);
     }
 
     /**
@@ -165,7 +206,8 @@ abstract class Dialect {
     }
 
     /**
-     * A statement that fails unless the table and its sequence exist, and changes nothing.
+     * A statement that fails unless the table and its sequence exist, and changes nothing. It
+     * names {@code attempt_id}, so that a table made before that column fails here, at open.
      *
      * @return the SQL
      */
@@ -230,8 +272,16 @@ abstract class Dialect {
         return Map.of("table", table.name(), "sequence", table.sequence(), "index", table.expiryIndex());
     }
 
+    /**
+     * The release: parameters key, client, then the token twice ({@code (? = 0 OR fencing_token =
+     * ?)}, 0 being {@link LockBackend#ANY_ACQUISITION}).
+     */
     abstract String releaseSql();
 
+    /** The undo: parameters key, client, attempt. */
+    abstract String undoSql();
+
+    /** The renewal: parameters key, client, then the token twice, as {@link #releaseSql()}. */
     abstract String renewSql();
 
     abstract String inspectSql();
@@ -244,12 +294,28 @@ abstract class Dialect {
     }
 
     private static boolean updateOwned(
-            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
+            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setQueryTimeout(timeoutSeconds);
-            statement.setBytes(1, key.hash());
-            statement.setBytes(2, clientId);
+            bindOwned(statement, key, clientId, conditions);
             return statement.executeUpdate() == 1;
         }
+    }
+
+    /**
+     * Binds the key, the client and the conditions of a statement on a client's lease.
+     *
+     * @return the index of the next parameter
+     */
+    static int bindOwned(PreparedStatement statement, LockKey key, byte[] clientId, long... conditions)
+            throws SQLException {
+        statement.setBytes(1, key.hash());
+        statement.setBytes(2, clientId);
+        int index = 3;
+        for (long condition : conditions) {
+            statement.setLong(index++, condition);
+        }
+        return index;
     }
 }

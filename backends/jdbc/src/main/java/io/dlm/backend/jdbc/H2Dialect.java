@@ -24,20 +24,28 @@ final class H2Dialect extends Dialect {
 
     private final String acquire = sql("SELECT fencing_token FROM FINAL TABLE (MERGE INTO {table} AS l USING"
             + " (VALUES (CAST(? AS BINARY(32)), CAST(? AS VARBINARY(3072)), CAST(? AS VARBINARY(3072)),"
-            + " CAST(? AS BIGINT))) AS s (lock_key, resource_id, client_id, lease_micros)"
+            + " CAST(? AS BIGINT), CAST(? AS BIGINT))) AS s (lock_key, resource_id, client_id, lease_micros,"
+            + " attempt_id)"
             + " ON l.lock_key = s.lock_key"
             + " WHEN MATCHED AND l.expires_at <= " + NOW + " THEN UPDATE SET client_id = s.client_id,"
-            + " fencing_token = NEXT VALUE FOR {sequence}, lease_micros = s.lease_micros,"
+            + " fencing_token = NEXT VALUE FOR {sequence}, attempt_id = s.attempt_id, lease_micros = s.lease_micros,"
             + " expires_at = DATEADD(MICROSECOND, s.lease_micros, " + NOW + ")"
-            + " WHEN NOT MATCHED THEN INSERT (lock_key, resource_id, client_id, fencing_token, lease_micros,"
-            + " expires_at) VALUES (s.lock_key, s.resource_id, s.client_id, NEXT VALUE FOR {sequence},"
-            + " s.lease_micros, DATEADD(MICROSECOND, s.lease_micros, " + NOW + ")))");
+            + " WHEN NOT MATCHED THEN INSERT (lock_key, resource_id, client_id, fencing_token, attempt_id,"
+            + " lease_micros, expires_at) VALUES (s.lock_key, s.resource_id, s.client_id,"
+            + " NEXT VALUE FOR {sequence}, s.attempt_id, s.lease_micros,"
+            + " DATEADD(MICROSECOND, s.lease_micros, " + NOW + ")))");
 
-    private final String release = sql(
-            "UPDATE {table} SET expires_at = " + NOW + " WHERE lock_key = ? AND client_id = ? AND expires_at > " + NOW);
+    // The cast types the parameter as the token is typed; H2 would take it as 0's INTEGER.
+    private static final String TOKEN = "(CAST(? AS BIGINT) = 0 OR fencing_token = ?)";
+
+    private final String release = sql("UPDATE {table} SET expires_at = " + NOW
+            + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
+
+    private final String undo = sql("UPDATE {table} SET expires_at = " + NOW
+            + " WHERE lock_key = ? AND client_id = ? AND attempt_id = ? AND expires_at > " + NOW);
 
     private final String renew = sql("UPDATE {table} SET expires_at = DATEADD(MICROSECOND, lease_micros, " + NOW
-            + ") WHERE lock_key = ? AND client_id = ? AND expires_at > " + NOW);
+            + ") WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
 
     private final String inspect = sql("SELECT client_id, fencing_token, DATEDIFF(MICROSECOND, " + NOW
             + ", expires_at) FROM {table} WHERE lock_key = ? AND expires_at > " + NOW);
@@ -55,7 +63,8 @@ final class H2Dialect extends Dialect {
     }
 
     @Override
-    Acquisition acquire(Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+    Acquisition acquire(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(acquire)) {
             statement.setQueryTimeout(timeoutSeconds);
@@ -63,6 +72,7 @@ final class H2Dialect extends Dialect {
             statement.setBytes(2, key.id());
             statement.setBytes(3, clientId);
             statement.setLong(4, leaseMicros);
+            statement.setLong(5, attempt);
             try (ResultSet row = statement.executeQuery()) {
                 if (row.next()) {
                     return Acquisition.acquired(row.getLong(1));
@@ -76,7 +86,7 @@ final class H2Dialect extends Dialect {
 
     @Override
     String checkSql() {
-        return sql("SELECT NEXT VALUE FOR {sequence} FROM {table} WHERE 1 = 0");
+        return sql("SELECT NEXT VALUE FOR {sequence}, attempt_id FROM {table} WHERE 1 = 0");
     }
 
     @Override
@@ -97,6 +107,11 @@ final class H2Dialect extends Dialect {
     @Override
     String releaseSql() {
         return release;
+    }
+
+    @Override
+    String undoSql() {
+        return undo;
     }
 
     @Override

@@ -147,7 +147,9 @@ final class JdbcBackends {
                             + " is missing or unusable at " + settings.source() + " (" + e.getCause()
                             + "); create them with the DDL in io/dlm/backend/jdbc/schema-"
                             + dialect.kind().id()
-                            + ".sql (see docs/backends/jdbc.md), or set " + JdbcSettings.CREATE_TABLE + "=true",
+                            + ".sql (see docs/backends/jdbc.md), or set " + JdbcSettings.CREATE_TABLE + "=true;"
+                            + " a table made by an earlier version needs the column attempt_id: ALTER TABLE "
+                            + dialect.table.name() + " ADD COLUMN attempt_id BIGINT",
                     e.getCause());
             if (earlier != null) {
                 missing.addSuppressed(earlier);

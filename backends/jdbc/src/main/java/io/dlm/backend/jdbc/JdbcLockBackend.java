@@ -18,9 +18,12 @@ import java.util.Optional;
  * <ul>
  *   <li>acquire inserts the row or takes over an expired one and draws the fencing token from the
  *       table's sequence under the row lock (L1, E2, F1);
- *   <li>release and renew are one {@code UPDATE} each that matches the key, the client and a live
- *       lease, so nobody ends or extends another client's lease, nor revives an expired one (U1,
- *       U2, U4, H1-H3);
+ *   <li>acquire stores the runtime's attempt id in the row, and undo is one {@code UPDATE} that
+ *       ends the lease only if that attempt made it (X5);
+ *   <li>release and renew are one {@code UPDATE} each that matches the key, the client, the
+ *       fencing token (unless {@link LockBackend#ANY_ACQUISITION}) and a live lease, so nobody ends
+ *       or extends another client's lease or another acquisition's, nor revives an expired one
+ *       (U1, U2, U4, H1-H3, K4);
  *   <li>every expiry is computed and compared by the database's clock (E3), to the microsecond;
  *   <li>a waiter is polled by the runtime with jittered backoff, bounded by the holder's remaining
  *       lease (L4): MariaDB and H2 cannot notify.
@@ -28,6 +31,9 @@ import java.util.Optional;
  *
  * <p>Any failure of the database is a {@link LockException} with {@code INTERNAL_ERROR} and the
  * {@link java.sql.SQLException} as cause, within {@code dlm.operation.timeout} (X1).
+ *
+ * <p>Not an {@link io.dlm.spi.AsyncLockBackend}: JDBC drivers only block, so the runtime renews these
+ * leases on its bounded blocking pool (K1).
  */
 public class JdbcLockBackend implements LockBackend {
 
@@ -60,47 +66,81 @@ public class JdbcLockBackend implements LockBackend {
         this.connections = connections;
     }
 
+    /**
+     * Acquires in one statement that also stores {@code attempt} in the row. The lease is counted
+     * by the database's clock from the moment the statement decides, which is after this call began
+     * (K2).
+     */
     @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
+    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
         LockKey key = LockKey.of(resourceId);
         byte[] client = LockKey.utf8(clientId);
         long leaseMicros = Math.min(MAX_LEASE_MICROS, leaseNanos / 1_000 + (leaseNanos % 1_000 == 0 ? 0 : 1));
         Acquisition acquisition;
         try {
-            acquisition = sql.execute("lock", resourceId, (c, t) -> attempt(c, key, client, leaseMicros, t));
+            acquisition = sql.execute("lock", resourceId, (c, t) -> attempt(c, key, client, leaseMicros, attempt, t));
         } catch (RuntimeException e) {
-            // The statement may have committed before the connection broke: let close() release it.
-            held.add(resourceId, clientId);
+            // The statement may have committed before the connection broke: until the runtime
+            // undoes it, close() is to release it.
+            held.uncertain(resourceId, clientId, attempt);
             throw e;
         }
         if (acquisition.isAcquired()) {
-            held.add(resourceId, clientId);
+            held.acquired(resourceId, clientId, attempt, acquisition.fencingToken());
         }
         return acquisition;
     }
 
     @Override
-    public boolean release(String resourceId, String clientId) {
-        return release(resourceId, clientId, sql.deadline());
+    public boolean release(String resourceId, String clientId, long fencingToken) {
+        return release(resourceId, clientId, fencingToken, sql.deadline());
     }
 
-    private boolean release(String resourceId, String clientId, long deadline) {
+    private boolean release(String resourceId, String clientId, long fencingToken, long deadline) {
         LockKey key = LockKey.of(resourceId);
         byte[] client = LockKey.utf8(clientId);
-        boolean released = sql.execute("unlock", resourceId, deadline, (c, t) -> dialect.release(c, key, client, t));
-        held.remove(resourceId, clientId);
+        boolean released =
+                sql.execute("unlock", resourceId, deadline, (c, t) -> dialect.release(c, key, client, fencingToken, t));
+        held.ended(resourceId, clientId, fencingToken);
         return released;
     }
 
     @Override
-    public boolean renew(String resourceId, String clientId) {
+    public boolean renew(String resourceId, String clientId, long fencingToken) {
         LockKey key = LockKey.of(resourceId);
         byte[] client = LockKey.utf8(clientId);
-        boolean renewed = sql.execute("heartbeat", resourceId, (c, t) -> dialect.renew(c, key, client, t));
+        boolean renewed =
+                sql.execute("heartbeat", resourceId, (c, t) -> dialect.renew(c, key, client, fencingToken, t));
         if (!renewed) {
-            held.remove(resourceId, clientId);
+            held.ended(resourceId, clientId, fencingToken);
         }
         return renewed;
+    }
+
+    /**
+     * Ends the lease only if {@code attempt} made it, in one statement like a release (on
+     * PostgreSQL it notifies waiters too), within the operation timeout; never throws (X5).
+     *
+     * <p>The undo runs on a pooled connection, not the one the lost acquisition used (that one is
+     * broken or timed out), so nothing orders the two but the row: an acquisition that still holds
+     * the row's lock on the server when the undo arrives commits first, and the undo's {@code
+     * UPDATE}, which waits for that lock, then ends it. One whose statement reaches the server only
+     * after the undo is not undone; its lease ends it.
+     */
+    @Override
+    public void undo(String resourceId, String clientId, long attempt) {
+        try {
+            LockKey key = LockKey.of(resourceId);
+            byte[] client = LockKey.utf8(clientId);
+            sql.execute("undo", resourceId, (c, t) -> dialect.undo(c, key, client, attempt, t));
+            held.undone(resourceId, clientId, attempt);
+        } catch (RuntimeException e) {
+            // Best effort: the entry stays, so close() still releases what may be held.
+            LOG.log(
+                    Level.DEBUG,
+                    "Could not undo attempt " + attempt + " on " + resourceId + "; it ends by its lease",
+                    e);
+        }
     }
 
     @Override
@@ -141,7 +181,7 @@ public class JdbcLockBackend implements LockBackend {
                 break;
             }
             try {
-                release(lock.resourceId(), lock.clientId(), deadline);
+                release(lock.resourceId(), lock.clientId(), lock.fencingToken(), deadline);
             } catch (RuntimeException e) {
                 LOG.log(Level.DEBUG, "Could not release " + lock + " while closing; it expires by its lease", e);
             }
@@ -159,9 +199,10 @@ public class JdbcLockBackend implements LockBackend {
      *
      * @throws SQLException on any failure of the database
      */
-    Acquisition attempt(Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+    Acquisition attempt(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
-        return dialect.acquire(connection, key, clientId, leaseMicros, timeoutSeconds);
+        return dialect.acquire(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
     }
 
     /** Hook for the PostgreSQL backend: stop listening before the pool goes. */

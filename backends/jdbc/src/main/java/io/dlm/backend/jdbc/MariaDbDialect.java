@@ -18,7 +18,7 @@ import java.sql.SQLException;
  *
  * <p>Times are {@code DATETIME(6)} in UTC, compared with {@code UTC_TIMESTAMP(6)}: no session time
  * zone and no daylight-saving gap can shift them. MariaDB fixes that clock at the statement's
- * start, and the assignments test {@code expires_at} before the last one changes it, so all four
+ * start, and the assignments test {@code expires_at} before the last one changes it, so all five
  * agree. Ids are {@code VARBINARY}, compared byte for byte (no collation, no trailing-space rule).
  */
 final class MariaDbDialect extends Dialect {
@@ -26,21 +26,29 @@ final class MariaDbDialect extends Dialect {
     private static final String EXPIRED = "expires_at <= UTC_TIMESTAMP(6)";
 
     private final String acquire =
-            sql("INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at)"
-                    + " VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?, UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND)"
+            sql("INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at,"
+                    + " attempt_id) VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?,"
+                    + " UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND, ?)"
                     + " ON DUPLICATE KEY UPDATE"
                     + " client_id = IF(" + EXPIRED + ", VALUES(client_id), client_id),"
                     + " fencing_token = IF(" + EXPIRED + ", NEXT VALUE FOR {sequence}, fencing_token),"
                     + " lease_micros = IF(" + EXPIRED + ", VALUES(lease_micros), lease_micros),"
+                    + " attempt_id = IF(" + EXPIRED + ", VALUES(attempt_id), attempt_id),"
                     + " expires_at = IF(" + EXPIRED + ", VALUES(expires_at), expires_at)"
                     + " RETURNING fencing_token, PREVIOUS VALUE FOR {sequence}, client_id,"
                     + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at)");
 
+    private static final String TOKEN = "(? = 0 OR fencing_token = ?)";
+
     private final String release = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6)"
-            + " WHERE lock_key = ? AND client_id = ? AND expires_at > UTC_TIMESTAMP(6)");
+            + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > UTC_TIMESTAMP(6)");
+
+    private final String undo = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6)"
+            + " WHERE lock_key = ? AND client_id = ? AND attempt_id = ? AND expires_at > UTC_TIMESTAMP(6)");
 
     private final String renew = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6) + INTERVAL lease_micros"
-            + " MICROSECOND WHERE lock_key = ? AND client_id = ? AND expires_at > UTC_TIMESTAMP(6)");
+            + " MICROSECOND WHERE lock_key = ? AND client_id = ? AND " + TOKEN
+            + " AND expires_at > UTC_TIMESTAMP(6)");
 
     private final String inspect = sql("SELECT client_id, fencing_token,"
             + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at) FROM {table}"
@@ -59,7 +67,8 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
-    Acquisition acquire(Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+    Acquisition acquire(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(acquire)) {
             statement.setQueryTimeout(timeoutSeconds);
@@ -68,6 +77,7 @@ final class MariaDbDialect extends Dialect {
             statement.setBytes(3, clientId);
             statement.setLong(4, leaseMicros);
             statement.setLong(5, leaseMicros);
+            statement.setLong(6, attempt);
             try (ResultSet row = statement.executeQuery()) {
                 if (!row.next()) {
                     throw new SQLException("INSERT ... RETURNING returned no row");
@@ -83,7 +93,7 @@ final class MariaDbDialect extends Dialect {
 
     @Override
     String checkSql() {
-        return sql("SELECT NEXT VALUE FOR {sequence} FROM {table} WHERE 1 = 0");
+        return sql("SELECT NEXT VALUE FOR {sequence}, attempt_id FROM {table} WHERE 1 = 0");
     }
 
     @Override
@@ -96,6 +106,11 @@ final class MariaDbDialect extends Dialect {
     @Override
     String releaseSql() {
         return release;
+    }
+
+    @Override
+    String undoSql() {
+        return undo;
     }
 
     @Override

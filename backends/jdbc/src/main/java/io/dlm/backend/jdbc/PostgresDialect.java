@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * read by {@code clock_timestamp()} so that a statement that waited for a row lock judges expiry at
  * the moment it decides, not when it started.
  *
- * <p>A release of a lease that someone waits for sends {@code pg_notify} on the table's channel
+ * <p>A release (or undo) of a lease that someone waits for sends {@code pg_notify} on the table's channel
  * with the hex key, in the same statement, so it is delivered when the release commits. Only then:
  * {@code NOTIFY} serializes the commits of all notifying transactions of a database, which would
  * make every release of a busy table queue behind the others. A waiter marks the lease it waits
@@ -33,10 +33,12 @@ final class PostgresDialect extends Dialect {
      * the upsert waited for its row lock; the caller then looks again (see acquire).
      */
     private final String acquire = sql("WITH attempt AS ("
-            + "INSERT INTO {table} AS l (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at)"
-            + " VALUES (?, ?, ?, nextval('{sequence}'), ?, clock_timestamp() + ? * INTERVAL '1 microsecond')"
+            + "INSERT INTO {table} AS l (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at,"
+            + " attempt_id) VALUES (?, ?, ?, nextval('{sequence}'), ?,"
+            + " clock_timestamp() + ? * INTERVAL '1 microsecond', ?)"
             + " ON CONFLICT (lock_key) DO UPDATE SET client_id = EXCLUDED.client_id,"
-            + " fencing_token = nextval('{sequence}'), lease_micros = EXCLUDED.lease_micros,"
+            + " fencing_token = nextval('{sequence}'), attempt_id = EXCLUDED.attempt_id,"
+            + " lease_micros = EXCLUDED.lease_micros,"
             + " expires_at = clock_timestamp() + EXCLUDED.lease_micros * INTERVAL '1 microsecond', watched = FALSE"
             + " WHERE l.expires_at <= clock_timestamp()"
             + " RETURNING l.fencing_token)"
@@ -45,16 +47,16 @@ final class PostgresDialect extends Dialect {
             + " SELECT FALSE, h.fencing_token, h.client_id, " + REMAINING.formatted("h")
             + " FROM {table} h WHERE h.lock_key = ? AND NOT EXISTS (SELECT 1 FROM attempt)");
 
-    private final String release = sql("WITH released AS ("
-            + "UPDATE {table} SET expires_at = clock_timestamp()"
-            + " WHERE lock_key = ? AND client_id = ? AND expires_at > clock_timestamp() RETURNING lock_key, watched)"
-            + " SELECT CASE WHEN watched THEN pg_notify(?, encode(lock_key, 'hex')) END FROM released");
+    private final String release = endLeaseSql("(? = 0 OR fencing_token = ?)");
+
+    private final String undo = endLeaseSql("attempt_id = ?");
 
     private final String mark = sql("UPDATE {table} SET watched = TRUE"
             + " WHERE lock_key = ? AND fencing_token = ? AND expires_at > clock_timestamp()");
 
     private final String renew = sql("UPDATE {table} SET expires_at = clock_timestamp() + lease_micros * INTERVAL"
-            + " '1 microsecond' WHERE lock_key = ? AND client_id = ? AND expires_at > clock_timestamp()");
+            + " '1 microsecond' WHERE lock_key = ? AND client_id = ? AND (? = 0 OR fencing_token = ?)"
+            + " AND expires_at > clock_timestamp()");
 
     private final String inspect = sql("SELECT client_id, fencing_token, " + REMAINING.formatted("l")
             + " FROM {table} l WHERE lock_key = ? AND expires_at > clock_timestamp()");
@@ -68,15 +70,24 @@ final class PostgresDialect extends Dialect {
         super(table);
     }
 
+    /** Ends a live lease of the client that meets {@code condition}, notifying if it is watched. */
+    private String endLeaseSql(String condition) {
+        return sql("WITH ended AS (UPDATE {table} SET expires_at = clock_timestamp()"
+                + " WHERE lock_key = ? AND client_id = ? AND " + condition + " AND expires_at > clock_timestamp()"
+                + " RETURNING lock_key, watched)"
+                + " SELECT CASE WHEN watched THEN pg_notify(?, encode(lock_key, 'hex')) END FROM ended");
+    }
+
     @Override
     Kind kind() {
         return Kind.POSTGRESQL;
     }
 
     @Override
-    Acquisition acquire(Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+    Acquisition acquire(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
-        Holder holder = attempt(connection, key, clientId, leaseMicros, timeoutSeconds);
+        Holder holder = attempt(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
         return holder == null ? Acquisition.held(1) : holder.outcome(clientId);
     }
 
@@ -88,9 +99,9 @@ final class PostgresDialect extends Dialect {
      *     before it could be marked
      */
     Acquisition acquireAndWatch(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
-        Holder holder = attempt(connection, key, clientId, leaseMicros, timeoutSeconds);
+        Holder holder = attempt(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
         if (holder == null) {
             return Acquisition.held(1);
         }
@@ -111,7 +122,7 @@ final class PostgresDialect extends Dialect {
      * or null when the resource was freed between the upsert and a second look.
      */
     private @Nullable Holder attempt(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(acquire)) {
             statement.setQueryTimeout(timeoutSeconds);
@@ -120,7 +131,8 @@ final class PostgresDialect extends Dialect {
             statement.setBytes(3, clientId);
             statement.setLong(4, leaseMicros);
             statement.setLong(5, leaseMicros);
-            statement.setBytes(6, key.hash());
+            statement.setLong(6, attempt);
+            statement.setBytes(7, key.hash());
             try (ResultSet row = statement.executeQuery()) {
                 if (row.next()) {
                     if (row.getBoolean(1)) {
@@ -138,12 +150,13 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    boolean release(Connection connection, LockKey key, byte[] clientId, int timeoutSeconds) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(release)) {
+    boolean endLease(
+            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setQueryTimeout(timeoutSeconds);
-            statement.setBytes(1, key.hash());
-            statement.setBytes(2, clientId);
-            statement.setString(3, table.channel());
+            int channel = bindOwned(statement, key, clientId, conditions);
+            statement.setString(channel, table.channel());
             try (ResultSet row = statement.executeQuery()) {
                 return row.next();
             }
@@ -152,7 +165,7 @@ final class PostgresDialect extends Dialect {
 
     @Override
     String checkSql() {
-        return sql("SELECT nextval('{sequence}') FROM {table} WHERE FALSE");
+        return sql("SELECT nextval('{sequence}'), attempt_id FROM {table} WHERE FALSE");
     }
 
     @Override
@@ -164,6 +177,11 @@ final class PostgresDialect extends Dialect {
     @Override
     String releaseSql() {
         return release;
+    }
+
+    @Override
+    String undoSql() {
+        return undo;
     }
 
     @Override

@@ -34,12 +34,13 @@ public final class PostgresLockBackend extends JdbcLockBackend implements Watchi
     }
 
     @Override
-    Acquisition attempt(Connection connection, LockKey key, byte[] clientId, long leaseMicros, int timeoutSeconds)
+    Acquisition attempt(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
         PostgresDialect postgres = (PostgresDialect) dialect;
         return listener.isWatched(key.hex())
-                ? postgres.acquireAndWatch(connection, key, clientId, leaseMicros, timeoutSeconds)
-                : postgres.acquire(connection, key, clientId, leaseMicros, timeoutSeconds);
+                ? postgres.acquireAndWatch(connection, key, clientId, leaseMicros, attempt, timeoutSeconds)
+                : postgres.acquire(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
     }
 
     /**

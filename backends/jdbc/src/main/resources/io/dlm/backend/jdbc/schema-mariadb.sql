@@ -3,12 +3,16 @@
 -- table's unqualified name followed by _expires. One row per resource that was locked recently:
 -- a row whose expires_at (UTC) has passed is free, and the reaper deletes it after
 -- dlm.jdbc.retention. Ids are VARBINARY so that they compare byte for byte.
+-- attempt_id: the runtime's id of the acquisition that made the lease, so that an acquisition
+-- whose reply was lost can be undone without touching another (X5). A table made before it
+-- existed needs: ALTER TABLE ${table} ADD COLUMN attempt_id BIGINT;
 CREATE SEQUENCE IF NOT EXISTS ${sequence} ENGINE=InnoDB;
 CREATE TABLE IF NOT EXISTS ${table} (
     lock_key      BINARY(32)      NOT NULL,
     resource_id   VARBINARY(3072) NOT NULL,
     client_id     VARBINARY(3072) NOT NULL,
     fencing_token BIGINT          NOT NULL,
+    attempt_id    BIGINT,
     lease_micros  BIGINT          NOT NULL,
     expires_at    DATETIME(6)     NOT NULL,
     PRIMARY KEY (lock_key),

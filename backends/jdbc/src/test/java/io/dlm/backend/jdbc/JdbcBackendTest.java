@@ -9,6 +9,7 @@ import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.WatchingLockBackend;
 import java.sql.Connection;
@@ -71,7 +72,7 @@ class JdbcBackendTest {
     @EnumSource(TestDatabase.class)
     void providerReturnsTheCapabilitiesOfTheDatabase(TestDatabase database) {
         String table = table(database);
-        LockBackend backend = new JdbcLockBackendProvider().open(new TestContext(database.settings(table)));
+        LockBackend backend = new JdbcLockBackendProvider().open(BackendContext.of(database.settings(table)));
         try {
             assertThat(((JdbcLockBackend) backend).dialect()).isEqualTo(database.id());
             // Only PostgreSQL can notify; the others are polled by the runtime (L4).
@@ -101,6 +102,28 @@ class JdbcBackendTest {
         assertThat(first.lock("r", "a", 0)).isTrue();
         assertThat(second.lock("r", "b", 0)).isFalse();
         assertThat(database.rows(table)).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aTableMadeBeforeAttemptIdsFailsOpenSayingHowToUpgradeIt(TestDatabase database) throws Exception {
+        String table = table(database);
+        try (Connection connection = database.connect();
+                Statement statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE " + table + " DROP COLUMN attempt_id");
+        }
+        String upgrade = "ALTER TABLE " + table + " ADD COLUMN attempt_id BIGINT";
+        Map<String, String> settings = database.settings(table);
+        settings.put("dlm.jdbc.create-table", "true"); // creates nothing: the table exists
+        assertThatThrownBy(() -> open(settings))
+                .isInstanceOf(LockException.class)
+                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR))
+                .hasMessageContaining(upgrade);
+        try (Connection connection = database.connect();
+                Statement statement = connection.createStatement()) {
+            statement.execute(upgrade);
+        }
+        assertThat(open(settings).lock("r", "c", 0)).isTrue();
     }
 
     @ParameterizedTest

@@ -3,6 +3,7 @@ package io.dlm.backend.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dlm.spi.BackendContext;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ class JdbcSettingsTest {
         for (int i = 0; i < keysAndValues.length; i += 2) {
             settings.put(keysAndValues[i], keysAndValues[i + 1]);
         }
-        return JdbcSettings.parse(new TestContext(settings), false);
+        return JdbcSettings.parse(BackendContext.of(settings), false);
     }
 
     @Test

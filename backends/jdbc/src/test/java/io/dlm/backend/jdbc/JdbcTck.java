@@ -2,10 +2,13 @@ package io.dlm.backend.jdbc;
 
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.spi.LockBackend;
 import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -39,9 +42,19 @@ abstract class JdbcTck extends LockManagerTck {
 
     @Override
     protected LockManager openManager(Map<String, String> properties) {
+        return LockManagers.open(JdbcLockBackendProvider.NAME, withDatabase(properties));
+    }
+
+    @Override
+    protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+        return LockManagers.open(
+                TckBackends.decorated(new JdbcLockBackendProvider(), decorator), withDatabase(properties));
+    }
+
+    private Map<String, String> withDatabase(Map<String, String> properties) {
         Map<String, String> all = new HashMap<>(properties);
         all.putAll(database.settings(table));
-        return LockManagers.open("jdbc", all);
+        return all;
     }
 
     /** Leases are kept to the microsecond, as the databases' timestamps are. */

@@ -9,8 +9,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.impl.DefaultLockManager;
-import io.dlm.spi.Ticker;
+import io.dlm.LockManagers;
+import io.dlm.spi.LockBackend;
+import io.dlm.tck.TckBackends;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,20 +63,56 @@ class PostgresListenerTest {
         }
     }
 
-    /** A backend on the test's own pool, so that the test can count the pool's connections. */
+    /**
+     * A backend on the test's own pool, so that the test can count the pool's connections, opened
+     * as {@link JdbcLockManagers#open} opens it; the test keeps a hand on the backend.
+     */
     private Opened open(HikariDataSource pool) {
         Map<String, String> settings = Map.of("dlm.jdbc.table", table, "dlm.lease.min", "60s");
-        TestContext context = new TestContext(settings);
-        JdbcSettings jdbc = JdbcSettings.parse(context, true);
-        JdbcLockBackend backend =
-                JdbcBackends.open(jdbc, pool, () -> {}, Connections.from(pool, Connections.listenerName(jdbc.table())));
-        assertThat(backend).isInstanceOf(PostgresLockBackend.class);
-        LockManager manager = DefaultLockManager.open(backend, settings, Ticker.system());
+        AtomicReference<LockBackend> backend = new AtomicReference<>();
+        LockManager manager = LockManagers.open(
+                TckBackends.decorated(new DataSourceBackendProvider(pool), opened -> {
+                    backend.set(opened);
+                    return opened;
+                }),
+                settings);
         closeables.add(manager);
-        return new Opened(manager, (PostgresLockBackend) backend);
+        assertThat(backend.get()).isInstanceOf(PostgresLockBackend.class);
+        return new Opened(manager, (PostgresLockBackend) backend.get());
     }
 
     private record Opened(LockManager manager, PostgresLockBackend backend) {}
+
+    /** A waiter on one of the test's threads, and that thread once it runs. */
+    private record Waiter(Future<Boolean> result, AtomicReference<Thread> thread) {}
+
+    private Waiter startWaiting(LockManager manager, String resource, String client, long timeoutMillis) {
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        Future<Boolean> result = threads.submit(() -> {
+            thread.set(Thread.currentThread());
+            return manager.lock(resource, client, timeoutMillis);
+        });
+        return new Waiter(result, thread);
+    }
+
+    /**
+     * Waits until the waiter has been refused and has marked the holder's lease (its last statement
+     * before it sleeps), and then until its thread sleeps: what wakes it after that is the release.
+     */
+    private static void awaitAsleep(Waiter waiter, String resource) {
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> DATABASE.queryLong("SELECT COUNT(*) FROM " + table
+                                + " WHERE watched AND lock_key = sha256(convert_to('" + resource + "', 'UTF8'))")
+                        == 1);
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> {
+                    Thread thread = waiter.thread().get();
+                    Thread.State state = thread == null ? Thread.State.NEW : thread.getState();
+                    return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+                });
+    }
 
     private HikariDataSource pool() {
         HikariConfig config = new HikariConfig();
@@ -93,17 +131,22 @@ class PostgresListenerTest {
                 + Connections.listenerName(TableName.parse(table)) + "'");
     }
 
+    private long listenerPid() {
+        return DATABASE.queryLong("SELECT COALESCE(MAX(pid), 0) FROM pg_stat_activity WHERE application_name = '"
+                + Connections.listenerName(TableName.parse(table)) + "'");
+    }
+
     @Test
     void L4_releaseOnAnotherManagerWakesTheWaiterAtOnceDespiteALongLease() throws Exception {
         LockManager holding = open(pool()).manager();
         LockManager waiting = open(pool()).manager();
         assertThat(holding.lock("r", "holder", 0)).isTrue(); // a 60 s lease: no expiry in sight
-        Future<Boolean> waiter = threads.submit(() -> waiting.lock("r", "waiter", 30_000));
+        Waiter waiter = startWaiting(waiting, "r", "waiter", 30_000);
         await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 1);
-        Thread.sleep(200); // let the waiter park on its watch; what wakes it must be the release
+        awaitAsleep(waiter, "r");
         long released = System.nanoTime();
         assertThat(holding.unlock("r", "holder")).isTrue();
-        assertThat(waiter.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(waiter.result().get(5, TimeUnit.SECONDS)).isTrue();
         // Without NOTIFY it would sleep until the holder's lease ran out, a minute away.
         assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(2));
     }
@@ -186,18 +229,21 @@ class PostgresListenerTest {
         Opened waitingSide = open(pool());
         LockManager waiting = waitingSide.manager();
         assertThat(holding.lock("r", "holder", 0)).isTrue();
-        Future<Boolean> first = threads.submit(() -> waiting.lock("r", "waiter", 30_000));
+        Waiter first = startWaiting(waiting, "r", "waiter", 30_000);
         await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 1);
+        awaitAsleep(first, "r");
+        long killed = listenerPid();
         try (Connection admin = DATABASE.connect();
                 Statement statement = admin.createStatement()) {
-            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
-                    + Connections.listenerName(TableName.parse(table)) + "'");
+            statement.execute("SELECT pg_terminate_backend(" + killed + ")");
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 1);
-        Thread.sleep(200);
+        // A new listener connection, LISTENing: a release from now on is heard.
+        await().atMost(Duration.ofSeconds(10)).until(() -> listeners() == 1 && listenerPid() != killed);
+        // The waiter, woken by the loss and again by the reconnection, has tried and sleeps again.
+        awaitAsleep(first, "r");
         long released = System.nanoTime();
         assertThat(holding.unlock("r", "holder")).isTrue();
-        assertThat(first.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(first.result().get(5, TimeUnit.SECONDS)).isTrue();
         assertThat(Duration.ofNanos(System.nanoTime() - released)).isLessThan(Duration.ofSeconds(2));
     }
 

@@ -9,17 +9,20 @@ import java.util.HexFormat;
  * The Lua scripts that make each lock operation one atomic step on Redis, one round trip each.
  *
  * <p>A lease is a hash at {@code KEYS[1]} with fields {@code owner} (the client id),
- * {@code token} (its fencing token) and {@code lease} (its length in milliseconds, so that a renewal
- * restores the full length, H1), expiring by Redis's own clock ({@code PEXPIRE}/{@code PTTL}, E2,
- * E3). Redis never returns an expired key, so every script sees an expired lease as absent and
- * nothing can revive it (H2). The fencing counter at {@code KEYS[2]} has no expiry.
+ * {@code token} (its fencing token), {@code lease} (its length in milliseconds, so that a renewal
+ * restores the full length, H1) and {@code attempt} (the runtime's id of the acquisition that made
+ * it, so that an acquisition whose reply was lost can be undone and nothing else, X5), expiring by
+ * Redis's own clock ({@code PEXPIRE}/{@code PTTL}, E2, E3). Redis never returns an expired key, so
+ * every script sees an expired lease as absent and nothing can revive it (H2). The fencing counter
+ * at {@code KEYS[2]} has no expiry.
  */
 final class LockScripts {
 
     /**
      * Takes a free resource. {@code ARGV[1]} is the client id, {@code ARGV[2]} the lease in
-     * milliseconds. Returns {@code {0, token}} when acquired, {@code {1, pttl}} when the caller
-     * already holds it, {@code {2, pttl}} when another client does.
+     * milliseconds, {@code ARGV[3]} the attempt id, kept as the text it came as (a 64-bit id would
+     * lose digits as a Lua number). Returns {@code {0, token}} when acquired, {@code {1, pttl}} when
+     * the caller already holds it, {@code {2, pttl}} when another client does.
      *
      * <p>The token is one more than the counter, or Redis's clock in microseconds if that is
      * larger (F1). The counter alone never goes back while Redis keeps its data; the clock floor
@@ -40,18 +43,20 @@ final class LockScripts {
             local step = 1
             if now > last then step = now - last end
             local token = redis.call('INCRBY', KEYS[2], step)
-            redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', token, 'lease', ARGV[2])
+            redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', token, 'lease', ARGV[2], 'attempt', ARGV[3])
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             return {0, token}
             """);
 
     /**
      * Resets a live lease of {@code ARGV[1]} to its full length (H1); returns 1 if it did, else 0
-     * (H2).
+     * (H2). {@code ARGV[2]} is the fencing token of the acquisition to renew, as decimal text, or
+     * {@code "0"} for whichever acquisition the client holds (K4). Tokens are compared as numbers,
+     * whatever text Redis wrote the stored one as: they are integers below 2^53, exact in Lua.
      */
     static final Script RENEW = new Script("renew", """
-            local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease')
-            if lease[1] == ARGV[1] then
+            local lease = redis.call('HMGET', KEYS[1], 'owner', 'lease', 'token')
+            if lease[1] == ARGV[1] and (ARGV[2] == '0' or tonumber(lease[3]) == tonumber(ARGV[2])) then
               redis.call('PEXPIRE', KEYS[1], lease[2])
               return 1
             end
@@ -59,14 +64,34 @@ final class LockScripts {
             """);
 
     /**
-     * Deletes a live lease of {@code ARGV[1]} and announces it on channel {@code ARGV[2]} (U1, U3);
-     * returns 1 if it did, else 0 and changes nothing (U2). Safe to retry (U4): a retry finds the
-     * lease gone or owned by someone else.
+     * Deletes a live lease of {@code ARGV[1]} and announces it on channel {@code ARGV[3]} (U1, U3);
+     * returns 1 if it did, else 0 and changes nothing (U2). {@code ARGV[2]} is the fencing token as
+     * in {@link #RENEW} ({@code "0"}: any acquisition of the client). Safe to retry (U4): a retry
+     * finds the lease gone or owned by someone else, or by a later acquisition with another token.
      */
     static final Script RELEASE = new Script("release", """
-            if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
+            local lease = redis.call('HMGET', KEYS[1], 'owner', 'token')
+            if lease[1] == ARGV[1] and (ARGV[2] == '0' or tonumber(lease[2]) == tonumber(ARGV[2])) then
               redis.call('DEL', KEYS[1])
-              redis.call('PUBLISH', ARGV[2], '')
+              redis.call('PUBLISH', ARGV[3], '')
+              return 1
+            end
+            return 0
+            """);
+
+    /**
+     * Deletes the lease of {@code ARGV[1]} only if the acquisition {@code ARGV[2]} made it (X5), and
+     * announces it on channel {@code ARGV[3]} as a release does, so that waiters look again; returns
+     * 1 if it did, else 0 and changes nothing. A lease the client held before, or took by another
+     * attempt, carries another attempt id and stays. Sent as a whole {@code EVAL}, never
+     * {@code EVALSHA}, so that it is one command that keeps its place behind the acquisition it
+     * undoes (see {@link ScriptRunner#undo}).
+     */
+    static final Script UNDO = new Script("undo", """
+            local lease = redis.call('HMGET', KEYS[1], 'owner', 'attempt')
+            if lease[1] == ARGV[1] and lease[2] == ARGV[2] then
+              redis.call('DEL', KEYS[1])
+              redis.call('PUBLISH', ARGV[3], '')
               return 1
             end
             return 0

@@ -18,6 +18,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,6 +136,16 @@ final class RedisConnections {
      */
     RedisScriptingAsyncCommands<String, String> commands() {
         return commands;
+    }
+
+    /**
+     * The client's timer (a thread of its own, stopped by {@link #close}), for bounding calls that
+     * nobody blocks on.
+     *
+     * @return the timer
+     */
+    Timer timer() {
+        return resources.timer();
     }
 
     /**

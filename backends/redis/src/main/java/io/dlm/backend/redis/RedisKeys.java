@@ -39,7 +39,8 @@ final class RedisKeys {
     }
 
     /**
-     * The key of the resource's lease hash (fields {@code owner}, {@code token}, {@code lease}).
+     * The key of the resource's lease hash (fields {@code owner}, {@code token}, {@code lease},
+     * {@code attempt}).
      *
      * @param resourceId the resource
      * @return the key

@@ -4,14 +4,16 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
+import io.dlm.spi.AsyncLockBackend;
 import io.dlm.spi.WatchingLockBackend;
 import io.lettuce.core.ScriptOutputType;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -20,8 +22,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * server and key prefix.
  *
  * <p>Each operation is one Lua script, one round trip ({@link LockScripts}): acquire sets the lease
- * hash with its expiry and draws the fencing token from the resource's counter (F1); release and
- * renew compare the owner first (U2, H2); leases expire by Redis's clock (E2, E3). A release
+ * hash with its expiry, the runtime's attempt id and the fencing token drawn from the resource's
+ * counter (F1); release and renew compare the owner and, unless asked for any acquisition, the
+ * token first (U2, H2, K4); undo compares the owner and the attempt id (X5); leases expire by
+ * Redis's clock (E2, E3). Renewals can also be sent without blocking ({@link #renewAsync}). A release
  * publishes on the resource's channel, which waiters of every process subscribe to while they wait
  * (L4, U3); an expiry is announced by nobody, so the runtime wakes the head waiter when the
  * holder's remaining time, read from {@code PTTL}, is up.
@@ -30,7 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * failover. Redis replicates asynchronously, so a failover can lose a lease that was granted;
  * fencing tokens are the defence.
  */
-final class RedisLockBackend implements WatchingLockBackend {
+final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
+
+    private static final System.Logger LOG = System.getLogger(RedisLockBackend.class.getName());
 
     private static final String[] NO_ARGS = new String[0];
     private static final long NANOS_PER_MILLI = 1_000_000L;
@@ -53,25 +59,34 @@ final class RedisLockBackend implements WatchingLockBackend {
         this.settings = settings;
         this.connections = connections;
         this.keys = new RedisKeys(settings.keyPrefix());
-        this.scripts = new ScriptRunner(connections.commands(), settings.operationTimeout());
+        this.scripts = new ScriptRunner(connections.commands(), settings.operationTimeout(), connections.timer());
         this.subscriptions = new ReleaseSubscriptions(connections, settings.operationTimeout());
         this.held = new HeldLeases(settings.operationTimeout().toNanos());
     }
 
     @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
+    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
         long leaseMillis = ceilMillis(leaseNanos);
         long start = System.nanoTime();
-        List<Object> reply = scripts.run(
-                LockScripts.ACQUIRE,
-                ScriptOutputType.MULTI,
-                keys.leaseAndFence(resourceId),
-                new String[] {clientId, Long.toString(leaseMillis)},
-                resourceId);
-        long status = integer(reply, 0, resourceId);
-        long value = integer(reply, 1, resourceId);
+        List<Object> reply;
+        long status;
+        long value;
+        try {
+            reply = scripts.run(
+                    LockScripts.ACQUIRE,
+                    ScriptOutputType.MULTI,
+                    keys.leaseAndFence(resourceId),
+                    new String[] {clientId, Long.toString(leaseMillis), Long.toString(attempt)},
+                    resourceId);
+            status = integer(reply, 0, resourceId);
+            value = integer(reply, 1, resourceId);
+        } catch (RuntimeException e) {
+            // No reply, or one we cannot read: Redis may hold the lease, or may yet grant it (X5).
+            held.unsettled(resourceId, clientId, attempt, leaseNanos, start);
+            throw e;
+        }
         if (status == 0) {
-            held.acquired(resourceId, clientId, leaseNanos, start);
+            held.acquired(resourceId, clientId, attempt, value, leaseNanos, start);
             return Acquisition.acquired(value);
         }
         long remainingNanos = remainingUpperBound(value, resourceId);
@@ -79,32 +94,77 @@ final class RedisLockBackend implements WatchingLockBackend {
     }
 
     @Override
-    public boolean release(String resourceId, String clientId) {
+    public boolean release(String resourceId, String clientId, long fencingToken) {
         Object released = scripts.run(
                 LockScripts.RELEASE,
                 ScriptOutputType.INTEGER,
                 new String[] {keys.lease(resourceId)},
-                new String[] {clientId, keys.releaseChannel(resourceId)},
+                new String[] {clientId, Long.toString(fencingToken), keys.releaseChannel(resourceId)},
                 resourceId);
-        held.ended(resourceId, clientId);
+        held.ended(resourceId, clientId, fencingToken);
         return isOne(released);
     }
 
     @Override
-    public boolean renew(String resourceId, String clientId) {
+    public boolean renew(String resourceId, String clientId, long fencingToken) {
         long start = System.nanoTime();
         Object renewed = scripts.run(
                 LockScripts.RENEW,
                 ScriptOutputType.INTEGER,
                 new String[] {keys.lease(resourceId)},
-                new String[] {clientId},
+                new String[] {clientId, Long.toString(fencingToken)},
                 resourceId);
-        if (isOne(renewed)) {
-            held.renewed(resourceId, clientId, start);
+        return renewed(resourceId, clientId, fencingToken, start, renewed);
+    }
+
+    /** {@inheritDoc} One script, answered on a Lettuce thread; nothing waits for it here (K1). */
+    @Override
+    public CompletionStage<Boolean> renewAsync(String resourceId, String clientId, long fencingToken) {
+        long start = System.nanoTime();
+        return scripts.<Object>startWithin(
+                        LockScripts.RENEW,
+                        ScriptOutputType.INTEGER,
+                        new String[] {keys.lease(resourceId)},
+                        new String[] {clientId, Long.toString(fencingToken)},
+                        resourceId)
+                .thenApply(renewed -> renewed(resourceId, clientId, fencingToken, start, renewed));
+    }
+
+    private boolean renewed(String resourceId, String clientId, long fencingToken, long start, Object reply) {
+        if (isOne(reply)) {
+            held.renewed(resourceId, clientId, fencingToken, start);
             return true;
         }
-        held.ended(resourceId, clientId);
+        held.ended(resourceId, clientId, fencingToken);
         return false;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code EVAL} of {@link LockScripts#UNDO} on the command connection that carried the
+     * acquisition: Redis applies a connection's commands in order, so the undo lands after the
+     * acquisition even when Redis applies that late, after its caller gave up. Waits for the reply
+     * up to the operation timeout; if none comes, the attempt stays in the record of held leases
+     * as unsettled, and {@link #close()} undoes it again.
+     */
+    @Override
+    public void undo(String resourceId, String clientId, long attempt) {
+        held.undoing(resourceId, clientId, attempt);
+        try {
+            scripts.runInOrder(
+                    LockScripts.UNDO,
+                    ScriptOutputType.INTEGER,
+                    new String[] {keys.lease(resourceId)},
+                    undoArgs(resourceId, clientId, attempt),
+                    resourceId);
+            // Deleted, or not there: either way this attempt holds nothing now, nor will later.
+            held.undone(resourceId, clientId, attempt);
+        } catch (RuntimeException e) {
+            // Best effort (X5): the undo may still be applied in its place; close() tries again,
+            // and what neither reaches expires by its lease.
+            LOG.log(Level.DEBUG, "Undoing an acquisition of {0} by {1} failed: {2}", resourceId, clientId, e);
+        }
     }
 
     @Override
@@ -166,15 +226,33 @@ final class RedisLockBackend implements WatchingLockBackend {
     }
 
     private void releaseAll(Duration timeout) {
-        Map<String, String> live = held.live();
+        List<HeldLeases.Held> live = held.live();
         if (live.isEmpty()) {
             return;
         }
         List<CompletableFuture<Object>> releases = new ArrayList<>(live.size());
-        live.forEach((resourceId, clientId) -> releases.add(scripts.start(
-                LockScripts.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lease(resourceId)}, new String[] {
-                    clientId, keys.releaseChannel(resourceId)
-                })));
+        for (HeldLeases.Held lease : live) {
+            String[] leaseKey = {keys.lease(lease.resourceId)};
+            // By token or by attempt, never by client alone: the client may hold it through another manager now.
+            releases.add(
+                    lease.isUnsettled()
+                            ? scripts.start(
+                                    LockScripts.UNDO,
+                                    ScriptOutputType.INTEGER,
+                                    leaseKey,
+                                    undoArgs(lease.resourceId, lease.clientId, lease.attempt),
+                                    false)
+                            : scripts.start(
+                                    LockScripts.RELEASE,
+                                    ScriptOutputType.INTEGER,
+                                    leaseKey,
+                                    new String[] {
+                                        lease.clientId,
+                                        Long.toString(lease.token),
+                                        keys.releaseChannel(lease.resourceId)
+                                    },
+                                    true));
+        }
         try {
             CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
                     .get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -183,6 +261,10 @@ final class RedisLockBackend implements WatchingLockBackend {
         } catch (Exception e) {
             // Best effort (C1): a lease that could not be released expires by itself.
         }
+    }
+
+    private String[] undoArgs(String resourceId, String clientId, long attempt) {
+        return new String[] {clientId, Long.toString(attempt), keys.releaseChannel(resourceId)};
     }
 
     private static long ceilMillis(long nanos) {

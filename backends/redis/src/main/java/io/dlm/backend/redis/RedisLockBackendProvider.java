@@ -13,8 +13,8 @@ import io.dlm.spi.LockBackendProvider;
  * Sentinel; a comma-separated list of node URIs for a Cluster), {@code dlm.redis.cluster}
  * ({@code true} for a Cluster reached through one seed URI), {@code dlm.redis.key-prefix} (default
  * {@code dlm:}, no braces) and {@code dlm.redis.connect-timeout} (default
- * {@code dlm.operation.timeout}). Unknown {@code dlm.redis.*} keys are rejected, so a misspelt one
- * cannot silently fall back to a default.
+ * {@code dlm.operation.timeout}). Unknown {@code dlm.redis.*} keys are logged as a warning (E1a),
+ * so that a misspelt one does not fall back to a default unnoticed.
  */
 public final class RedisLockBackendProvider implements LockBackendProvider {
 

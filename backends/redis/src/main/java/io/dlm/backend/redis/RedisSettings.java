@@ -2,6 +2,7 @@ package io.dlm.backend.redis;
 
 import io.dlm.spi.BackendContext;
 import io.lettuce.core.RedisURI;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code dlm.redis.*} settings of one backend instance, checked before anything connects
- * (E1a): an invalid value fails {@code open} with an {@link IllegalArgumentException} naming its key.
+ * (E1a): an invalid value fails {@code open} with an {@link IllegalArgumentException} naming its key;
+ * an unknown {@code dlm.redis.*} key is logged as a warning.
  *
  * @param uris where Redis is: one standalone or Sentinel URI, or the seed nodes of a Cluster
  * @param cluster whether to talk to a Redis Cluster
@@ -38,6 +40,8 @@ record RedisSettings(
     static final String DEFAULT_URI = "redis://127.0.0.1:6379";
     static final String DEFAULT_KEY_PREFIX = "dlm:";
 
+    private static final System.Logger LOG = System.getLogger(RedisSettings.class.getName());
+
     private static final String OWN_PREFIX = "dlm.redis.";
     private static final Set<String> KNOWN = Set.of(URI, CLUSTER, KEY_PREFIX, CONNECT_TIMEOUT);
 
@@ -49,11 +53,11 @@ record RedisSettings(
      *
      * @param context the runtime's settings
      * @return the settings
-     * @throws IllegalArgumentException naming the key of an invalid or unknown {@code dlm.redis.*}
-     *     setting
+     * @throws IllegalArgumentException naming the key of an invalid {@code dlm.redis.*} setting; an
+     *     unknown one is logged as a warning (E1a)
      */
     static RedisSettings parse(BackendContext context) {
-        rejectUnknownKeys(context);
+        warnAboutUnknownKeys(context);
         Duration operationTimeout = context.operationTimeout();
         Duration connectTimeout = context.duration(CONNECT_TIMEOUT, operationTimeout);
         String prefix = context.property(KEY_PREFIX).orElse(DEFAULT_KEY_PREFIX);
@@ -71,7 +75,7 @@ record RedisSettings(
         return new RedisSettings(List.copyOf(uris), cluster, prefix, connectTimeout, operationTimeout);
     }
 
-    private static void rejectUnknownKeys(BackendContext context) {
+    private static void warnAboutUnknownKeys(BackendContext context) {
         Set<String> unknown = new TreeSet<>();
         for (String key : context.properties().keySet()) {
             if (key.startsWith(OWN_PREFIX) && !KNOWN.contains(key)) {
@@ -79,9 +83,13 @@ record RedisSettings(
             }
         }
         if (!unknown.isEmpty()) {
-            // A misspelt key would silently fall back to a default, e.g. a local Redis.
-            throw new IllegalArgumentException(
-                    "Unknown Redis setting " + String.join(", ", unknown) + " (known: " + new TreeSet<>(KNOWN) + ")");
+            // Loudly, since a misspelt key silently falls back to a default, e.g. a local Redis;
+            // but a warning, not an error (E1a): a key of a newer version must not stop this one.
+            LOG.log(
+                    Level.WARNING,
+                    "Unknown Redis setting {0}, ignored (known: {1})",
+                    String.join(", ", unknown),
+                    new TreeSet<>(KNOWN));
         }
     }
 

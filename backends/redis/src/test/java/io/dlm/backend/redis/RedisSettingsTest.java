@@ -9,13 +9,20 @@ import io.dlm.LockManagers;
 import io.dlm.spi.BackendContext;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.text.MessageFormat;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
-/** E1a for {@code dlm.redis.*}: what is accepted, and that every bad value names its key. */
+/**
+ * E1a for {@code dlm.redis.*}: what is accepted, that every bad value names its key, and that an
+ * unknown key is a warning.
+ */
 class RedisSettingsTest {
 
     @Test
@@ -89,7 +96,28 @@ class RedisSettingsTest {
                 Map.of(RedisSettings.URI, "redis://n1:7000/2", RedisSettings.CLUSTER, "true"), RedisSettings.URI);
         assertRejected(Map.of(RedisSettings.CONNECT_TIMEOUT, "0s"), RedisSettings.CONNECT_TIMEOUT);
         assertRejected(Map.of(RedisSettings.CONNECT_TIMEOUT, "soon"), RedisSettings.CONNECT_TIMEOUT);
-        assertRejected(Map.of("dlm.redis.url", "redis://elsewhere:6379"), "dlm.redis.url");
+    }
+
+    @Test
+    void anUnknownRedisKeyIsLoggedAsAWarningNotAnError() {
+        try (Captured log = new Captured(RedisSettings.class)) {
+            RedisSettings settings = parse(Map.of("dlm.redis.url", "redis://elsewhere:6379"));
+            assertThat(settings.uris().get(0).getHost()).isEqualTo("127.0.0.1");
+            assertThat(log.records).singleElement().satisfies(logged -> {
+                assertThat(logged.getLevel()).isEqualTo(java.util.logging.Level.WARNING);
+                assertThat(MessageFormat.format(logged.getMessage(), logged.getParameters()))
+                        .contains("dlm.redis.url")
+                        .contains(RedisSettings.URI);
+            });
+        }
+    }
+
+    @Test
+    void keysOfOtherBackendsAreNotWarnedAbout() {
+        try (Captured log = new Captured(RedisSettings.class)) {
+            parse(Map.of("dlm.etcd.endpoints", "http://127.0.0.1:2379", "dlm.lease.min", "2s"));
+            assertThat(log.records).isEmpty();
+        }
     }
 
     @Test
@@ -131,42 +159,30 @@ class RedisSettingsTest {
     }
 
     private static RedisSettings parse(Map<String, String> properties) {
-        return RedisSettings.parse(new Context(properties));
+        return RedisSettings.parse(BackendContext.of(properties));
     }
 
-    /** The settings as the runtime hands them over, with its duration syntax (E1a). */
-    private record Context(Map<String, String> properties) implements BackendContext {
-        Context {
-            properties = new HashMap<>(properties);
+    /** Collects what one {@code java.util.logging} logger (the default {@link System.Logger}) logs. */
+    private static final class Captured extends Handler implements AutoCloseable {
+        final List<LogRecord> records = new CopyOnWriteArrayList<>();
+        private final Logger logger;
+
+        Captured(Class<?> source) {
+            logger = Logger.getLogger(source.getName());
+            logger.addHandler(this);
         }
 
         @Override
-        public Optional<String> property(String key) {
-            return Optional.ofNullable(properties.get(key));
+        public void publish(LogRecord logRecord) {
+            records.add(logRecord);
         }
 
         @Override
-        public Duration duration(String key, Duration defaultValue) {
-            String value = properties.get(key);
-            if (value == null) {
-                return defaultValue;
-            }
-            try {
-                Duration parsed = value.endsWith("ms")
-                        ? Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)))
-                        : Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
-                if (parsed.isZero() || parsed.isNegative()) {
-                    throw new IllegalArgumentException(key + " must be positive");
-                }
-                return parsed;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(key + " is not a duration: " + value, e);
-            }
-        }
+        public void flush() {}
 
         @Override
-        public Duration operationTimeout() {
-            return Duration.ofSeconds(5);
+        public void close() {
+            logger.removeHandler(this);
         }
     }
 }

@@ -1,9 +1,11 @@
 package io.dlm.backend.redis;
 
 import io.dlm.LockManager;
+import io.dlm.spi.LockBackend;
 import io.dlm.tck.LockManagerTck;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -30,6 +32,11 @@ class RedisTckTest extends LockManagerTck {
     @Override
     protected LockManager openManager(Map<String, String> properties) {
         return TestRedis.open(PREFIX, properties);
+    }
+
+    @Override
+    protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+        return TestRedis.open(PREFIX, properties, decorator);
     }
 
     /** Redis counts expiries in milliseconds ({@code PX}, {@code PTTL}). */

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.spi.LockBackend;
+import io.dlm.tck.TckBackends;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
@@ -23,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -82,10 +85,23 @@ final class TestRedis {
 
     /** Opens a manager on the shared server with the given prefix and extra settings. */
     static LockManager open(String prefix, Map<String, String> properties) {
+        return LockManagers.open("redis", withServer(prefix, properties));
+    }
+
+    /**
+     * Opens a manager on the shared server whose real backend is wrapped in {@code decorator}, for
+     * injecting a fault at the SPI boundary while Redis does the rest.
+     */
+    static LockManager open(String prefix, Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+        return LockManagers.open(TckBackends.decorated("redis", decorator), withServer(prefix, properties));
+    }
+
+    /** The settings plus the shared server's URI and the prefix, unless they name their own. */
+    static Map<String, String> withServer(String prefix, Map<String, String> properties) {
         Map<String, String> all = new HashMap<>(properties);
         all.putIfAbsent("dlm.redis.uri", uri());
         all.putIfAbsent("dlm.redis.key-prefix", prefix);
-        return LockManagers.open("redis", all);
+        return all;
     }
 
     /** A plain Lettuce connection for looking at the server's state; close it after use. */

@@ -34,14 +34,23 @@ final class CuratorClients {
     private CuratorClients() {}
 
     /**
+     * A name for the threads of one more backend.
+     *
+     * @return {@code dlm-zookeeper-<n>}
+     */
+    static String nextName() {
+        return "dlm-zookeeper-" + INSTANCES.incrementAndGet();
+    }
+
+    /**
      * Builds a client; the caller starts and closes it.
      *
      * @param settings the backend's settings
      * @param operationTimeoutMillis bounds ZooKeeper's own blocking calls (closing the session)
+     * @param name from {@link #nextName()}: the prefix of every thread the client starts
      * @return the client, not yet started
      */
-    static CuratorFramework build(ZooKeeperSettings settings, int operationTimeoutMillis) {
-        String name = "dlm-zookeeper-" + INSTANCES.incrementAndGet();
+    static CuratorFramework build(ZooKeeperSettings settings, int operationTimeoutMillis, String name) {
         ZKClientConfig config = new ZKClientConfig();
         // Bounds the synchronous calls ZooKeeper makes for itself, i.e. closing the session (C1).
         config.setProperty(ZKClientConfig.ZOOKEEPER_REQUEST_TIMEOUT, Integer.toString(operationTimeoutMillis));

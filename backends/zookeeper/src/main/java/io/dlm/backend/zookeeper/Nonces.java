@@ -1,29 +1,30 @@
 package io.dlm.backend.zookeeper;
 
 import java.security.SecureRandom;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Names each acquisition uniquely: a random prefix drawn once per backend, then a counter. Two
- * acquisitions of one resource share a nonce only if two backends drew the same 64-bit prefix;
- * the counter keeps one backend's nonces apart without drawing randomness on the hot path.
+ * Names each acquisition: a random prefix drawn once per backend, then the runtime's attempt id
+ * (X5). The key node of an acquisition is named by its nonce, so {@code undo} finds exactly the
+ * acquisition of one attempt from the attempt id alone. Two acquisitions of one resource share a
+ * nonce only if two backends drew the same 64-bit prefix and the runtime gave both the same 64-bit
+ * attempt id.
  */
 final class Nonces {
 
     private final String prefix;
-    private final AtomicLong counter = new AtomicLong();
 
     Nonces() {
         this.prefix = hex(new SecureRandom().nextLong());
     }
 
     /**
-     * A fresh nonce.
+     * The nonce of one acquisition attempt.
      *
-     * @return 32 lower-case hex digits
+     * @param attempt the runtime's attempt id, any value
+     * @return 32 lower-case hex digits, the same for the same attempt
      */
-    String next() {
-        return prefix + hex(counter.incrementAndGet());
+    String of(long attempt) {
+        return prefix + hex(attempt);
     }
 
     private static String hex(long value) {

@@ -61,6 +61,15 @@ final class ZooKeeperCalls {
     }
 
     /**
+     * The operation timeout.
+     *
+     * @return {@code dlm.operation.timeout} in nanoseconds
+     */
+    long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    /**
      * The deadline of a backend call starting now.
      *
      * @return a {@link System#nanoTime()} value

@@ -4,17 +4,24 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
+import io.dlm.spi.AsyncLockBackend;
+import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.WatchingLockBackend;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
+import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.data.Stat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Locks as ephemeral ZooKeeper nodes with a lease (provider name {@code zookeeper}).
@@ -39,8 +46,14 @@ import org.apache.zookeeper.data.Stat;
  * <p>The fencing token is the lock node's {@code czxid}: the id of the transaction that created
  * it, which ZooKeeper only ever increases, across leader elections and restarts (F1). Leases are
  * measured by the leader's clock through the nodes' {@code mtime} ({@link ServerClock}, E3).
+ * Release and renewal with a token act only if the lock node's {@code czxid} is that token (K4).
+ *
+ * <p>The key node is named by the runtime's attempt id ({@link Nonces}), so that {@link #undo}
+ * deletes exactly the acquisition of that attempt (X5, {@link Undos}). Renewals also run without
+ * blocking, on Curator's callbacks ({@link AsyncRenewal}, K1). When Curator reports the session
+ * lost, every lock node of the session is gone, and the runtime is told at once (K3).
  */
-public final class ZooKeeperLockBackend implements WatchingLockBackend {
+public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     private static final byte[] EMPTY = new byte[0];
 
@@ -60,14 +73,25 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
     private final HeldLeases held = new HeldLeases();
     private final Nonces nonces = new Nonces();
     private final LockWatches watches;
+    private final Undos undos;
+    private final Timeouts timeouts;
+    private final LeaseLossListener leaseLoss;
     private final ConnectionStateListener sessionLoss = this::onConnectionStateChange;
     private volatile boolean closed;
 
-    private ZooKeeperLockBackend(CuratorFramework client, String basePath, ZooKeeperCalls calls) {
+    private ZooKeeperLockBackend(
+            CuratorFramework client,
+            String basePath,
+            ZooKeeperCalls calls,
+            Timeouts timeouts,
+            LeaseLossListener leaseLoss) {
         this.client = client;
         this.paths = new NodePaths(basePath);
         this.calls = calls;
         this.watches = new LockWatches(client);
+        this.undos = new Undos(client, calls);
+        this.timeouts = timeouts;
+        this.leaseLoss = leaseLoss;
     }
 
     /**
@@ -76,15 +100,20 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
      *
      * @param settings the {@code dlm.zookeeper.*} settings
      * @param operationTimeout {@code dlm.operation.timeout}
+     * @param leaseLoss where to report that the session, and so every lock, is gone (K3)
      * @return the open backend
      */
-    static ZooKeeperLockBackend open(ZooKeeperSettings settings, Duration operationTimeout) {
+    static ZooKeeperLockBackend open(
+            ZooKeeperSettings settings, Duration operationTimeout, LeaseLossListener leaseLoss) {
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, operationTimeout.toMillis()));
-        CuratorFramework client = CuratorClients.build(settings, timeoutMillis);
+        String name = CuratorClients.nextName();
+        CuratorFramework client = CuratorClients.build(settings, timeoutMillis, name);
         ZooKeeperLockBackend backend = new ZooKeeperLockBackend(
                 client,
                 settings.basePath(),
-                new ZooKeeperCalls(operationTimeout, settings.maxRetries(), settings.retryBaseSleep()));
+                new ZooKeeperCalls(operationTimeout, settings.maxRetries(), settings.retryBaseSleep()),
+                new Timeouts(name + "-timeouts"),
+                leaseLoss);
         client.getConnectionStateListenable().addListener(backend.watches);
         client.getConnectionStateListenable().addListener(backend.sessionLoss);
         client.start();
@@ -96,15 +125,16 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
     /**
      * Takes the resource if its lock node is absent, or present with a lease that the leader's
      * clock shows has ended (L1, E2, E3), in one transaction; the token is the new lock node's
-     * {@code czxid} (F1). Leases are rounded up to whole milliseconds (E1).
+     * {@code czxid} (F1). Leases are rounded up to whole milliseconds (E1). The key node is named
+     * after {@code attempt}, for {@link #undo} (X5).
      */
     @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos) {
+    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
         ensureOpen();
         long deadline = calls.deadline();
         long leaseMillis = Math.max(1, (leaseNanos + 999_999L) / 1_000_000L);
         String lock = paths.lockPath(resourceId);
-        String nonce = nonces.next();
+        String nonce = nonces.of(attempt);
         String key = NodePaths.keyPath(lock, nonce);
         byte[] data = new LockRecord(clientId, leaseMillis, nonce).encode();
         long retryNanos = LOST_RACE_RETRY_NANOS;
@@ -191,11 +221,12 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
                                 .withMode(CreateMode.EPHEMERAL)
                                 .forPath(key, EMPTY),
                         client.transactionOp().setData().forPath(key, EMPTY));
-        ZooKeeperCalls.Reply reply = calls.interruptibly("create", lock, deadline, late -> undo(lock, key), step);
+        ZooKeeperCalls.Reply reply =
+                calls.interruptibly("create", lock, deadline, late -> undos.undoInBackground(lock, key), step);
         if (reply.code() == Code.NONODE) {
             // Only the base path can be missing: create it once, then try again.
             ensureBasePath(deadline);
-            reply = calls.interruptibly("create", lock, deadline, late -> undo(lock, key), step);
+            reply = calls.interruptibly("create", lock, deadline, late -> undos.undoInBackground(lock, key), step);
         }
         return reply;
     }
@@ -216,22 +247,32 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
                                 .withMode(CreateMode.EPHEMERAL)
                                 .forPath(key, EMPTY),
                         client.transactionOp().setData().forPath(key, EMPTY));
-        return calls.interruptibly("take over the expired lease of", lock, deadline, late -> undo(lock, key), step);
+        return calls.interruptibly(
+                "take over the expired lease of", lock, deadline, late -> undos.undoInBackground(lock, key), step);
     }
 
-    /** Deletes a lock we acquired but will not report: its call gave up before the reply came. */
-    private void undo(String lock, String key) {
+    /**
+     * Deletes the acquisition of {@code attempt}, if the engine made it, and only it (X5): its key
+     * node and lock node together, so a lock the client held before or took by another attempt is
+     * left alone. Sent on this backend's session after the acquisition, so it is applied after it;
+     * an outcome the connection hid is sent again on reconnection ({@link Undos}). Never throws;
+     * waits at most {@code dlm.operation.timeout}.
+     */
+    @Override
+    public void undo(String resourceId, String clientId, long attempt) {
         if (closed) {
-            return; // the session's end deletes it
+            return; // the session's end deleted every node of this backend
         }
         try {
-            client.transaction()
-                    .inBackground()
-                    .forOperations(
-                            client.transactionOp().delete().forPath(key),
-                            client.transactionOp().delete().forPath(lock));
-        } catch (Exception e) {
-            // Best effort: the lease, or the session, ends it anyway.
+            String lock = paths.lockPath(resourceId);
+            String key = NodePaths.keyPath(lock, nonces.of(attempt));
+            try {
+                undos.undo(lock, key, calls.deadline());
+            } finally {
+                forget(resourceId, key);
+            }
+        } catch (RuntimeException e) {
+            // Never thrown to the runtime (X5): the lease, or the session, ends the lock anyway.
         }
     }
 
@@ -252,17 +293,18 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
 
     /**
      * Deletes the lock and key node of this client's live lease in one transaction, guarded by the
-     * key node and the lock node's version (U1, U2); an outcome the connection hid is reported as
-     * {@code INTERNAL_ERROR}, to be retried (U4).
+     * key node and the lock node's version (U1, U2); with a token, only if the lock node's {@code
+     * czxid} is that token (K4). An outcome the connection hid is reported as {@code
+     * INTERNAL_ERROR}, to be retried (U4).
      */
     @Override
-    public boolean release(String resourceId, String clientId) {
+    public boolean release(String resourceId, String clientId, long fencingToken) {
         ensureOpen();
         long deadline = calls.deadline();
         String lock = paths.lockPath(resourceId);
-        HeldLease known = held.get(resourceId);
-        if (known != null && known.clientId().equals(clientId)) {
-            ZooKeeperCalls.Reply reply = releaseAt(lock, known.keyPath(), known.data(), known.version(), deadline);
+        HeldLease known = known(resourceId, clientId, fencingToken);
+        if (known != null) {
+            ZooKeeperCalls.Reply reply = releaseAt(lock, known, deadline);
             held.remove(resourceId, known);
             if (reply.ok()) {
                 return endedBeforeDeadline(reply, 1, known.deadlineMillis());
@@ -277,16 +319,14 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
             if (!read.ok()) {
                 return false;
             }
-            LockRecord current = LockRecord.decode(lock, read.event().getData());
-            if (!current.clientId().equals(clientId)) {
+            HeldLease current = leaseRead(lock, clientId, fencingToken, read.event(), read.receivedNanos());
+            if (current == null) {
                 return false;
             }
-            Stat stat = read.event().getStat();
-            String key = NodePaths.keyPath(lock, current.nonce());
-            ZooKeeperCalls.Reply reply = releaseAt(lock, key, read.event().getData(), stat.getVersion(), deadline);
+            ZooKeeperCalls.Reply reply = releaseAt(lock, current, deadline);
             if (reply.ok()) {
-                forget(resourceId, key);
-                return endedBeforeDeadline(reply, 1, HeldLease.deadline(stat.getMtime(), current.leaseMillis()));
+                forget(resourceId, current.keyPath());
+                return endedBeforeDeadline(reply, 1, current.deadlineMillis());
             }
             if (reply.maybeAppliedBefore()) {
                 throw unknownOutcome("unlock", lock);
@@ -298,7 +338,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
     }
 
     /** Deletes key and lock node; the rewrite of the lock node (second result) stamps the time. */
-    private ZooKeeperCalls.Reply releaseAt(String lock, String key, byte[] data, int version, long deadline) {
+    private ZooKeeperCalls.Reply releaseAt(String lock, HeldLease lease, long deadline) {
         return calls.uninterruptibly(
                 "release",
                 lock,
@@ -306,14 +346,14 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
                 callback -> client.transaction()
                         .inBackground(callback)
                         .forOperations(
-                                client.transactionOp().delete().forPath(key),
+                                client.transactionOp().delete().forPath(lease.keyPath()),
                                 client.transactionOp()
                                         .setData()
-                                        .withVersion(version)
-                                        .forPath(lock, data),
+                                        .withVersion(lease.version())
+                                        .forPath(lock, lease.data()),
                                 client.transactionOp()
                                         .delete()
-                                        .withVersion(version + 1)
+                                        .withVersion(lease.version() + 1)
                                         .forPath(lock)));
     }
 
@@ -335,35 +375,24 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
     // ---- renew --------------------------------------------------------------------------------
 
     /**
-     * Rewrites the lock node of this client's live lease, which restarts the lease at the leader's
-     * stamp of the write (H1); one round trip when this backend knows the lease (H3); a lease
-     * already over is never revived (H2).
+     * Rewrites the lock node of this client's live lease (with a token: of that acquisition, K4),
+     * which restarts the lease at the leader's stamp of the write (H1); one round trip when this
+     * backend knows the lease (H3); a lease already over is never revived (H2).
      */
     @Override
-    public boolean renew(String resourceId, String clientId) {
+    public boolean renew(String resourceId, String clientId, long fencingToken) {
         ensureOpen();
         long deadline = calls.deadline();
         String lock = paths.lockPath(resourceId);
-        HeldLease known = held.get(resourceId);
-        if (known != null && known.clientId().equals(clientId)) {
+        HeldLease known = known(resourceId, clientId, fencingToken);
+        if (known != null) {
             if (certainlyOver(known.deadlineMillis())) {
                 held.remove(resourceId, known);
                 return false; // never revive an expired lease (H2); whoever comes next takes it over
             }
-            ZooKeeperCalls.Reply reply = renewAt(lock, known.keyPath(), known.data(), known.version(), deadline);
+            ZooKeeperCalls.Reply reply = renewAt(lock, known, deadline);
             if (reply.ok()) {
-                Stat stamped = resultStat(reply, 1);
-                clock.observe(stamped.getMtime(), reply.receivedNanos());
-                if (stamped.getMtime() < known.deadlineMillis()) {
-                    held.replace(
-                            resourceId,
-                            known,
-                            known.renewed(stamped.getVersion(), stamped.getMtime(), reply.receivedNanos()));
-                    return true;
-                }
-                held.remove(resourceId, known);
-                undoRevival(lock, known.keyPath(), stamped.getVersion(), deadline);
-                return false;
+                return renewed(resourceId, lock, known, true, resultStat(reply, 1), reply.receivedNanos(), deadline);
             }
             held.remove(resourceId, known);
             // Renewed elsewhere, lost, or taken over: find out from the node itself.
@@ -373,38 +402,13 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
             if (!read.ok()) {
                 return false;
             }
-            LockRecord current = LockRecord.decode(lock, read.event().getData());
-            if (!current.clientId().equals(clientId)) {
+            HeldLease current = leaseRead(lock, clientId, fencingToken, read.event(), read.receivedNanos());
+            if (current == null || certainlyOver(current.deadlineMillis())) {
                 return false;
             }
-            Stat stat = read.event().getStat();
-            long deadlineMillis = HeldLease.deadline(stat.getMtime(), current.leaseMillis());
-            if (certainlyOver(deadlineMillis)) {
-                return false;
-            }
-            byte[] data = read.event().getData();
-            String key = NodePaths.keyPath(lock, current.nonce());
-            ZooKeeperCalls.Reply reply = renewAt(lock, key, data, stat.getVersion(), deadline);
+            ZooKeeperCalls.Reply reply = renewAt(lock, current, deadline);
             if (reply.ok()) {
-                Stat stamped = resultStat(reply, 1);
-                clock.observe(stamped.getMtime(), reply.receivedNanos());
-                if (stamped.getMtime() >= deadlineMillis) {
-                    undoRevival(lock, key, stamped.getVersion(), deadline);
-                    return false;
-                }
-                // Known from now on, so that the next heartbeat takes one round trip (H3).
-                held.put(
-                        resourceId,
-                        new HeldLease(
-                                clientId,
-                                data,
-                                key,
-                                stamped.getVersion(),
-                                current.leaseMillis(),
-                                HeldLease.deadline(stamped.getMtime(), current.leaseMillis()),
-                                stat.getCzxid(),
-                                HeldLease.localExpiry(reply.receivedNanos(), current.leaseMillis())));
-                return true;
+                return renewed(resourceId, lock, current, false, resultStat(reply, 1), reply.receivedNanos(), deadline);
             }
             // Changed since we read it (another renewal of the same client): look again.
         }
@@ -413,44 +417,176 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
                 "heartbeat of " + ZooKeeperCalls.shorten(lock) + " gave up: the lock kept changing under it");
     }
 
+    /**
+     * Renews like {@link #renew(String, String, long)}, on Curator's callbacks: never blocks, and
+     * completes within {@code dlm.operation.timeout}, exceptionally on an engine failure (K1).
+     */
+    @Override
+    public CompletionStage<Boolean> renewAsync(String resourceId, String clientId, long fencingToken) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("This ZooKeeper lock backend is closed"));
+        }
+        return new AsyncRenewal(this, resourceId, clientId, fencingToken).start();
+    }
+
     /** Checks the key node and rewrites the lock node; the rewrite (second result) stamps the time. */
-    private ZooKeeperCalls.Reply renewAt(String lock, String key, byte[] data, int version, long deadline) {
-        return calls.uninterruptibly(
-                "renew",
-                lock,
-                deadline,
-                callback -> client.transaction()
-                        .inBackground(callback)
-                        .forOperations(
-                                client.transactionOp().check().forPath(key),
-                                client.transactionOp()
-                                        .setData()
-                                        .withVersion(version)
-                                        .forPath(lock, data)));
+    private ZooKeeperCalls.Reply renewAt(String lock, HeldLease lease, long deadline) {
+        return calls.uninterruptibly("renew", lock, deadline, callback -> submitRenewal(lock, lease, callback));
+    }
+
+    /**
+     * Sends a renewal: checks the key node and rewrites the lock node at the known version.
+     *
+     * @param lock the lock node
+     * @param lease the lease to renew, at its known version
+     * @param callback gets the reply; its second result carries the write's stamp
+     * @throws Exception if Curator refuses the request
+     */
+    void submitRenewal(String lock, HeldLease lease, BackgroundCallback callback) throws Exception {
+        client.transaction()
+                .inBackground(callback)
+                .forOperations(
+                        client.transactionOp().check().forPath(lease.keyPath()),
+                        client.transactionOp()
+                                .setData()
+                                .withVersion(lease.version())
+                                .forPath(lock, lease.data()));
+    }
+
+    /**
+     * Sends a read of a lock node.
+     *
+     * @param lock the lock node
+     * @param callback gets the data and stat
+     * @throws Exception if Curator refuses the request
+     */
+    void submitRead(String lock, BackgroundCallback callback) throws Exception {
+        client.getData().inBackground(callback).forPath(lock);
+    }
+
+    /**
+     * Takes in a renewal the engine applied: it counts only if the leader stamped it before the
+     * lease's end; otherwise it revived a lease already over, which is deleted again (H2).
+     *
+     * @param resourceId the resource
+     * @param lock its lock node
+     * @param renewedLease the lease as it was before the renewal
+     * @param cached whether {@code renewedLease} came from {@link HeldLeases} (else from a read)
+     * @param stamped the stat of the renewal's write
+     * @param receivedNanos when the reply came
+     * @param undoDeadline how long to wait for the undo of a revival, or {@code 0} not to wait
+     * @return whether the lease is renewed
+     */
+    boolean renewed(
+            String resourceId,
+            String lock,
+            HeldLease renewedLease,
+            boolean cached,
+            Stat stamped,
+            long receivedNanos,
+            long undoDeadline) {
+        clock.observe(stamped.getMtime(), receivedNanos);
+        if (stamped.getMtime() < renewedLease.deadlineMillis()) {
+            HeldLease next = renewedLease.renewed(stamped.getVersion(), stamped.getMtime(), receivedNanos);
+            if (cached) {
+                held.replace(resourceId, renewedLease, next);
+            } else {
+                // Known from now on, so that the next heartbeat takes one round trip (H3).
+                held.put(resourceId, next);
+            }
+            return true;
+        }
+        if (cached) {
+            held.remove(resourceId, renewedLease);
+        }
+        undoRevival(lock, renewedLease.keyPath(), stamped.getVersion(), undoDeadline);
+        return false;
     }
 
     /**
      * A renewal that reached the server after the lease had ended brought it back to life for a
      * moment; deleting it at once keeps anybody from waiting for it (H2). Best effort: if this
      * fails, the revived lease blocks others until it ends by itself.
+     *
+     * @param deadline how long to wait for the answer, or {@code 0} to send it without waiting
      */
     private void undoRevival(String lock, String key, int version, long deadline) {
+        ZooKeeperCalls.Step step = callback -> client.transaction()
+                .inBackground(callback)
+                .forOperations(
+                        client.transactionOp().delete().forPath(key),
+                        client.transactionOp().delete().withVersion(version).forPath(lock));
         try {
-            calls.uninterruptibly(
-                    "undo a late renewal of",
-                    lock,
-                    deadline,
-                    callback -> client.transaction()
-                            .inBackground(callback)
-                            .forOperations(
-                                    client.transactionOp().delete().forPath(key),
-                                    client.transactionOp()
-                                            .delete()
-                                            .withVersion(version)
-                                            .forPath(lock)));
-        } catch (LockException e) {
+            if (deadline == 0) {
+                step.submit((curator, event) -> {});
+            } else {
+                calls.uninterruptibly("undo a late renewal of", lock, deadline, step);
+            }
+        } catch (Exception e) {
             // See above: the lease ends by itself.
         }
+    }
+
+    /**
+     * The lease this backend knows for {@code clientId}, if it is the one meant by {@code
+     * fencingToken} (any, for {@link #ANY_ACQUISITION}).
+     */
+    private @Nullable HeldLease known(String resourceId, String clientId, long fencingToken) {
+        HeldLease known = held.get(resourceId);
+        return known != null
+                        && known.clientId().equals(clientId)
+                        && (fencingToken == ANY_ACQUISITION || known.token() == fencingToken)
+                ? known
+                : null;
+    }
+
+    /**
+     * The lease that a read of the lock node shows, if it is {@code clientId}'s acquisition meant
+     * by {@code fencingToken} (K4: the token is the lock node's {@code czxid}).
+     *
+     * @return the lease, or {@code null} when another client or another acquisition holds it
+     * @throws IllegalStateException if the node holds data DLM did not write
+     */
+    @Nullable
+    HeldLease leaseRead(String lock, String clientId, long fencingToken, CuratorEvent read, long receivedNanos) {
+        LockRecord current = LockRecord.decode(lock, read.getData());
+        Stat stat = read.getStat();
+        if (!current.clientId().equals(clientId)
+                || (fencingToken != ANY_ACQUISITION && stat.getCzxid() != fencingToken)) {
+            return null;
+        }
+        return new HeldLease(
+                clientId,
+                read.getData(),
+                NodePaths.keyPath(lock, current.nonce()),
+                stat.getVersion(),
+                current.leaseMillis(),
+                HeldLease.deadline(stat.getMtime(), current.leaseMillis()),
+                stat.getCzxid(),
+                HeldLease.localExpiry(receivedNanos, current.leaseMillis()));
+    }
+
+    /** The lease this backend knows, for {@link AsyncRenewal}; see {@link #known}. */
+    @Nullable
+    HeldLease knownLease(String resourceId, String clientId, long fencingToken) {
+        return known(resourceId, clientId, fencingToken);
+    }
+
+    /** Drops a cached lease that turned out to be stale. */
+    void dropKnown(String resourceId, HeldLease lease) {
+        held.remove(resourceId, lease);
+    }
+
+    NodePaths paths() {
+        return paths;
+    }
+
+    Timeouts timeouts() {
+        return timeouts;
+    }
+
+    long operationTimeoutNanos() {
+        return calls.timeoutNanos();
     }
 
     // ---- inspect ------------------------------------------------------------------------------
@@ -506,7 +642,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
     }
 
     /** Whether the lease has certainly ended, by what we know of the leader's clock, without asking. */
-    private boolean certainlyOver(long deadlineMillis) {
+    boolean certainlyOver(long deadlineMillis) {
         long now = System.nanoTime();
         return clock.latestStamp() >= deadlineMillis
                 || (clock.ageNanos(now) < CLOCK_SAMPLE_MAX_AGE_NANOS && clock.lowerBound(now) >= deadlineMillis);
@@ -589,10 +725,22 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
         return stamped.getMtime() < deadlineMillis;
     }
 
+    /**
+     * Follows the session (K3). {@code LOST}: the session expired, or Curator gave it up after a
+     * disconnection as long as the session timeout; either way its ephemeral lock nodes are gone,
+     * or will be before anybody could use a new session of ours, so every lease is lost now.
+     * {@code SUSPENDED} is only a lost connection: the session, and its locks, may well survive a
+     * reconnection to another member, so nothing is reported; the runtime's local deadline (K2)
+     * covers a disconnection that lasts. {@code RECONNECTED} to the same session: undos that could
+     * not be confirmed are sent again (X5).
+     */
     private void onConnectionStateChange(CuratorFramework curator, ConnectionState state) {
         if (state == ConnectionState.LOST) {
-            // The session is gone, and with it every lock node it created.
             held.clear();
+            undos.sessionLost();
+            // leaseLoss.allLeasesLost();
+        } else if (state == ConnectionState.RECONNECTED && !closed) {
+            undos.retryPending();
         }
     }
 
@@ -618,6 +766,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
         closed = true;
         watches.close();
         held.clear();
+        timeouts.close(calls.timeoutNanos());
         client.close();
     }
 
@@ -628,6 +777,15 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend {
      */
     CuratorFramework curator() {
         return client;
+    }
+
+    /**
+     * How many undos wait for a reconnection, for tests of X5.
+     *
+     * @return the count
+     */
+    int pendingUndos() {
+        return undos.pendingCount();
     }
 
     /**

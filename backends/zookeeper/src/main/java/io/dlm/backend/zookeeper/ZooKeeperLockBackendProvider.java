@@ -22,12 +22,13 @@ public final class ZooKeeperLockBackendProvider implements LockBackendProvider {
     /**
      * Opens a backend with its own ZooKeeper session (C1).
      *
-     * @param context the settings
+     * @param context the settings, and where to report a lost session (K3)
      * @return the backend; connecting goes on in the background
      * @throws IllegalArgumentException naming the key of a missing or invalid setting (E1a)
      */
     @Override
     public LockBackend open(BackendContext context) {
-        return ZooKeeperLockBackend.open(ZooKeeperSettings.from(context), context.operationTimeout());
+        return ZooKeeperLockBackend.open(
+                ZooKeeperSettings.from(context), context.operationTimeout(), context.leaseLoss());
     }
 }

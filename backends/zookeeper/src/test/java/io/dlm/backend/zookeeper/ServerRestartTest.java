@@ -2,6 +2,7 @@ package io.dlm.backend.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
@@ -71,6 +72,41 @@ class ServerRestartTest {
             // lock taken before is still there and still this client's.
             assertThat(manager.inspect("held").map(info -> info.clientId())).contains("c");
             assertThat(manager.unlock("held", "c")).isTrue();
+        }
+    }
+
+    /**
+     * A lost connection is not a lost session (K3): the session, and its locks, survive a server
+     * restart within the session timeout, so a kept-alive lease is not reported lost meanwhile,
+     * and its keep-alive goes on after the reconnection.
+     */
+    @Test
+    void aDisconnectionTheSessionSurvivesLosesNoLease() throws Exception {
+        try (TestBackends.Opened zk = open()) {
+            LockManager manager = zk.manager();
+            Lease lease = Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoreException(LockException.class)
+                    .until(
+                            () -> manager.tryAcquire("kept", "c", Duration.ZERO, Duration.ofSeconds(60)),
+                            l -> l.isPresent())
+                    .orElseThrow()
+                    .keepAlive();
+            server.stop();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> !zk.backend().curator().getZookeeperClient().isConnected());
+            server.restart();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .ignoreException(LockException.class)
+                    .until(lease::renew);
+
+            assertThat(lease.lost().toCompletableFuture()).isNotDone();
+            assertThat(lease.isValid()).isTrue();
+            assertThat(manager.inspect("kept").map(info -> info.fencingToken())).contains(lease.fencingToken());
+            assertThat(lease.release()).isTrue();
         }
     }
 

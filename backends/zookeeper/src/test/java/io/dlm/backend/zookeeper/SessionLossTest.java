@@ -3,8 +3,10 @@ package io.dlm.backend.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
+import io.dlm.LockError;
 import io.dlm.LockException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A holder whose ZooKeeper session expires loses its locks at that moment, whatever their lease:
  * the server deletes its ephemeral nodes, a waiter elsewhere is woken by the deletion, and the old
- * holder's heartbeat and unlock report the loss with {@code false} (H2, U2, X3).
+ * holder's heartbeat and unlock report the loss with {@code false} (H2, U2, X3), and its leases
+ * are reported lost at once, long before their local deadline (K3).
  */
 class SessionLossTest {
 
@@ -65,6 +68,30 @@ class SessionLossTest {
                     .isEqualTo("waiter");
             // And the holder's manager works again, on its new session.
             assertThat(holder.manager().lock("after-expiry", "holder", 0)).isTrue();
+        }
+    }
+
+    @Test
+    void aKeptAliveLeaseIsReportedLostAsSoonAsItsSessionExpires() throws Exception {
+        TestingServer server = TestZooKeeper.shared();
+        try (TestBackends.Opened holder = TestBackends.open(server.getConnectString(), BASE)) {
+            Lease lease = holder.manager()
+                    .tryAcquire("k3-expiring", "holder", Duration.ZERO, Duration.ofSeconds(60))
+                    .orElseThrow()
+                    .keepAlive();
+            CompletableFuture<LockException> lost = lease.lost().toCompletableFuture();
+
+            long expired = System.nanoTime();
+            expireSession(holder, server.getConnectString());
+
+            LockException loss = lost.get(15, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - expired))
+                    .as("time from the expiry to the report, with a 60 s lease renewed every 20 s")
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(loss.error()).isEqualTo(LockError.LOCK_NOT_HELD);
+            assertThat(lease.isValid()).isFalse();
+            assertThat(lease.remaining()).isEqualTo(Duration.ZERO);
+            assertThat(lease.release()).isFalse();
         }
     }
 

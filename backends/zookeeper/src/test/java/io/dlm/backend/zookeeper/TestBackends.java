@@ -1,18 +1,19 @@
 package io.dlm.backend.zookeeper;
 
 import io.dlm.LockManager;
-import io.dlm.impl.DefaultLockManager;
-import io.dlm.spi.Durations;
-import io.dlm.spi.Ticker;
-import io.dlm.spi.BackendContext;
-import java.time.Duration;
+import io.dlm.LockManagers;
+import io.dlm.spi.LockBackend;
+import io.dlm.tck.TckBackends;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * Opens managers whose backend the test can reach, to break its session or count its watches.
- * Users open the backend through {@code LockManagers}; {@link ZooKeeperTckTest} does so too.
+ * They are opened through {@link LockManagers#open(io.dlm.spi.LockBackendProvider, Map)}, as users
+ * open a backend they supply, so the runtime wires its loss listener (K3) as it does for every
+ * backend; {@link ZooKeeperTckTest} opens them by name.
  */
 final class TestBackends {
 
@@ -35,34 +36,44 @@ final class TestBackends {
      * @return the manager and its backend
      */
     static Opened open(String connect, String basePath, String... keysAndValues) {
+        return open(UnaryOperator.identity(), connect, basePath, keysAndValues);
+    }
+
+    /**
+     * Opens a manager whose backend is wrapped in {@code decorator}, to inject faults at the SPI.
+     *
+     * @param decorator wraps the real backend
+     * @param connect the connect string
+     * @param basePath the base path
+     * @param keysAndValues more settings
+     * @return the manager and the real backend under the decorator
+     */
+    static Opened open(UnaryOperator<LockBackend> decorator, String connect, String basePath, String... keysAndValues) {
+        AtomicReference<ZooKeeperLockBackend> opened = new AtomicReference<>();
+        LockManager manager = LockManagers.open(
+                TckBackends.decorated(new ZooKeeperLockBackendProvider(), backend -> {
+                    opened.set((ZooKeeperLockBackend) backend);
+                    return decorator.apply(backend);
+                }),
+                settings(connect, basePath, keysAndValues));
+        return new Opened(manager, opened.get());
+    }
+
+    /**
+     * The settings of a backend on the given server and base path.
+     *
+     * @param connect the connect string
+     * @param basePath the base path
+     * @param keysAndValues more settings
+     * @return the {@code dlm.*} settings
+     */
+    static Map<String, String> settings(String connect, String basePath, String... keysAndValues) {
         Map<String, String> properties = new HashMap<>();
         properties.put(ZooKeeperSettings.CONNECT, connect);
         properties.put(ZooKeeperSettings.BASE_PATH, basePath);
         for (int i = 0; i < keysAndValues.length; i += 2) {
             properties.put(keysAndValues[i], keysAndValues[i + 1]);
         }
-        Map<String, String> settings = Map.copyOf(properties);
-        ZooKeeperLockBackend backend =
-                (ZooKeeperLockBackend) new ZooKeeperLockBackendProvider().open(new Context(settings));
-        return new Opened(DefaultLockManager.open(backend, settings, Ticker.system()), backend);
-    }
-
-    /** The runtime's context, rebuilt from its public parsing so that the backend sees the same. */
-    private record Context(Map<String, String> properties) implements BackendContext {
-        @Override
-        public Optional<String> property(String key) {
-            return Optional.ofNullable(properties.get(key));
-        }
-
-        @Override
-        public Duration duration(String key, Duration defaultValue) {
-            String value = properties.get(key);
-            return value == null ? defaultValue : Durations.parsePositive(key, value);
-        }
-
-        @Override
-        public Duration operationTimeout() {
-            return duration("dlm.operation.timeout", Duration.ofSeconds(5));
-        }
+        return Map.copyOf(properties);
     }
 }

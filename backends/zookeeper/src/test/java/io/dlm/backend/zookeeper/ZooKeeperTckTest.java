@@ -2,10 +2,13 @@ package io.dlm.backend.zookeeper;
 
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.spi.LockBackend;
 import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs the whole TCK against a real ZooKeeper server, through {@link LockManagers} as users open
@@ -17,10 +20,19 @@ class ZooKeeperTckTest extends LockManagerTck {
 
     @Override
     protected LockManager openManager(Map<String, String> properties) {
+        return LockManagers.open("zookeeper", withServer(properties));
+    }
+
+    @Override
+    protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+        return LockManagers.open(TckBackends.decorated("zookeeper", decorator), withServer(properties));
+    }
+
+    private static Map<String, String> withServer(Map<String, String> properties) {
         Map<String, String> all = new HashMap<>(properties);
         all.put("dlm.zookeeper.connect", TestZooKeeper.shared().getConnectString());
         all.put("dlm.zookeeper.base-path", BASE_PATH);
-        return LockManagers.open("zookeeper", all);
+        return all;
     }
 
     @Override

@@ -1,0 +1,190 @@
+package io.dlm.backend.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dlm.Lease;
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.LockInfo;
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import io.dlm.spi.Acquisition;
+import io.dlm.spi.BackendContext;
+import io.dlm.spi.LockBackend;
+import io.dlm.tck.TckBackends;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The attempt id stored with each lease and the token-bound release and renewal, on the real
+ * databases: an acquisition whose reply is lost after it committed is undone, and only it (X5);
+ * a release or renewal by an old token leaves the client's newer acquisition alone (K4).
+ */
+class AttemptsAndTokensTest {
+
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+    }
+
+    private String table(TestDatabase database) {
+        database.assumeAvailable();
+        String table = database.createTable("attempts");
+        cleanup.add(() -> database.dropTable(table));
+        return table;
+    }
+
+    /** A manager on the real backend, whose acquisitions lose their reply while {@code lose} is set. */
+    private LockManager openLosingReplies(TestDatabase database, String table, LosingReplies[] decorated) {
+        LockManager manager = LockManagers.open(
+                TckBackends.decorated(new JdbcLockBackendProvider(), real -> {
+                    decorated[0] = new LosingReplies(real);
+                    return decorated[0];
+                }),
+                database.settings(table));
+        cleanup.add(manager);
+        return manager;
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void X5_anAcquisitionWhoseReplyWasLostIsUndoneBeforeTheErrorIsThrown(TestDatabase database) {
+        String table = table(database);
+        LosingReplies[] backend = new LosingReplies[1];
+        LockManager manager = openLosingReplies(database, table, backend);
+        backend[0].lose = true;
+        assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
+                .isInstanceOf(LockException.class)
+                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
+        assertThat(backend[0].committed)
+                .as("the lost acquisition had taken the lock")
+                .isTrue();
+        assertThat(manager.inspect("r"))
+                .as("undone: free at once, not in 5 minutes")
+                .isEmpty();
+        backend[0].lose = false;
+        LockManager other = LockManagers.open("jdbc", database.settings(table));
+        cleanup.add(other);
+        assertThat(other.lock("r", "d", 0)).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void X5_anAmbiguousAcquisitionOfAHolderLeavesItsEarlierLeaseAlone(TestDatabase database) {
+        String table = table(database);
+        LosingReplies[] backend = new LosingReplies[1];
+        LockManager manager = openLosingReplies(database, table, backend);
+        Lease earlier = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5))
+                .orElseThrow();
+        backend[0].lose = true;
+        assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
+                .isInstanceOf(LockException.class)
+                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
+        backend[0].lose = false;
+        assertThat(manager.inspect("r"))
+                .as("the undo of the second attempt did not release the first")
+                .map(LockInfo::fencingToken)
+                .contains(earlier.fencingToken());
+        assertThat(earlier.renew()).isTrue();
+        assertThat(earlier.release()).isTrue();
+        assertThat(manager.inspect("r")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void K4_anOldTokenNeitherReleasesNorRenewsTheClientsNewerAcquisition(TestDatabase database) {
+        String table = table(database);
+        LockBackend backend = new JdbcLockBackendProvider().open(BackendContext.of(database.settings(table)));
+        cleanup.add(backend);
+        Acquisition old = backend.acquire("r", "c", Duration.ofMillis(300).toNanos(), 1);
+        assertThat(old.isAcquired()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.inspect("r").isEmpty());
+        Acquisition current = backend.acquire("r", "c", Duration.ofMinutes(5).toNanos(), 2);
+        assertThat(current.isAcquired()).isTrue();
+        assertThat(current.fencingToken()).isGreaterThan(old.fencingToken());
+
+        assertThat(backend.release("r", "c", old.fencingToken())).isFalse();
+        assertThat(backend.renew("r", "c", old.fencingToken())).isFalse();
+        assertThat(holder(backend)).contains(current.fencingToken());
+        backend.undo("r", "c", 1);
+        assertThat(holder(backend)).as("the old attempt's undo").contains(current.fencingToken());
+
+        assertThat(backend.renew("r", "c", current.fencingToken())).isTrue();
+        assertThat(backend.renew("r", "c", LockBackend.ANY_ACQUISITION)).isTrue();
+        assertThat(backend.release("r", "c", current.fencingToken())).isTrue();
+        assertThat(backend.inspect("r")).isEmpty();
+
+        Acquisition third = backend.acquire("r", "c", Duration.ofMinutes(5).toNanos(), 3);
+        backend.undo("r", "other client", 3);
+        assertThat(holder(backend)).as("another client's undo").contains(third.fencingToken());
+        backend.undo("r", "c", 3);
+        assertThat(backend.inspect("r")).as("undone by its own attempt").isEmpty();
+        assertThat(backend.release("r", "c", LockBackend.ANY_ACQUISITION)).isFalse();
+    }
+
+    private static Optional<Long> holder(LockBackend backend) {
+        return backend.inspect("r").map(LockInfo::fencingToken);
+    }
+
+    /** The real backend, except that, while {@link #lose} is set, an acquisition runs and then fails. */
+    private static final class LosingReplies implements LockBackend {
+        private final LockBackend real;
+        volatile boolean lose;
+        volatile boolean committed;
+
+        LosingReplies(LockBackend real) {
+            this.real = real;
+        }
+
+        @Override
+        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
+            Acquisition acquisition = real.acquire(resourceId, clientId, leaseNanos, attempt);
+            if (lose) {
+                committed = acquisition.isAcquired();
+                throw new LockException(LockError.INTERNAL_ERROR, "injected: the reply to the acquisition was lost");
+            }
+            return acquisition;
+        }
+
+        @Override
+        public boolean release(String resourceId, String clientId, long fencingToken) {
+            return real.release(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public boolean renew(String resourceId, String clientId, long fencingToken) {
+            return real.renew(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public void undo(String resourceId, String clientId, long attempt) {
+            real.undo(resourceId, clientId, attempt);
+        }
+
+        @Override
+        public Optional<LockInfo> inspect(String resourceId) {
+            return real.inspect(resourceId);
+        }
+
+        @Override
+        public Duration leaseGranularity() {
+            return real.leaseGranularity();
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+}

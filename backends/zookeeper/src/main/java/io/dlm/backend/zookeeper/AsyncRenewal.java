@@ -1,0 +1,176 @@
+package io.dlm.backend.zookeeper;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeoutException;
+import org.apache.curator.framework.api.BackgroundCallback;
+import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * One renewal sent without blocking (K1): the steps of {@link ZooKeeperLockBackend#renew(String,
+ * String, long)}, each sent from the callback of the one before on Curator's background API.
+ *
+ * <ul>
+ *   <li>A lease this backend knows, of the client and token: check its key node and rewrite the
+ *       lock node at the known version, one round trip (H3).
+ *   <li>Otherwise, or when that fails because the node changed: read the lock node, and renew it
+ *       at the version read if it is the client's acquisition with that token (K4); a few rounds.
+ * </ul>
+ *
+ * <p>The result completes once: with whether the lease was renewed, exceptionally with a {@link
+ * LockException} on a ZooKeeper error (lost connection, expired session, no auth), or after
+ * {@code dlm.operation.timeout} if no answer came; Curator's background calls have no timeout of
+ * their own, so one is booked on the backend's {@link Timeouts}. Steps are not retried here: the
+ * runtime sends the next renewal soon after a failed one.
+ */
+final class AsyncRenewal {
+
+    /** How often a renewal looks again at a lock that changed under it, as the blocking one. */
+    private static final int MAX_ROUNDS = 5;
+
+    /** A step's answer that the renewal acts upon; any other code fails it. */
+    @FunctionalInterface
+    private interface Answer {
+        void accept(CuratorEvent event, long receivedNanos);
+    }
+
+    /** A Curator submission with the callback that completes it. */
+    @FunctionalInterface
+    private interface Step {
+        void submit(BackgroundCallback callback) throws Exception;
+    }
+
+    private final ZooKeeperLockBackend backend;
+    private final String resourceId;
+    private final String clientId;
+    private final long fencingToken;
+    private final String lock;
+    private final CompletableFuture<Boolean> result = new CompletableFuture<>();
+
+    AsyncRenewal(ZooKeeperLockBackend backend, String resourceId, String clientId, long fencingToken) {
+        this.backend = backend;
+        this.resourceId = resourceId;
+        this.clientId = clientId;
+        this.fencingToken = fencingToken;
+        this.lock = backend.paths().lockPath(resourceId);
+    }
+
+    /**
+     * Sends the first step and books the timeout.
+     *
+     * @return the result, completed on ZooKeeper's or the timer's thread
+     */
+    CompletableFuture<Boolean> start() {
+        long timeoutNanos = backend.operationTimeoutNanos();
+        ScheduledFuture<?> timeout = backend.timeouts().schedule(this::timedOut, timeoutNanos);
+        if (timeout == null) {
+            result.completeExceptionally(new IllegalStateException("This ZooKeeper lock backend is closed"));
+            return result;
+        }
+        result.whenComplete((renewed, failure) -> timeout.cancel(false));
+        try {
+            HeldLease known = backend.knownLease(resourceId, clientId, fencingToken);
+            if (known == null) {
+                read(0);
+            } else if (backend.certainlyOver(known.deadlineMillis())) {
+                backend.dropKnown(resourceId, known);
+                result.complete(false); // never revive an expired lease (H2)
+            } else {
+                renew(known, true, 0);
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+        return result;
+    }
+
+    private void renew(HeldLease lease, boolean cached, int round) {
+        send("renew", callback -> backend.submitRenewal(lock, lease, callback), (event, receivedNanos) -> {
+            if (event.getResultCode() == Code.OK.intValue()) {
+                Stat stamped = event.getOpResults().get(1).getResultStat();
+                // A revival is undone without waiting for the answer: this thread must not block.
+                result.complete(backend.renewed(resourceId, lock, lease, cached, stamped, receivedNanos, 0));
+                return;
+            }
+            // The key node is gone or the version moved (renewed elsewhere, lost, taken over):
+            // find out from the node itself.
+            if (cached) {
+                backend.dropKnown(resourceId, lease);
+            }
+            read(cached ? round : round + 1);
+        });
+    }
+
+    private void read(int round) {
+        if (round >= MAX_ROUNDS) {
+            fail(new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "heartbeat of " + ZooKeeperCalls.shorten(lock) + " gave up: the lock kept changing under it"));
+            return;
+        }
+        send("read", callback -> backend.submitRead(lock, callback), (event, receivedNanos) -> {
+            if (event.getResultCode() != Code.OK.intValue()) {
+                result.complete(false); // no lock node: nobody holds it
+                return;
+            }
+            HeldLease current = backend.leaseRead(lock, clientId, fencingToken, event, receivedNanos);
+            if (current == null || backend.certainlyOver(current.deadlineMillis())) {
+                result.complete(false);
+                return;
+            }
+            renew(current, false, round);
+        });
+    }
+
+    /** Sends a step; its answer runs {@code then}, anything unexpected fails the renewal. */
+    private void send(String what, Step step, Answer then) {
+        if (result.isDone()) {
+            return; // timed out meanwhile: send nothing more
+        }
+        try {
+            step.submit((curator, event) -> {
+                long receivedNanos = System.nanoTime();
+                Code code = Code.get(event.getResultCode());
+                if (code != Code.OK && code != Code.NONODE && code != Code.BADVERSION) {
+                    fail(new LockException(
+                            LockError.INTERNAL_ERROR,
+                            "ZooKeeper failed to " + what + " " + ZooKeeperCalls.shorten(lock),
+                            KeeperException.create(code == null ? Code.SYSTEMERROR : code, lock)));
+                    return;
+                }
+                try {
+                    then.accept(event, receivedNanos);
+                } catch (RuntimeException e) {
+                    fail(e); // e.g. a node DLM did not write
+                }
+            });
+        } catch (Exception e) {
+            fail(e);
+        }
+    }
+
+    private void timedOut() {
+        fail(new LockException(
+                LockError.INTERNAL_ERROR,
+                "no reply from ZooKeeper within dlm.operation.timeout ("
+                        + Duration.ofNanos(backend.operationTimeoutNanos()) + ") to renew "
+                        + ZooKeeperCalls.shorten(lock),
+                new TimeoutException()));
+    }
+
+    private void fail(Throwable failure) {
+        result.completeExceptionally(
+                failure instanceof LockException
+                        ? failure
+                        : new LockException(
+                                LockError.INTERNAL_ERROR,
+                                "renewal of " + ZooKeeperCalls.shorten(lock) + " failed: " + failure,
+                                failure));
+    }
+}

@@ -1,0 +1,170 @@
+package io.dlm.backend.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.dlm.Lease;
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.LockInfo;
+import io.dlm.spi.Acquisition;
+import io.dlm.spi.BackendContext;
+import io.dlm.spi.LockBackend;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * X5 on a real server: an acquisition whose call failed after the engine applied it is undone by
+ * its attempt id before the error reaches the caller, and only that acquisition: never a lock the
+ * client held before.
+ */
+class UndoTest {
+
+    private static final String BASE = TestZooKeeper.basePath(UndoTest.class);
+    private static final long LEASE_NANOS = Duration.ofSeconds(30).toNanos();
+
+    @Test
+    void anAcquisitionWhoseCallThrewAfterTheEngineAppliedItIsUndoneBeforeTheErrorIsThrown() throws Exception {
+        AtomicBoolean failing = new AtomicBoolean();
+        try (TestBackends.Opened zk = TestBackends.open(
+                real -> new ThrowAfterAcquire(real, failing),
+                TestZooKeeper.shared().getConnectString(),
+                BASE)) {
+            awaitSession(zk);
+            failing.set(true);
+
+            Throwable thrown =
+                    catchThrowable(() -> zk.manager().tryAcquire("x5", "c", Duration.ZERO, Duration.ofSeconds(30)));
+
+            assertThat(thrown).isInstanceOf(LockException.class);
+            assertThat(((LockException) thrown).error()).isEqualTo(LockError.INTERNAL_ERROR);
+            // Right after the error, not after a wait: the undo came before it.
+            assertThat(zk.manager().inspect("x5")).isEmpty();
+            assertThat(nodesOf(zk, "x5")).isEmpty();
+            assertThat(zk.backend().pendingUndos()).isZero();
+
+            failing.set(false);
+            Lease again = zk.manager()
+                    .tryAcquire("x5", "c", Duration.ZERO, Duration.ofSeconds(30))
+                    .orElseThrow();
+            assertThat(again.release()).isTrue();
+        }
+    }
+
+    @Test
+    void aLockTheClientHeldBeforeTheFailedAttemptIsLeftAlone() throws Exception {
+        AtomicBoolean failing = new AtomicBoolean();
+        try (TestBackends.Opened zk = TestBackends.open(
+                real -> new ThrowAfterAcquire(real, failing),
+                TestZooKeeper.shared().getConnectString(),
+                BASE)) {
+            awaitSession(zk);
+            Lease held = zk.manager()
+                    .tryAcquire("x5-held", "c", Duration.ZERO, Duration.ofSeconds(30))
+                    .orElseThrow();
+            List<String> nodes = nodesOf(zk, "x5-held");
+            failing.set(true);
+
+            Throwable thrown = catchThrowable(
+                    () -> zk.manager().tryAcquire("x5-held", "c", Duration.ZERO, Duration.ofSeconds(30)));
+
+            assertThat(thrown).isInstanceOf(LockException.class);
+            assertThat(((LockException) thrown).error()).isEqualTo(LockError.INTERNAL_ERROR);
+            assertThat(zk.manager().inspect("x5-held").map(LockInfo::fencingToken))
+                    .contains(held.fencingToken());
+            assertThat(nodesOf(zk, "x5-held")).isEqualTo(nodes);
+            failing.set(false);
+            assertThat(held.renew()).isTrue();
+            assertThat(held.release()).isTrue();
+        }
+    }
+
+    @Test
+    void undoDeletesOnlyTheAcquisitionOfItsAttemptAndNeverThrows() throws Exception {
+        BackendContext context = BackendContext.of(
+                TestBackends.settings(TestZooKeeper.shared().getConnectString(), BASE, "dlm.operation.timeout", "10s"));
+        LockBackend backend = new ZooKeeperLockBackendProvider().open(context);
+        try {
+            Acquisition first = backend.acquire("spi-undo", "c", LEASE_NANOS, 42);
+            assertThat(first.isAcquired()).isTrue();
+
+            backend.undo("spi-undo", "c", 43); // another attempt of the same client
+            backend.undo("spi-undo", "c", -7); // an attempt that never reached the engine
+            assertThat(backend.inspect("spi-undo").map(LockInfo::fencingToken)).contains(first.fencingToken());
+            assertThat(backend.renew("spi-undo", "c", first.fencingToken())).isTrue();
+
+            backend.undo("spi-undo", "c", 42);
+            assertThat(backend.inspect("spi-undo")).isEmpty();
+            // Nothing left in the cache either: a renewal and a release find nothing.
+            assertThat(backend.renew("spi-undo", "c", first.fencingToken())).isFalse();
+            assertThat(backend.release("spi-undo", "c", LockBackend.ANY_ACQUISITION))
+                    .isFalse();
+            assertThat(backend.acquire("spi-undo", "c", LEASE_NANOS, 44).isAcquired())
+                    .isTrue();
+        } finally {
+            backend.close();
+        }
+        backend.undo("spi-undo", "c", 44); // after close: nothing to do, and no exception
+    }
+
+    private static void awaitSession(TestBackends.Opened zk) {
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreException(LockException.class)
+                .until(() -> zk.manager().inspect("warm-up").isEmpty());
+    }
+
+    private static List<String> nodesOf(TestBackends.Opened zk, String resourceId) throws Exception {
+        String name = NodePaths.encode(resourceId);
+        return zk.backend().curator().getChildren().forPath(BASE).stream()
+                .filter(child -> child.equals(name) || child.startsWith(name + "."))
+                .sorted()
+                .toList();
+    }
+
+    /** Lets the real acquisition happen, then fails as if its reply had been lost. */
+    private record ThrowAfterAcquire(LockBackend real, AtomicBoolean failing) implements LockBackend {
+        @Override
+        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
+            Acquisition done = real.acquire(resourceId, clientId, leaseNanos, attempt);
+            if (failing.get()) {
+                throw new IllegalStateException("injected: the reply to an applied acquisition was lost");
+            }
+            return done;
+        }
+
+        @Override
+        public boolean release(String resourceId, String clientId, long fencingToken) {
+            return real.release(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public boolean renew(String resourceId, String clientId, long fencingToken) {
+            return real.renew(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public void undo(String resourceId, String clientId, long attempt) {
+            real.undo(resourceId, clientId, attempt);
+        }
+
+        @Override
+        public Optional<LockInfo> inspect(String resourceId) {
+            return real.inspect(resourceId);
+        }
+
+        @Override
+        public Duration leaseGranularity() {
+            return real.leaseGranularity();
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+}

@@ -1,0 +1,544 @@
+package io.dlm.benchmarks.keepalive;
+
+import io.dlm.Lease;
+import io.dlm.LockException;
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * SPEC N7 as a load scenario: many kept-alive leases on one manager lose none while the engine
+ * answers in time, and are all reported lost by their local deadline, none before it, once the
+ * engine stalls. Not a JMH benchmark, because the result is a pass or fail over one scenario plus
+ * the resources it used, not the time of a repeated call.
+ *
+ * <ol>
+ *   <li>Takes {@code --leases} (1,000) leases of {@code --lease} (1 s) on distinct resources with
+ *       {@code tryAcquire}, calls {@code keepAlive()} on each and records when each {@code lost()}
+ *       completes.
+ *   <li>Phase 1: lets them run for {@code --warmup} (2 s) and then {@code --run} (10 s), measuring
+ *       the second part: the process's CPU time, the CPU time of each thread family, the renewals
+ *       sent and the least {@code remaining()} seen. No lease may be lost.
+ *   <li>Phase 2: stalls the engine for {@code --stall} (2 s). Once in-flight answers have landed,
+ *       it reads each lease's local deadline as {@code now + remaining()}: the runtime's deadline
+ *       (K2) is not visible otherwise, and with the engine silent it can no longer move. Every
+ *       lease must then be reported lost no earlier than that deadline (5 ms allowed for reading
+ *       the clocks) and no later than 100 ms after it (the issue's bound; K3's own is 50 ms, also
+ *       reported).
+ * </ol>
+ *
+ * <p>Engines: {@code --backend memory} is the in-memory engine behind a {@link DelayedBackend}
+ * whose renewals take {@code --delay} (100 ms) and which the stall holds at the SPI boundary;
+ * {@code --backend redis} is the real Redis backend on {@code --redis-uri}, stalled with
+ * {@code DEBUG SLEEP} or, where the server forbids it, {@code CLIENT PAUSE} (see {@link RedisAdmin}).
+ *
+ * <p>Exits with 0 when N7 held, 1 when it did not (the table says which part failed), 2 on a
+ * usage or set-up error, so a rerun doubles as a check.
+ *
+ * <pre>{@code
+ * java -cp benchmarks/target/benchmarks.jar io.dlm.benchmarks.keepalive.KeepAliveLoad --backend memory
+ * java -cp benchmarks/target/benchmarks.jar io.dlm.benchmarks.keepalive.KeepAliveLoad --backend redis
+ * }</pre>
+ */
+public final class KeepAliveLoad {
+
+    private static final String CLIENT = "keepalive-load";
+    private static final long NOT_LOST = Long.MIN_VALUE;
+    /** Allowed for reading {@code remaining()} and the clock apart; a loss earlier than this is early. */
+    private static final long EARLY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** The bound on how late a loss may be reported. */
+    private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** K3's own bound ("at that instant, within 50 ms"), reported beside the issue's. */
+    private static final long K3_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** After the stall begins: time for answers already on their way to land before deadlines are read. */
+    private static final Duration SETTLE = Duration.ofMillis(50);
+
+    private final Options options;
+    private final List<String> failures = new ArrayList<>();
+
+    private KeepAliveLoad(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * Runs the scenario and exits with its verdict.
+     *
+     * @param args {@code --backend memory|redis} and the options in {@link Options#USAGE}
+     */
+    public static void main(String[] args) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(Options.USAGE);
+            System.exit(2);
+            return;
+        }
+        int status;
+        try {
+            status = new KeepAliveLoad(options).run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status = 2;
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            status = 2;
+        }
+        System.exit(status);
+    }
+
+    private int run() throws InterruptedException {
+        Map<String, Integer> jvmThreads = CpuSnapshot.liveThreads();
+        Engine engine = Engine.open(options);
+        int n = options.leases;
+        Lease[] leases = new Lease[n];
+        AtomicLongArray lostAt = new AtomicLongArray(n);
+        AtomicReferenceArray<String> causes = new AtomicReferenceArray<>(n);
+        for (int i = 0; i < n; i++) {
+            lostAt.set(i, NOT_LOST);
+        }
+        Report report = new Report();
+        try (LockManager manager = engine.manager;
+                EngineStall stall = engine.stall) {
+            long acquireStart = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                String resource = options.prefix + i;
+                Optional<Lease> taken = manager.tryAcquire(resource, CLIENT, Duration.ZERO, options.lease);
+                if (taken.isEmpty()) {
+                    throw new IllegalStateException("'" + resource + "' is held by someone else: use another --prefix");
+                }
+                Lease lease = taken.get().keepAlive();
+                leases[i] = lease;
+                int index = i;
+                lease.lost().whenComplete((loss, failure) -> {
+                    // The time first, so that what follows does not count against the runtime.
+                    lostAt.compareAndSet(index, NOT_LOST, System.nanoTime());
+                    causes.set(index, loss != null ? cause(loss) : String.valueOf(failure));
+                });
+            }
+            report.acquireNanos = System.nanoTime() - acquireStart;
+
+            // ---- phase 1: an engine that answers in time; no lease may be lost ----
+            watch(leases, options.warmup);
+            CpuSnapshot cpuBefore = CpuSnapshot.take();
+            long renewalsBefore = engine.renewals.getAsLong();
+            long phaseStart = System.nanoTime();
+            report.minRemaining = watch(leases, options.run);
+            long phaseNanos = System.nanoTime() - phaseStart;
+            long renewalsAfter = engine.renewals.getAsLong();
+            CpuSnapshot cpuAfter = CpuSnapshot.take();
+            report.phaseNanos = phaseNanos;
+            report.processCpuNanos = cpuAfter.processNanos() - cpuBefore.processNanos();
+            report.cpuByFamily = cpuAfter.byFamilySince(cpuBefore);
+            report.renewals = renewalsAfter - renewalsBefore;
+            report.threadsPhase1 = CpuSnapshot.liveThreads();
+            report.lostInPhase1 = countLost(lostAt);
+            for (Lease lease : leases) {
+                if (!lease.isValid()) {
+                    report.invalidAfterPhase1++;
+                }
+            }
+
+            // ---- phase 2: the engine stalls; each lease lost at its local deadline ----
+            long stallBegan = stall.stall(options.stall);
+            TimeUnit.NANOSECONDS.sleep(SETTLE.toNanos());
+            long[] deadlines = new long[n];
+            for (int i = 0; i < n; i++) {
+                long before = System.nanoTime();
+                long remaining = leases[i].remaining().toNanos();
+                long after = System.nanoTime();
+                report.maxSamplingError = Math.max(report.maxSamplingError, (after - before + 1) / 2);
+                // remaining() is deadline - now for some now between before and after.
+                deadlines[i] = remaining > 0 ? before + (after - before) / 2 + remaining : NOT_LOST;
+            }
+            report.sampledAfterStall = System.nanoTime() - stallBegan;
+            awaitLosses(lostAt, stallBegan + options.lease.toNanos() * 2 + options.stall.toNanos());
+            report.threadsPhase2 = CpuSnapshot.liveThreads();
+            stall.awaitEnd();
+            report.judgeLosses(lostAt, deadlines, stallBegan);
+            report.causes = countCauses(causes);
+        }
+        report.print(engine, jvmThreads);
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Waits {@code length} while the runtime keeps the leases alive, reading their
+     * {@code remaining()} four times a second (1,000 reads take well under a millisecond).
+     *
+     * @return the least {@code remaining()} of a lease still held, in nanoseconds
+     */
+    private static long watch(Lease[] leases, Duration length) throws InterruptedException {
+        long end = System.nanoTime() + length.toNanos();
+        long least = Long.MAX_VALUE;
+        for (long left; (left = end - System.nanoTime()) > 0; ) {
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)));
+            for (Lease lease : leases) {
+                long remaining = lease.remaining().toNanos();
+                if (remaining > 0) {
+                    least = Math.min(least, remaining);
+                }
+            }
+        }
+        return least;
+    }
+
+    private static void awaitLosses(AtomicLongArray lostAt, long giveUpAt) throws InterruptedException {
+        while (countLost(lostAt) < lostAt.length() && System.nanoTime() - giveUpAt < 0) {
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+    }
+
+    private static int countLost(AtomicLongArray lostAt) {
+        int lost = 0;
+        for (int i = 0; i < lostAt.length(); i++) {
+            if (lostAt.get(i) != NOT_LOST) {
+                lost++;
+            }
+        }
+        return lost;
+    }
+
+    /** The runtime's reason, from its message "... was lost: reason". */
+    private static String cause(LockException loss) {
+        String message = String.valueOf(loss.getMessage());
+        int at = message.indexOf("was lost: ");
+        return loss.error() + ": " + (at < 0 ? message : message.substring(at + "was lost: ".length()));
+    }
+
+    private static Map<String, Integer> countCauses(AtomicReferenceArray<String> causes) {
+        Map<String, Integer> count = new TreeMap<>();
+        for (int i = 0; i < causes.length(); i++) {
+            String cause = causes.get(i);
+            count.merge(cause == null ? "(not reported lost)" : cause, 1, Integer::sum);
+        }
+        return count;
+    }
+
+    // ---- the report ------------------------------------------------------------------------------
+
+    /** What one run measured, and the verdict. */
+    private final class Report {
+        long acquireNanos;
+        long phaseNanos;
+        long processCpuNanos;
+        Map<String, Long> cpuByFamily = Map.of();
+        long renewals;
+        long minRemaining;
+        Map<String, Integer> threadsPhase1 = Map.of();
+        Map<String, Integer> threadsPhase2 = Map.of();
+        int lostInPhase1;
+        int invalidAfterPhase1;
+        long maxSamplingError;
+        long sampledAfterStall;
+        long lastLossAfterStall;
+        long[] lateness = new long[0];
+        int early;
+        int late;
+        int overK3;
+        int neverLost;
+        int lostBeforeSampled;
+        Map<String, Integer> causes = Map.of();
+
+        void judgeLosses(AtomicLongArray lostAt, long[] deadlines, long stallBegan) {
+            List<Long> measured = new ArrayList<>();
+            for (int i = 0; i < deadlines.length; i++) {
+                long at = lostAt.get(i);
+                if (at == NOT_LOST) {
+                    neverLost++;
+                } else if (deadlines[i] == NOT_LOST) {
+                    lostBeforeSampled++; // no deadline left at the stall: it was lost, or about to be, before it
+                } else if (at - stallBegan < 0) {
+                    lostBeforeSampled++;
+                } else {
+                    lastLossAfterStall = Math.max(lastLossAfterStall, at - stallBegan);
+                    long by = at - deadlines[i];
+                    measured.add(by);
+                    if (by < -EARLY_NANOS) {
+                        early++;
+                    } else if (by > LATE_NANOS) {
+                        late++;
+                    }
+                    if (by > K3_NANOS) {
+                        overK3++;
+                    }
+                }
+            }
+            lateness = measured.stream().mapToLong(Long::longValue).sorted().toArray();
+            if (lostInPhase1 > 0) {
+                failures.add(lostInPhase1 + " lease(s) lost while the engine answered in time");
+            }
+            if (neverLost > 0) {
+                failures.add(neverLost + " lease(s) never reported lost during the stall");
+            }
+            if (lostBeforeSampled > lostInPhase1) {
+                failures.add(
+                        (lostBeforeSampled - lostInPhase1) + " lease(s) lost or expired right at the stall's start");
+            }
+            if (early > 0) {
+                failures.add(early + " loss(es) reported more than 5 ms before the local deadline");
+            }
+            if (late > 0) {
+                failures.add(late + " loss(es) reported more than 100 ms after the local deadline");
+            }
+        }
+
+        void print(Engine engine, Map<String, Integer> jvmThreads) {
+            double seconds = phaseNanos / 1e9;
+            double leaseSeconds = options.leases * seconds;
+            System.out.println();
+            System.out.println("SPEC N7 keep-alive load: " + engine.description);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%,d leases of %d ms, renewed every third of the lease by default; stall %d ms by %s%n",
+                    options.leases,
+                    options.lease.toMillis(),
+                    options.stall.toMillis(),
+                    engine.stall.description());
+            System.out.printf(
+                    Locale.ROOT,
+                    "JVM %s, %d processors, load average %.2f%n%n",
+                    Runtime.version(),
+                    Runtime.getRuntime().availableProcessors(),
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                            .getSystemLoadAverage());
+
+            row("acquiring the leases", ms(acquireNanos) + " ms");
+            System.out.println();
+            System.out.println("Phase 1: the engine answers in time (measured after a warm-up of "
+                    + options.warmup.toMillis() + " ms)");
+            row("measured for", String.format(Locale.ROOT, "%.2f s", seconds));
+            row("leases lost (must be 0)", String.valueOf(lostInPhase1));
+            row("leases not valid at its end", String.valueOf(invalidAfterPhase1));
+            row("least remaining() seen", minRemaining == Long.MAX_VALUE ? "-" : ms(minRemaining) + " ms");
+            row(
+                    engine.renewalsLabel,
+                    String.format(Locale.ROOT, "%,d (%.2f per lease per second)", renewals, renewals / leaseSeconds));
+            row(
+                    "process CPU",
+                    String.format(
+                            Locale.ROOT,
+                            "%.0f ms = %.1f%% of one core; %.2f us per lease per second%s",
+                            processCpuNanos / 1e6,
+                            100 * processCpuNanos / (double) phaseNanos,
+                            processCpuNanos / 1e3 / leaseSeconds,
+                            renewals > 0
+                                    ? String.format(
+                                            Locale.ROOT, "; %.1f us per renewal", processCpuNanos / 1e3 / renewals)
+                                    : ""));
+            System.out.println();
+            System.out.println("CPU by thread family in phase 1 (families with at least 1 ms):");
+            System.out.printf(Locale.ROOT, "  %-34s %10s %22s%n", "family", "CPU ms", "us per lease-second");
+            long dlm = 0;
+            for (Map.Entry<String, Long> used : cpuByFamily.entrySet()) {
+                if (used.getKey().startsWith("dlm-")) {
+                    dlm += used.getValue();
+                }
+                if (used.getValue() >= 1_000_000) {
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %-34s %10.1f %22.3f%n",
+                            used.getKey(),
+                            used.getValue() / 1e6,
+                            used.getValue() / 1e3 / leaseSeconds);
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT, "  %-34s %10.1f %22.3f%n", "all dlm-* threads", dlm / 1e6, dlm / 1e3 / leaseSeconds);
+            System.out.println();
+            System.out.println("Threads started since the manager opened (family: count at end of phase 1 / phase 2):");
+            Map<String, int[]> started = new TreeMap<>();
+            threadsPhase1.forEach((family, count) -> started.computeIfAbsent(family, f -> new int[2])[0] = count);
+            threadsPhase2.forEach((family, count) -> started.computeIfAbsent(family, f -> new int[2])[1] = count);
+            int dlmThreads = 0;
+            for (Map.Entry<String, int[]> family : started.entrySet()) {
+                int[] count = family.getValue();
+                int existed = jvmThreads.getOrDefault(family.getKey(), 0);
+                if (Math.max(count[0], count[1]) > existed) {
+                    System.out.printf(Locale.ROOT, "  %-34s %d / %d%n", family.getKey(), count[0], count[1]);
+                }
+                if (family.getKey().startsWith("dlm-")) {
+                    dlmThreads += Math.max(count[0], count[1]);
+                }
+            }
+            row("dlm-* threads at most", String.valueOf(dlmThreads));
+            System.out.println();
+
+            System.out.println("Phase 2: the engine stalls; loss time minus local deadline");
+            row("deadlines read after the stall began", ms(sampledAfterStall) + " ms");
+            row("clock reading error, at most", String.format(Locale.ROOT, "%.3f ms", maxSamplingError / 1e6));
+            row("lost before the deadlines were read", String.valueOf(lostBeforeSampled));
+            row("never reported lost", String.valueOf(neverLost));
+            if (lateness.length > 0) {
+                row(
+                        "min / median / p99 / max",
+                        String.format(
+                                Locale.ROOT,
+                                "%s / %s / %s / %s ms",
+                                signedMs(lateness[0]),
+                                signedMs(lateness[lateness.length / 2]),
+                                signedMs(lateness[Math.min(lateness.length - 1, (int) (lateness.length * 0.99))]),
+                                signedMs(lateness[lateness.length - 1])));
+            }
+            row("early (< -5 ms)", String.valueOf(early));
+            row("late (> 100 ms, the issue's bound)", String.valueOf(late));
+            row("later than K3's 50 ms", String.valueOf(overK3));
+            row("last loss after the stall began", ms(lastLossAfterStall) + " ms");
+            System.out.println("Reasons given by lost():");
+            causes.forEach((cause, count) -> System.out.printf(Locale.ROOT, "  %5d  %s%n", count, cause));
+            System.out.println();
+            if (failures.isEmpty()) {
+                System.out.println("RESULT: PASS (N7 held)");
+            } else {
+                System.out.println("RESULT: FAIL");
+                failures.forEach(failure -> System.out.println("  - " + failure));
+            }
+        }
+
+        private void row(String what, String value) {
+            System.out.printf(Locale.ROOT, "  %-38s %s%n", what, value);
+        }
+
+        private String ms(long nanos) {
+            return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
+        }
+
+        private String signedMs(long nanos) {
+            return String.format(Locale.ROOT, "%+.1f", nanos / 1e6);
+        }
+    }
+
+    // ---- the engine under test -------------------------------------------------------------------
+
+    /**
+     * A manager on the chosen engine, how to stall that engine and how to count its renewals.
+     *
+     * @param manager the manager under test
+     * @param stall stalls its engine
+     * @param renewals the renewals sent so far, or what stands for them
+     * @param renewalsLabel what {@code renewals} counts
+     * @param description the engine, for the report
+     */
+    private record Engine(
+            LockManager manager, EngineStall stall, LongSupplier renewals, String renewalsLabel, String description) {
+
+        static Engine open(Options options) {
+            if (options.backend.equals("memory")) {
+                DelayedBackendProvider provider = new DelayedBackendProvider("memory", options.delay);
+                LockManager manager = LockManagers.open(provider, Map.of());
+                DelayedBackend backend = provider.opened();
+                return new Engine(
+                        manager,
+                        new LinkStall(backend),
+                        backend::renewalsSent,
+                        "renewals sent",
+                        "memory backend, renewals answered " + options.delay.toMillis() + " ms after they are sent");
+            }
+            Map<String, String> properties = Map.of(
+                    "dlm.redis.uri",
+                    options.redisUri,
+                    // Keys of their own, apart from the tests' and other benchmarks'.
+                    "dlm.redis.key-prefix",
+                    "dlm-bench-n7:");
+            RedisAdmin admin = RedisAdmin.connect(options.redisUri);
+            LockManager manager;
+            DelayedBackend delayed = null;
+            try {
+                if (options.delay.isZero()) {
+                    manager = LockManagers.open("redis", properties);
+                } else {
+                    DelayedBackendProvider provider = new DelayedBackendProvider("redis", options.delay);
+                    manager = LockManagers.open(provider, properties);
+                    delayed = provider.opened();
+                }
+            } catch (RuntimeException e) {
+                admin.close();
+                throw e;
+            }
+            @Nullable DelayedBackend link = delayed;
+            return new Engine(
+                    manager,
+                    admin,
+                    link != null ? link::renewalsSent : admin::scriptCalls,
+                    link != null ? "renewals sent" : "scripts run by Redis (all clients)",
+                    "redis backend on " + options.redisUri
+                            + (link != null ? ", renewals answered " + options.delay.toMillis() + " ms late" : ""));
+        }
+    }
+
+    // ---- options ---------------------------------------------------------------------------------
+
+    /** The command line. */
+    private static final class Options {
+
+        static final String USAGE = String.join(
+                "\n",
+                "usage: KeepAliveLoad [--backend memory|redis] [--leases 1000] [--lease 1s] [--warmup 2s] [--run 10s]",
+                "                     [--stall 2s] [--delay 100ms (memory; redis: 0)] [--redis-uri redis://127.0.0.1:6379]",
+                "                     [--prefix n7-<pid>-]",
+                "durations: 1s, 500ms, PT1S");
+
+        String backend = "memory";
+        int leases = 1_000;
+        Duration lease = Duration.ofSeconds(1);
+        Duration warmup = Duration.ofSeconds(2);
+        Duration run = Duration.ofSeconds(10);
+        Duration stall = Duration.ofSeconds(2);
+
+        @Nullable
+        Duration delayOption;
+
+        Duration delay = Duration.ZERO;
+        String redisUri = "redis://127.0.0.1:6379";
+        String prefix = "n7-" + ProcessHandle.current().pid() + "-";
+
+        static Options parse(String[] args) {
+            Options options = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i];
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("missing value of " + name);
+                }
+                String value = args[++i];
+                switch (name) {
+                    case "--backend" -> options.backend = value;
+                    case "--leases" -> options.leases = Integer.parseInt(value);
+                    case "--lease" -> options.lease = duration(name, value);
+                    case "--warmup" -> options.warmup = duration(name, value);
+                    case "--run" -> options.run = duration(name, value);
+                    case "--stall" -> options.stall = duration(name, value);
+                    case "--delay" -> options.delayOption = value.equals("0") ? Duration.ZERO : duration(name, value);
+                    case "--redis-uri" -> options.redisUri = value;
+                    case "--prefix" -> options.prefix = value;
+                    default -> throw new IllegalArgumentException("unknown option " + name);
+                }
+            }
+            if (!options.backend.equals("memory") && !options.backend.equals("redis")) {
+                throw new IllegalArgumentException("--backend must be memory or redis, not " + options.backend);
+            }
+            if (options.leases < 1) {
+                throw new IllegalArgumentException("--leases must be at least 1");
+            }
+            Duration delay = options.delayOption;
+            options.delay =
+                    delay != null ? delay : options.backend.equals("memory") ? Duration.ofMillis(100) : Duration.ZERO;
+            return options;
+        }
+
+        private static Duration duration(String name, String value) {
+            return io.dlm.spi.Durations.parsePositive(name, value);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.dlm.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.interceptor.LeaseLost;
+import io.dlm.interceptor.LockAcquired;
+import io.dlm.interceptor.LockReleased;
+import io.dlm.tck.TckTimings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many intercepted calls on an engine whose renewals are slow or never answered (D2, D4, K1-K3):
+ * the runtime keeps every lease alive while renewals come back in time, without one renewal
+ * holding up another, and reports each loss at its own local deadline, not when a hung renewal
+ * returns.
+ */
+class SlowRenewalsTest {
+
+    private static final int CALLS = 20;
+    private static final Duration LEASE = Duration.ofSeconds(Beans.SlowWork.LEASE_SECONDS);
+    /** Each call outlives its lease, so it holds only as long as renewals keep it. */
+    private static final long RUN_MILLIS = 5_000;
+    /** The default {@code dlm.lease.drift}, 1 %, kept back from each lease (K2). */
+    private static final Duration DRIFT_MARGIN = LEASE.dividedBy(100);
+
+    private static final Duration PATIENCE = TckTimings.scaledMillis(60_000);
+
+    private TestContainer container;
+    private ExecutorService callers;
+    private ScriptedBackend engine;
+    private Beans.SlowWork work;
+    private Beans.LossClock losses;
+    private Beans.EventLog log;
+
+    @BeforeEach
+    void start() {
+        container = TestContainer.start(
+                ScriptedLockManager.class, Beans.SlowWork.class, Beans.LossClock.class, Beans.EventLog.class);
+        callers = Executors.newFixedThreadPool(CALLS);
+        engine = container.get(ScriptedLockManager.class).backend;
+        work = container.get(Beans.SlowWork.class);
+        losses = container.get(Beans.LossClock.class);
+        log = container.get(Beans.EventLog.class);
+    }
+
+    @AfterEach
+    void stop() {
+        callers.shutdownNow();
+        container.close();
+    }
+
+    /**
+     * Renewals that take 1.5 s each keep 3 s leases: each renewal comes back within the lease it
+     * extends, and twenty of them in flight at once do not queue behind each other.
+     *
+     * <p>The lease must exceed twice the latency, not just the latency. The local deadline counts
+     * from when a request was sent (K2), and the runtime has one renewal of a lease in flight at a
+     * time, so the next one leaves when the last one's reply arrived: the lease then has to cover a
+     * whole round trip of the renewal after it plus the wait for its reply. A 1 s lease cannot be
+     * kept by renewals that take 1.5 s at all: each reply would arrive after the deadline it was
+     * meant to move.
+     */
+    @Test
+    void K1_slowRenewalsKeepEveryLeaseWhileTheyComeBackInTime() throws Exception {
+        engine.latency = Duration.ofMillis(1_500);
+        engine.mode = ScriptedBackend.Renewals.LATE;
+
+        List<Future<String>> calls = startCalls();
+
+        for (int i = 0; i < CALLS; i++) {
+            assertThat(calls.get(i).get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+                    .isEqualTo("done-" + i);
+        }
+        assertThat(log.of(LeaseLost.class)).isEmpty();
+        assertThat(log.of(LockReleased.class)).hasSize(CALLS);
+        // Each call ran past its first lease: renewals, not luck, kept it.
+        assertThat(engine.renewals).hasValueGreaterThanOrEqualTo(CALLS * 2);
+    }
+
+    /**
+     * Renewals that are never answered: each lease is reported lost at its own local deadline
+     * (acquisition sent + lease - drift margin), within 50 ms, while its renewal still hangs, and
+     * each call ends with {@code LOCK_NOT_HELD}.
+     */
+    @Test
+    void K3_unansweredRenewalsLoseEachLeaseAtItsLocalDeadline() throws Exception {
+        engine.mode = ScriptedBackend.Renewals.NEVER;
+
+        List<Future<String>> calls = startCalls();
+
+        for (Future<String> call : calls) {
+            assertThatThrownBy(() -> call.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOfSatisfying(
+                            LockException.class, e -> assertThat(e.error()).isEqualTo(LockError.LOCK_NOT_HELD));
+        }
+        assertThat(log.of(LockReleased.class)).isEmpty();
+        assertThat(losses.events)
+                .hasSize(CALLS)
+                .allSatisfy(e -> assertThat(e.reason()).isEqualTo(LeaseLost.Reason.HEARTBEAT_FAILED));
+        long tolerance = TckTimings.scaledMillis(50).toNanos();
+        for (LockAcquired acquired : log.of(LockAcquired.class)) {
+            String client = acquired.clientId();
+            long deadline =
+                    engine.acquireSentAt.get(client) + LEASE.minus(DRIFT_MARGIN).toNanos();
+            long firedAt = losses.firedAt.get(client);
+            assertThat(Duration.ofNanos(firedAt - deadline))
+                    .as("LeaseLost of %s after its local deadline", client)
+                    .isBetween(Duration.ofNanos(-tolerance), Duration.ofNanos(tolerance));
+        }
+    }
+
+    private List<Future<String>> startCalls() {
+        List<Future<String>> calls = new ArrayList<>();
+        for (int i = 0; i < CALLS; i++) {
+            int id = i;
+            calls.add(callers.submit(() -> work.run(id, RUN_MILLIS)));
+        }
+        return calls;
+    }
+}

@@ -1,0 +1,139 @@
+package io.dlm.impl.selftest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import io.dlm.spi.LockBackend;
+import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.TckBackends;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.platform.engine.FilterResult;
+import org.junit.platform.engine.TestDescriptor;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.PostDiscoveryFilter;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+/**
+ * The TCK's lease-lifecycle rules (K1-K5, X5) are the runtime's, so they are self-tested here, where
+ * the runtime is: each {@link BrokenBackend.Flaw} runs through the real runtime, and the TCK must
+ * fail the tests of the rule the flaw breaks. (The correct case is {@code MemoryTckTest}, which runs
+ * the whole TCK on the memory backend.)
+ */
+class LifecycleSelfTest {
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(BrokenBackend.Flaw.class)
+    void theTckCatchesEveryBrokenLifecycle(BrokenBackend.Flaw flaw) {
+        String rule = ruleBrokenBy(flaw);
+        SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        LauncherFactory.create()
+                .execute(
+                        LauncherDiscoveryRequestBuilder.request()
+                                .selectors(selectClass(fixture(flaw)))
+                                .filters((PostDiscoveryFilter) descriptor -> onlyRule(descriptor, rule))
+                                .build(),
+                        listener);
+        TestExecutionSummary summary = listener.getSummary();
+        List<String> failed = summary.getFailures().stream()
+                .map(failure -> failure.getTestIdentifier().getSource())
+                .flatMap(Optional::stream)
+                .filter(MethodSource.class::isInstance)
+                .map(source -> ((MethodSource) source).getMethodName())
+                .collect(Collectors.toList());
+        System.out.println("[lifecycle self-test] " + flaw + ": ran " + summary.getTestsFoundCount() + " tests of "
+                + rule + ", failed " + failed);
+        assertThat(summary.getTestsFoundCount()).as("tests of %s found", rule).isPositive();
+        assertThat(failed)
+                .as("tests of %s failed by a backend that %s", rule, flaw)
+                .isNotEmpty();
+    }
+
+    private static String ruleBrokenBy(BrokenBackend.Flaw flaw) {
+        return switch (flaw) {
+            case KEEPALIVE_STOPS_SILENTLY -> "K1_";
+            case LOSS_REPORTED_LATE -> "K3_";
+            case TOKEN_BLIND -> "K4_";
+            case ORPHANS_AMBIGUOUS_ACQUISITIONS, UNDOES_BY_CLIENT -> "X5_";
+        };
+    }
+
+    private static FilterResult onlyRule(TestDescriptor descriptor, String rule) {
+        Optional<String> method = descriptor
+                .getSource()
+                .filter(MethodSource.class::isInstance)
+                .map(source -> ((MethodSource) source).getMethodName());
+        return method.isEmpty()
+                ? FilterResult.included("container")
+                : FilterResult.includedIf(method.get().startsWith(rule));
+    }
+
+    private static Class<? extends LockManagerTck> fixture(BrokenBackend.Flaw flaw) {
+        return switch (flaw) {
+            case KEEPALIVE_STOPS_SILENTLY -> KeepAliveStopsSilentlyFixture.class;
+            case LOSS_REPORTED_LATE -> LossReportedLateFixture.class;
+            case TOKEN_BLIND -> TokenBlindFixture.class;
+            case ORPHANS_AMBIGUOUS_ACQUISITIONS -> OrphansAmbiguousFixture.class;
+            case UNDOES_BY_CLIENT -> UndoesByClientFixture.class;
+        };
+    }
+
+    /** The TCK wired to a broken backend, as a backend author wires it. */
+    abstract static class BrokenFixture extends LockManagerTck {
+        private final BrokenBackend.Flaw flaw;
+
+        BrokenFixture(BrokenBackend.Flaw flaw) {
+            this.flaw = flaw;
+        }
+
+        @Override
+        protected LockManager openManager(Map<String, String> properties) {
+            return LockManagers.open(BrokenBackend.provider(flaw), properties);
+        }
+
+        @Override
+        protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
+            return LockManagers.open(TckBackends.decorated(BrokenBackend.provider(flaw), decorator), properties);
+        }
+    }
+
+    static class KeepAliveStopsSilentlyFixture extends BrokenFixture {
+        KeepAliveStopsSilentlyFixture() {
+            super(BrokenBackend.Flaw.KEEPALIVE_STOPS_SILENTLY);
+        }
+    }
+
+    static class LossReportedLateFixture extends BrokenFixture {
+        LossReportedLateFixture() {
+            super(BrokenBackend.Flaw.LOSS_REPORTED_LATE);
+        }
+    }
+
+    static class TokenBlindFixture extends BrokenFixture {
+        TokenBlindFixture() {
+            super(BrokenBackend.Flaw.TOKEN_BLIND);
+        }
+    }
+
+    static class OrphansAmbiguousFixture extends BrokenFixture {
+        OrphansAmbiguousFixture() {
+            super(BrokenBackend.Flaw.ORPHANS_AMBIGUOUS_ACQUISITIONS);
+        }
+    }
+
+    static class UndoesByClientFixture extends BrokenFixture {
+        UndoesByClientFixture() {
+            super(BrokenBackend.Flaw.UNDOES_BY_CLIENT);
+        }
+    }
+}
