@@ -146,8 +146,9 @@ final class LeaseGuard implements Consumer<LockException> {
 
     /**
      * How the runtime noticed the loss. Its exception carries no machine-readable cause yet, so the
-     * reason is read from the runtime's message; {@code LeaseGuardTest} pins the wording against
-     * the real runtime, so a change there fails a test here rather than mislabels events.
+     * reason is read from the runtime's message. {@code LeaseLossTest} (a refused renewal) and
+     * {@code SlowRenewalsTest} (the local deadline) pin the wording against the real runtime, so a
+     * change there fails a test here rather than mislabels events.
      *
      * @param loss the runtime's {@code LOCK_NOT_HELD}
      * @return the reason the event names

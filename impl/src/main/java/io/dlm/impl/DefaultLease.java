@@ -39,6 +39,9 @@ final class DefaultLease implements Lease {
     private final long marginNanos;
     private final long periodNanos;
     private final AtomicInteger state = new AtomicInteger(HELD);
+    /** The keeper's loss epoch when this lease was acquired; a newer one means the session died. */
+    private final long epoch;
+
     private final CompletableFuture<LockException> lost = new CompletableFuture<>();
     private final Runnable fire = this::fire;
 
@@ -75,6 +78,7 @@ final class DefaultLease implements Lease {
         this.marginNanos = keeper.settings().driftMarginNanos(leaseNanos);
         this.periodNanos = keeper.settings().heartbeatNanos(leaseNanos);
         this.deadline = deadlineAfter(sentAt);
+        this.epoch = keeper.lossEpoch();
         this.nextRenewalAt = sentAt + periodNanos;
     }
 
@@ -159,20 +163,19 @@ final class DefaultLease implements Lease {
         manager.ensureOpen();
         if (!keptAlive && state.get() == HELD) {
             keptAlive = true;
-            watched = true;
-            keeper.onScheduler(this::step);
+            watch();
         }
         return this;
     }
 
     @Override
     public boolean isValid() {
-        return state.get() == HELD && keeper.ticker().nanoTime() - deadline < 0;
+        return isCurrent() && keeper.ticker().nanoTime() - deadline < 0;
     }
 
     @Override
     public Duration remaining() {
-        if (state.get() != HELD) {
+        if (!isCurrent()) {
             return Duration.ZERO;
         }
         long left = deadline - keeper.ticker().nanoTime();
@@ -181,9 +184,10 @@ final class DefaultLease implements Lease {
 
     @Override
     public CompletionStage<LockException> lost() {
-        if (!watched) {
-            watched = true;
-            keeper.onScheduler(this::step);
+        if (keeper.isClosed()) {
+            endWithManager();
+        } else if (!watched && state.get() == HELD) {
+            watch();
         }
         CompletionStage<LockException> view = lostView;
         if (view == null) {
@@ -219,9 +223,49 @@ final class DefaultLease implements Lease {
         }
     }
 
-    boolean isLost() {
-        int now = state.get();
-        return now == LOST || now == ENDED_WITH_MANAGER || (now == RELEASED && lost.isDone());
+    /**
+     * The loss, if it was reported; for {@code withLock}, which must not start watching a lease it
+     * has just released.
+     *
+     * @return the loss, or {@code null}
+     */
+    @Nullable
+    LockException lossIfReported() {
+        return lost.getNow(null);
+    }
+
+    /** Held, the manager open and the engine's session not lost since the acquisition. */
+    private boolean isCurrent() {
+        if (state.get() != HELD) {
+            return false;
+        }
+        if (keeper.isClosed()) {
+            return false;
+        }
+        if (keeper.lossEpoch() != epoch) {
+            markLost("the engine reported every lease of this manager gone (session lost)");
+            return false;
+        }
+        return true;
+    }
+
+    /** Registers the lease with the keeper and starts its timer; once. */
+    private void watch() {
+        synchronized (this) {
+            if (watched) {
+                return;
+            }
+            watched = true;
+        }
+        keeper.track(this);
+        if (keeper.lossEpoch() != epoch) {
+            markLost("the engine reported every lease of this manager gone (session lost)");
+        }
+        if (state.get() != HELD) {
+            keeper.untrack(this); // ended while we registered
+            return;
+        }
+        keeper.onScheduler(this::step);
     }
 
     // ---- the timer (scheduler thread) -------------------------------------------------------
@@ -235,6 +279,7 @@ final class DefaultLease implements Lease {
     private void step() {
         if (state.get() != HELD) {
             cancelPending();
+            keeper.untrack(this);
             return;
         }
         long now = keeper.ticker().nanoTime();

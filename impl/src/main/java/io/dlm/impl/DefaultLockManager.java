@@ -18,7 +18,6 @@ import io.dlm.spi.WatchingLockBackend.Watch;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,9 +139,7 @@ public final class DefaultLockManager implements LockManager {
         if (token == NOT_ACQUIRED) {
             return Optional.empty();
         }
-        DefaultLease lease = new DefaultLease(this, keeper, resourceId, clientId, token, leaseNanos, sentAt[0]);
-        keeper.track(lease);
-        return Optional.of(lease);
+        return Optional.of(new DefaultLease(this, keeper, resourceId, clientId, token, leaseNanos, sentAt[0]));
     }
 
     @Override
@@ -151,7 +148,7 @@ public final class DefaultLockManager implements LockManager {
         if (work == null) {
             throw new IllegalArgumentException("work must not be null");
         }
-        Lease lease = tryAcquire(resourceId, clientId, wait, leaseTime)
+        DefaultLease lease = (DefaultLease) tryAcquire(resourceId, clientId, wait, leaseTime)
                 .orElseThrow(() -> new LockException(
                         LockError.RESOURCE_LOCKED,
                         "'" + resourceId + "' was not acquired by '" + clientId + "' within " + wait));
@@ -178,7 +175,7 @@ public final class DefaultLockManager implements LockManager {
      *
      * @return {@code null} when it was held to the end, else the exception for the caller
      */
-    private @Nullable LockException finish(Lease lease) {
+    private static @Nullable LockException finish(DefaultLease lease) {
         boolean released;
         try {
             released = lease.release();
@@ -198,9 +195,8 @@ public final class DefaultLockManager implements LockManager {
                         "the lease of '" + lease.resourceId() + "' held by '" + lease.clientId() + "' was lost"));
     }
 
-    private static Optional<LockException> lostCause(Lease lease) {
-        CompletableFuture<LockException> lost = lease.lost().toCompletableFuture();
-        return lost.isDone() ? Optional.ofNullable(lost.getNow(null)) : Optional.empty();
+    private static Optional<LockException> lostCause(DefaultLease lease) {
+        return Optional.ofNullable(lease.lossIfReported());
     }
 
     /** Rounds a lease up to the backend's granularity, saturating (E1, V3). */

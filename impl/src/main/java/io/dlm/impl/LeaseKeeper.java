@@ -44,7 +44,11 @@ final class LeaseKeeper implements LeaseLossListener {
     private final LockBackend backend;
     private final LockSettings settings;
     private final Ticker ticker;
-    /** Leases handed out and not yet ended, by resource; at most a few per resource. */
+    /**
+     * Leases someone watches (kept alive, or {@code lost()} asked for) and not yet ended, by
+     * resource; at most a few per resource. Unwatched leases are not kept here, so a lease nobody
+     * releases costs nothing once its holder forgot it.
+     */
     private final ConcurrentHashMap<String, DefaultLease[]> leases = new ConcurrentHashMap<>();
 
     private final Object threadsLock = new Object();
@@ -53,6 +57,11 @@ final class LeaseKeeper implements LeaseLossListener {
     private volatile @Nullable ExecutorService blockingRenewals;
     private volatile @Nullable ExecutorService notifier;
     private volatile boolean closed;
+    /**
+     * Counts engine reports that every lease is gone (a lost session). A lease remembers the count
+     * it was acquired under, so that even an unwatched lease stops being valid at once (K2, K3).
+     */
+    private volatile long lossEpoch;
 
     LeaseKeeper(LockBackend backend, LockSettings settings, Ticker ticker) {
         this.backend = backend;
@@ -119,8 +128,19 @@ final class LeaseKeeper implements LeaseLossListener {
         }
     }
 
+    long lossEpoch() {
+        return lossEpoch;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void allLeasesLost() {
+        synchronized (threadsLock) {
+            lossEpoch++;
+        }
         for (DefaultLease[] current : leases.values()) {
             for (DefaultLease lease : current) {
                 lease.markLost("the engine reported every lease of this manager gone (session lost)");
@@ -272,17 +292,18 @@ final class LeaseKeeper implements LeaseLossListener {
      * (C1). Called once, before the backend closes.
      */
     void close() {
+        ExecutorService[] pools;
+        synchronized (threadsLock) {
+            // First, so that every lease reads as invalid from now on (K2, C1).
+            closed = true;
+            pools = new ExecutorService[] {scheduler, blockingRenewals, notifier};
+        }
         for (DefaultLease[] current : leases.values()) {
             for (DefaultLease lease : current) {
                 lease.endWithManager();
             }
         }
         leases.clear();
-        ExecutorService[] pools;
-        synchronized (threadsLock) {
-            closed = true;
-            pools = new ExecutorService[] {scheduler, blockingRenewals, notifier};
-        }
         for (ExecutorService pool : pools) {
             if (pool != null) {
                 pool.shutdownNow();

@@ -152,6 +152,7 @@ public final class KeepAliveLoad {
             }
 
             // ---- phase 2: the engine stalls; each lease lost at its local deadline ----
+            JvmPauses pausesBefore = JvmPauses.take();
             long stallBegan = stall.stall(options.stall);
             TimeUnit.NANOSECONDS.sleep(SETTLE.toNanos());
             long[] deadlines = new long[n];
@@ -166,6 +167,7 @@ public final class KeepAliveLoad {
             report.sampledAfterStall = System.nanoTime() - stallBegan;
             awaitLosses(lostAt, stallBegan + options.lease.toNanos() * 2 + options.stall.toNanos());
             report.threadsPhase2 = CpuSnapshot.liveThreads();
+            report.pausesInPhase2 = JvmPauses.take().since(pausesBefore);
             stall.awaitEnd();
             report.judgeLosses(lostAt, deadlines, stallBegan);
             report.causes = countCauses(causes);
@@ -251,6 +253,9 @@ public final class KeepAliveLoad {
         int neverLost;
         int lostBeforeSampled;
         Map<String, Integer> causes = Map.of();
+        JvmPauses pausesInPhase2 = new JvmPauses(0, 0, 0);
+        /** Median lateness of each tenth of the leases, in the order of their deadlines. */
+        long[] latenessByTenth = new long[0];
 
         void judgeLosses(AtomicLongArray lostAt, long[] deadlines, long stallBegan) {
             List<Long> measured = new ArrayList<>();
@@ -277,6 +282,7 @@ public final class KeepAliveLoad {
                 }
             }
             lateness = measured.stream().mapToLong(Long::longValue).sorted().toArray();
+            latenessByTenth = byTenth(lostAt, deadlines);
             if (lostInPhase1 > 0) {
                 failures.add(lostInPhase1 + " lease(s) lost while the engine answered in time");
             }
@@ -355,8 +361,17 @@ public final class KeepAliveLoad {
                             used.getValue() / 1e3 / leaseSeconds);
                 }
             }
+            long listed =
+                    cpuByFamily.values().stream().mapToLong(Long::longValue).sum();
             System.out.printf(
                     Locale.ROOT, "  %-34s %10.1f %22.3f%n", "all dlm-* threads", dlm / 1e6, dlm / 1e3 / leaseSeconds);
+            // The JIT compilers and the GC are JVM threads without a java.lang.Thread: only the process total has them.
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-34s %10.1f %22.3f%n",
+                    "rest of the process (JIT, GC)",
+                    (processCpuNanos - listed) / 1e6,
+                    (processCpuNanos - listed) / 1e3 / leaseSeconds);
             System.out.println();
             System.out.println("Threads started since the manager opened (family: count at end of phase 1 / phase 2):");
             Map<String, int[]> started = new TreeMap<>();
@@ -396,6 +411,19 @@ public final class KeepAliveLoad {
             row("late (> 100 ms, the issue's bound)", String.valueOf(late));
             row("later than K3's 50 ms", String.valueOf(overK3));
             row("last loss after the stall began", ms(lastLossAfterStall) + " ms");
+            StringBuilder tenths = new StringBuilder();
+            for (long median : latenessByTenth) {
+                tenths.append(tenths.length() == 0 ? "" : " ").append(signedMs(median));
+            }
+            row("median by tenth, in deadline order", tenths + " ms");
+            row(
+                    "GC / JIT during the phase",
+                    String.format(
+                            Locale.ROOT,
+                            "%d collections, %d ms in them; %d ms compiling",
+                            pausesInPhase2.collections(),
+                            pausesInPhase2.collectionMillis(),
+                            pausesInPhase2.compileMillis()));
             System.out.println("Reasons given by lost():");
             causes.forEach((cause, count) -> System.out.printf(Locale.ROOT, "  %5d  %s%n", count, cause));
             System.out.println();
@@ -405,6 +433,37 @@ public final class KeepAliveLoad {
                 System.out.println("RESULT: FAIL");
                 failures.forEach(failure -> System.out.println("  - " + failure));
             }
+        }
+
+        /**
+         * The median lateness of each tenth of the leases taken in the order of their deadlines: a
+         * lateness that grows along the order is a backlog, one spread evenly is scheduling noise.
+         */
+        private long[] byTenth(AtomicLongArray lostAt, long[] deadlines) {
+            Integer[] order = new Integer[deadlines.length];
+            int count = 0;
+            for (int i = 0; i < deadlines.length; i++) {
+                if (deadlines[i] != NOT_LOST && lostAt.get(i) != NOT_LOST) {
+                    order[count++] = i;
+                }
+            }
+            if (count < 10) {
+                return new long[0];
+            }
+            Integer[] measured = Arrays.copyOf(order, count);
+            Arrays.sort(measured, (a, b) -> Long.compare(deadlines[a] - deadlines[b], 0));
+            long[] medians = new long[10];
+            for (int tenth = 0; tenth < 10; tenth++) {
+                int from = tenth * count / 10;
+                int to = (tenth + 1) * count / 10;
+                long[] part = new long[to - from];
+                for (int k = from; k < to; k++) {
+                    part[k - from] = lostAt.get(measured[k]) - deadlines[measured[k]];
+                }
+                Arrays.sort(part);
+                medians[tenth] = part[part.length / 2];
+            }
+            return medians;
         }
 
         private void row(String what, String value) {

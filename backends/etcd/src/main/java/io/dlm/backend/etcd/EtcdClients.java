@@ -29,6 +29,28 @@ final class EtcdClients {
     private EtcdClients() {}
 
     /**
+     * jetcd's retry pacing, fitted into one operation timeout. jetcd's defaults (first retry after
+     * 500 ms, then up to 2.5 s apart) would make its retry policy refuse every call when the
+     * timeout is 500 ms or less ("maxDuration must be > the delay"); shorter timeouts retry sooner.
+     *
+     * @param delayMillis the pause before the first retry
+     * @param maxDelayMillis the longest pause between retries
+     * @param maxDuration how long retries may go on
+     */
+    record Retries(long delayMillis, long maxDelayMillis, Duration maxDuration) {
+
+        private static final long DEFAULT_DELAY_MILLIS = 500;
+        private static final long DEFAULT_MAX_DELAY_MILLIS = 2_500;
+
+        static Retries within(Duration operationTimeout) {
+            long budget = Math.max(2, operationTimeout.toMillis());
+            long delay = Math.max(1, Math.min(DEFAULT_DELAY_MILLIS, budget / 4));
+            long maxDelay = Math.max(delay + 1, Math.min(DEFAULT_MAX_DELAY_MILLIS, budget / 2));
+            return new Retries(delay, maxDelay, Duration.ofMillis(budget));
+        }
+    }
+
+    /**
      * A thread pool for jetcd's callbacks and retries, named after this backend so that its
      * threads can be told apart and shown to stop on close (C1).
      *
@@ -54,6 +76,7 @@ final class EtcdClients {
      * @throws IllegalArgumentException naming the TLS keys when the TLS material cannot be loaded
      */
     static Client open(EtcdSettings settings, ExecutorService executor) {
+        Retries retry = Retries.within(settings.operationTimeout());
         ClientBuilder builder = Client.builder()
                 .endpoints(settings.endpoints())
                 .executorService(executor)
@@ -61,7 +84,9 @@ final class EtcdClients {
                 // Fail a call at once while no member is reachable, rather than queue it (X1).
                 .waitForReady(false)
                 // jetcd retries idempotent calls on UNAVAILABLE; never past one operation's budget.
-                .retryMaxDuration(settings.operationTimeout())
+                .retryDelay(retry.delayMillis())
+                .retryMaxDelay(retry.maxDelayMillis())
+                .retryMaxDuration(retry.maxDuration())
                 .keepaliveTime(KEEPALIVE_TIME)
                 .keepaliveTimeout(KEEPALIVE_TIMEOUT)
                 .interceptor(new CallOptionsInterceptor(settings.operationTimeout()));

@@ -117,4 +117,18 @@ class EtcdSettingsTest {
             return socket.getLocalPort();
         }
     }
+
+    /** jetcd refuses every call when its retry delay is not below the retry duration. */
+    @Test
+    void retryPacingFitsAnyOperationTimeout() {
+        for (long millis : new long[] {1, 2, 3, 100, 500, 501, 5_000, 60_000}) {
+            EtcdClients.Retries retries = EtcdClients.Retries.within(Duration.ofMillis(millis));
+            assertThat(retries.delayMillis()).as("%d ms", millis).isPositive();
+            assertThat(retries.maxDelayMillis()).as("%d ms", millis).isGreaterThan(retries.delayMillis());
+            assertThat(retries.maxDuration().toMillis()).as("%d ms", millis).isGreaterThan(retries.delayMillis());
+        }
+        assertThat(EtcdClients.Retries.within(Duration.ofSeconds(5)))
+                .as("jetcd's own pacing where it fits")
+                .isEqualTo(new EtcdClients.Retries(500, 2_500, Duration.ofSeconds(5)));
+    }
 }

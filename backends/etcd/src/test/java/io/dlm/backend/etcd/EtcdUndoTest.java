@@ -69,8 +69,7 @@ class EtcdUndoTest {
 
             // etcd answers "held by the caller"; the reply is lost, and the runtime undoes the attempt.
             loseReplies.set(true);
-            Throwable failure =
-                    catchThrowable(() -> manager.tryAcquire("held-before", "c", Duration.ZERO, LONG_LEASE));
+            Throwable failure = catchThrowable(() -> manager.tryAcquire("held-before", "c", Duration.ZERO, LONG_LEASE));
             loseReplies.set(false);
 
             assertThat(failure)

@@ -738,7 +738,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         if (state == ConnectionState.LOST) {
             held.clear();
             undos.sessionLost();
-            // leaseLoss.allLeasesLost();
+            leaseLoss.allLeasesLost();
         } else if (state == ConnectionState.RECONNECTED && !closed) {
             undos.retryPending();
         }

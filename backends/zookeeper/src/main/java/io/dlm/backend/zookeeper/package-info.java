@@ -11,7 +11,9 @@
  *       fencing token (F1) and its {@code mtime}, the ZooKeeper leader's clock at the last
  *       acquisition or heartbeat, starts the lease (E3).
  *   <li>{@code <id>.<nonce>}: the key node of that one acquisition, created and deleted in the same
- *       transactions as the lock node. Every conditional step on a lock the caller already knows
+ *       transactions as the lock node; the nonce ends with the runtime's attempt id, so that an
+ *       acquisition whose outcome is unknown can be undone by it (X5, {@link
+ *       io.dlm.backend.zookeeper.Undos}). Every conditional step on a lock the caller already knows
  *       checks its key node first, so a lock node deleted and created again by someone else (whose
  *       data version starts over at 0) can never be renewed or released by mistake.
  *   <li>{@code .clock}: a node written only to read the leader's current time when a lease looks
