@@ -51,8 +51,11 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
     volatile Renewals mode = Renewals.ANSWER;
     volatile Duration latency = Duration.ZERO;
 
-    /** Tokens released through this backend, to catch a renewal sent after its release (D4). */
-    private final Set<Long> released = ConcurrentHashMap.newKeySet();
+    /**
+     * Acquisitions released through this backend, as resource and token (tokens grow per resource),
+     * to catch a renewal sent after its release (D4).
+     */
+    private final Set<String> released = ConcurrentHashMap.newKeySet();
 
     private final ScheduledExecutorService replies = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "scripted-engine-replies");
@@ -84,13 +87,13 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
 
     @Override
     public boolean release(String resourceId, String clientId, long fencingToken) {
-        released.add(fencingToken);
+        released.add(resourceId + '#' + fencingToken);
         return engine().release(resourceId, clientId, fencingToken);
     }
 
     @Override
     public boolean renew(String resourceId, String clientId, long fencingToken) {
-        count(fencingToken);
+        count(resourceId, fencingToken);
         return switch (mode) {
             case REFUSE -> false;
             case ANSWER -> engine().renew(resourceId, clientId, fencingToken);
@@ -101,7 +104,7 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
 
     @Override
     public CompletionStage<Boolean> renewAsync(String resourceId, String clientId, long fencingToken) {
-        count(fencingToken);
+        count(resourceId, fencingToken);
         switch (mode) {
             case REFUSE:
                 return CompletableFuture.completedFuture(false);
@@ -117,9 +120,9 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
         }
     }
 
-    private void count(long fencingToken) {
+    private void count(String resourceId, long fencingToken) {
         renewals.incrementAndGet();
-        if (released.contains(fencingToken)) {
+        if (released.contains(resourceId + '#' + fencingToken)) {
             renewalsAfterRelease.incrementAndGet();
         }
     }

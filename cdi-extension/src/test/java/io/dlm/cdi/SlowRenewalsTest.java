@@ -147,7 +147,8 @@ class SlowRenewalsTest {
         List<Duration> lateness = log.of(LockAcquired.class).stream()
                 .map(LockAcquired::clientId)
                 .map(client -> Duration.ofNanos(losses.firedAt.get(client)
-                        - (engine.acquireSentAt.get(client) + LEASE.minus(DRIFT_MARGIN).toNanos())))
+                        - (engine.acquireSentAt.get(client)
+                                + LEASE.minus(DRIFT_MARGIN).toNanos())))
                 .toList();
         assertThat(lateness)
                 .as("each LeaseLost against its lease's local deadline: %s", lateness)

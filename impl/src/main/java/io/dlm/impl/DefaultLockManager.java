@@ -303,6 +303,9 @@ public final class DefaultLockManager implements LockManager {
         if (Thread.currentThread().isInterrupted()) {
             throw interrupted(resourceId);
         }
+        // The wait counts from here: every engine call made for it spends it, so that only the
+        // call in flight when it runs out can outlast it, by one operation timeout at most (X1).
+        long start = ticker.nanoTime();
         if (queueCount.get() == 0 || !hasWaiters(resourceId)) {
             Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
             if (attempt.isAcquired()) {
@@ -312,10 +315,10 @@ public final class DefaultLockManager implements LockManager {
             // Queued waiters must not be overtaken (L2), but a holder still fails at once (L3).
             throw reentrant(resourceId, clientId);
         }
-        if (waitNanos == 0) {
+        if (waitNanos == 0 || ticker.nanoTime() - start >= waitNanos) {
             return NOT_ACQUIRED;
         }
-        return awaitTurn(resourceId, clientId, ticker.nanoTime(), waitNanos, leaseNanos, sentAt);
+        return awaitTurn(resourceId, clientId, start, waitNanos, leaseNanos, sentAt);
     }
 
     private long awaitTurn(
@@ -325,6 +328,9 @@ public final class DefaultLockManager implements LockManager {
         try {
             watchIfNeeded(resourceId, queue);
             long backoff = MIN_BACKOFF_NANOS;
+            // A try may start after the wait ran out only right after a park that ended there: that
+            // last look starts at the deadline, so the whole wait still ends within one call of it.
+            boolean lastLook = false;
             for (; ; ) {
                 ensureOpenWhileWaiting(resourceId);
                 if (Thread.currentThread().isInterrupted()) {
@@ -332,6 +338,9 @@ public final class DefaultLockManager implements LockManager {
                 }
                 waiter.clearSignal();
                 long sleep = Long.MAX_VALUE;
+                if (!lastLook && ticker.nanoTime() - start >= waitNanos) {
+                    return NOT_ACQUIRED;
+                }
                 if (queue.isHead(waiter)) {
                     Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
                     if (attempt.isAcquired()) {
@@ -352,6 +361,7 @@ public final class DefaultLockManager implements LockManager {
                 if (!waiter.isSignalled()) {
                     LockSupport.parkNanos(this, Math.min(left, sleep));
                 }
+                lastLook = ticker.nanoTime() - start >= waitNanos;
             }
         } finally {
             leave(resourceId, queue, waiter);

@@ -66,10 +66,12 @@ public class ManualLocking {
         try (Lease successor = locks.tryAcquire("audit", "successor", Duration.ofSeconds(30), Duration.ofSeconds(30))
                 .orElseThrow(() -> new IllegalStateException("the paused lease never expired"))) {
             ledger.add("audit", successor.fencingToken(), 1);
-            // The paused client resumes, unaware that its lease is gone.
+            // The paused client resumes. Had it checked, isValid() would have told it the lease is gone
+            // (K2); it writes anyway, and its old token is what stops the write (M3).
+            boolean knewItWasGone = !paused.isValid();
             boolean staleAccepted = ledger.add("audit", paused.fencingToken(), 1_000_000);
             paused.close();
-            return !staleAccepted && successor.fencingToken() > paused.fencingToken();
+            return knewItWasGone && !staleAccepted && successor.fencingToken() > paused.fencingToken();
         }
     }
 }

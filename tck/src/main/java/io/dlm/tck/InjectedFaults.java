@@ -41,6 +41,7 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
     private final Set<String> hangRenewalsOf = ConcurrentHashMap.newKeySet();
     private final Set<String> loseAcquireRepliesOf = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Duration> delayAcquireRepliesOf = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Duration> slowCallsOf = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> renewals = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Boolean>> hungAnswers = new ArrayList<>();
     private final CountDownLatch healed = new CountDownLatch(1);
@@ -66,6 +67,15 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
     /** From now on, acquisitions of this resource are applied at once and answered {@code delay} later. */
     InjectedFaults delayAcquireReplies(String resourceId, Duration delay) {
         delayAcquireRepliesOf.put(resourceId, delay);
+        return this;
+    }
+
+    /**
+     * From now on, every call about this resource (acquire, inspect, watch) takes {@code delay}
+     * longer: a slow engine, still within the operation timeout.
+     */
+    InjectedFaults slowDown(String resourceId, Duration delay) {
+        slowCallsOf.put(resourceId, delay);
         return this;
     }
 
@@ -124,6 +134,10 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
                 };
             }
             String resource = args != null && args.length > 0 && args[0] instanceof String s ? s : null;
+            Duration slow = resource == null ? null : slowCallsOf.get(resource);
+            if (slow != null && (name.equals("acquire") || name.equals("inspect") || name.equals("watch"))) {
+                RuleGroup.sleepUntil(System.nanoTime() + slow.toNanos());
+            }
             if (name.equals("acquire") && resource != null) {
                 Acquisition applied = (Acquisition) call(method, args);
                 Duration delay = delayAcquireRepliesOf.get(resource);

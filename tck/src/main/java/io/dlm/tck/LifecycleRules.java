@@ -173,6 +173,26 @@ abstract class LifecycleRules extends RuleGroup {
     // ---- X1 -----------------------------------------------------------------------------------
 
     @Test
+    void X1_aWaitOnASlowEngineEndsWithinTheWaitPlusOneOperation() {
+        InjectedFaults faults = new InjectedFaults();
+        LockManager manager = openWithFaults(faults, "dlm.lease.min", millis(longLease()));
+        LockManager holderSide = sharedLockSpace() ? open("dlm.lease.min", millis(longLease())) : manager;
+        String resource = resource();
+        assertThat(holderSide.lock(resource, client("holder"), 0)).isTrue();
+        // A wait shorter than one call: the first try already uses it up, and nothing may follow
+        // but the failure.
+        Duration call = scaled(600);
+        Duration wait = scaled(300);
+        faults.slowDown(resource, call);
+        long start = System.nanoTime();
+        assertThat(manager.lock(resource, client("waiter"), wait.toMillis())).isFalse();
+        // Every engine call of the wait counts against it; only the last may run past it (X1).
+        assertThat(since(start))
+                .as("lock(%s) on an engine whose every call takes %s", wait, call)
+                .isLessThan(wait.plus(call).plus(scaled(200)));
+    }
+
+    @Test
     void X1_waiterWithoutTimeLimitIsNotLeftHangingByClose() {
         LockManager manager = manager();
         String resource = resource();

@@ -34,18 +34,22 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code direct}: {@code lock("bench", client, 0)} then {@code unlock("bench", client)} on
  *       the container's {@link LockManager} (the bean the interceptor uses, through its client
  *       proxy), with one fixed client id.
- *   <li>{@code directLease}: the calls the interceptor itself makes, {@code tryAcquire("bench",
- *       client, 0, 1s)} then {@link Lease#release()}; 1 s is the lease rule E1 gives {@code
- *       timeout = 0} with the default {@code dlm.lease.min}.
+ *   <li>{@code directLease}: {@code tryAcquire("bench", client, 0, 1s)} then {@link
+ *       Lease#release()}; 1 s is the lease rule E1 gives {@code timeout = 0} with the default
+ *       {@code dlm.lease.min}.
+ *   <li>{@code directKeptAlive}: the calls the interceptor itself makes: the same, with {@link
+ *       Lease#keepAlive()} and a callback on {@link Lease#lost()} between acquire and release, so
+ *       the runtime books and cancels the lease's keep-alive timer (K1, K3).
  *   <li>{@code intercepted}: {@link LockedBean#work()}, the same no-op under {@code
  *       @DistributedLock(resource = "bench", timeout = 0)}: plan lookup, nested-call check, a new
- *       client id, acquire, heartbeat scheduled and cancelled, context push and pop, release.
+ *       client id, acquire, keep-alive started and stopped, context push and pop, release.
  * </ul>
  *
  * <p>{@link InterceptorPartsBenchmark} prices the pieces of the interceptor's own work.
  *
  * <p>The interceptor's overhead is {@code intercepted - direct} (and {@code intercepted -
- * directLease}, which leaves the backend's own cost out entirely). One thread, so the fixed
+ * directLease}, which leaves the backend's own cost out entirely); {@code directKeptAlive -
+ * directLease} is what the runtime's keep-alive adds to each call. One thread, so the fixed
  * resource never contends; no event observers, so no events are fired. Weld starts once per fork
  * ({@code Level.Trial}) with discovery off, the DLM extension and the beans, and
  * configuration from defaults (SmallRye Config, nothing set: {@code dlm.backend=memory}).
@@ -102,7 +106,7 @@ public class InterceptorOverheadBenchmark {
         }
     }
 
-    /** Shuts Weld down, which closes the lock manager and stops the heartbeat threads. */
+    /** Shuts Weld down, which closes the lock manager and with it the runtime's keep-alive threads. */
     @TearDown(Level.Trial)
     public void stop() {
         container.shutdown();
@@ -132,6 +136,17 @@ public class InterceptorOverheadBenchmark {
     public void directLease(Blackhole bh) {
         Optional<Lease> lease = manager.tryAcquire(LockedBean.RESOURCE, clientId, NO_WAIT, LEASE);
         bh.consume(lease.isPresent() && lease.get().release());
+    }
+
+    /** The interceptor's manager calls by hand: acquire, keep alive, listen for a loss, release. */
+    @Benchmark
+    public void directKeptAlive(Blackhole bh) {
+        Optional<Lease> acquired = manager.tryAcquire(LockedBean.RESOURCE, clientId, NO_WAIT, LEASE);
+        if (acquired.isPresent()) {
+            Lease lease = acquired.get().keepAlive();
+            lease.lost().thenAccept(bh::consume);
+            bh.consume(lease.release());
+        }
     }
 
     /** The no-op method under {@code @DistributedLock}. */

@@ -28,14 +28,18 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code clientId}: {@code ClientIds.next()}, a per-JVM prefix ({@code "dlm-cdi-" + UUID +
  *       "-"}) concatenated with an {@link AtomicLong} counter; a new 50-odd character string per
  *       call.
- *   <li>{@code heartbeatScheduleCancel}: {@code LockHeartbeats.start} then {@code
- *       LeaseGuard.stop}: {@code scheduleAtFixedRate} on a two-thread {@link
- *       ScheduledThreadPoolExecutor} with remove-on-cancel, at the period the interceptor uses for
- *       {@code timeout = 0} (a third of the 1 s E1 lease), then {@code cancel(false)}. With the
- *       queue otherwise empty, each new task becomes its head and wakes a heartbeat thread.
+ *   <li>{@code heartbeatScheduleCancel}: a per-call timer, as the CDI layer's first heartbeat
+ *       design had it: {@code scheduleAtFixedRate} on a two-thread {@link
+ *       ScheduledThreadPoolExecutor} with remove-on-cancel, at the period used for {@code timeout =
+ *       0} (a third of the 1 s E1 lease), then {@code cancel(false)}. With the queue otherwise
+ *       empty, each new task becomes its head and wakes a heartbeat thread.
  *   <li>{@code heartbeatRegister}: the cheaper alternative design, for comparison: add the call's
  *       guard to a concurrent set that one fixed-rate task would sweep, and remove it again.
  * </ul>
+ *
+ * <p>Keep-alive now lives in the runtime ({@code Lease.keepAlive()}); {@link
+ * InterceptorOverheadBenchmark#directKeptAlive} prices it with the real manager. The two designs
+ * here stay as reference points for it.
  *
  * <p>One thread, like {@link InterceptorOverheadBenchmark}.
  *
@@ -58,7 +62,7 @@ public class InterceptorPartsBenchmark {
 
     private ScheduledThreadPoolExecutor scheduler;
 
-    /** Builds the scheduler as {@code LockHeartbeats} does. */
+    /** Builds a two-thread scheduler with remove-on-cancel, as the per-call timer design had it. */
     @Setup(Level.Trial)
     public void start() {
         AtomicLong count = new AtomicLong();

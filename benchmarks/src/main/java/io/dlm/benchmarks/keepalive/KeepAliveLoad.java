@@ -6,6 +6,7 @@ import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -113,6 +114,7 @@ public final class KeepAliveLoad {
         try (LockManager manager = engine.manager;
                 EngineStall stall = engine.stall) {
             long acquireStart = System.nanoTime();
+            long[] acquiredAt = new long[n];
             for (int i = 0; i < n; i++) {
                 String resource = options.prefix + i;
                 Optional<Lease> taken = manager.tryAcquire(resource, CLIENT, Duration.ZERO, options.lease);
@@ -120,6 +122,7 @@ public final class KeepAliveLoad {
                     throw new IllegalStateException("'" + resource + "' is held by someone else: use another --prefix");
                 }
                 Lease lease = taken.get().keepAlive();
+                acquiredAt[i] = System.nanoTime();
                 leases[i] = lease;
                 int index = i;
                 lease.lost().whenComplete((loss, failure) -> {
@@ -128,10 +131,11 @@ public final class KeepAliveLoad {
                     causes.set(index, loss != null ? cause(loss) : String.valueOf(failure));
                 });
             }
-            report.acquireNanos = System.nanoTime() - acquireStart;
+            long warmupStart = System.nanoTime();
+            report.acquireNanos = warmupStart - acquireStart;
 
             // ---- phase 1: an engine that answers in time; no lease may be lost ----
-            watch(leases, options.warmup);
+            report.minRemainingWarmup = watch(leases, options.warmup);
             CpuSnapshot cpuBefore = CpuSnapshot.take();
             long renewalsBefore = engine.renewals.getAsLong();
             long phaseStart = System.nanoTime();
@@ -145,6 +149,7 @@ public final class KeepAliveLoad {
             report.renewals = renewalsAfter - renewalsBefore;
             report.threadsPhase1 = CpuSnapshot.liveThreads();
             report.lostInPhase1 = countLost(lostAt);
+            report.describePhase1Losses(lostAt, acquiredAt, acquireStart, warmupStart, phaseStart);
             for (Lease lease : leases) {
                 if (!lease.isValid()) {
                     report.invalidAfterPhase1++;
@@ -239,6 +244,8 @@ public final class KeepAliveLoad {
         Map<String, Long> cpuByFamily = Map.of();
         long renewals;
         long minRemaining;
+        long minRemainingWarmup;
+        List<String> phase1Losses = List.of();
         Map<String, Integer> threadsPhase1 = Map.of();
         Map<String, Integer> threadsPhase2 = Map.of();
         int lostInPhase1;
@@ -256,6 +263,50 @@ public final class KeepAliveLoad {
         JvmPauses pausesInPhase2 = new JvmPauses(0, 0, 0);
         /** Median lateness of each tenth of the leases, in the order of their deadlines. */
         long[] latenessByTenth = new long[0];
+
+        /** When the leases lost in phase 1 were lost, relative to the start of the acquisitions. */
+        void describePhase1Losses(
+                AtomicLongArray lostAt, long[] acquiredAt, long acquireStart, long warmupStart, long phaseStart) {
+            int[] during = new int[3];
+            int firstIndex = Integer.MAX_VALUE;
+            int lastIndex = -1;
+            long firstLoss = Long.MAX_VALUE;
+            long lastLoss = Long.MIN_VALUE;
+            long shortestLife = Long.MAX_VALUE;
+            long longestLife = Long.MIN_VALUE;
+            for (int i = 0; i < acquiredAt.length; i++) {
+                long at = lostAt.get(i);
+                if (at == NOT_LOST) {
+                    continue;
+                }
+                during[at - warmupStart < 0 ? 0 : at - phaseStart < 0 ? 1 : 2]++;
+                firstIndex = Math.min(firstIndex, i);
+                lastIndex = Math.max(lastIndex, i);
+                firstLoss = Math.min(firstLoss, at - acquireStart);
+                lastLoss = Math.max(lastLoss, at - acquireStart);
+                shortestLife = Math.min(shortestLife, at - acquiredAt[i]);
+                longestLife = Math.max(longestLife, at - acquiredAt[i]);
+            }
+            if (lastIndex >= 0) {
+                phase1Losses = List.of(
+                        String.format(
+                                Locale.ROOT,
+                                "lost while acquiring / warming up / measured: %d / %d / %d",
+                                during[0],
+                                during[1],
+                                during[2]),
+                        String.format(
+                                Locale.ROOT,
+                                "lease numbers %d to %d; lost %s to %s ms after the first acquisition,"
+                                        + " %s to %s ms after their own",
+                                firstIndex,
+                                lastIndex,
+                                ms(firstLoss),
+                                ms(lastLoss),
+                                ms(shortestLife),
+                                ms(longestLife)));
+            }
+        }
 
         void judgeLosses(AtomicLongArray lostAt, long[] deadlines, long stallBegan) {
             List<Long> measured = new ArrayList<>();
@@ -328,7 +379,11 @@ public final class KeepAliveLoad {
             row("measured for", String.format(Locale.ROOT, "%.2f s", seconds));
             row("leases lost (must be 0)", String.valueOf(lostInPhase1));
             row("leases not valid at its end", String.valueOf(invalidAfterPhase1));
-            row("least remaining() seen", minRemaining == Long.MAX_VALUE ? "-" : ms(minRemaining) + " ms");
+            phase1Losses.forEach(line -> System.out.println("    " + line));
+            row(
+                    "least remaining() seen (warm-up; measured)",
+                    (minRemainingWarmup == Long.MAX_VALUE ? "-" : ms(minRemainingWarmup)) + "; "
+                            + (minRemaining == Long.MAX_VALUE ? "-" : ms(minRemaining)) + " ms");
             row(
                     engine.renewalsLabel,
                     String.format(Locale.ROOT, "%,d (%.2f per lease per second)", renewals, renewals / leaseSeconds));

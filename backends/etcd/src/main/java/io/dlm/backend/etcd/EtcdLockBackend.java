@@ -412,7 +412,6 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private CompletableFuture<Boolean> renewal(String resourceId, String clientId, long fencingToken) {
         Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
         Holding holding = holdings.get(holdingKey);
-        System.err.println("DEBUG renewal holding=" + holding + " token=" + fencingToken);
         if (holding == null || !holding.isNamedBy(fencingToken)) {
             return renewalFromKey(resourceId, clientId, fencingToken);
         }
@@ -420,7 +419,6 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         // every way the key ends also ends the lease or this holding (see the class comment).
         long sent = System.nanoTime();
         return keepAlive(holding.leaseId).thenCompose(extended -> {
-            System.err.println("DEBUG renewal extended=" + extended + " token=" + holding.token);
             if (extended) {
                 holding.refreshedAt(sent);
                 return CompletableFuture.completedFuture(true);

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -103,10 +104,11 @@ class EtcdLeaseLifecycleTest {
         try (LockManager manager = LockManagers.open("etcd", settings(Map.of()))) {
             Lease lease = manager.tryAcquire("revoked", "c", Duration.ZERO, Duration.ofSeconds(60))
                     .orElseThrow();
+            CompletableFuture<LockException> lost = lease.lost().toCompletableFuture();
             raw.getLeaseClient().revoke(keyValue("revoked").getLease()).get(10, TimeUnit.SECONDS);
 
             assertThat(manager.heartbeat("revoked", "c")).isFalse();
-            LockException loss = lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            LockException loss = lost.get(5, TimeUnit.SECONDS);
             assertThat(loss.error()).isEqualTo(LockError.LOCK_NOT_HELD);
             assertThat(lease.isValid()).isFalse();
         }
