@@ -162,6 +162,13 @@ final class Beans {
             return "done";
         }
 
+        final CompletableFuture<String> pending = new CompletableFuture<>();
+
+        @DistributedLock(resource = "long-async", lease = 300, interruptOnLeaseLoss = true)
+        CompletionStage<String> holdAsync() {
+            return pending;
+        }
+
         @DistributedLock(resource = "long-interruptible", lease = 300, interruptOnLeaseLoss = true)
         String holdUntilInterrupted() {
             started.countDown();

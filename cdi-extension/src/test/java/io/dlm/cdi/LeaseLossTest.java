@@ -10,6 +10,7 @@ import io.dlm.LockManager;
 import io.dlm.interceptor.LeaseLost;
 import io.dlm.interceptor.LockReleased;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,6 +98,27 @@ class LeaseLossTest {
             }
         });
         assertThat(interruptedAfter.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isFalse();
+        assertThat(log.of(LeaseLost.class)).hasSize(1);
+    }
+
+    @Test
+    void D4_interruptPolicyFailsAnAsyncCallsStageAtOnce() throws Exception {
+        engine.mode = ScriptedBackend.Renewals.REFUSE;
+        CompletableFuture<String> result = bean.holdAsync().toCompletableFuture();
+        // The method's own stage never completes; the loss alone ends the caller's.
+        assertThatThrownBy(() -> result.get(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOfSatisfying(
+                        LockException.class, e -> assertThat(e.error()).isEqualTo(LockError.LOCK_NOT_HELD));
+        assertThat(bean.pending).isNotDone();
+        assertThat(log.of(LeaseLost.class))
+                .singleElement()
+                .satisfies(e -> assertThat(e.resourceId()).isEqualTo("long-async"));
+        bean.pending.complete("late");
+        await().atMost(PATIENCE)
+                .until(() ->
+                        container.get(LockManager.class).inspect("long-async").isEmpty());
         assertThat(log.of(LeaseLost.class)).hasSize(1);
     }
 
