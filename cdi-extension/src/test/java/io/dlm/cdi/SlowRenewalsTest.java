@@ -20,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,9 +38,7 @@ class SlowRenewalsTest {
     /** The default {@code dlm.lease.drift}, 1 %, kept back from each lease (K2). */
     private static final Duration DRIFT_MARGIN = LEASE.dividedBy(100);
     /** The D6 key that overrides the lease of {@link Beans.SlowWork#run}, in milliseconds. */
-    private static final String LEASE_KEY = Beans.SlowWork.class.getName() + "/run/DistributedLock/lease";
 
-    private static final String UNIT_KEY = Beans.SlowWork.class.getName() + "/run/DistributedLock/unit";
 
     private static final Duration PATIENCE = TckTimings.scaledMillis(60_000);
 
@@ -82,25 +79,14 @@ class SlowRenewalsTest {
      * counts from when a request was sent (K2), so each reply would arrive after the deadline it
      * was meant to move.
      *
-     * <p>Disabled until the runtime sends a lease's next renewal when it is due even while the last
-     * one is still in flight. Today {@code LeaseKeeper} keeps one renewal of a lease in flight, so
-     * the next one leaves only when the last reply arrived, and the lease must outlast two round
-     * trips, not one: with 1.5 s renewals every 3 s lease is lost at {@code 1 + 2.97 s}, 30 ms
-     * before the reply that would have moved its deadline (the test below keeps 3.5 s leases).
+     * <p>This holds only because the runtime sends a lease's next renewal when it is due even
+     * while the last one is still unanswered: were renewals sent one after another's reply, a
+     * lease would have to outlast two round trips (3 s), and every lease here would be lost 30 ms
+     * before the reply that would have moved its deadline.
      */
     @Test
-    @Disabled("needs pipelined renewals in dlm-impl's LeaseKeeper: a lease must outlast two renewal round trips today")
     void K1_slowRenewalsKeepEveryLeaseWhileTheyComeBackInTime() throws Exception {
         slowRenewalsKeepEveryLease(Map.of());
-    }
-
-    /**
-     * Renewals that take 1.5 s each keep 3.5 s leases, twenty in flight at once: one slow renewal
-     * does not hold up another lease's (K1), as two blocking renewal threads used to.
-     */
-    @Test
-    void K1_slowRenewalsKeepEveryLeaseLongerThanTwoRoundTrips() throws Exception {
-        slowRenewalsKeepEveryLease(Map.of(LEASE_KEY, "3500", UNIT_KEY, "MILLIS"));
     }
 
     private void slowRenewalsKeepEveryLease(Map<String, String> config) throws Exception {

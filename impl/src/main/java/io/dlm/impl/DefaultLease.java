@@ -28,6 +28,13 @@ final class DefaultLease implements Lease {
     private static final int LOST = 2;
     private static final int ENDED_WITH_MANAGER = 3;
 
+    /**
+     * Renewals of one lease that may be on their way at once. A renewal is sent when it is due
+     * even while an earlier one is unanswered, so a lease only has to outlast one round trip plus
+     * one interval, not two round trips; the cap stops a stalled engine from piling them up.
+     */
+    private static final int MAX_IN_FLIGHT = 3;
+
     private static final System.Logger LOG = System.getLogger(DefaultLease.class.getName());
 
     private final DefaultLockManager manager;
@@ -57,7 +64,7 @@ final class DefaultLease implements Lease {
 
     // Scheduler thread only.
     private long nextRenewalAt;
-    private boolean inFlight;
+    private int inFlight;
     private @Nullable ScheduledFuture<?> pending;
     private long pendingAt;
 
@@ -129,8 +136,11 @@ final class DefaultLease implements Lease {
         if (now != HELD && now != LOST) {
             return false;
         }
-        // Stop the keep-alive first, so that no renewal is sent after the release (D4).
-        releasing = true;
+        // Stop the keep-alive first, so that no renewal is sent after the release (D4): the timer
+        // checks this flag and sends under the same monitor.
+        synchronized (this) {
+            releasing = true;
+        }
         boolean released = manager.releaseAcquisition(resourceId, clientId, fencingToken);
         if (now == LOST) {
             // The runtime already gave it up; the engine may still have held it (a confirmation
@@ -289,26 +299,31 @@ final class DefaultLease implements Lease {
             cancelPending();
             return;
         }
-        boolean renewing = keptAlive && !releasing;
-        if (renewing && !inFlight && now - nextRenewalAt >= 0) {
-            send(now);
+        boolean canSend = keptAlive && inFlight < MAX_IN_FLIGHT;
+        if (canSend && now - nextRenewalAt >= 0) {
+            synchronized (this) {
+                if (!releasing) {
+                    send(now);
+                }
+            }
             nextRenewalAt = now + periodNanos;
+            canSend = inFlight < MAX_IN_FLIGHT;
         }
         long wake = localDeadline;
-        if (renewing && !inFlight && nextRenewalAt - wake < 0) {
+        if (canSend && !releasing && nextRenewalAt - wake < 0) {
             wake = nextRenewalAt;
         }
         book(wake, now);
     }
 
     private void send(long sent) {
-        inFlight = true;
+        inFlight++;
         keeper.renewWithoutBlocking(this)
                 .whenComplete((renewed, failure) -> keeper.onScheduler(() -> renewed(sent, renewed, failure)));
     }
 
     private void renewed(long sent, @Nullable Boolean renewed, @Nullable Throwable failure) {
-        inFlight = false;
+        inFlight--;
         if (state.get() != HELD) {
             return;
         }

@@ -13,8 +13,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -41,6 +44,7 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
     private final Set<String> hangRenewalsOf = ConcurrentHashMap.newKeySet();
     private final Set<String> loseAcquireRepliesOf = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Duration> delayAcquireRepliesOf = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Duration> delayRenewalRepliesOf = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Duration> slowCallsOf = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> renewals = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Boolean>> hungAnswers = new ArrayList<>();
@@ -76,6 +80,12 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
      */
     InjectedFaults slowDown(String resourceId, Duration delay) {
         slowCallsOf.put(resourceId, delay);
+        return this;
+    }
+
+    /** From now on, renewals of this resource are applied at once and answered {@code delay} later. */
+    InjectedFaults delayRenewalReplies(String resourceId, Duration delay) {
+        delayRenewalRepliesOf.put(resourceId, delay);
         return this;
     }
 
@@ -154,6 +164,10 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
                 if (hangRenewalsOf.contains(resource)) {
                     return hang(name);
                 }
+                Duration late = delayRenewalRepliesOf.get(resource);
+                if (late != null) {
+                    return late(name, call(method, args), late);
+                }
             }
             return call(method, args);
         }
@@ -169,6 +183,25 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
             // A blocking renewal that does not come back until the test heals or the pool stops.
             healed.await();
             throw new LostReply("renew");
+        }
+
+        @SuppressWarnings("unchecked")
+        private Object late(String name, Object answer, Duration delay) {
+            if (name.equals("renewAsync")) {
+                CompletableFuture<Boolean> delayed = new CompletableFuture<>();
+                Executor later = CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS);
+                ((CompletionStage<Boolean>) answer)
+                        .whenComplete((renewed, failure) -> later.execute(() -> {
+                            if (failure != null) {
+                                delayed.completeExceptionally(failure);
+                            } else {
+                                delayed.complete(renewed);
+                            }
+                        }));
+                return delayed;
+            }
+            RuleGroup.sleepUntil(System.nanoTime() + delay.toNanos());
+            return answer;
         }
 
         private Object call(Method method, Object[] args) throws Throwable {

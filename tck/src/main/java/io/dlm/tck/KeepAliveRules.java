@@ -133,6 +133,31 @@ abstract class KeepAliveRules extends RuleGroup {
     }
 
     @Test
+    void K1_renewalsSlowerThanTheirIntervalStillKeepTheLease() {
+        InjectedFaults faults = new InjectedFaults();
+        LockManager manager = managerWith(faults);
+        LockManager other = sharedLockSpace() ? open(Map.of()) : manager;
+        String resource = resource();
+        Duration lease = effective(scaled(1_500));
+        // Each answer comes half a lease late: longer than the interval (a third), shorter than
+        // the lease less the interval. Renewals must not wait for each other's answers (K1).
+        faults.delayRenewalReplies(resource, lease.dividedBy(2));
+        Lease kept = manager.tryAcquire(resource, client("kept"), Duration.ZERO, lease)
+                .orElseThrow()
+                .keepAlive();
+        long end = System.nanoTime() + lease.multipliedBy(3).toNanos();
+        while (System.nanoTime() < end) {
+            assertThat(kept.isValid())
+                    .as("a lease whose renewals each take half a lease to come back (K1)")
+                    .isTrue();
+            sleepUntil(System.nanoTime() + lease.dividedBy(10).toNanos());
+        }
+        assertThat(other.tryAcquire(resource, client("rival"), Duration.ZERO, longLease()))
+                .isEmpty();
+        assertThat(kept.lost().toCompletableFuture()).isNotDone();
+    }
+
+    @Test
     void K1_noRenewalIsSentOnceTheLeaseIsReleased() {
         InjectedFaults faults = new InjectedFaults();
         LockManager manager = managerWith(faults);

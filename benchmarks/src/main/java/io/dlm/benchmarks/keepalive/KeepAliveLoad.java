@@ -113,6 +113,7 @@ public final class KeepAliveLoad {
         Report report = new Report();
         try (LockManager manager = engine.manager;
                 EngineStall stall = engine.stall) {
+            report.primeNanos = primeLossPath(manager);
             long acquireStart = System.nanoTime();
             long[] acquiredAt = new long[n];
             for (int i = 0; i < n; i++) {
@@ -182,6 +183,35 @@ public final class KeepAliveLoad {
     }
 
     /**
+     * With {@code --prime-losses N}: before the scenario, takes {@code N} short leases that are
+     * watched but not kept alive and lets them run out, twice, so that the runtime's loss path is
+     * compiled by the JIT before the stall instead of during it. Off by default: an application
+     * meets its first stall with that code cold, as the plain run does.
+     *
+     * @return how long it took, or 0 when off
+     */
+    private long primeLossPath(LockManager manager) throws InterruptedException {
+        if (options.primeLosses == 0) {
+            return 0;
+        }
+        long start = System.nanoTime();
+        Duration shortLease = Duration.ofMillis(200);
+        for (int round = 0; round < 2; round++) {
+            java.util.concurrent.CountDownLatch lost = new java.util.concurrent.CountDownLatch(options.primeLosses);
+            for (int i = 0; i < options.primeLosses; i++) {
+                String resource = options.prefix + "prime-" + round + "-" + i;
+                Lease lease = manager.tryAcquire(resource, CLIENT, Duration.ZERO, shortLease)
+                        .orElseThrow(() -> new IllegalStateException("'" + resource + "' is held by someone else"));
+                lease.lost().whenComplete((loss, failure) -> lost.countDown());
+            }
+            if (!lost.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("priming leases were not reported lost within 30 s");
+            }
+        }
+        return System.nanoTime() - start;
+    }
+
+    /**
      * Waits {@code length} while the runtime keeps the leases alive, reading their
      * {@code remaining()} four times a second (1,000 reads take well under a millisecond).
      *
@@ -239,6 +269,7 @@ public final class KeepAliveLoad {
     /** What one run measured, and the verdict. */
     private final class Report {
         long acquireNanos;
+        long primeNanos;
         long phaseNanos;
         long processCpuNanos;
         Map<String, Long> cpuByFamily = Map.of();
@@ -372,6 +403,12 @@ public final class KeepAliveLoad {
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                             .getSystemLoadAverage());
 
+            if (primeNanos > 0) {
+                row(
+                        "priming the loss path",
+                        String.format(
+                                Locale.ROOT, "2 x %,d short leases lost, %s ms", options.primeLosses, ms(primeNanos)));
+            }
             row("acquiring the leases", ms(acquireNanos) + " ms");
             System.out.println();
             System.out.println("Phase 1: the engine answers in time (measured after a warm-up of "
@@ -601,11 +638,12 @@ public final class KeepAliveLoad {
                 "\n",
                 "usage: KeepAliveLoad [--backend memory|redis] [--leases 1000] [--lease 1s] [--warmup 2s] [--run 10s]",
                 "                     [--stall 2s] [--delay 100ms (memory; redis: 0)] [--redis-uri redis://127.0.0.1:6379]",
-                "                     [--prefix n7-<pid>-]",
+                "                     [--prefix n7-<pid>-] [--prime-losses 0]",
                 "durations: 1s, 500ms, PT1S");
 
         String backend = "memory";
         int leases = 1_000;
+        int primeLosses;
         Duration lease = Duration.ofSeconds(1);
         Duration warmup = Duration.ofSeconds(2);
         Duration run = Duration.ofSeconds(10);
@@ -629,6 +667,7 @@ public final class KeepAliveLoad {
                 switch (name) {
                     case "--backend" -> options.backend = value;
                     case "--leases" -> options.leases = Integer.parseInt(value);
+                    case "--prime-losses" -> options.primeLosses = Integer.parseInt(value);
                     case "--lease" -> options.lease = duration(name, value);
                     case "--warmup" -> options.warmup = duration(name, value);
                     case "--run" -> options.run = duration(name, value);
