@@ -37,8 +37,6 @@ class SlowRenewalsTest {
     private static final long RUN_MILLIS = 5_000;
     /** The default {@code dlm.lease.drift}, 1 %, kept back from each lease (K2). */
     private static final Duration DRIFT_MARGIN = LEASE.dividedBy(100);
-    /** The D6 key that overrides the lease of {@link Beans.SlowWork#run}, in milliseconds. */
-
 
     private static final Duration PATIENCE = TckTimings.scaledMillis(60_000);
 
