@@ -96,9 +96,10 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
-     * Releases the locks acquired through this instance (best effort within the operation
-     * timeout; what cannot be released expires by its lease), then frees its threads and
-     * connections (C1). Called once by the runtime.
+     * Frees this instance's threads and connections (C1). Called once by the runtime, after it has
+     * released, by token and within the operation timeout, every lock it acquired through this
+     * instance and still believed held; a backend need not release them again. What could not be
+     * released expires by its lease.
      */
     @Override
     void close();

@@ -341,6 +341,7 @@ final class DefaultLease implements Lease {
             nextRenewalAt = Math.min(nextRenewalAt, now + Math.max(periodNanos / 4, 1_000_000L));
         } else if (Boolean.TRUE.equals(renewed)) {
             confirm(sent);
+            manager.renewedInBackground(resourceId, clientId, fencingToken);
         } else {
             markLost("a renewal was refused");
             return;

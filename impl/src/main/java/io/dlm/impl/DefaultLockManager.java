@@ -45,6 +45,8 @@ public final class DefaultLockManager implements LockManager {
     private final LockSettings settings;
     private final Ticker ticker;
     private final LeaseKeeper keeper;
+    /** What this manager holds on a remote engine, released on close (C1); none for in-process spaces. */
+    private final @Nullable HeldLocks held;
     /** The backend's lease granularity in nanoseconds; leases are rounded up to it (E1). */
     private final long granularityNanos;
 
@@ -59,6 +61,7 @@ public final class DefaultLockManager implements LockManager {
         this.settings = settings;
         this.ticker = keeper.ticker();
         this.keeper = keeper;
+        this.held = backend instanceof InProcessLockBackend ? null : new HeldLocks(ticker);
         this.granularityNanos = Math.max(1, Durations.toNanosSaturated(backend.leaseGranularity()));
     }
 
@@ -221,6 +224,10 @@ public final class DefaultLockManager implements LockManager {
         } catch (RuntimeException e) {
             throw engineFailure("release", resourceId, e);
         }
+        if (held != null) {
+            // Released or found gone: either way there is nothing left to release on close.
+            held.released(resourceId, clientId, fencingToken);
+        }
         if (released && queueCount.get() != 0) {
             wakeHead(resourceId);
         }
@@ -230,10 +237,22 @@ public final class DefaultLockManager implements LockManager {
     /** A token-bound renewal of one acquisition (K4). */
     boolean renewAcquisition(String resourceId, String clientId, long fencingToken) {
         ensureOpen();
+        boolean renewed;
         try {
-            return backend.renew(resourceId, clientId, fencingToken);
+            renewed = backend.renew(resourceId, clientId, fencingToken);
         } catch (RuntimeException e) {
             throw engineFailure("renew", resourceId, e);
+        }
+        if (renewed) {
+            renewedInBackground(resourceId, clientId, fencingToken);
+        }
+        return renewed;
+    }
+
+    /** The keep-alive confirmed a renewal (K1): the lock is held longer. */
+    void renewedInBackground(String resourceId, String clientId, long fencingToken) {
+        if (held != null) {
+            held.renewed(resourceId, clientId, fencingToken);
         }
     }
 
@@ -248,8 +267,13 @@ public final class DefaultLockManager implements LockManager {
         } catch (RuntimeException e) {
             throw engineFailure("unlock", resourceId, e);
         }
-        if (released && queueCount.get() != 0) {
-            wakeHead(resourceId);
+        if (released) {
+            if (held != null) {
+                held.released(resourceId, clientId, LockBackend.ANY_ACQUISITION);
+            }
+            if (queueCount.get() != 0) {
+                wakeHead(resourceId);
+            }
         }
         return released;
     }
@@ -259,11 +283,16 @@ public final class DefaultLockManager implements LockManager {
         Arguments.id("resourceId", resourceId);
         Arguments.id("clientId", clientId);
         ensureOpen();
+        boolean renewed;
         try {
-            return backend.renew(resourceId, clientId, LockBackend.ANY_ACQUISITION);
+            renewed = backend.renew(resourceId, clientId, LockBackend.ANY_ACQUISITION);
         } catch (RuntimeException e) {
             throw engineFailure("heartbeat", resourceId, e);
         }
+        if (renewed && held != null) {
+            held.renewed(resourceId, clientId, LockBackend.ANY_ACQUISITION);
+        }
+        return renewed;
     }
 
     @Override
@@ -288,6 +317,9 @@ public final class DefaultLockManager implements LockManager {
             closed = true;
             queues.values().forEach(WaitQueue::wakeAll);
             keeper.close();
+            if (held != null) {
+                held.releaseAll(backend, settings.operationTimeout().toNanos());
+            }
             backend.close();
         }
     }
@@ -309,7 +341,7 @@ public final class DefaultLockManager implements LockManager {
         if (queueCount.get() == 0 || !hasWaiters(resourceId)) {
             Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
             if (attempt.isAcquired()) {
-                return keepUnlessClosed(resourceId, clientId, attempt.fencingToken());
+                return keepUnlessClosed(resourceId, clientId, attempt.fencingToken(), leaseNanos);
             }
         } else if (heldByCaller(resourceId, clientId)) {
             // Queued waiters must not be overtaken (L2), but a holder still fails at once (L3).
@@ -344,7 +376,7 @@ public final class DefaultLockManager implements LockManager {
                 if (queue.isHead(waiter)) {
                     Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
                     if (attempt.isAcquired()) {
-                        return keepUnlessClosed(resourceId, clientId, attempt.fencingToken());
+                        return keepUnlessClosed(resourceId, clientId, attempt.fencingToken(), leaseNanos);
                     }
                     // Wake by the holder's expiry at the latest (E2); a release wakes us sooner.
                     sleep = Math.min(attempt.remainingNanos(), settings.leaseMaxNanos());
@@ -412,7 +444,12 @@ public final class DefaultLockManager implements LockManager {
     }
 
     /** A waiter that won just as the manager closed must not keep a lock nobody will release. */
-    private long keepUnlessClosed(String resourceId, String clientId, long token) {
+    private long keepUnlessClosed(String resourceId, String clientId, long token, long leaseNanos) {
+        // Recorded before the check, so that a close() that starts now either sees the record and
+        // releases it, or is seen here.
+        if (held != null) {
+            held.acquired(resourceId, clientId, token, leaseNanos);
+        }
         if (closed) {
             try {
                 backend.release(resourceId, clientId, token);

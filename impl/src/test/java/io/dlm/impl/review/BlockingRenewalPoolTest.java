@@ -8,8 +8,6 @@ import io.dlm.impl.DefaultLockManager;
 import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Ticker;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,9 +74,7 @@ class BlockingRenewalPoolTest {
             }
         };
         try (LockManager manager = DefaultLockManager.open(
-                backend,
-                Map.of("dlm.heartbeat.threads", "1", "dlm.heartbeat.interval", "100ms"),
-                Ticker.system())) {
+                backend, Map.of("dlm.heartbeat.threads", "1", "dlm.heartbeat.interval", "100ms"), Ticker.system())) {
             manager.tryAcquire("slow", "c", Duration.ZERO, Duration.ofSeconds(5))
                     .orElseThrow()
                     .keepAlive();

@@ -72,8 +72,11 @@ class EngineLossReportTest {
             assertThat(manager.tryAcquire("r", "rival", Duration.ZERO, Duration.ofSeconds(10)))
                     .as("the engine gave the lock to a rival")
                     .isPresent();
-            assertThat(lease.isValid()).as("isValid() after the engine reported the lease gone").isFalse();
-            assertThat(lease.lost().toCompletableFuture().get(1, TimeUnit.SECONDS)).isNotNull();
+            assertThat(lease.isValid())
+                    .as("isValid() after the engine reported the lease gone")
+                    .isFalse();
+            assertThat(lease.lost().toCompletableFuture().get(1, TimeUnit.SECONDS))
+                    .isNotNull();
         }
     }
 

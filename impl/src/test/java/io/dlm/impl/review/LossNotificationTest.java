@@ -25,20 +25,19 @@ class LossNotificationTest {
     private final AtomicBoolean callbacksMayReturn = new AtomicBoolean();
 
     private Lease lease(LockManager manager, String resource, long millis) {
-        return manager.tryAcquire(resource, "c", Duration.ZERO, Duration.ofMillis(millis)).orElseThrow();
+        return manager.tryAcquire(resource, "c", Duration.ZERO, Duration.ofMillis(millis))
+                .orElseThrow();
     }
 
     private void fourSlowCallbacks(LockManager manager) {
         for (int i = 0; i < 4; i++) {
-            lease(manager, "slow" + i, 200)
-                    .lost()
-                    .thenRun(() -> ForwardingBackend.parkUntil(callbacksMayReturn::get));
+            lease(manager, "slow" + i, 200).lost().thenRun(() -> ForwardingBackend.parkUntil(callbacksMayReturn::get));
         }
     }
 
     @Test
     void K3_slowCallbacksOfOtherLeasesDoNotDelayALossSignal() throws Exception {
-        try (LockManager manager = LockManagers.inMemory()) {
+        try (LockManager manager = LockManagers.open("memory", Map.of("dlm.operation.timeout", "300ms"))) {
             fourSlowCallbacks(manager);
             Lease lease = lease(manager, "r", 400);
             CompletableFuture<?> lost = lease.lost().toCompletableFuture();
@@ -60,7 +59,9 @@ class LossNotificationTest {
             Thread.sleep(700);
             manager.close();
             callbacksMayReturn.set(true);
-            assertThat(lost.get(2, TimeUnit.SECONDS)).as("lost() of a lease lost before close()").isNotNull();
+            assertThat(lost.get(2, TimeUnit.SECONDS))
+                    .as("lost() of a lease lost before close()")
+                    .isNotNull();
         } finally {
             callbacksMayReturn.set(true);
             manager.close();

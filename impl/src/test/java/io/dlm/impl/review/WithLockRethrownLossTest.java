@@ -23,8 +23,8 @@ class WithLockRethrownLossTest {
     void K5_workRethrowingTheLossPropagatesItAsIs() {
         try (LockManager manager = LockManagers.inMemory()) {
             AtomicReference<LockException> loss = new AtomicReference<>();
-            Throwable thrown = catchThrowable(() -> manager.withLock(
-                    "r", "c", Duration.ZERO, Duration.ofMillis(300), lease -> {
+            Throwable thrown =
+                    catchThrowable(() -> manager.withLock("r", "c", Duration.ZERO, Duration.ofMillis(300), lease -> {
                         manager.unlock("r", "c"); // the lock is taken from under the work
                         LockException lost = lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS);
                         loss.set(lost);

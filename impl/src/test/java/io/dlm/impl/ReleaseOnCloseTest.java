@@ -1,0 +1,107 @@
+package io.dlm.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlm.Lease;
+import io.dlm.LockInfo;
+import io.dlm.LockManager;
+import io.dlm.impl.memory.MemoryLockBackend;
+import io.dlm.spi.Acquisition;
+import io.dlm.spi.LockBackend;
+import io.dlm.spi.Ticker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * C1: the runtime, not each backend, releases on close what it acquired through a remote backend
+ * and still holds, each by its own token (K4), and leaves alone what was released or has expired.
+ */
+class ReleaseOnCloseTest {
+
+    /** A remote-looking backend over memory whose own close releases nothing. */
+    private static final class RecordingBackend implements LockBackend {
+        final MemoryLockBackend memory = new MemoryLockBackend(Ticker.system());
+        final List<String> releasesAfterClose = new CopyOnWriteArrayList<>();
+        volatile boolean closing;
+
+        @Override
+        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
+            return memory.acquire(resourceId, clientId, leaseNanos, attempt);
+        }
+
+        @Override
+        public boolean release(String resourceId, String clientId, long fencingToken) {
+            if (closing) {
+                releasesAfterClose.add(resourceId + "/" + clientId + "/" + fencingToken);
+            }
+            return memory.release(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public boolean renew(String resourceId, String clientId, long fencingToken) {
+            return memory.renew(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public void undo(String resourceId, String clientId, long attempt) {
+            memory.undo(resourceId, clientId, attempt);
+        }
+
+        @Override
+        public Optional<LockInfo> inspect(String resourceId) {
+            return memory.inspect(resourceId);
+        }
+
+        @Override
+        public void close() {
+            // Deliberately nothing: the runtime must have released before it calls this.
+        }
+    }
+
+    @Test
+    void C1_closeReleasesEachHeldLockByItsTokenAndNothingElse() {
+        RecordingBackend backend = new RecordingBackend();
+        LockManager manager = DefaultLockManager.open(backend, Map.of(), Ticker.system());
+        assertThat(manager.lock("locked", "a", 60_000)).isTrue();
+        long lockedToken = backend.inspect("locked").orElseThrow().fencingToken();
+        Lease kept = manager.tryAcquire("kept", "b", Duration.ZERO, Duration.ofMinutes(1))
+                .orElseThrow()
+                .keepAlive();
+        assertThat(manager.lock("unlocked", "c", 0)).isTrue();
+        assertThat(manager.unlock("unlocked", "c")).isTrue();
+        Lease released = manager.tryAcquire("released", "d", Duration.ZERO, Duration.ofMinutes(1))
+                .orElseThrow();
+        assertThat(released.release()).isTrue();
+
+        backend.closing = true;
+        manager.close();
+
+        assertThat(backend.releasesAfterClose)
+                .containsExactlyInAnyOrder("locked/a/" + lockedToken, "kept/b/" + kept.fencingToken());
+        assertThat(backend.memory.inspect("locked")).isEmpty();
+        assertThat(backend.memory.inspect("kept")).isEmpty();
+    }
+
+    @Test
+    void C1_aLockTakenAgainByAnotherClientOfTheManagerIsReleasedOnceUnderItsNewHolder() {
+        RecordingBackend backend = new RecordingBackend();
+        LockManager manager = DefaultLockManager.open(backend, Map.of("dlm.lease.min", "50ms"), Ticker.system());
+        assertThat(manager.lock("r", "first", 0)).isTrue();
+        // The first lease (50 ms) expires; a second client of the same manager takes the resource.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!manager.lock("r", "second", 0)) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(manager.heartbeat("r", "second")).isTrue();
+        long token = backend.inspect("r").orElseThrow().fencingToken();
+        backend.closing = true;
+        manager.close();
+        // Released while still live (the record follows heartbeats); the first client's record is gone.
+        assertThat(backend.releasesAfterClose).containsExactly("r/second/" + token);
+    }
+}
