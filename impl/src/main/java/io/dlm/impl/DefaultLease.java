@@ -3,6 +3,8 @@ package io.dlm.impl;
 import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -17,25 +19,35 @@ import org.jspecify.annotations.Nullable;
  * renewal the engine confirmed, where {@code sent} is when the runtime sent that request (not
  * when the reply came), because the engine may have started the lease at any moment after that.
  *
+ * <p>States: {@code HELD}, then {@code RELEASING} while a release is on its way (a renewal refused
+ * meanwhile is the release's doing, not a loss), then {@code RELEASED}; or {@code LOST}, or
+ * {@code ENDED_WITH_MANAGER}. Once a lease is not {@code HELD} it never is again, except that a
+ * release that failed on the engine goes back to {@code HELD}, so that it may be retried (U4).
+ *
  * <p>Its timer ({@link #step()}) and the fields marked "scheduler thread" are touched only by the
- * manager's single keep-alive thread, so they need no lock; what other threads read or change
- * (the state and the deadline) is atomic.
+ * manager's single keep-alive thread, so they need no lock; {@link #lock} orders the sending of a
+ * renewal against the start of a release (D4) and is private, so that no application code that
+ * synchronizes on a {@code Lease} can stall the keep-alive thread.
  */
 final class DefaultLease implements Lease {
 
     private static final int HELD = 0;
-    private static final int RELEASED = 1;
-    private static final int LOST = 2;
-    private static final int ENDED_WITH_MANAGER = 3;
-
-    /**
-     * Renewals of one lease that may be on their way at once. A renewal is sent when it is due
-     * even while an earlier one is unanswered, so a lease only has to outlast one round trip plus
-     * one interval, not two round trips; the cap stops a stalled engine from piling them up.
-     */
-    private static final int MAX_IN_FLIGHT = 3;
+    private static final int RELEASING = 1;
+    private static final int RELEASED = 2;
+    private static final int LOST = 3;
+    private static final int ENDED_WITH_MANAGER = 4;
 
     private static final System.Logger LOG = System.getLogger(DefaultLease.class.getName());
+
+    private static final VarHandle DEADLINE;
+
+    static {
+        try {
+            DEADLINE = MethodHandles.lookup().findVarHandle(DefaultLease.class, "deadline", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final DefaultLockManager manager;
     private final LeaseKeeper keeper;
@@ -45,20 +57,23 @@ final class DefaultLease implements Lease {
     private final long leaseNanos;
     private final long marginNanos;
     private final long periodNanos;
-    private final AtomicInteger state = new AtomicInteger(HELD);
-    /** The keeper's loss epoch when this lease was acquired; a newer one means the session died. */
+    /** The keeper's count of session losses before the acquisition was sent; a newer one ends it. */
     private final long epoch;
 
+    private final AtomicInteger state = new AtomicInteger(HELD);
     private final CompletableFuture<LockException> lost = new CompletableFuture<>();
+    private final Object lock = new Object();
     private final Runnable fire = this::fire;
 
     private volatile long deadline;
     /** Set by {@link #keepAlive()}: the timer sends renewals. */
     private volatile boolean keptAlive;
-    /** Set once the timer runs at all (keep-alive or someone waits for {@link #lost()}). */
+    /** Set once the timer runs at all (keep-alive, or someone waits for {@link #lost()}). */
     private volatile boolean watched;
-    /** Set when a release is on its way: no renewal is sent after it (D4). */
+    /** Set, under {@link #lock}, when a release starts: no renewal is sent from then on (D4). */
     private volatile boolean releasing;
+    /** A blocking renewal is on the engine right now (guarded by {@link #lock}). */
+    private boolean blockingRenewalOnItsWay;
 
     private volatile @Nullable CompletionStage<LockException> lostView;
 
@@ -75,7 +90,8 @@ final class DefaultLease implements Lease {
             String clientId,
             long fencingToken,
             long leaseNanos,
-            long sentAt) {
+            long sentAt,
+            long epoch) {
         this.manager = manager;
         this.keeper = keeper;
         this.resourceId = resourceId;
@@ -84,8 +100,8 @@ final class DefaultLease implements Lease {
         this.leaseNanos = leaseNanos;
         this.marginNanos = keeper.settings().driftMarginNanos(leaseNanos);
         this.periodNanos = keeper.settings().heartbeatNanos(leaseNanos);
+        this.epoch = epoch;
         this.deadline = deadlineAfter(sentAt);
-        this.epoch = keeper.lossEpoch();
         this.nextRenewalAt = sentAt + periodNanos;
     }
 
@@ -107,7 +123,7 @@ final class DefaultLease implements Lease {
     @Override
     public boolean renew() {
         manager.ensureOpen();
-        if (state.get() != HELD) {
+        if (!isCurrent()) {
             return false;
         }
         long sent = keeper.ticker().nanoTime();
@@ -126,35 +142,53 @@ final class DefaultLease implements Lease {
             return false;
         }
         confirm(sent);
-        return true;
+        return state.get() != LOST;
     }
 
     @Override
     public boolean release() {
         manager.ensureOpen();
-        int now = state.get();
-        if (now != HELD && now != LOST) {
-            return false;
-        }
-        // Stop the keep-alive first, so that no renewal is sent after the release (D4): the timer
-        // checks this flag and sends under the same monitor.
-        synchronized (this) {
+        int before;
+        synchronized (lock) {
+            before = state.get();
+            if (before == HELD) {
+                state.set(RELEASING);
+            } else if (before != LOST) {
+                return false; // released, being released, or ended with the manager
+            }
+            // Stop the keep-alive first (D4): the timer sends under this lock and checks the flag,
+            // and a blocking renewal already on the engine is let finish, so the release goes last.
             releasing = true;
+            awaitBlockingRenewal();
         }
-        boolean released = manager.releaseAcquisition(resourceId, clientId, fencingToken);
-        if (now == LOST) {
-            // The runtime already gave it up; the engine may still have held it (a confirmation
-            // that came late), and a token-bound release takes only this acquisition (K4).
+        boolean released;
+        try {
+            released = manager.releaseAcquisition(resourceId, clientId, fencingToken);
+        } catch (RuntimeException failure) {
+            if (before == HELD) {
+                // The engine failed: the lease may still be held, and the release may be retried (U4).
+                synchronized (lock) {
+                    releasing = false;
+                    state.set(HELD);
+                }
+                if (watched) {
+                    keeper.onScheduler(this::step);
+                }
+            }
+            throw failure;
+        }
+        if (before == LOST) {
+            // The runtime had given it up already; a token-bound release takes only this
+            // acquisition (K4), in case a renewal the engine confirmed too late kept it alive.
             state.compareAndSet(LOST, RELEASED);
             return false;
         }
         if (released) {
-            if (state.compareAndSet(HELD, RELEASED)) {
-                keeper.untrack(this);
-            }
+            state.set(RELEASED);
+            forget();
             return true;
         }
-        markLost("it had already ended when it was released");
+        lose(RELEASING, "it had already ended when it was released");
         state.compareAndSet(LOST, RELEASED);
         return false;
     }
@@ -174,6 +208,9 @@ final class DefaultLease implements Lease {
         if (!keptAlive && state.get() == HELD) {
             keptAlive = true;
             watch();
+            // Also when the lease was watched already (lost() asked first): the timer then only
+            // waits for the deadline, and must now book the first renewal.
+            keeper.onScheduler(this::step);
         }
         return this;
     }
@@ -194,9 +231,8 @@ final class DefaultLease implements Lease {
 
     @Override
     public CompletionStage<LockException> lost() {
-        if (keeper.isClosed()) {
-            endWithManager();
-        } else if (!watched && state.get() == HELD) {
+        manager.ensureOpen();
+        if (!watched && state.get() == HELD) {
             watch();
         }
         CompletionStage<LockException> view = lostView;
@@ -208,25 +244,17 @@ final class DefaultLease implements Lease {
     }
 
     /**
-     * Reports the lease lost, once; the stage completes off the renewal threads (K3).
+     * Reports the lease lost, once; ignored while a release is on its way, whose answer decides.
      *
      * @param why the cause, for the exception's message
      */
     void markLost(String why) {
-        if (!state.compareAndSet(HELD, LOST)) {
-            return;
-        }
-        keeper.untrack(this);
-        LockException loss = new LockException(
-                LockError.LOCK_NOT_HELD,
-                "the lease of '" + resourceId + "' held by '" + clientId + "' (token " + fencingToken + ") was lost: "
-                        + why);
-        keeper.notify(() -> lost.complete(loss));
+        lose(HELD, why);
     }
 
     /** Ends the lease as its manager closes: no longer valid, and reported lost to whoever waits. */
     void endWithManager() {
-        if (state.compareAndSet(HELD, ENDED_WITH_MANAGER)) {
+        if (state.compareAndSet(HELD, ENDED_WITH_MANAGER) || state.compareAndSet(RELEASING, ENDED_WITH_MANAGER)) {
             lost.complete(new LockException(
                     LockError.LOCK_NOT_HELD,
                     "the lease of '" + resourceId + "' held by '" + clientId + "' ended: the manager was closed"));
@@ -244,34 +272,93 @@ final class DefaultLease implements Lease {
         return lost.getNow(null);
     }
 
-    /** Held, the manager open and the engine's session not lost since the acquisition. */
-    private boolean isCurrent() {
-        if (state.get() != HELD) {
-            return false;
+    /**
+     * Runs one blocking renewal on a pool thread of the keeper, unless the lease ended, a release
+     * started or the deadline passed while the task waited in the queue (K1, D4).
+     *
+     * @return whether the engine renewed it, or {@code null} when no renewal was sent
+     */
+    @Nullable
+    Boolean renewBlocking() {
+        synchronized (lock) {
+            if (releasing || state.get() != HELD || keeper.ticker().nanoTime() - deadline >= 0) {
+                return null;
+            }
+            blockingRenewalOnItsWay = true;
         }
-        if (keeper.isClosed()) {
+        try {
+            return keeper.backend().renew(resourceId, clientId, fencingToken);
+        } finally {
+            synchronized (lock) {
+                blockingRenewalOnItsWay = false;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    // Called under lock.
+    private void awaitBlockingRenewal() {
+        long end = System.nanoTime() + keeper.settings().operationTimeout().toNanos();
+        while (blockingRenewalOnItsWay) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return; // the renewal is stuck; the release goes anyway and is token-bound (K4)
+            }
+            try {
+                lock.wait(Math.max(1, left / 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Held, the manager open, and no session or lease loss reported since the acquisition was sent. */
+    private boolean isCurrent() {
+        if (state.get() != HELD || keeper.isClosed()) {
             return false;
         }
         if (keeper.lossEpoch() != epoch) {
             markLost("the engine reported every lease of this manager gone (session lost)");
             return false;
         }
+        if (keeper.reportedGone(resourceId, fencingToken)) {
+            markLost("the engine reported the lease gone");
+            return false;
+        }
         return true;
+    }
+
+    private void lose(int from, String why) {
+        if (!state.compareAndSet(from, LOST)) {
+            return;
+        }
+        forget();
+        LockException loss = new LockException(
+                LockError.LOCK_NOT_HELD,
+                "the lease of '" + resourceId + "' held by '" + clientId + "' (token " + fencingToken + ") was lost: "
+                        + why);
+        keeper.notify(() -> lost.complete(loss));
+    }
+
+    /** Drops the lease from the keeper and its booked timer, so an ended lease costs nothing. */
+    private void forget() {
+        keeper.untrack(this);
+        if (watched) {
+            keeper.onScheduler(this::cancelPending);
+        }
     }
 
     /** Registers the lease with the keeper and starts its timer; once. */
     private void watch() {
-        synchronized (this) {
+        synchronized (lock) {
             if (watched) {
                 return;
             }
             watched = true;
         }
         keeper.track(this);
-        if (keeper.lossEpoch() != epoch) {
-            markLost("the engine reported every lease of this manager gone (session lost)");
-        }
-        if (state.get() != HELD) {
+        if (!isCurrent() && state.get() != HELD) {
             keeper.untrack(this); // ended while we registered
             return;
         }
@@ -287,7 +374,7 @@ final class DefaultLease implements Lease {
 
     /** Declares the loss at the local deadline, sends renewals when due, books the next step. */
     private void step() {
-        if (state.get() != HELD) {
+        if (!isCurrent()) {
             cancelPending();
             keeper.untrack(this);
             return;
@@ -299,18 +386,17 @@ final class DefaultLease implements Lease {
             cancelPending();
             return;
         }
-        boolean canSend = keptAlive && inFlight < MAX_IN_FLIGHT;
-        if (canSend && now - nextRenewalAt >= 0) {
-            synchronized (this) {
+        int maxInFlight = keeper.maxRenewalsInFlight();
+        if (keptAlive && inFlight < maxInFlight && now - nextRenewalAt >= 0) {
+            synchronized (lock) {
                 if (!releasing) {
                     send(now);
                 }
             }
             nextRenewalAt = now + periodNanos;
-            canSend = inFlight < MAX_IN_FLIGHT;
         }
         long wake = localDeadline;
-        if (canSend && !releasing && nextRenewalAt - wake < 0) {
+        if (keptAlive && inFlight < maxInFlight && !releasing && nextRenewalAt - wake < 0) {
             wake = nextRenewalAt;
         }
         book(wake, now);
@@ -338,14 +424,18 @@ final class DefaultLease implements Lease {
                     () -> "Renewal of '" + resourceId + "' failed; trying again until its local deadline",
                     failure);
             // Try again soon rather than a whole period later: the deadline is what counts.
-            nextRenewalAt = Math.min(nextRenewalAt, now + Math.max(periodNanos / 4, 1_000_000L));
+            long retryAt = now + Math.max(periodNanos / 4, 1_000_000L);
+            if (retryAt - nextRenewalAt < 0) {
+                nextRenewalAt = retryAt;
+            }
         } else if (Boolean.TRUE.equals(renewed)) {
             confirm(sent);
             manager.renewedInBackground(resourceId, clientId, fencingToken);
-        } else {
+        } else if (Boolean.FALSE.equals(renewed)) {
             markLost("a renewal was refused");
             return;
         }
+        // renewed == null: the renewal was not sent after all (see renewBlocking).
         step();
     }
 
@@ -384,17 +474,6 @@ final class DefaultLease implements Lease {
 
     private long deadlineAfter(long sent) {
         return sent + (leaseNanos - marginNanos);
-    }
-
-    private static final java.lang.invoke.VarHandle DEADLINE;
-
-    static {
-        try {
-            DEADLINE =
-                    java.lang.invoke.MethodHandles.lookup().findVarHandle(DefaultLease.class, "deadline", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 
     @Override

@@ -137,12 +137,14 @@ public final class DefaultLockManager implements LockManager {
         Arguments.leaseTime(leaseTime);
         ensureOpen();
         long leaseNanos = rounded(settings.clampLease(leaseTime));
-        long[] sentAt = new long[1];
+        // [0]: when the winning request was sent (K2); [1]: the keeper's loss epoch before it.
+        long[] sentAt = new long[2];
         long token = acquire(resourceId, clientId, Durations.toNanosSaturated(wait), leaseNanos, sentAt);
         if (token == NOT_ACQUIRED) {
             return Optional.empty();
         }
-        return Optional.of(new DefaultLease(this, keeper, resourceId, clientId, token, leaseNanos, sentAt[0]));
+        return Optional.of(
+                new DefaultLease(this, keeper, resourceId, clientId, token, leaseNanos, sentAt[0], sentAt[1]));
     }
 
     @Override
@@ -159,9 +161,9 @@ public final class DefaultLockManager implements LockManager {
         T result;
         try {
             result = work.run(lease);
-        } catch (Exception | Error failure) {
+        } catch (Throwable failure) {
             LockException loss = finish(lease);
-            if (loss != null) {
+            if (loss != null && loss != failure) {
                 failure.addSuppressed(loss);
             }
             throw failure;
@@ -409,6 +411,8 @@ public final class DefaultLockManager implements LockManager {
         // Random rather than counted: no shared counter on the hot path, and ids of different
         // managers of the same client do not collide (2^-64 per pair).
         long attemptId = ThreadLocalRandom.current().nextLong();
+        // Read before the send: a session lost while the reply travels must end this lease too.
+        long epoch = sentAt == null ? 0 : keeper.lossEpoch();
         long sent = ticker.nanoTime();
         try {
             attempt = backend.acquire(resourceId, clientId, leaseNanos, attemptId);
@@ -418,6 +422,7 @@ public final class DefaultLockManager implements LockManager {
         }
         if (sentAt != null) {
             sentAt[0] = sent;
+            sentAt[1] = epoch;
         }
         if (attempt.status() == Acquisition.Status.HELD_BY_CALLER) {
             throw reentrant(resourceId, clientId);

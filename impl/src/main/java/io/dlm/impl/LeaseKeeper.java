@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -56,12 +57,22 @@ final class LeaseKeeper implements LeaseLossListener {
     private volatile @Nullable ScheduledThreadPoolExecutor scheduler;
     private volatile @Nullable ExecutorService blockingRenewals;
     private volatile @Nullable ExecutorService notifier;
+    private volatile @Nullable ExecutorService overflowNotifier;
+
+    /** Loss notifications that may run at once before the rest queue. */
+    private static final int MAX_NOTIFIER_THREADS = 64;
+
+    /** Set on the keeper's own threads: a close() called from one must not wait for its own pool. */
+    private static final ThreadLocal<LeaseKeeper> OWN_THREAD = new ThreadLocal<>();
+
     private volatile boolean closed;
     /**
      * Counts engine reports that every lease is gone (a lost session). A lease remembers the count
      * it was acquired under, so that even an unwatched lease stops being valid at once (K2, K3).
      */
     private volatile long lossEpoch;
+    /** Per resource, the highest token the engine reported gone (K3). */
+    private final ConcurrentHashMap<String, Long> goneUpTo = new ConcurrentHashMap<>();
 
     LeaseKeeper(LockBackend backend, LockSettings settings, Ticker ticker) {
         this.backend = backend;
@@ -118,6 +129,9 @@ final class LeaseKeeper implements LeaseLossListener {
 
     @Override
     public void leaseLost(String resourceId, long fencingToken) {
+        // Remembered for the leases nobody watches, which isValid() checks. Tokens of a resource
+        // only grow, so every acquisition up to a lost one has ended too; one number per resource.
+        goneUpTo.merge(resourceId, fencingToken, Math::max);
         DefaultLease[] current = leases.get(resourceId);
         if (current != null) {
             for (DefaultLease lease : current) {
@@ -130,6 +144,25 @@ final class LeaseKeeper implements LeaseLossListener {
 
     long lossEpoch() {
         return lossEpoch;
+    }
+
+    /** Whether the engine reported this acquisition (or a later one of the resource) gone. */
+    boolean reportedGone(String resourceId, long fencingToken) {
+        if (goneUpTo.isEmpty()) {
+            return false;
+        }
+        Long gone = goneUpTo.get(resourceId);
+        return gone != null && fencingToken <= gone;
+    }
+
+    /**
+     * How many renewals of one lease may be on their way at once. A renewal is sent when it is due
+     * even while earlier ones are unanswered, so a lease only needs to outlast one round trip plus
+     * one interval, not two round trips; the cap stops a stalled engine from piling them up. For a
+     * blocking backend each one holds a thread of the {@code dlm.heartbeat.threads} pool.
+     */
+    int maxRenewalsInFlight() {
+        return 3;
     }
 
     boolean isClosed() {
@@ -206,14 +239,19 @@ final class LeaseKeeper implements LeaseLossListener {
             return CompletableFuture.failedFuture(new IllegalStateException("the manager is closed"));
         }
         try {
-            return CompletableFuture.supplyAsync(
-                    () -> backend.renew(lease.resourceId(), lease.clientId(), lease.fencingToken()), pool);
+            // The task looks at the lease again when its turn comes: a renewal that waited in the
+            // queue past a release or past the deadline is not sent (K1, D4).
+            return CompletableFuture.supplyAsync(lease::renewBlocking, pool);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             return CompletableFuture.failedFuture(closing);
         }
     }
 
-    /** Completes a lease's loss stage off the renewal threads (K3). */
+    /**
+     * Completes a lease's loss stage off the renewal threads (K3). The application's callbacks run
+     * inside the completion, so the pool grows with slow callbacks instead of letting them delay
+     * other leases' losses; its threads die when idle.
+     */
     void notify(Runnable completion) {
         ExecutorService pool = notifier();
         if (pool == null) {
@@ -265,23 +303,47 @@ final class LeaseKeeper implements LeaseLossListener {
         }
         synchronized (threadsLock) {
             if (notifier == null && !closed) {
-                notifier = pool(4, "dlm-lease-events");
+                notifier = elasticPool("dlm-lease-events");
             }
             return notifier;
         }
     }
 
-    private static ExecutorService pool(int size, String name) {
+    private ExecutorService pool(int size, String name) {
         ThreadPoolExecutor pool =
                 new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name));
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }
 
-    private static ThreadFactory threads(String name) {
+    /**
+     * A pool that starts a thread whenever all are busy, up to a bound, then queues; threads end
+     * after 30 idle seconds.
+     */
+    private ExecutorService elasticPool(String name) {
+        ThreadPoolExecutor overflow = new ThreadPoolExecutor(
+                1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name + "-overflow"));
+        overflow.allowCoreThreadTimeOut(true);
+        overflowNotifier = overflow;
+        return new ThreadPoolExecutor(
+                0,
+                MAX_NOTIFIER_THREADS,
+                30,
+                TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
+                threads(name),
+                (task, full) -> overflow.execute(task));
+    }
+
+    private ThreadFactory threads(String name) {
         AtomicInteger count = new AtomicInteger();
         return task -> {
-            Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
+            Thread thread = new Thread(
+                    () -> {
+                        OWN_THREAD.set(this);
+                        task.run();
+                    },
+                    name + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };
@@ -292,11 +354,13 @@ final class LeaseKeeper implements LeaseLossListener {
      * (C1). Called once, before the backend closes.
      */
     void close() {
-        ExecutorService[] pools;
+        ExecutorService[] stopped;
+        ExecutorService[] drained;
         synchronized (threadsLock) {
             // First, so that every lease reads as invalid from now on (K2, C1).
             closed = true;
-            pools = new ExecutorService[] {scheduler, blockingRenewals, notifier};
+            stopped = new ExecutorService[] {scheduler, blockingRenewals};
+            drained = new ExecutorService[] {notifier, overflowNotifier};
         }
         for (DefaultLease[] current : leases.values()) {
             for (DefaultLease lease : current) {
@@ -304,21 +368,35 @@ final class LeaseKeeper implements LeaseLossListener {
             }
         }
         leases.clear();
-        for (ExecutorService pool : pools) {
+        for (ExecutorService pool : stopped) {
             if (pool != null) {
                 pool.shutdownNow();
             }
         }
-        long deadline = System.nanoTime() + settings.operationTimeout().toNanos();
-        for (ExecutorService pool : pools) {
+        // Loss notifications already queued still run: a lease reported lost is told so (K3).
+        for (ExecutorService pool : drained) {
             if (pool != null) {
-                try {
-                    pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+                pool.shutdown();
             }
         }
+        long deadline = System.nanoTime() + settings.operationTimeout().toNanos();
+        boolean onOwnThread = OWN_THREAD.get() == this;
+        for (ExecutorService pool : concat(stopped, drained)) {
+            if (pool == null || onOwnThread) {
+                continue; // a callback that closes the manager cannot wait for its own thread to end
+            }
+            try {
+                pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static ExecutorService[] concat(ExecutorService[] first, ExecutorService[] second) {
+        ExecutorService[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
     }
 }

@@ -147,7 +147,7 @@ public record LockSettings(
 
     private static int threads(String value) {
         if (value == null) {
-            return 8;
+            return 32;
         }
         try {
             int threads = Integer.parseInt(value.trim());

@@ -26,6 +26,7 @@ class ReleaseOnCloseTest {
     private static final class RecordingBackend implements LockBackend {
         final MemoryLockBackend memory = new MemoryLockBackend(Ticker.system());
         final List<String> releasesAfterClose = new CopyOnWriteArrayList<>();
+        final List<String> heldWhenClosed = new CopyOnWriteArrayList<>();
         volatile boolean closing;
 
         @Override
@@ -58,7 +59,11 @@ class ReleaseOnCloseTest {
 
         @Override
         public void close() {
-            // Deliberately nothing: the runtime must have released before it calls this.
+            // Releases nothing itself: the runtime must have released before it calls this.
+            for (String resource : List.of("locked", "kept", "r")) {
+                memory.inspect(resource).ifPresent(info -> heldWhenClosed.add(resource));
+            }
+            memory.close();
         }
     }
 
@@ -82,8 +87,9 @@ class ReleaseOnCloseTest {
 
         assertThat(backend.releasesAfterClose)
                 .containsExactlyInAnyOrder("locked/a/" + lockedToken, "kept/b/" + kept.fencingToken());
-        assertThat(backend.memory.inspect("locked")).isEmpty();
-        assertThat(backend.memory.inspect("kept")).isEmpty();
+        assertThat(backend.heldWhenClosed)
+                .as("locks still held when the backend's close() ran")
+                .isEmpty();
     }
 
     @Test
@@ -103,5 +109,6 @@ class ReleaseOnCloseTest {
         manager.close();
         // Released while still live (the record follows heartbeats); the first client's record is gone.
         assertThat(backend.releasesAfterClose).containsExactly("r/second/" + token);
+        assertThat(backend.heldWhenClosed).isEmpty();
     }
 }
