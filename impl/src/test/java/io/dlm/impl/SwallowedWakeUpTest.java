@@ -3,16 +3,14 @@ package io.dlm.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dlm.LockInfo;
 import io.dlm.LockManager;
 import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.Ticker;
-import java.time.Duration;
+import io.dlm.tck.ForwardingLockBackend;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -48,7 +46,7 @@ class SwallowedWakeUpTest {
     }
 
     /** Delegates to memory; the waiter's second attempt blocks on a future after finding the lock held. */
-    private static final class BlockingOnce implements InProcessLockBackend {
+    private static final class BlockingOnce extends ForwardingLockBackend implements InProcessLockBackend {
         private final LockBackend delegate;
         private final AtomicInteger waiterAttempts = new AtomicInteger();
         final CountDownLatch inBlockingCall = new CountDownLatch(1);
@@ -56,6 +54,7 @@ class SwallowedWakeUpTest {
         volatile Thread blockedThread;
 
         BlockingOnce(LockBackend delegate) {
+            super(delegate);
             this.delegate = delegate;
         }
 
@@ -72,36 +71,6 @@ class SwallowedWakeUpTest {
                 }
             }
             return result;
-        }
-
-        @Override
-        public boolean release(String resourceId, String clientId, long fencingToken) {
-            return delegate.release(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return delegate.renew(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public void undo(String resourceId, String clientId, long attempt) {
-            delegate.undo(resourceId, clientId, attempt);
-        }
-
-        @Override
-        public Optional<LockInfo> inspect(String resourceId) {
-            return delegate.inspect(resourceId);
-        }
-
-        @Override
-        public Duration leaseGranularity() {
-            return delegate.leaseGranularity();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

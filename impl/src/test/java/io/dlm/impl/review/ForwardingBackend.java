@@ -1,47 +1,16 @@
 package io.dlm.impl.review;
 
-import io.dlm.LockInfo;
-import io.dlm.spi.Acquisition;
 import io.dlm.spi.LockBackend;
-import java.util.Optional;
+import io.dlm.tck.ForwardingLockBackend;
 
 /** A plain (blocking, not in-process) backend that forwards to another; tests override single calls. */
-class ForwardingBackend implements LockBackend {
+class ForwardingBackend extends ForwardingLockBackend {
 
     final LockBackend real;
 
     ForwardingBackend(LockBackend real) {
+        super(real);
         this.real = real;
-    }
-
-    @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-        return real.acquire(resourceId, clientId, leaseNanos, attempt);
-    }
-
-    @Override
-    public boolean release(String resourceId, String clientId, long fencingToken) {
-        return real.release(resourceId, clientId, fencingToken);
-    }
-
-    @Override
-    public boolean renew(String resourceId, String clientId, long fencingToken) {
-        return real.renew(resourceId, clientId, fencingToken);
-    }
-
-    @Override
-    public void undo(String resourceId, String clientId, long attempt) {
-        real.undo(resourceId, clientId, attempt);
-    }
-
-    @Override
-    public Optional<LockInfo> inspect(String resourceId) {
-        return real.inspect(resourceId);
-    }
-
-    @Override
-    public void close() {
-        real.close();
     }
 
     /** Parks ignoring interrupts until the condition holds (a callback or call that will not stop). */

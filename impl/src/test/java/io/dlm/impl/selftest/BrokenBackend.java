@@ -1,19 +1,17 @@
 package io.dlm.impl.selftest;
 
-import io.dlm.LockInfo;
-import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
+import io.dlm.tck.ForwardingLockBackend;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
  * The in-memory backend with one deliberate flaw in what the runtime's lease lifecycle relies on
  * (K1, K3, K4, X5). The TCK must catch each.
  */
-final class BrokenBackend implements LockBackend {
+final class BrokenBackend extends ForwardingLockBackend {
 
     /** One flaw each. */
     enum Flaw {
@@ -33,6 +31,7 @@ final class BrokenBackend implements LockBackend {
     private final Flaw flaw;
 
     private BrokenBackend(LockBackend memory, Flaw flaw) {
+        super(memory);
         this.memory = memory;
         this.flaw = flaw;
     }
@@ -55,11 +54,6 @@ final class BrokenBackend implements LockBackend {
                 return new BrokenBackend(memory.open(context), flaw);
             }
         };
-    }
-
-    @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-        return memory.acquire(resourceId, clientId, leaseNanos, attempt);
     }
 
     @Override
@@ -92,16 +86,6 @@ final class BrokenBackend implements LockBackend {
         } else if (flaw != Flaw.ORPHANS_AMBIGUOUS_ACQUISITIONS) {
             memory.undo(resourceId, clientId, attempt);
         }
-    }
-
-    @Override
-    public Optional<LockInfo> inspect(String resourceId) {
-        return memory.inspect(resourceId);
-    }
-
-    @Override
-    public void close() {
-        memory.close();
     }
 
     private static void sleep(Duration duration) {

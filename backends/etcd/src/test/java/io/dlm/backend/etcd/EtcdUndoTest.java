@@ -12,6 +12,7 @@ import io.dlm.LockManagers;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
+import io.dlm.tck.ForwardingLockBackend;
 import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.HashMap;
@@ -168,52 +169,21 @@ class EtcdUndoTest {
     }
 
     /** Loses the reply of real acquisitions while asked to: etcd applies them, the caller fails. */
-    static final class LosingReplies implements LockBackend {
-        private final LockBackend real;
+    static final class LosingReplies extends ForwardingLockBackend {
         private final AtomicBoolean lose;
 
         LosingReplies(LockBackend real, AtomicBoolean lose) {
-            this.real = real;
+            super(real);
             this.lose = lose;
         }
 
         @Override
         public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            Acquisition outcome = real.acquire(resourceId, clientId, leaseNanos, attempt);
+            Acquisition outcome = super.acquire(resourceId, clientId, leaseNanos, attempt);
             if (lose.get()) {
                 throw new IllegalStateException("the test lost the reply of acquiring '" + resourceId + "'");
             }
             return outcome;
-        }
-
-        @Override
-        public boolean release(String resourceId, String clientId, long fencingToken) {
-            return real.release(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return real.renew(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public void undo(String resourceId, String clientId, long attempt) {
-            real.undo(resourceId, clientId, attempt);
-        }
-
-        @Override
-        public Optional<LockInfo> inspect(String resourceId) {
-            return real.inspect(resourceId);
-        }
-
-        @Override
-        public Duration leaseGranularity() {
-            return real.leaseGranularity();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }

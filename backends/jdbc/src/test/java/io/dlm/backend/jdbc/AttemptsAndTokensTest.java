@@ -13,6 +13,7 @@ import io.dlm.LockManagers;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
+import io.dlm.tck.ForwardingLockBackend;
 import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,53 +139,22 @@ class AttemptsAndTokensTest {
     }
 
     /** The real backend, except that, while {@link #lose} is set, an acquisition runs and then fails. */
-    private static final class LosingReplies implements LockBackend {
-        private final LockBackend real;
+    private static final class LosingReplies extends ForwardingLockBackend {
         volatile boolean lose;
         volatile boolean committed;
 
         LosingReplies(LockBackend real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
         public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            Acquisition acquisition = real.acquire(resourceId, clientId, leaseNanos, attempt);
+            Acquisition acquisition = super.acquire(resourceId, clientId, leaseNanos, attempt);
             if (lose) {
                 committed = acquisition.isAcquired();
                 throw new LockException(LockError.INTERNAL_ERROR, "injected: the reply to the acquisition was lost");
             }
             return acquisition;
-        }
-
-        @Override
-        public boolean release(String resourceId, String clientId, long fencingToken) {
-            return real.release(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return real.renew(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public void undo(String resourceId, String clientId, long attempt) {
-            real.undo(resourceId, clientId, attempt);
-        }
-
-        @Override
-        public Optional<LockInfo> inspect(String resourceId) {
-            return real.inspect(resourceId);
-        }
-
-        @Override
-        public Duration leaseGranularity() {
-            return real.leaseGranularity();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }

@@ -41,11 +41,7 @@ class RedisForkedJvmTest {
 
     @AfterAll
     static void removeKeys() {
-        if (TestRedis.ping("127.0.0.1", 6379) == null) {
-            try (TestRedis.Admin admin = TestRedis.admin(TestRedis.uri())) {
-                admin.deleteAll(PREFIX);
-            }
-        }
+        TestRedis.deleteKeys(PREFIX);
     }
 
     private static List<String> args(String mode, String resource, String client, String... rest) {

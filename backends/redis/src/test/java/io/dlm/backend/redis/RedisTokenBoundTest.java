@@ -48,11 +48,7 @@ class RedisTokenBoundTest {
 
     @AfterAll
     static void removeKeys() {
-        if (TestRedis.ping("127.0.0.1", 6379) == null) {
-            try (TestRedis.Admin admin = TestRedis.admin(TestRedis.uri())) {
-                admin.deleteAll(PREFIX);
-            }
-        }
+        TestRedis.deleteKeys(PREFIX);
     }
 
     @BeforeEach

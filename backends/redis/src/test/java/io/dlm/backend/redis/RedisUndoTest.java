@@ -12,6 +12,7 @@ import io.dlm.LockManagers;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
+import io.dlm.tck.ForwardingLockBackend;
 import io.dlm.tck.TckTimings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,11 +52,7 @@ class RedisUndoTest {
 
     @AfterAll
     static void removeKeys() {
-        if (TestRedis.ping("127.0.0.1", 6379) == null) {
-            try (TestRedis.Admin admin = TestRedis.admin(TestRedis.uri())) {
-                admin.deleteAll(PREFIX);
-            }
-        }
+        TestRedis.deleteKeys(PREFIX);
     }
 
     @Test
@@ -198,52 +195,21 @@ class RedisUndoTest {
     }
 
     /** Loses the reply of real acquisitions while asked to: Redis applies them, the caller fails. */
-    private static final class LosingReplies implements LockBackend {
-        private final LockBackend real;
+    private static final class LosingReplies extends ForwardingLockBackend {
         private final AtomicBoolean lose;
 
         LosingReplies(LockBackend real, AtomicBoolean lose) {
-            this.real = real;
+            super(real);
             this.lose = lose;
         }
 
         @Override
         public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            Acquisition acquisition = real.acquire(resourceId, clientId, leaseNanos, attempt);
+            Acquisition acquisition = super.acquire(resourceId, clientId, leaseNanos, attempt);
             if (lose.get()) {
                 throw new LockException(LockError.INTERNAL_ERROR, "the reply was lost (injected): " + acquisition);
             }
             return acquisition;
-        }
-
-        @Override
-        public boolean release(String resourceId, String clientId, long fencingToken) {
-            return real.release(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return real.renew(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public void undo(String resourceId, String clientId, long attempt) {
-            real.undo(resourceId, clientId, attempt);
-        }
-
-        @Override
-        public Optional<LockInfo> inspect(String resourceId) {
-            return real.inspect(resourceId);
-        }
-
-        @Override
-        public Duration leaseGranularity() {
-            return real.leaseGranularity();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }

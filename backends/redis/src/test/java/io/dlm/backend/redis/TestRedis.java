@@ -153,4 +153,17 @@ final class TestRedis {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
         }
     }
+
+    /**
+     * Deletes a test's keys from the shared server, if it is up.
+     *
+     * @param prefix the test's key prefix
+     */
+    static void deleteKeys(String prefix) {
+        if (ping("127.0.0.1", 6379) == null) {
+            try (Admin admin = admin(uri())) {
+                admin.deleteAll(prefix);
+            }
+        }
+    }
 }

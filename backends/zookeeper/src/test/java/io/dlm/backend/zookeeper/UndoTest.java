@@ -10,9 +10,9 @@ import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
+import io.dlm.tck.ForwardingLockBackend;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -127,44 +127,21 @@ class UndoTest {
     }
 
     /** Lets the real acquisition happen, then fails as if its reply had been lost. */
-    private record ThrowAfterAcquire(LockBackend real, AtomicBoolean failing) implements LockBackend {
+    private static final class ThrowAfterAcquire extends ForwardingLockBackend {
+        private final AtomicBoolean failing;
+
+        ThrowAfterAcquire(LockBackend real, AtomicBoolean failing) {
+            super(real);
+            this.failing = failing;
+        }
+
         @Override
         public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            Acquisition done = real.acquire(resourceId, clientId, leaseNanos, attempt);
+            Acquisition done = super.acquire(resourceId, clientId, leaseNanos, attempt);
             if (failing.get()) {
                 throw new IllegalStateException("injected: the reply to an applied acquisition was lost");
             }
             return done;
-        }
-
-        @Override
-        public boolean release(String resourceId, String clientId, long fencingToken) {
-            return real.release(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return real.renew(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public void undo(String resourceId, String clientId, long attempt) {
-            real.undo(resourceId, clientId, attempt);
-        }
-
-        @Override
-        public Optional<LockInfo> inspect(String resourceId) {
-            return real.inspect(resourceId);
-        }
-
-        @Override
-        public Duration leaseGranularity() {
-            return real.leaseGranularity();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }
