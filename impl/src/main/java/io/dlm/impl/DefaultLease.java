@@ -63,7 +63,12 @@ final class DefaultLease implements Lease {
     private final AtomicInteger state = new AtomicInteger(HELD);
     private final CompletableFuture<LockException> lost = new CompletableFuture<>();
     private final Object lock = new Object();
+    // Made once per lease, at the acquisition: linking a lambda the first time costs milliseconds,
+    // which must not fall on the keep-alive thread at the first loss, when every deadline counts.
     private final Runnable fire = this::fire;
+    private final Runnable cancel = this::cancelPending;
+    private final Runnable completeLoss = this::completeLoss;
+    private volatile String lossReason = "";
 
     private volatile long deadline;
     /** Set by {@link #keepAlive()}: the timer sends renewals. */
@@ -333,19 +338,36 @@ final class DefaultLease implements Lease {
         if (!state.compareAndSet(from, LOST)) {
             return;
         }
+        lossReason = why;
         forget();
-        LockException loss = new LockException(
-                LockError.LOCK_NOT_HELD,
-                "the lease of '" + resourceId + "' held by '" + clientId + "' (token " + fencingToken + ") was lost: "
-                        + why);
-        keeper.notify(() -> lost.complete(loss));
+        keeper.notify(completeLoss);
+    }
+
+    /**
+     * Completes {@link #lost()}; on the notifying thread, so that the exception, its message and
+     * stack trace are not built on the keep-alive thread, whose time belongs to other deadlines.
+     */
+    private void completeLoss() {
+        // A builder, not '+': a concatenation site is linked on its first run, which would put
+        // milliseconds on the first loss of the process.
+        String message = new StringBuilder(96 + resourceId.length() + clientId.length())
+                .append("the lease of '")
+                .append(resourceId)
+                .append("' held by '")
+                .append(clientId)
+                .append("' (token ")
+                .append(fencingToken)
+                .append(") was lost: ")
+                .append(lossReason)
+                .toString();
+        lost.complete(new LockException(LockError.LOCK_NOT_HELD, message));
     }
 
     /** Drops the lease from the keeper and its booked timer, so an ended lease costs nothing. */
     private void forget() {
         keeper.untrack(this);
         if (watched) {
-            keeper.onScheduler(this::cancelPending);
+            keeper.onScheduler(cancel);
         }
     }
 
@@ -399,7 +421,7 @@ final class DefaultLease implements Lease {
         if (keptAlive && inFlight < maxInFlight && !releasing && nextRenewalAt - wake < 0) {
             wake = nextRenewalAt;
         }
-        book(wake, now);
+        book(wake);
     }
 
     private void send(long sent) {
@@ -439,7 +461,7 @@ final class DefaultLease implements Lease {
         step();
     }
 
-    private void book(long wake, long now) {
+    private void book(long wake) {
         if (pending != null) {
             if (pendingAt == wake) {
                 return;
@@ -447,7 +469,9 @@ final class DefaultLease implements Lease {
             pending.cancel(false);
         }
         pendingAt = wake;
-        pending = keeper.schedule(fire, wake - now);
+        // The delay from a fresh reading, not from the step's: time spent since (sending a
+        // renewal, say) would otherwise move the timer, and a loss, that much later (K3).
+        pending = keeper.schedule(fire, wake - keeper.ticker().nanoTime());
     }
 
     private void cancelPending() {

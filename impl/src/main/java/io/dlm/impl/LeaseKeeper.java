@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -56,11 +55,7 @@ final class LeaseKeeper implements LeaseLossListener {
     // Created on first use, under threadsLock; read without it once set.
     private volatile @Nullable ScheduledThreadPoolExecutor scheduler;
     private volatile @Nullable ExecutorService blockingRenewals;
-    private volatile @Nullable ExecutorService notifier;
-    private volatile @Nullable ExecutorService overflowNotifier;
-
-    /** Loss notifications that may run at once before the rest queue. */
-    private static final int MAX_NOTIFIER_THREADS = 64;
+    private volatile @Nullable LossNotifier notifier;
 
     /** Set on the keeper's own threads: a close() called from one must not wait for its own pool. */
     private static final ThreadLocal<LeaseKeeper> OWN_THREAD = new ThreadLocal<>();
@@ -253,16 +248,12 @@ final class LeaseKeeper implements LeaseLossListener {
      * other leases' losses; its threads die when idle.
      */
     void notify(Runnable completion) {
-        ExecutorService pool = notifier();
-        if (pool == null) {
-            completion.run(); // the manager is closing; its closing thread renews nothing
+        LossNotifier to = notifier;
+        if (to == null || closed) {
+            completion.run(); // never watched through the scheduler, or closing: no renewal thread here
             return;
         }
-        try {
-            pool.execute(completion);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            completion.run();
-        }
+        to.submit(completion);
     }
 
     // ---- threads --------------------------------------------------------------------------------
@@ -277,6 +268,9 @@ final class LeaseKeeper implements LeaseLossListener {
                 ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, threads("dlm-keepalive"));
                 created.setRemoveOnCancelPolicy(true);
                 created.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                // With the scheduler, not at the first loss: a loss must cost the keep-alive
+                // thread nothing but a queue append (K3).
+                notifier = new LossNotifier(this::threads);
                 scheduler = created;
             }
             return scheduler;
@@ -296,43 +290,11 @@ final class LeaseKeeper implements LeaseLossListener {
         }
     }
 
-    private @Nullable ExecutorService notifier() {
-        ExecutorService pool = notifier;
-        if (pool != null || closed) {
-            return pool;
-        }
-        synchronized (threadsLock) {
-            if (notifier == null && !closed) {
-                notifier = elasticPool("dlm-lease-events");
-            }
-            return notifier;
-        }
-    }
-
     private ExecutorService pool(int size, String name) {
         ThreadPoolExecutor pool =
                 new ThreadPoolExecutor(size, size, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name));
         pool.allowCoreThreadTimeOut(true);
         return pool;
-    }
-
-    /**
-     * A pool that starts a thread whenever all are busy, up to a bound, then queues; threads end
-     * after 30 idle seconds.
-     */
-    private ExecutorService elasticPool(String name) {
-        ThreadPoolExecutor overflow = new ThreadPoolExecutor(
-                1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads(name + "-overflow"));
-        overflow.allowCoreThreadTimeOut(true);
-        overflowNotifier = overflow;
-        return new ThreadPoolExecutor(
-                0,
-                MAX_NOTIFIER_THREADS,
-                30,
-                TimeUnit.SECONDS,
-                new SynchronousQueue<>(),
-                threads(name),
-                (task, full) -> overflow.execute(task));
     }
 
     private ThreadFactory threads(String name) {
@@ -355,12 +317,12 @@ final class LeaseKeeper implements LeaseLossListener {
      */
     void close() {
         ExecutorService[] stopped;
-        ExecutorService[] drained;
+        LossNotifier losses;
         synchronized (threadsLock) {
             // First, so that every lease reads as invalid from now on (K2, C1).
             closed = true;
             stopped = new ExecutorService[] {scheduler, blockingRenewals};
-            drained = new ExecutorService[] {notifier, overflowNotifier};
+            losses = notifier;
         }
         for (DefaultLease[] current : leases.values()) {
             for (DefaultLease lease : current) {
@@ -373,17 +335,17 @@ final class LeaseKeeper implements LeaseLossListener {
                 pool.shutdownNow();
             }
         }
-        // Loss notifications already queued still run: a lease reported lost is told so (K3).
-        for (ExecutorService pool : drained) {
-            if (pool != null) {
-                pool.shutdown();
-            }
-        }
-        long deadline = System.nanoTime() + settings.operationTimeout().toNanos();
+        long budget = settings.operationTimeout().toNanos();
+        long deadline = System.nanoTime() + budget;
+        // A callback that closes the manager cannot wait for its own thread to end.
         boolean onOwnThread = OWN_THREAD.get() == this;
-        for (ExecutorService pool : concat(stopped, drained)) {
+        if (losses != null) {
+            // Loss notifications already queued still run: a lease reported lost is told so (K3).
+            losses.close(onOwnThread ? 0 : budget);
+        }
+        for (ExecutorService pool : stopped) {
             if (pool == null || onOwnThread) {
-                continue; // a callback that closes the manager cannot wait for its own thread to end
+                continue;
             }
             try {
                 pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -392,11 +354,5 @@ final class LeaseKeeper implements LeaseLossListener {
                 return;
             }
         }
-    }
-
-    private static ExecutorService[] concat(ExecutorService[] first, ExecutorService[] second) {
-        ExecutorService[] all = java.util.Arrays.copyOf(first, first.length + second.length);
-        System.arraycopy(second, 0, all, first.length, second.length);
-        return all;
     }
 }
