@@ -66,7 +66,6 @@ final class DefaultLease implements Lease {
     // Made once per lease, at the acquisition: linking a lambda the first time costs milliseconds,
     // which must not fall on the keep-alive thread at the first loss, when every deadline counts.
     private final Runnable fire = this::fire;
-    private final Runnable cancel = this::cancelPending;
     private final Runnable completeLoss = this::completeLoss;
     private volatile String lossReason = "";
 
@@ -82,10 +81,16 @@ final class DefaultLease implements Lease {
 
     private volatile @Nullable CompletionStage<LockException> lostView;
 
-    // Scheduler thread only.
+    /**
+     * The booked timer. Written on the scheduler thread; read by a releasing thread, which
+     * cancels it so that an ended lease leaves nothing queued (a timer it misses finds the lease
+     * ended and does nothing).
+     */
+    private volatile @Nullable ScheduledFuture<?> pending;
+
+    // Scheduler thread only (and the constructor).
     private long nextRenewalAt;
     private int inFlight;
-    private @Nullable ScheduledFuture<?> pending;
     private long pendingAt;
 
     DefaultLease(
@@ -212,10 +217,11 @@ final class DefaultLease implements Lease {
         manager.ensureOpen();
         if (!keptAlive && state.get() == HELD) {
             keptAlive = true;
-            watch();
-            // Also when the lease was watched already (lost() asked first): the timer then only
-            // waits for the deadline, and must now book the first renewal.
-            keeper.onScheduler(this::step);
+            if (!watch()) {
+                // Watched already (lost() asked first): its timer waits for the deadline only,
+                // and must now book the first renewal.
+                keeper.onScheduler(this::step);
+            }
         }
         return this;
     }
@@ -366,25 +372,37 @@ final class DefaultLease implements Lease {
     /** Drops the lease from the keeper and its booked timer, so an ended lease costs nothing. */
     private void forget() {
         keeper.untrack(this);
-        if (watched) {
-            keeper.onScheduler(cancel);
+        ScheduledFuture<?> booked = pending;
+        if (booked != null) {
+            booked.cancel(false);
         }
     }
 
-    /** Registers the lease with the keeper and starts its timer; once. */
-    private void watch() {
+    /**
+     * Registers the lease with the keeper and hands it to the scheduler; once.
+     *
+     * @return whether this call did it
+     */
+    private boolean watch() {
         synchronized (lock) {
             if (watched) {
-                return;
+                return false;
             }
             watched = true;
         }
         keeper.track(this);
-        if (!isCurrent() && state.get() != HELD) {
+        if (!isCurrent()) {
             keeper.untrack(this); // ended while we registered
-            return;
+            return true;
         }
-        keeper.onScheduler(this::step);
+        // Nothing but this thread has touched nextRenewalAt yet: the scheduler has not seen the lease.
+        keeper.arrive(this, keptAlive && nextRenewalAt - deadline < 0 ? nextRenewalAt : deadline);
+        return true;
+    }
+
+    /** The scheduler takes the lease from the arrivals (K1): its timer starts, unless it ended. */
+    void arrived() {
+        step();
     }
 
     // ---- the timer (scheduler thread) -------------------------------------------------------

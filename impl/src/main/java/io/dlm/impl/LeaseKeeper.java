@@ -8,6 +8,7 @@ import io.dlm.spi.Ticker;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -16,6 +17,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,6 +58,14 @@ final class LeaseKeeper implements LeaseLossListener {
     private volatile @Nullable ScheduledThreadPoolExecutor scheduler;
     private volatile @Nullable ExecutorService blockingRenewals;
     private volatile @Nullable LossNotifier notifier;
+
+    /** The longest an arrived lease waits for the sweep that hands it to the scheduler. */
+    private static final long MAX_SWEEP_DELAY_NANOS = 5_000_000L;
+
+    private static final long NO_SWEEP = Long.MIN_VALUE;
+    private final ConcurrentLinkedQueue<DefaultLease> arrivals = new ConcurrentLinkedQueue<>();
+    private final AtomicLong sweepAt = new AtomicLong(NO_SWEEP);
+    private final Runnable sweep = this::sweep;
 
     /** Set on the keeper's own threads: a close() called from one must not wait for its own pool. */
     private static final ThreadLocal<LeaseKeeper> OWN_THREAD = new ThreadLocal<>();
@@ -193,6 +203,41 @@ final class LeaseKeeper implements LeaseLossListener {
             return timer.schedule(step, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
             return null;
+        }
+    }
+
+    /**
+     * Hands a newly watched lease to the scheduler without waking it for every lease: the lease
+     * joins a lock-free queue, and one sweep, booked no later than the lease's first timer and at
+     * most {@link #MAX_SWEEP_DELAY_NANOS} away, takes all arrivals at once. A lease released before
+     * the sweep (most locked calls are short) never reaches the scheduler at all.
+     *
+     * @param lease the lease
+     * @param firstWake when its timer must first run: its first renewal or its deadline
+     */
+    void arrive(DefaultLease lease, long firstWake) {
+        arrivals.add(lease);
+        long now = ticker.nanoTime();
+        long target = firstWake - now < MAX_SWEEP_DELAY_NANOS ? firstWake : now + MAX_SWEEP_DELAY_NANOS;
+        for (; ; ) {
+            long booked = sweepAt.get();
+            if (booked != NO_SWEEP && booked - target <= 0) {
+                return; // a sweep comes in time for this lease too
+            }
+            if (sweepAt.compareAndSet(booked, target)) {
+                schedule(sweep, target - ticker.nanoTime());
+                return;
+            }
+        }
+    }
+
+    /** Takes every arrived lease; on the scheduler thread. */
+    private void sweep() {
+        // Cleared before draining: a lease that arrives from now on books a sweep of its own.
+        sweepAt.set(NO_SWEEP);
+        DefaultLease lease;
+        while ((lease = arrivals.poll()) != null) {
+            lease.arrived();
         }
     }
 
