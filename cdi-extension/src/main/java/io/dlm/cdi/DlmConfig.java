@@ -1,6 +1,7 @@
 package io.dlm.cdi;
 
 import io.dlm.spi.Durations;
+import io.dlm.spi.LeaseLengths;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +26,9 @@ final class DlmConfig {
      * lists them.
      */
     private static final List<String> RUNTIME_KEYS = List.of(
-            LeaseRule.FACTOR,
-            LeaseRule.MIN,
-            LeaseRule.MAX,
+            LeaseLengths.FACTOR,
+            LeaseLengths.MIN,
+            LeaseLengths.MAX,
             "dlm.operation.timeout",
             HEARTBEAT_INTERVAL,
             "dlm.lease.drift",

@@ -1,6 +1,7 @@
 package io.dlm.cdi;
 
 import io.dlm.interceptor.DistributedLock;
+import io.dlm.spi.LeaseLengths;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -24,7 +25,7 @@ final class LockPlanFactory {
 
     private final DlmConfig config;
     /** The lease rule E1, so that an annotation's lease is what {@code lock} would give. */
-    private final LeaseRule leases;
+    private final LeaseLengths leases;
 
     /** {@code dlm.heartbeat.interval}, or {@code null} for the runtime's default, a third of each lease. */
     private final @Nullable Duration heartbeatInterval;
@@ -37,7 +38,7 @@ final class LockPlanFactory {
      */
     LockPlanFactory(DlmConfig config) {
         this.config = config;
-        this.leases = LeaseRule.read(config);
+        this.leases = LeaseLengths.parse(key -> config.get(key).orElse(null));
         this.heartbeatInterval = config.duration(DlmConfig.HEARTBEAT_INTERVAL).orElse(null);
     }
 
@@ -87,7 +88,9 @@ final class LockPlanFactory {
             return null;
         }
         Duration wait = saturated(timeout, unit);
-        Duration leaseTime = lease == -1 ? leases.forWait(wait) : leases.clamp(saturated(lease, unit));
+        // The lease the runtime grants (E1, V3): its formula, read from the same keys.
+        Duration leaseTime = Duration.ofNanos(
+                lease == -1 ? leases.forTimeoutMillis(saturatedMillis(wait)) : leases.clamp(saturated(lease, unit)));
         // The runtime renews every heartbeat interval (K1); a lease that is not longer than it would
         // run out before, or just as, its renewal is sent (D5). By default the interval is a third
         // of each lease, which always fits.
@@ -145,5 +148,10 @@ final class LockPlanFactory {
             throw new IllegalArgumentException(text);
         }
         return Boolean.valueOf(value);
+    }
+
+    /** A wait in whole milliseconds, as {@code lock}'s timeout counts it, saturating. */
+    private static long saturatedMillis(Duration wait) {
+        return wait.getSeconds() >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : wait.toMillis();
     }
 }

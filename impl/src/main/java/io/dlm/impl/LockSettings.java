@@ -1,6 +1,7 @@
 package io.dlm.impl;
 
 import io.dlm.spi.Durations;
+import io.dlm.spi.LeaseLengths;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Collection;
@@ -10,9 +11,8 @@ import java.util.Set;
 /**
  * The runtime's settings, parsed and checked once when a manager opens (E1, E1a, V3, X1).
  *
- * @param leaseFactor {@code dlm.lease.factor}: lease length per unit of timeout (E1), above 0
- * @param leaseMinNanos {@code dlm.lease.min}: the shortest lease {@code lock} grants (E1)
- * @param leaseMaxNanos {@code dlm.lease.max}: the longest lease of any kind (V3)
+ * @param leases {@code dlm.lease.factor}, {@code dlm.lease.min} and {@code dlm.lease.max}: how long
+ *     leases are (E1, V3)
  * @param operationTimeout {@code dlm.operation.timeout}: the bound of one engine call (X1)
  * @param heartbeatIntervalNanos {@code dlm.heartbeat.interval}: the keep-alive period (K1), or
  *     {@code 0} for a third of each lease
@@ -22,20 +22,12 @@ import java.util.Set;
  *     once for a backend that cannot renew asynchronously (K1)
  */
 public record LockSettings(
-        double leaseFactor,
-        long leaseMinNanos,
-        long leaseMaxNanos,
+        LeaseLengths leases,
         Duration operationTimeout,
         long heartbeatIntervalNanos,
         double leaseDrift,
         int heartbeatThreads) {
 
-    /** Key of the lease factor. */
-    public static final String LEASE_FACTOR = "dlm.lease.factor";
-    /** Key of the minimum lease. */
-    public static final String LEASE_MIN = "dlm.lease.min";
-    /** Key of the maximum lease. */
-    public static final String LEASE_MAX = "dlm.lease.max";
     /** Key of the engine operation timeout. */
     public static final String OPERATION_TIMEOUT = "dlm.operation.timeout";
     /** Key of the keep-alive period. */
@@ -47,9 +39,9 @@ public record LockSettings(
 
     /** Keys of the core and of the CDI layer, which the runtime accepts without a warning. */
     private static final Set<String> KNOWN_KEYS = Set.of(
-            LEASE_FACTOR,
-            LEASE_MIN,
-            LEASE_MAX,
+            LeaseLengths.FACTOR,
+            LeaseLengths.MIN,
+            LeaseLengths.MAX,
             OPERATION_TIMEOUT,
             HEARTBEAT_INTERVAL,
             LEASE_DRIFT,
@@ -74,22 +66,16 @@ public record LockSettings(
      * @throws IllegalArgumentException naming the key of an invalid value
      */
     public static LockSettings parse(Map<String, String> properties) {
-        double factor = factor(properties.get(LEASE_FACTOR));
-        long min = duration(properties, LEASE_MIN, Duration.ofSeconds(1));
-        long max = duration(properties, LEASE_MAX, Duration.ofDays(1));
-        if (min > max) {
-            throw new IllegalArgumentException("Invalid value for " + LEASE_MIN + ": " + Duration.ofNanos(min)
-                    + " is above " + LEASE_MAX + " (" + Duration.ofNanos(max) + ")");
-        }
-        Duration operationTimeout = Duration.ofNanos(duration(properties, OPERATION_TIMEOUT, Duration.ofSeconds(5)));
+        LeaseLengths leases = LeaseLengths.parse(properties::get);
+        String timeout = properties.get(OPERATION_TIMEOUT);
+        Duration operationTimeout =
+                timeout == null ? Duration.ofSeconds(5) : Durations.parsePositive(OPERATION_TIMEOUT, timeout);
         String interval = properties.get(HEARTBEAT_INTERVAL);
         long intervalNanos = interval == null
                 ? 0
                 : Durations.toNanosSaturated(Durations.parsePositive(HEARTBEAT_INTERVAL, interval));
         return new LockSettings(
-                factor,
-                min,
-                max,
+                leases,
                 operationTimeout,
                 intervalNanos,
                 drift(properties.get(LEASE_DRIFT)),
@@ -169,11 +155,7 @@ public record LockSettings(
      * @return the lease length in nanoseconds
      */
     public long leaseNanosForTimeout(long timeoutMillis) {
-        double nanos = leaseFactor * timeoutMillis * 1_000_000d;
-        if (nanos >= leaseMaxNanos) {
-            return leaseMaxNanos;
-        }
-        return Math.max((long) Math.ceil(nanos), leaseMinNanos);
+        return leases.forTimeoutMillis(timeoutMillis);
     }
 
     /**
@@ -183,31 +165,16 @@ public record LockSettings(
      * @return the lease length in nanoseconds
      */
     public long clampLease(Duration leaseTime) {
-        return Math.min(Durations.toNanosSaturated(leaseTime), leaseMaxNanos);
+        return leases.clamp(leaseTime);
     }
 
-    private static double factor(String value) {
-        if (value == null) {
-            return 2.0;
-        }
-        double factor;
-        try {
-            factor = Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(
-                    "Invalid value '" + value + "' for " + LEASE_FACTOR + ": expected a decimal number", e);
-        }
-        if (!(factor > 0) || Double.isInfinite(factor)) {
-            throw new IllegalArgumentException(
-                    "Invalid value '" + value + "' for " + LEASE_FACTOR + ": must be a finite number above 0");
-        }
-        return factor;
-    }
-
-    private static long duration(Map<String, String> properties, String key, Duration defaultValue) {
-        String value = properties.get(key);
-        Duration duration = value == null ? defaultValue : Durations.parsePositive(key, value);
-        return Durations.toNanosSaturated(duration);
+    /**
+     * The longest lease of any kind (V3).
+     *
+     * @return {@code dlm.lease.max} in nanoseconds
+     */
+    public long leaseMaxNanos() {
+        return leases.maxNanos();
     }
 
     /**
