@@ -182,6 +182,8 @@ final class DefaultLease implements Lease {
                     state.set(HELD);
                 }
                 if (watched) {
+                    // A watch() or step() during the release may have dropped it from the keeper.
+                    keeper.track(this);
                     keeper.onScheduler(this::step);
                 }
             }
@@ -489,7 +491,14 @@ final class DefaultLease implements Lease {
         pendingAt = wake;
         // The delay from a fresh reading, not from the step's: time spent since (sending a
         // renewal, say) would otherwise move the timer, and a loss, that much later (K3).
-        pending = keeper.schedule(fire, wake - keeper.ticker().nanoTime());
+        ScheduledFuture<?> booked = keeper.schedule(fire, wake - keeper.ticker().nanoTime());
+        pending = booked;
+        if (booked != null && state.get() != HELD) {
+            // Ended while we booked: the ending thread may have looked for a booking before this
+            // one existed, so this one is cancelled here and nothing stays queued.
+            booked.cancel(false);
+            pending = null;
+        }
     }
 
     private void cancelPending() {

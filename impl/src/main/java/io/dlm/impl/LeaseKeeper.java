@@ -222,10 +222,13 @@ final class LeaseKeeper implements LeaseLossListener {
         for (; ; ) {
             long booked = sweepAt.get();
             if (booked != NO_SWEEP && booked - target <= 0) {
-                return; // a sweep comes in time for this lease too
+                return; // a sweep is booked in time for this lease too
             }
+            // Booked before it is published, so that a lease that finds it published can count on
+            // it even if this thread stops right here; a sweep booked by a loser of the race below
+            // is merely one sweep too many.
+            schedule(sweep, target - ticker.nanoTime());
             if (sweepAt.compareAndSet(booked, target)) {
-                schedule(sweep, target - ticker.nanoTime());
                 return;
             }
         }

@@ -2,6 +2,7 @@ package io.dlm.impl;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,7 +48,7 @@ final class LossNotifier {
                 TimeUnit.SECONDS,
                 new SynchronousQueue<>(),
                 threads.apply("dlm-lease-events"),
-                (task, full) -> overflow.execute(task));
+                (task, full) -> runSomewhere(overflow, task));
         // Waiting from the start: the first losses would otherwise wait for threads to be made.
         pool.prestartAllCoreThreads();
         dispatcher = threads.apply("dlm-lease-events-dispatcher").newThread(this::dispatch);
@@ -61,19 +62,41 @@ final class LossNotifier {
      */
     void submit(Runnable completion) {
         queue.add(completion);
-        LockSupport.unpark(dispatcher);
+        if (closing) {
+            // The dispatcher may have gone already: nothing queued may be left behind (K3).
+            drainHere();
+        } else {
+            LockSupport.unpark(dispatcher);
+        }
     }
 
     private void dispatch() {
         for (; ; ) {
             Runnable next = queue.poll();
             if (next != null) {
-                pool.execute(next);
+                runSomewhere(pool, next);
             } else if (closing) {
                 return;
             } else {
                 LockSupport.park(this);
             }
+        }
+    }
+
+    /** Runs queued completions on the calling thread. */
+    private void drainHere() {
+        Runnable next;
+        while ((next = queue.poll()) != null) {
+            next.run();
+        }
+    }
+
+    /** Hands a completion to a pool, or runs it here when the pool no longer takes work. */
+    private static void runSomewhere(ThreadPoolExecutor executor, Runnable completion) {
+        try {
+            executor.execute(completion);
+        } catch (RejectedExecutionException shutDown) {
+            completion.run();
         }
     }
 
@@ -87,17 +110,29 @@ final class LossNotifier {
         closing = true;
         LockSupport.unpark(dispatcher);
         long deadline = System.nanoTime() + waitNanos;
+        boolean interrupted = false;
         try {
             if (waitNanos > 0) {
                 dispatcher.join(Math.max(1, waitNanos / 1_000_000L));
             }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            // Whatever happened above: the pools stop taking work, so that no thread of them
+            // outlives the manager (C1), and what the dispatcher did not hand on runs here (K3).
             pool.shutdown();
             overflow.shutdown();
-            if (waitNanos > 0) {
+            drainHere();
+        }
+        if (waitNanos > 0 && !interrupted) {
+            try {
                 pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 overflow.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-        } catch (InterruptedException e) {
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
