@@ -221,8 +221,12 @@ final class LeaseKeeper implements LeaseLossListener {
         long target = firstWake - now < MAX_SWEEP_DELAY_NANOS ? firstWake : now + MAX_SWEEP_DELAY_NANOS;
         for (; ; ) {
             long booked = sweepAt.get();
-            if (booked != NO_SWEEP && booked - target <= 0) {
-                return; // a sweep is booked in time for this lease too
+            // Trusted only while still ahead: a sweep for a time still to come cannot have run,
+            // and it drains this lease, queued before the read. A time already past may belong to
+            // a sweep that ran before its booker published it (the booker was descheduled between
+            // the two), so this lease books a sweep of its own rather than wait for none.
+            if (booked != NO_SWEEP && booked - target <= 0 && booked - ticker.nanoTime() > 0) {
+                return;
             }
             // Booked before it is published, so that a lease that finds it published can count on
             // it even if this thread stops right here; a sweep booked by a loser of the race below
