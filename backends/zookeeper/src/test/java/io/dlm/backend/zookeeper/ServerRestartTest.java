@@ -43,8 +43,11 @@ class ServerRestartTest {
                 TestZooKeeper.basePath(ServerRestartTest.class),
                 "dlm.operation.timeout",
                 OPERATION_TIMEOUT.toMillis() + "ms",
+                // Longer than the outage the tests cause: six failing calls, each failed
+                // acquisition also undone (X5: the wait plus two operation timeouts), can add up
+                // to about 10 s on a loaded machine, and the session must outlive them.
                 "dlm.zookeeper.session-timeout",
-                "10s",
+                "30s",
                 "dlm.zookeeper.connection-timeout",
                 "1s",
                 "dlm.lease.min",
