@@ -3,16 +3,13 @@ package io.dlm.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
-import io.dlm.LockInfo;
 import io.dlm.LockManager;
 import io.dlm.impl.memory.MemoryLockBackend;
-import io.dlm.spi.Acquisition;
-import io.dlm.spi.LockBackend;
 import io.dlm.spi.Ticker;
+import io.dlm.tck.ForwardingLockBackend;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +20,19 @@ import org.junit.jupiter.api.Test;
 class ReleaseOnCloseTest {
 
     /** A remote-looking backend over memory whose own close releases nothing. */
-    private static final class RecordingBackend implements LockBackend {
-        final MemoryLockBackend memory = new MemoryLockBackend(Ticker.system());
+    private static final class RecordingBackend extends ForwardingLockBackend {
+        final MemoryLockBackend memory;
         final List<String> releasesAfterClose = new CopyOnWriteArrayList<>();
         final List<String> heldWhenClosed = new CopyOnWriteArrayList<>();
         volatile boolean closing;
 
-        @Override
-        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            return memory.acquire(resourceId, clientId, leaseNanos, attempt);
+        RecordingBackend() {
+            this(new MemoryLockBackend(Ticker.system()));
+        }
+
+        private RecordingBackend(MemoryLockBackend memory) {
+            super(memory);
+            this.memory = memory;
         }
 
         @Override
@@ -39,22 +40,7 @@ class ReleaseOnCloseTest {
             if (closing) {
                 releasesAfterClose.add(resourceId + "/" + clientId + "/" + fencingToken);
             }
-            return memory.release(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return memory.renew(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public void undo(String resourceId, String clientId, long attempt) {
-            memory.undo(resourceId, clientId, attempt);
-        }
-
-        @Override
-        public Optional<LockInfo> inspect(String resourceId) {
-            return memory.inspect(resourceId);
+            return super.release(resourceId, clientId, fencingToken);
         }
 
         @Override
