@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Makes sure the services that DLM's tests talk to are there, and starts the ones that are down.
 #
-#   bash scripts/services.sh                  # all: postgres mariadb redis etcd
+#   bash scripts/services.sh                  # all: postgres mariadb redis etcd faketime
 #   bash scripts/services.sh postgres redis   # only these
 #
 # Idempotent: a service that already answers is left alone, and none is ever started twice.
 # PostgreSQL, MariaDB and Redis run on their standard ports on 127.0.0.1. etcd is only installed
 # (Debian's etcd-server), never started: the etcd tests start their own servers on free ports.
+# faketime (Debian's faketime and libfaketime) is only installed: fault tests run engine processes
+# under it with a shifted wall clock.
 # Prints one line per service; exits non-zero, naming the service, when one cannot be had.
 set -euo pipefail
 
-readonly ALL_SERVICES=(postgres mariadb redis etcd)
+readonly ALL_SERVICES=(postgres mariadb redis etcd faketime)
 # How long a service that was just started (or was already starting) may take to answer.
 readonly WAIT_SECONDS="${DLM_SERVICES_WAIT_SECONDS:-30}"
 
@@ -108,24 +110,42 @@ service_postgres() { ensure postgres postgres_up 127.0.0.1:5432 start_postgres; 
 service_mariadb() { ensure mariadb mariadb_up 127.0.0.1:3306 start_mariadb; }
 service_redis() { ensure redis redis_up 127.0.0.1:6379 start_redis; }
 
+# install_packages NAME PACKAGE...: installs Debian packages as root, failing with apt-get's output.
+install_packages() {
+    local name=$1
+    shift
+    if ((EUID != 0)); then
+        fail "$name" "not installed, and installing Debian's $* needs root: run 'apt-get update && apt-get install -y $*' as root"
+    fi
+    local log
+    log=$(mktemp)
+    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"; } >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        fail "$name" "could not install Debian's $* (apt-get output above)"
+    fi
+    rm -f "$log"
+}
+
 service_etcd() {
     if ! command -v etcd >/dev/null; then
-        if ((EUID != 0)); then
-            fail etcd "not installed, and installing Debian's etcd-server needs root: run 'apt-get update && apt-get install -y etcd-server' as root"
-        fi
-        local log
-        log=$(mktemp)
-        if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server; } >"$log" 2>&1; then
-            cat "$log" >&2
-            rm -f "$log"
-            fail etcd "could not install Debian's etcd-server (apt-get output above)"
-        fi
-        rm -f "$log"
+        install_packages etcd etcd-server
         command -v etcd >/dev/null || fail etcd "etcd-server installed, but no etcd on PATH"
     fi
     local version
     version=$(etcd --version 2>/dev/null | sed -n 's/^etcd Version: *//p')
     say etcd "installed: $(command -v etcd) ${version:-(version unknown)}; not started (tests start their own)"
+}
+
+# libfaketime runs an engine process with a shifted or stepping wall clock (SPEC N5, N6).
+service_faketime() {
+    if ! command -v faketime >/dev/null || ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then
+        install_packages faketime faketime libfaketime
+    fi
+    local lib
+    lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+    [[ -n "$lib" ]] || fail faketime "libfaketime installed, but no libfaketime.so.1 under /usr/lib"
+    say faketime "installed: $(command -v faketime), $lib"
 }
 
 main() {

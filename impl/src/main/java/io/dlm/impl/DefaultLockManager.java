@@ -382,7 +382,14 @@ public final class DefaultLockManager implements LockManager {
                     }
                     // Wake by the holder's expiry at the latest (E2); a release wakes us sooner.
                     sleep = Math.min(attempt.remainingNanos(), settings.leaseMaxNanos());
-                    if (!(backend instanceof InProcessLockBackend) && !(backend instanceof WatchingLockBackend)) {
+                    if (backend instanceof WatchingLockBackend) {
+                        // A notification lost with its channel (a reset or silently dead connection)
+                        // must not leave the head asleep on a free lock for a whole lease (N4): look
+                        // again now and then, jittered so that processes do not look in step.
+                        long recheck = settings.waitRecheckNanos();
+                        sleep = Math.min(
+                                sleep, recheck / 2 + ThreadLocalRandom.current().nextLong(recheck / 2 + 1));
+                    } else if (!(backend instanceof InProcessLockBackend)) {
                         sleep = Math.min(
                                 sleep, backoff + ThreadLocalRandom.current().nextLong(backoff));
                         backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The runtime's settings, parsed and checked once when a manager opens (E1, E1a, V3, X1).
@@ -20,13 +21,17 @@ import java.util.Set;
  *     drift between this host and the engine (K2), from 0 (inclusive) to 0.5 (exclusive)
  * @param heartbeatThreads {@code dlm.heartbeat.threads}: how many blocking renewals may run at
  *     once for a backend that cannot renew asynchronously (K1)
+ * @param waitRecheckNanos {@code dlm.wait.recheck}: how often, at the longest, a waiter on a
+ *     watching backend looks at the engine again by itself, in case a notification was lost with
+ *     its channel (N4)
  */
 public record LockSettings(
         LeaseLengths leases,
         Duration operationTimeout,
         long heartbeatIntervalNanos,
         double leaseDrift,
-        int heartbeatThreads) {
+        int heartbeatThreads,
+        long waitRecheckNanos) {
 
     /** Key of the engine operation timeout. */
     public static final String OPERATION_TIMEOUT = "dlm.operation.timeout";
@@ -36,6 +41,8 @@ public record LockSettings(
     public static final String LEASE_DRIFT = "dlm.lease.drift";
     /** Key of the size of the blocking renewal pool. */
     public static final String HEARTBEAT_THREADS = "dlm.heartbeat.threads";
+    /** Key of the longest sleep of a waiter on a watching backend between two looks at the engine. */
+    public static final String WAIT_RECHECK = "dlm.wait.recheck";
 
     /** Keys of the core and of the CDI layer, which the runtime accepts without a warning. */
     private static final Set<String> KNOWN_KEYS = Set.of(
@@ -46,6 +53,7 @@ public record LockSettings(
             HEARTBEAT_INTERVAL,
             LEASE_DRIFT,
             HEARTBEAT_THREADS,
+            WAIT_RECHECK,
             "dlm.backend",
             "dlm.interceptor.priority");
 
@@ -74,12 +82,19 @@ public record LockSettings(
         long intervalNanos = interval == null
                 ? 0
                 : Durations.toNanosSaturated(Durations.parsePositive(HEARTBEAT_INTERVAL, interval));
+        String recheck = properties.get(WAIT_RECHECK);
+        // Half a second: with jitter, a waiter whose notification was lost still sees a free lock
+        // within a second of its release (N4), at the cost of two looks a second per waiting process.
+        long recheckNanos = recheck == null
+                ? TimeUnit.MILLISECONDS.toNanos(500)
+                : Durations.toNanosSaturated(Durations.parsePositive(WAIT_RECHECK, recheck));
         return new LockSettings(
                 leases,
                 operationTimeout,
                 intervalNanos,
                 drift(properties.get(LEASE_DRIFT)),
-                threads(properties.get(HEARTBEAT_THREADS)));
+                threads(properties.get(HEARTBEAT_THREADS)),
+                recheckNanos);
     }
 
     /**

@@ -51,7 +51,9 @@ class LockSettingsTest {
                 Map.of("dlm.lease.factor", "two"),
                 Map.of("dlm.lease.min", "0ms"),
                 Map.of("dlm.lease.max", "-1s"),
-                Map.of("dlm.operation.timeout", "soon"))) {
+                Map.of("dlm.operation.timeout", "soon"),
+                Map.of("dlm.wait.recheck", "0s"),
+                Map.of("dlm.wait.recheck", "often"))) {
             String key = invalid.keySet().iterator().next();
             assertThatIllegalArgumentException()
                     .isThrownBy(() -> parse(invalid))
@@ -69,5 +71,13 @@ class LockSettingsTest {
                 "dlm.etcd.endpoints", "http://127.0.0.1:2379",
                 "dlm.operation.timeout", "PT2S"));
         assertThat(settings.operationTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void N4_waitersLookAgainEveryHalfSecondUnlessConfigured() {
+        assertThat(parse(Map.of()).waitRecheckNanos())
+                .isEqualTo(Duration.ofMillis(500).toNanos());
+        assertThat(parse(Map.of("dlm.wait.recheck", "2s")).waitRecheckNanos())
+                .isEqualTo(Duration.ofSeconds(2).toNanos());
     }
 }

@@ -3,6 +3,8 @@ package io.dlm.tck.jvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,16 +16,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A JVM started with the test's own class path running one main class, whose standard output the
- * test reads line by line. Closing it kills the process with {@code SIGKILL}, as a crash would.
+ * test reads line by line and whose standard input it can write to. It can be paused with {@code
+ * SIGSTOP} and resumed with {@code SIGCONT}, as a long GC pause or a stopped VM would (SPEC N2).
+ * Closing it kills the process with {@code SIGKILL}, as a crash would.
  */
 public final class ForkedJvm implements AutoCloseable {
 
     private final Process process;
+    private final Writer input;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
 
     private ForkedJvm(Process process) {
         this.process = process;
+        this.input = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         Thread reader = new Thread(this::pump, "dlm-forked-jvm-output-" + process.pid());
         reader.setDaemon(true);
         reader.start();
@@ -88,6 +94,58 @@ public final class ForkedJvm implements AutoCloseable {
     }
 
     /**
+     * Writes one line to the JVM's standard input.
+     *
+     * @param line the line, without its line break
+     * @throws IOException if the process no longer reads its input
+     */
+    public void send(String line) throws IOException {
+        input.write(line);
+        input.write('\n');
+        input.flush();
+    }
+
+    /**
+     * The operating system's process id.
+     *
+     * @return the pid
+     */
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Stops every thread of the JVM with {@code SIGSTOP}; it neither runs nor answers until {@link
+     * #resume()}, while its sockets stay open.
+     *
+     * @throws IOException if {@code kill} cannot be run
+     * @throws InterruptedException if the test thread is interrupted
+     */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /**
+     * Lets a paused JVM run again with {@code SIGCONT}.
+     *
+     * @throws IOException if {@code kill} cannot be run
+     * @throws InterruptedException if the test thread is interrupted
+     */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed: " + output);
+        }
+    }
+
+    /**
      * Waits for the process to end by itself.
      *
      * @param timeout how long to wait
@@ -116,6 +174,7 @@ public final class ForkedJvm implements AutoCloseable {
     /** Kills the JVM if it still runs. */
     @Override
     public void close() {
+        // A paused JVM is killed just the same: SIGKILL needs no SIGCONT.
         process.destroyForcibly();
         try {
             process.waitFor(30, TimeUnit.SECONDS);

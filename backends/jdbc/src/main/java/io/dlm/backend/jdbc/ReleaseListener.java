@@ -6,11 +6,13 @@ import io.dlm.spi.WatchingLockBackend.Watch;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -28,8 +30,12 @@ import org.postgresql.PGNotification;
  *
  * <p>Notifications sent while the connection is down are lost, so every watch is told "maybe
  * free" when the connection fails and again once {@code LISTEN} is back: its waiter then tries
- * again and either gets the lock, learns of the failure, or sleeps until the holder's expiry. A
- * connection that goes silent is checked with a query now and then, so a half-open socket is found.
+ * again and either gets the lock or learns of the failure (and the runtime's own recheck, {@code
+ * dlm.wait.recheck}, covers the time until the failure is noticed, N4). A connection that goes
+ * silent is checked with a query every second, and every read on it has a network timeout of the
+ * operation timeout, so a silently dead socket (a partition, a dropped NAT entry) is found within
+ * a second plus the operation timeout instead of TCP's retransmission time, and {@link #close()}
+ * never waits on it (C1).
  */
 final class ReleaseListener implements AutoCloseable {
 
@@ -62,7 +68,12 @@ final class ReleaseListener implements AutoCloseable {
     /** How long one wait for notifications lasts; it bounds how long close waits for the thread. */
     private static final int POLL_MILLIS = 200;
 
-    private static final long PING_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Silence after which the connection is checked: a dead one must be found before waiters care. */
+    private static final long PING_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** setNetworkTimeout wants an executor for its abort; the drivers we know close the socket inline. */
+    private static final Executor INLINE = Runnable::run;
+
     private static final long MAX_BACKOFF_MILLIS = 2_000;
 
     private final ConnectionFactory connections;
@@ -76,6 +87,7 @@ final class ReleaseListener implements AutoCloseable {
     private boolean listening;
     private boolean closed;
     private @Nullable Exception lastFailure;
+    private @Nullable Connection current;
 
     ReleaseListener(ConnectionFactory connections, String channel, Duration operationTimeout) {
         this.connections = connections;
@@ -163,12 +175,14 @@ final class ReleaseListener implements AutoCloseable {
         long backoff = 50;
         while (!isClosed()) {
             Connection connection = null;
+            boolean broken = false;
             try {
-                connection = connections.open();
+                connection = open();
                 listen(connection);
                 backoff = 50;
                 receive(connection, connection.unwrap(PGConnection.class));
             } catch (SQLException | RuntimeException e) {
+                broken = true;
                 synchronized (lock) {
                     listening = false;
                     lastFailure = e;
@@ -179,10 +193,32 @@ final class ReleaseListener implements AutoCloseable {
                     wakeAll();
                 }
             } finally {
-                release(connection);
+                release(connection, broken);
             }
             backoff = pause(backoff);
         }
+    }
+
+    /**
+     * Opens the connection with a network timeout on every read, so that no statement on it waits
+     * on a silent socket for longer than the operation timeout; registered for {@link #close()}.
+     */
+    private Connection open() throws SQLException {
+        Connection connection = connections.open();
+        try {
+            connection.setNetworkTimeout(
+                    INLINE, (int) Math.min(Integer.MAX_VALUE, operationTimeout.toMillis() + 1_000));
+        } catch (SQLFeatureNotSupportedException | UnsupportedOperationException e) {
+            LOG.log(Level.DEBUG, "The listener connection has no network timeout; only pings find a dead one", e);
+        }
+        synchronized (lock) {
+            current = connection;
+            if (closed) {
+                // close() ran while the connection was being opened; the loop ends after release.
+                throw new SQLException("listener closed");
+            }
+        }
+        return connection;
     }
 
     private void listen(Connection connection) throws SQLException {
@@ -258,12 +294,17 @@ final class ReleaseListener implements AutoCloseable {
      * Drops the subscription before the connection goes: a pooled connection that kept it would
      * collect notifications for whoever borrows it next.
      */
-    private void release(@Nullable Connection connection) {
+    private void release(@Nullable Connection connection, boolean broken) {
         if (connection == null) {
             return;
         }
+        synchronized (lock) {
+            current = null;
+        }
         try {
-            if (!connection.isClosed()) {
+            // A failed connection may be silently dead: an UNLISTEN on it would only wait for the
+            // timeout, and the server drops the subscription with the session anyway.
+            if (!broken && !connection.isClosed()) {
                 try (Statement statement = connection.createStatement()) {
                     statement.setQueryTimeout(SqlExecutor.timeoutSeconds(operationTimeout.toNanos()));
                     statement.execute("UNLISTEN *");
@@ -281,7 +322,9 @@ final class ReleaseListener implements AutoCloseable {
 
     /**
      * Stops the thread and closes the connection; the server drops the {@code LISTEN} with it.
-     * Waits for the thread at most one poll plus the operation timeout.
+     * A thread that does not stop within two polls is blocked on the connection (a ping on a
+     * silent socket): the connection is aborted under it, so close waits at most the operation
+     * timeout more (C1).
      */
     @Override
     public void close() {
@@ -294,12 +337,31 @@ final class ReleaseListener implements AutoCloseable {
         }
         if (running != null && running != Thread.currentThread()) {
             try {
-                running.join(POLL_MILLIS + operationTimeout.toMillis());
+                running.join(2L * POLL_MILLIS);
+                if (running.isAlive()) {
+                    abortCurrent();
+                    running.join(operationTimeout.toMillis() + 1_000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         watches.clear();
+    }
+
+    private void abortCurrent() {
+        Connection connection;
+        synchronized (lock) {
+            connection = current;
+        }
+        if (connection == null) {
+            return;
+        }
+        try {
+            connection.abort(INLINE);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "Aborting the listener connection failed", e);
+        }
     }
 
     /** One watch: a key and its callback. */

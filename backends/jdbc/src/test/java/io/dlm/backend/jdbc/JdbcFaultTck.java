@@ -1,0 +1,68 @@
+package io.dlm.backend.jdbc;
+
+import io.dlm.tck.fault.LockManagerFaultTck;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The TCK's fault tier on one database server, through the tier's TCP fault proxy, in a table of
+ * the class's own; one subclass per server.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class JdbcFaultTck extends LockManagerFaultTck {
+
+    private final TestDatabase database;
+    private String table = "";
+
+    JdbcFaultTck(TestDatabase database) {
+        this.database = database;
+    }
+
+    @BeforeAll
+    void createTable() {
+        database.assumeAvailable();
+        table = database.createTable("faults");
+    }
+
+    @AfterAll
+    void dropTable() {
+        if (!table.isEmpty()) {
+            database.dropTable(table);
+        }
+    }
+
+    @Override
+    protected String backendName() {
+        return JdbcLockBackendProvider.NAME;
+    }
+
+    @Override
+    protected Optional<InetSocketAddress> engineAddress() {
+        URI uri = URI.create(database.url().substring("jdbc:".length()));
+        return Optional.of(new InetSocketAddress(uri.getHost(), uri.getPort()));
+    }
+
+    /** The test database's URL with the host and port replaced, e.g. by the fault proxy's. */
+    @Override
+    protected Map<String, String> connectionProperties(String host, int port) {
+        URI uri = URI.create(database.url().substring("jdbc:".length()));
+        String url = "jdbc:" + uri.getScheme() + "://" + host + ":" + port + uri.getRawPath()
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        Map<String, String> settings = new HashMap<>(database.settings(table));
+        settings.put("dlm.jdbc.url", url);
+        return settings;
+    }
+
+    /** Leases are kept to the microsecond, as the databases' timestamps are. */
+    @Override
+    protected Duration leaseGranularity() {
+        return Duration.ofNanos(1_000);
+    }
+}

@@ -1,0 +1,177 @@
+package io.dlm.impl.selftest.toy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import io.dlm.tck.fault.LockManagerFaultTck;
+import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.platform.engine.FilterResult;
+import org.junit.platform.engine.TestDescriptor;
+import org.junit.platform.launcher.PostDiscoveryFilter;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+/**
+ * Proves the fault tier right both ways, over a real TCP connection to the toy engine: a correct
+ * engine passes every fault test, and each planted fault (a backend that keeps answering "held"
+ * during a partition, an engine that grants before expiry, one that loses its tokens on restart) is
+ * caught by the test of the rule it breaks. The tier runs through the JUnit Platform launcher, as a
+ * backend's build runs it.
+ */
+class FaultTierSelfTest {
+
+    @Test
+    void aCorrectEnginePassesTheWholeFaultTier() {
+        TestExecutionSummary summary = run(CorrectFixture.class, "");
+        assertThat(failures(summary))
+                .as("fault tests failed by a correct engine")
+                .isEmpty();
+        assertThat(summary.getTestsFoundCount()).isEqualTo(countTierTests());
+        assertThat(summary.getTestsSucceededCount())
+                .as("every fault test applies to an engine behind TCP that can restart")
+                .isEqualTo(countTierTests());
+    }
+
+    static Stream<Arguments> plantedFaults() {
+        return Stream.of(
+                Arguments.of(HeldDuringPartitionFixture.class, "N1_"),
+                Arguments.of(EarlyGrantFixture.class, "N1_"),
+                Arguments.of(TokensResetOnRestartFixture.class, "N5_"));
+    }
+
+    @ParameterizedTest(name = "{0} fails {1}")
+    @MethodSource("plantedFaults")
+    void eachPlantedFaultIsCaught(Class<? extends LockManagerFaultTck> fixture, String rule) {
+        TestExecutionSummary summary = run(fixture, rule);
+        List<String> failed = failures(summary);
+        System.out.println("[fault tier self-test] " + fixture.getSimpleName() + ": ran " + summary.getTestsFoundCount()
+                + " tests of " + rule + ", failed " + failed);
+        assertThat(summary.getTestsFoundCount()).as("tests of %s found", rule).isPositive();
+        assertThat(failed)
+                .as("tests of %s failed by %s", rule, fixture.getSimpleName())
+                .isNotEmpty();
+    }
+
+    private static TestExecutionSummary run(Class<?> fixture, String rulePrefix) {
+        SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        LauncherFactory.create()
+                .execute(
+                        LauncherDiscoveryRequestBuilder.request()
+                                .selectors(selectClass(fixture))
+                                .filters((PostDiscoveryFilter) descriptor -> only(descriptor, rulePrefix))
+                                .build(),
+                        listener);
+        return listener.getSummary();
+    }
+
+    private static List<String> failures(TestExecutionSummary summary) {
+        return summary.getFailures().stream()
+                .map(failure -> failure.getTestIdentifier().getDisplayName() + ": " + failure.getException())
+                .collect(Collectors.toList());
+    }
+
+    private static FilterResult only(TestDescriptor descriptor, String rulePrefix) {
+        Optional<String> method = descriptor
+                .getSource()
+                .filter(org.junit.platform.engine.support.descriptor.MethodSource.class::isInstance)
+                .map(source -> ((org.junit.platform.engine.support.descriptor.MethodSource) source).getMethodName());
+        return method.isEmpty()
+                ? FilterResult.included("container")
+                : FilterResult.includedIf(method.get().startsWith(rulePrefix));
+    }
+
+    private static long countTierTests() {
+        return Arrays.stream(LockManagerFaultTck.class.getDeclaredMethods())
+                .filter(method -> method.isAnnotationPresent(Test.class))
+                .map(Method::getName)
+                .count();
+    }
+
+    /** The fault tier wired to the toy engine, with a flaw planted in the engine or the backend. */
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    abstract static class ToyFixture extends LockManagerFaultTck {
+        private final ToyFlaw engineFlaw;
+        private final String backendFlaw;
+        private ToyLockServer engine;
+
+        ToyFixture(ToyFlaw engineFlaw, String backendFlaw) {
+            this.engineFlaw = engineFlaw;
+            this.backendFlaw = backendFlaw;
+        }
+
+        @BeforeAll
+        void startEngine() {
+            engine = ToyLockServer.start(engineFlaw);
+        }
+
+        @AfterAll
+        void stopEngine() {
+            engine.close();
+        }
+
+        @Override
+        protected String backendName() {
+            return ToyLockBackendProvider.NAME;
+        }
+
+        @Override
+        protected Optional<InetSocketAddress> engineAddress() {
+            return Optional.of(new InetSocketAddress("127.0.0.1", engine.port()));
+        }
+
+        @Override
+        protected Map<String, String> connectionProperties(String host, int port) {
+            return Map.of(ToyLockBackendProvider.ADDRESS, host + ":" + port, ToyLockBackendProvider.FLAW, backendFlaw);
+        }
+
+        @Override
+        protected boolean canRestartEngine() {
+            return true;
+        }
+
+        @Override
+        protected void restartEngine() {
+            engine.restart();
+        }
+    }
+
+    static class CorrectFixture extends ToyFixture {
+        CorrectFixture() {
+            super(ToyFlaw.NONE, "none");
+        }
+    }
+
+    static class HeldDuringPartitionFixture extends ToyFixture {
+        HeldDuringPartitionFixture() {
+            super(ToyFlaw.NONE, "held-during-partition");
+        }
+    }
+
+    static class EarlyGrantFixture extends ToyFixture {
+        EarlyGrantFixture() {
+            super(ToyFlaw.EARLY_GRANT, "none");
+        }
+    }
+
+    static class TokensResetOnRestartFixture extends ToyFixture {
+        TokensResetOnRestartFixture() {
+            super(ToyFlaw.TOKENS_RESET_ON_RESTART, "none");
+        }
+    }
+}

@@ -1,0 +1,851 @@
+package io.dlm.tck.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.dlm.Lease;
+import io.dlm.LockError;
+import io.dlm.LockException;
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import io.dlm.tck.TckTimings;
+import io.dlm.tck.jvm.ForkedJvm;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.assertj.core.api.Assumptions;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The TCK's fault tier (SPEC "Faults", N1-N7) as one abstract JUnit 5 class: a remote backend's
+ * test extends it, names its provider and says how to reach its engine at a given host and port;
+ * the tier then puts a {@link FaultProxy} between clients and the real engine, pauses forked holder
+ * JVMs, and checks every test's {@link History} with the one {@link HistoryChecker}.
+ *
+ * <pre>{@code
+ * class RedisFaultTest extends LockManagerFaultTck {
+ *     protected String backendName() { return "redis"; }
+ *     protected Optional<InetSocketAddress> engineAddress() { return Optional.of(new InetSocketAddress("127.0.0.1", 6379)); }
+ *     protected Map<String, String> connectionProperties(String host, int port) {
+ *         return Map.of("dlm.redis.uri", "redis://" + host + ":" + port);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Every test writes its timeline to {@code target/fault-histories/}, passed or failed, so a
+ * failing run can be read afterwards. Timings scale with {@link TckTimings}. A backend without an
+ * engine to cut off (in-process) runs only the history test; the others are reported as not
+ * applicable.
+ */
+public abstract class LockManagerFaultTck {
+
+    /** Where every test's timeline is written, relative to the module that runs the tests. */
+    private static final Path HISTORIES = Path.of("target", "fault-histories");
+
+    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
+    private final FencedStore store = new FencedStore();
+    private History history;
+
+    /** For subclasses: a backend's fault test class. */
+    protected LockManagerFaultTck() {}
+
+    /**
+     * The provider name the tier opens managers with, in this JVM and in forked holders.
+     *
+     * @return e.g. {@code redis}
+     */
+    protected abstract String backendName();
+
+    /**
+     * Where the engine listens; the tier's proxies forward there. Empty for an in-process backend,
+     * which then runs only the faults that need no network.
+     *
+     * @return the engine's address, empty by default
+     */
+    protected Optional<InetSocketAddress> engineAddress() {
+        return Optional.empty();
+    }
+
+    /**
+     * The settings that make the backend talk to the engine at {@code host:port} (a proxy or the
+     * engine itself). They are passed to forked JVMs as text, so they must be plain values; use a
+     * key prefix, table or database of this test class's own.
+     *
+     * @param host where to connect
+     * @param port which port
+     * @return the backend's connection settings
+     */
+    protected Map<String, String> connectionProperties(String host, int port) {
+        return Map.of();
+    }
+
+    /**
+     * The engine's lease granularity, as in the rule TCK (E1): leases are rounded up to it.
+     *
+     * @return {@code 1 ns} by default
+     */
+    protected Duration leaseGranularity() {
+        return Duration.ofNanos(1);
+    }
+
+    /**
+     * How late the engine may free an expired lease (E2): a waiter's bounds widen by it.
+     *
+     * @return zero by default
+     */
+    protected Duration expiryLag() {
+        return Duration.ZERO;
+    }
+
+    /**
+     * Whether the tier may restart the engine ({@link #restartEngine()}) for N5. Only for an engine
+     * of the test's own: never restart a server other tests share.
+     *
+     * @return {@code false} by default, which reports N5 as not applicable here
+     */
+    protected boolean canRestartEngine() {
+        return false;
+    }
+
+    /**
+     * Stops the engine and starts it again on the same address with its durable state, as an
+     * operator's restart would; returns once it listens again.
+     *
+     * @throws Exception when the engine cannot be restarted
+     */
+    protected void restartEngine() throws Exception {
+        throw new UnsupportedOperationException(getClass().getName() + " declares no engine restart");
+    }
+
+    @BeforeEach
+    void startHistory(TestInfo test) {
+        history = new History(getClass().getSimpleName() + "."
+                + test.getTestMethod().map(m -> m.getName()).orElse(test.getDisplayName()));
+    }
+
+    @AfterEach
+    void closeEverythingAndKeepTheHistory() throws Exception {
+        while (!toClose.isEmpty()) {
+            try {
+                toClose.pop().close();
+            } catch (RuntimeException e) {
+                // A manager cut off from its engine may fail to release on close; its leases expire.
+            }
+        }
+        history.writeTimeline(HISTORIES);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // N1
+
+    /**
+     * N1: a holder cut off from the engine is reported lost by its local deadline, its calls fail
+     * in time, nobody holds the lock while the holder still believes it valid, and once the
+     * network heals the holder's manager works again.
+     */
+    @Test
+    void N1_partitionedHolderIsLostByItsDeadlineAndNobodyTakesTheLockEarly() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        FaultProxy proxy = proxy(engine);
+        LockManager holderSide = open(proxy.host(), proxy.port());
+        LockManager contenderSide = open(engine.getHostString(), engine.getPort());
+        String resource = resource();
+        Duration lease = lease(2_000);
+
+        Lease held = acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+                .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
+                .keepAlive();
+        AtomicLong lostAt = whenLost(held);
+        CompletableFuture<Void> work = background("holder-work", () -> {
+            while (section("holder", held)) {
+                pause(Duration.ofMillis(20));
+            }
+            return null;
+        });
+        // Let a renewal or two go through before the cut, so the deadline comes from a renewal.
+        pause(lease.dividedBy(2));
+
+        long cut = System.nanoTime();
+        history.note("partition: every byte between the holder and the engine is dropped, no reset");
+        proxy.blackhole(FaultProxy.Direction.BOTH);
+        CompletableFuture<Optional<Lease>> contender =
+                background("contender", () -> acquire(contenderSide, "contender", resource, longWait(lease), lease));
+
+        assertFailsWithinBound(
+                "holder's inspect during the partition", () -> holderSide.inspect(resource), operationTimeout());
+        assertFailsWithinBound(
+                "holder's acquisition of another resource during the partition",
+                () -> acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
+                operationTimeout().multipliedBy(2));
+
+        Lease taken = result(contender, longWait(lease).plus(slack()))
+                .orElseThrow(() -> new AssertionError("the contender never acquired the partitioned holder's lock"));
+        for (int i = 0; i < 3; i++) {
+            section("contender", taken);
+        }
+        result(work, lease.plus(slack()));
+        Awaitility.await("holder's loss (K3)").atMost(lease.plus(slack())).until(() -> lostAt.get() != 0);
+        assertThat(Duration.ofNanos(lostAt.get() - cut))
+                .as("K3/N1: the loss is reported by the local deadline, at most one lease after the cut")
+                .isLessThanOrEqualTo(lease.plus(lossTolerance()));
+
+        long healed = System.nanoTime();
+        history.note("heal: new connections pass again; the cut ones stay dead");
+        proxy.heal();
+        release("contender", taken);
+        Duration liveness = lease.plus(operationTimeout()).plus(slack());
+        Optional<Lease> again = acquire(holderSide, "holder", resource, liveness, lease);
+        again.ifPresent(this::releaseQuietly);
+        HistoryChecker.assertLiveAfter(history, resource, healed, liveness);
+        HistoryChecker.assertSafe(history);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // N2
+
+    /**
+     * N2: a holder JVM stopped with {@code SIGSTOP} past its lease: another client acquires with a
+     * larger token meanwhile; once resumed, the holder's lease is invalid before its next write, its
+     * renewal is refused, and the fenced store rejects its old token.
+     */
+    @Test
+    void N2_holderPausedPastItsLeaseComesBackInvalidAndFencedOff() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        String resource = resource();
+        Duration lease = lease(2_000);
+        ForkedHolder holder = forkHolder("holder", engine);
+        long token = holder.acquire(resource, lease, Duration.ZERO);
+        assertThat(holder.section(resource, token))
+                .as("the holder's first write")
+                .isTrue();
+
+        history.note("SIGSTOP: the holder's JVM stops, its sockets stay open");
+        holder.jvm.pause();
+        LockManager contenderSide = open(engine.getHostString(), engine.getPort());
+        Lease taken = acquire(contenderSide, "contender", resource, longWait(lease), lease)
+                .orElseThrow(() -> new AssertionError("nobody could acquire the paused holder's expired lock"));
+        assertThat(taken.fencingToken())
+                .as("F1/N2: the new holder's token is larger than the paused holder's")
+                .isGreaterThan(token);
+        assertThat(section("contender", taken)).isTrue();
+
+        history.note("SIGCONT: the holder runs again");
+        holder.jvm.resume();
+        assertThat(holder.section(resource, token))
+                .as("N2: after the pause the holder's lease is not valid before its next write")
+                .isFalse();
+        assertThat(store.write(resource, token))
+                .as("M3/N2: the fenced store rejects the old token")
+                .isFalse();
+        assertThat(holder.renew()).as("N2: the holder's renewal is refused").isFalse();
+        Awaitility.await("the resumed holder's loss (K3)").atMost(slack()).until(() -> holder.lostAt() >= 0);
+        release("contender", taken);
+        HistoryChecker.assertSafe(history);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // N3
+
+    /**
+     * N3, X5: an engine slower than {@code dlm.operation.timeout}: the acquisition fails with
+     * {@code INTERNAL_ERROR} within the wait plus two operation timeouts, and although its request
+     * reaches the engine late, the resource is free again within one operation timeout after the
+     * delay ends: the runtime undid it.
+     */
+    @Test
+    void N3_acquisitionAppliedLateByASlowEngineIsUndone() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        FaultProxy proxy = proxy(engine);
+        LockManager slowSide = open(proxy.host(), proxy.port());
+        LockManager observer = open(engine.getHostString(), engine.getPort());
+        String resource = resource();
+        // Long, so that an acquisition left behind would still hold the resource when checked.
+        Duration lease = lease(30_000);
+        // Warm the connections up, so the delayed request is the acquisition and not a handshake.
+        assertThat(slowSide.inspect(resource())).isEmpty();
+
+        history.note("slow engine: every request reaches the engine two operation timeouts late");
+        proxy.latency(FaultProxy.Direction.TO_ENGINE, operationTimeout().multipliedBy(2));
+        assertFailsWithinBound(
+                "an acquisition on the slow engine",
+                () -> acquire(slowSide, "slow", resource, Duration.ZERO, lease),
+                operationTimeout().multipliedBy(2));
+
+        proxy.latency(FaultProxy.Direction.TO_ENGINE, Duration.ZERO);
+        proxy.awaitDrained(operationTimeout().multipliedBy(4).plus(slack()));
+        long delayEnded = System.nanoTime();
+        history.note("the delay has ended: every delayed request has reached the engine");
+        Awaitility.await("N3: the late acquisition undone")
+                .atMost(operationTimeout().plus(slack()))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> observer.inspect(resource).isEmpty());
+        history.note(
+                "free again " + Duration.ofNanos(System.nanoTime() - delayEnded).toMillis() + " ms after the delay");
+        Optional<Lease> after = acquire(slowSide, "slow", resource, operationTimeout(), lease);
+        assertThat(after)
+                .as("the slow side works again once the engine is fast")
+                .isPresent();
+        releaseQuietly(after.get());
+        HistoryChecker.assertSafe(history);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // N4
+
+    /**
+     * N4: a waiter whose connections to the engine are reset while it waits (its notification
+     * channel among them) still gets the lock within a second of its release.
+     */
+    @Test
+    void N4_waiterWhoseConnectionsAreResetGetsAReleasedLockWithinASecond() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        FaultProxy proxy = proxy(engine);
+        LockManager waiterSide = open(proxy.host(), proxy.port());
+        LockManager holderSide = open(engine.getHostString(), engine.getPort());
+        String resource = resource();
+        Duration lease = lease(30_000);
+        Lease held =
+                acquire(holderSide, "holder", resource, Duration.ZERO, lease).orElseThrow();
+
+        Thread[] waiterThread = new Thread[1];
+        CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
+            waiterThread[0] = Thread.currentThread();
+            return acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
+        });
+        awaitParked(waiterThread);
+
+        history.note("reset: every connection of the waiter is reset");
+        proxy.resetAll();
+        long released = System.nanoTime();
+        release("holder", held);
+        Lease won = result(waiter, notificationBound().plus(slack()))
+                .orElseThrow(() -> new AssertionError("the waiter did not get the released lock"));
+        assertThat(Duration.ofNanos(acquiredAt(resource, "waiter") - released))
+                .as("N4: the waiter gets the lock within 1 s of the release")
+                .isLessThanOrEqualTo(notificationBound());
+        releaseQuietly(won);
+        HistoryChecker.assertSafe(history);
+    }
+
+    /**
+     * N4: a waiter cut off from the engine while the lock is released either fails with {@code
+     * INTERNAL_ERROR} (X1) or gets the lock within a second of the heal; it never sleeps on a free
+     * lock.
+     */
+    @Test
+    void N4_waiterCutOffWhileTheLockIsReleasedFailsOrGetsItWithinASecondOfTheHeal() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        FaultProxy proxy = proxy(engine);
+        LockManager waiterSide = open(proxy.host(), proxy.port());
+        LockManager holderSide = open(engine.getHostString(), engine.getPort());
+        String resource = resource();
+        Duration lease = lease(30_000);
+        Lease held =
+                acquire(holderSide, "holder", resource, Duration.ZERO, lease).orElseThrow();
+
+        Thread[] waiterThread = new Thread[1];
+        CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
+            waiterThread[0] = Thread.currentThread();
+            return acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
+        });
+        awaitParked(waiterThread);
+
+        history.note("partition: the waiter's connections drop every byte");
+        proxy.blackhole(FaultProxy.Direction.BOTH);
+        release("holder", held);
+        pause(TckTimings.scaledMillis(1_500));
+        long healed = System.nanoTime();
+        history.note("heal: new connections pass again; the cut ones stay dead");
+        proxy.heal();
+        try {
+            Optional<Lease> won = waiter.get(
+                    notificationBound().plus(operationTimeout()).plus(slack()).toNanos(), TimeUnit.NANOSECONDS);
+            assertThat(won).as("N4: the waiter gets the free lock").isPresent();
+            assertThat(Duration.ofNanos(acquiredAt(resource, "waiter") - healed))
+                    .as("N4: within 1 s of the heal")
+                    .isLessThanOrEqualTo(notificationBound().plus(operationTimeout()));
+            releaseQuietly(won.get());
+        } catch (ExecutionException e) {
+            assertThat(e.getCause())
+                    .as("X1: a waiter cut off from its engine fails with INTERNAL_ERROR")
+                    .isInstanceOfSatisfying(
+                            LockException.class, le -> assertThat(le.error()).isEqualTo(LockError.INTERNAL_ERROR));
+        } catch (TimeoutException e) {
+            fail("N4: the waiter was neither given the free lock nor failed within 1 s of the heal"
+                    + " (it sleeps on a free lock)");
+        }
+        HistoryChecker.assertSafe(history);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // N5
+
+    /**
+     * N5, F1: an acquisition after the engine restarted carries a larger token than every one
+     * before the restart, and managers open before it carry on once it is back.
+     */
+    @Test
+    void N5_tokensKeepGrowingAcrossAnEngineRestart() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        Assumptions.assumeThat(canRestartEngine())
+                .as("the backend's test declares no engine of its own to restart")
+                .isTrue();
+        LockManager manager = open(engine.getHostString(), engine.getPort());
+        String resource = resource();
+        Duration lease = lease(5_000);
+        Lease before =
+                acquire(manager, "before", resource, Duration.ZERO, lease).orElseThrow();
+        release("before", before);
+
+        history.note("restart: the engine stops and starts again on the same address");
+        restartEngine();
+        Duration reconnect = operationTimeout().multipliedBy(3).plus(slack());
+        long deadline = System.nanoTime() + reconnect.toNanos();
+        Optional<Lease> after = Optional.empty();
+        while (after.isEmpty()) {
+            try {
+                after = acquire(manager, "after", resource, operationTimeout(), lease);
+            } catch (LockException e) {
+                // Still reconnecting: allowed (X1), as long as it ends.
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AssertionError(
+                            "the manager did not work again within " + reconnect + " of the restart", e);
+                }
+                pause(Duration.ofMillis(100));
+            }
+        }
+        assertThat(after.get().fencingToken())
+                .as("F1/N5: the token after the restart is larger than the one before it")
+                .isGreaterThan(before.fencingToken());
+        releaseQuietly(after.get());
+        HistoryChecker.assertSafe(history);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // N7
+
+    /**
+     * N7: 1,000 kept-alive leases of one second on one manager lose none while the engine answers
+     * within 100 ms; when the engine stalls for two seconds every one of them is reported lost, by
+     * its local deadline and not before.
+     */
+    @Test
+    void N7_aThousandKeptAliveLeasesLoseNoneWhenSlowAndAllWhenStalled() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        FaultProxy proxy = proxy(engine);
+        LockManager manager = open(proxy.host(), proxy.port());
+        int count = 1_000;
+        Duration lease = lease(1_000);
+        String prefix = resource();
+        List<Lease> leases = new ArrayList<>(count);
+        AtomicLongArray lostAt = new AtomicLongArray(count);
+        for (int i = 0; i < count; i++) {
+            Lease held = manager.tryAcquire(prefix + "-" + i, "n7", Duration.ZERO, lease)
+                    .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
+                    .keepAlive();
+            int index = i;
+            held.lost().thenRun(() -> lostAt.compareAndSet(index, 0, System.nanoTime()));
+            leases.add(held);
+        }
+        history.note(count + " leases of " + lease.toMillis() + " ms kept alive");
+
+        history.note("slow engine: 50 ms each way, answers within 100 ms");
+        proxy.latency(FaultProxy.Direction.BOTH, Duration.ofMillis(50));
+        pause(lease.multipliedBy(3));
+        int lostWhileSlow = 0;
+        for (int i = 0; i < count; i++) {
+            lostWhileSlow += lostAt.get(i) != 0 ? 1 : 0;
+        }
+        assertThat(lostWhileSlow)
+                .as("N7: leases lost while the engine answered within 100 ms")
+                .isZero();
+
+        long stalled = System.nanoTime();
+        history.note("stall: nothing passes for 2 s");
+        proxy.latency(FaultProxy.Direction.BOTH, Duration.ofSeconds(2));
+        Awaitility.await("N7: every lease reported lost during the stall")
+                .atMost(lease.plus(lossTolerance()).plus(slack()))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> countLost(lostAt) == count);
+        // The last renewal confirmed before the stall was sent at most an interval (a third of the
+        // lease) plus a round trip before it, so no deadline falls before about half a lease in.
+        long earliest = Long.MAX_VALUE;
+        long latest = 0;
+        for (int i = 0; i < count; i++) {
+            earliest = Math.min(earliest, lostAt.get(i) - stalled);
+            latest = Math.max(latest, lostAt.get(i) - stalled);
+        }
+        history.note("losses from +" + earliest / 1_000_000 + " ms to +" + latest / 1_000_000 + " ms after the stall");
+        assertThat(Duration.ofNanos(latest))
+                .as("K3/N7: every lease lost by its local deadline, at most one lease after the stall")
+                .isLessThanOrEqualTo(lease.plus(lossTolerance()));
+        assertThat(Duration.ofNanos(earliest))
+                .as("K3/N7: no lease lost before its deadline (half a lease after the stall at the earliest)")
+                .isGreaterThanOrEqualTo(lease.dividedBy(2).minus(Duration.ofMillis(100)));
+        proxy.latency(FaultProxy.Direction.BOTH, Duration.ZERO);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // M1 under pauses, for every backend
+
+    /**
+     * M1, K2: holders in contention on short leases, some of them pausing past their lease without
+     * keeping it alive, never have overlapping valid critical sections, and the fenced store sees
+     * their tokens in order. Needs no network: in-process backends run it too.
+     */
+    @Test
+    void M1_holdersPausingPastShortLeasesLeaveASafeHistory() throws Exception {
+        LockManager manager = engineAddress()
+                .map(engine -> open(engine.getHostString(), engine.getPort()))
+                .orElseGet(() -> track(LockManagers.open(backendName(), settings())));
+        String resource = resource();
+        Duration lease = lease(300);
+        List<CompletableFuture<Void>> holders = new ArrayList<>();
+        for (int h = 0; h < 4; h++) {
+            String process = "holder-" + h;
+            holders.add(background(process, () -> {
+                for (int round = 0; round < 6; round++) {
+                    Optional<Lease> acquired = acquire(manager, process, resource, longWait(lease), lease);
+                    if (acquired.isEmpty()) {
+                        continue;
+                    }
+                    Lease held = acquired.get();
+                    boolean pauses = ThreadLocalRandom.current().nextInt(3) == 0;
+                    if (!pauses) {
+                        held.keepAlive();
+                    }
+                    section(process, held);
+                    // A pause past the lease (like a GC pause) for some, short work for the others.
+                    pause(pauses ? lease.plus(leaseGranularity()).plus(Duration.ofMillis(50)) : Duration.ofMillis(10));
+                    section(process, held);
+                    release(process, held);
+                }
+                return null;
+            }));
+        }
+        for (CompletableFuture<Void> holder : holders) {
+            result(holder, TckTimings.scaledMillis(60_000));
+        }
+        HistoryChecker.assertSafe(history);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Recorded operations
+
+    private Optional<Lease> acquire(
+            LockManager manager, String process, String resource, Duration wait, Duration lease) {
+        History.Op op = history.call(process, "acquire", resource);
+        try {
+            Optional<Lease> acquired = manager.tryAcquire(resource, process, wait, lease);
+            if (acquired.isPresent()) {
+                op.ok("acquired", acquired.get().fencingToken());
+            } else {
+                op.ok("not acquired");
+            }
+            return acquired;
+        } catch (RuntimeException e) {
+            op.failed(e);
+            throw e;
+        }
+    }
+
+    private void release(String process, Lease lease) {
+        History.Op op = history.call(process, "release", lease.resourceId());
+        try {
+            op.ok(Boolean.toString(lease.release()), lease.fencingToken());
+        } catch (RuntimeException e) {
+            op.failed(e);
+            throw e;
+        }
+    }
+
+    private void releaseQuietly(Lease lease) {
+        try {
+            release(lease.clientId(), lease);
+        } catch (RuntimeException e) {
+            // Clean-up only.
+        }
+    }
+
+    /**
+     * One critical section of a careful holder: it checks its lease, writes with its token only if
+     * valid, and checks again.
+     *
+     * @return whether the lease was valid at both checks
+     */
+    private boolean section(String process, Lease lease) {
+        boolean before = lease.isValid();
+        long beforeReturned = System.nanoTime();
+        boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
+        long afterCalled = System.nanoTime();
+        boolean after = lease.isValid();
+        history.section(
+                process,
+                lease.resourceId(),
+                lease.fencingToken(),
+                before,
+                beforeReturned,
+                accepted,
+                after,
+                afterCalled);
+        return before && after;
+    }
+
+    private long acquiredAt(String resource, String process) {
+        return history.events().stream()
+                .filter(e -> e.process().equals(process) && e.resource().equals(resource))
+                .filter(e -> "acquire".equals(e.action()) && "acquired".equals(e.outcome()))
+                .mapToLong(History.Event::returnedAt)
+                .max()
+                .orElseThrow(() -> new AssertionError(process + " has no recorded acquisition of " + resource));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Forked holders
+
+    private ForkedHolder forkHolder(String process, InetSocketAddress engine) throws Exception {
+        List<String> args = new ArrayList<>();
+        args.add(backendName());
+        Map<String, String> properties = new HashMap<>(settings());
+        properties.putAll(connectionProperties(engine.getHostString(), engine.getPort()));
+        properties.forEach((key, value) -> args.add(key + "=" + value));
+        ForkedJvm jvm = track(ForkedJvm.start(FaultHolderMain.class, args));
+        jvm.awaitLine("READY", TckTimings.scaledMillis(30_000));
+        return new ForkedHolder(process, jvm);
+    }
+
+    /** A holder in another JVM, driven line by line; its replies go into the history. */
+    private final class ForkedHolder {
+        private final String process;
+        final ForkedJvm jvm;
+
+        ForkedHolder(String process, ForkedJvm jvm) {
+            this.process = process;
+            this.jvm = jvm;
+        }
+
+        long acquire(String resource, Duration lease, Duration wait) throws Exception {
+            String[] reply = ask("acquire " + resource + " " + lease.toMillis() + " " + wait.toMillis(), "ACQUIRED");
+            long token = Long.parseLong(reply[1]);
+            history.reported(
+                    process,
+                    "acquire",
+                    resource,
+                    Long.parseLong(reply[2]),
+                    Long.parseLong(reply[3]),
+                    "acquired",
+                    token);
+            return token;
+        }
+
+        /** A critical section whose write the test makes on the holder's behalf, between its two checks. */
+        boolean section(String resource, long token) throws Exception {
+            String[] before = ask("check", "VALID");
+            boolean validBefore = Boolean.parseBoolean(before[1]);
+            boolean accepted = validBefore && store.write(resource, token);
+            String[] after = ask("check", "VALID");
+            boolean validAfter = Boolean.parseBoolean(after[1]);
+            history.section(
+                    process,
+                    resource,
+                    token,
+                    validBefore,
+                    Long.parseLong(before[3]),
+                    accepted,
+                    validAfter,
+                    Long.parseLong(after[2]));
+            return validBefore && validAfter;
+        }
+
+        boolean renew() throws Exception {
+            return Boolean.parseBoolean(ask("renew", "RENEWED")[1]);
+        }
+
+        long lostAt() throws Exception {
+            return Long.parseLong(ask("lost", "LOST")[1]);
+        }
+
+        private String[] ask(String command, String expected) throws Exception {
+            jvm.send(command);
+            String line = jvm.awaitLine("", TckTimings.scaledMillis(30_000));
+            String[] words = line.split(" ");
+            if (!words[0].equals(expected)) {
+                throw new AssertionError(process + " answered '" + line + "' to '" + command + "'");
+            }
+            return words;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Plumbing
+
+    private InetSocketAddress requireEngine() {
+        Optional<InetSocketAddress> engine = engineAddress();
+        Assumptions.assumeThat(engine)
+                .as("an in-process backend has no engine connection to cut, pause or slow down")
+                .isPresent();
+        return engine.get();
+    }
+
+    private FaultProxy proxy(InetSocketAddress engine) throws Exception {
+        return track(FaultProxy.start(engine.getHostString(), engine.getPort()));
+    }
+
+    private LockManager open(String host, int port) {
+        Map<String, String> properties = new HashMap<>(settings());
+        properties.putAll(connectionProperties(host, port));
+        return track(LockManagers.open(backendName(), properties));
+    }
+
+    /** The settings of every manager of the tier: short operation timeouts keep the faults short. */
+    private Map<String, String> settings() {
+        return Map.of("dlm.operation.timeout", operationTimeout().toMillis() + "ms");
+    }
+
+    private <T extends AutoCloseable> T track(T closeable) {
+        toClose.push(closeable);
+        return closeable;
+    }
+
+    private static String resource() {
+        return "fault-" + UUID.randomUUID();
+    }
+
+    /** A lease of about {@code millis} (scaled), rounded up to the engine's granularity. */
+    private Duration lease(long millis) {
+        Duration scaled = TckTimings.scaledMillis(millis);
+        long granule = leaseGranularity().toNanos();
+        long rounded = (scaled.toNanos() + granule - 1) / granule * granule;
+        return Duration.ofNanos(rounded);
+    }
+
+    private static Duration operationTimeout() {
+        return TckTimings.scaledMillis(1_000);
+    }
+
+    /** Room for scheduling on a loaded machine. */
+    private static Duration slack() {
+        return TckTimings.scaledMillis(2_000);
+    }
+
+    /** K3's 50 ms, plus a scheduler's worth of noise. */
+    private static Duration lossTolerance() {
+        return TckTimings.scaledMillis(250);
+    }
+
+    /** N4's one second, plus a round trip's worth of noise. */
+    private static Duration notificationBound() {
+        return TckTimings.scaledMillis(1_250);
+    }
+
+    /** Long enough for a lease to expire on the engine and a waiter to notice. */
+    private Duration longWait(Duration lease) {
+        return lease.multipliedBy(2)
+                .plus(leaseGranularity())
+                .plus(expiryLag())
+                .plus(operationTimeout())
+                .plus(slack());
+    }
+
+    private void assertFailsWithinBound(String what, Runnable call, Duration bound) {
+        long start = System.nanoTime();
+        try {
+            call.run();
+            fail(what + " returned instead of failing with INTERNAL_ERROR");
+        } catch (LockException e) {
+            assertThat(e.error()).as(what).isEqualTo(LockError.INTERNAL_ERROR);
+            assertThat(e.getCause())
+                    .as(what + ": the engine's failure is attached (X1)")
+                    .isNotNull();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        history.note(what + " failed after " + took.toMillis() + " ms");
+        assertThat(took).as("X1: " + what + " fails in time").isLessThanOrEqualTo(bound.plus(slack()));
+    }
+
+    private static AtomicLong whenLost(Lease lease) {
+        AtomicLong lostAt = new AtomicLong();
+        lease.lost().thenRun(() -> lostAt.compareAndSet(0, System.nanoTime()));
+        return lostAt;
+    }
+
+    private static int countLost(AtomicLongArray lostAt) {
+        int lost = 0;
+        for (int i = 0; i < lostAt.length(); i++) {
+            lost += lostAt.get(i) != 0 ? 1 : 0;
+        }
+        return lost;
+    }
+
+    private static void awaitParked(Thread[] thread) {
+        // Parked twice in a row, some time apart: past its first try and waiting for a wake-up.
+        Awaitility.await("the waiter parks")
+                .atMost(TckTimings.scaledMillis(10_000))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> isParked(thread[0]) && pausedThen(() -> isParked(thread[0])));
+    }
+
+    private static boolean pausedThen(Callable<Boolean> check) throws Exception {
+        Thread.sleep(100);
+        return check.call();
+    }
+
+    private static boolean isParked(Thread thread) {
+        if (thread == null) {
+            return false;
+        }
+        Thread.State state = thread.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+    }
+
+    private static <T> CompletableFuture<T> background(String name, Callable<T> call) {
+        CompletableFuture<T> outcome = new CompletableFuture<>();
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        outcome.complete(call.call());
+                    } catch (Throwable e) {
+                        outcome.completeExceptionally(e);
+                    }
+                },
+                "dlm-fault-tck-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return outcome;
+    }
+
+    private static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {
+        try {
+            return future.get(within.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("a background step threw", e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError("a background step did not end within " + within, e);
+        }
+    }
+
+    /** Lets time pass as a step of a fault scenario (not waiting for a condition). */
+    private static void pause(Duration duration) throws InterruptedException {
+        Thread.sleep(Math.max(1, duration.toMillis()));
+    }
+}

@@ -1,0 +1,230 @@
+package io.dlm.tck.fault;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One direction of one proxied connection: a reader that takes chunks off the source socket as fast
+ * as they come, and a writer that hands each chunk to the destination socket at its due time, in
+ * the order read.
+ */
+final class Pipe {
+
+    private static final int READ_BUFFER_BYTES = 64 * 1024;
+
+    // Bounds the memory of a pipe whose destination reads slower than its source writes: the reader
+    // then waits, as TCP's own flow control would make the source wait.
+    private static final long MAX_QUEUED_BYTES = 8L * 1024 * 1024;
+
+    /** A piece of the byte stream, or the end of the stream when {@code data} is null. */
+    private record Chunk(byte @Nullable [] data, long dueNanos) {}
+
+    private final Socket source;
+    private final Socket destination;
+    private final LongSupplier latencyNanos;
+    private final PendingChunks pending;
+    private final Connection connection;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+
+    // Guarded by lock.
+    private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean blackholed;
+    private boolean stopped;
+
+    Pipe(Socket source, Socket destination, LongSupplier latencyNanos, PendingChunks pending, Connection connection) {
+        this.source = source;
+        this.destination = destination;
+        this.latencyNanos = latencyNanos;
+        this.pending = pending;
+        this.connection = connection;
+    }
+
+    /** Drops every byte from now on, queued ones included, and never again delivers any. */
+    void blackhole() {
+        lock.lock();
+        try {
+            blackholed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isBlackholed() {
+        lock.lock();
+        try {
+            return blackholed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends delivery for good: the writer drops what is queued and returns, the reader drops. */
+    void stop() {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs the reader until the source ends or fails. */
+    void read() {
+        byte[] buffer = new byte[READ_BUFFER_BYTES];
+        InputStream in;
+        try {
+            in = source.getInputStream();
+        } catch (IOException e) {
+            connection.broken(source);
+            return;
+        }
+        while (true) {
+            int read;
+            try {
+                read = in.read(buffer);
+            } catch (IOException e) {
+                connection.broken(source);
+                return;
+            }
+            if (read < 0) {
+                // A black-holed pipe loses the FIN like any other segment: the destination never
+                // learns that the source closed.
+                enqueue(null);
+                return;
+            }
+            enqueue(Arrays.copyOf(buffer, read));
+        }
+    }
+
+    /** Runs the writer until the end of the stream is delivered or the pipe stops or goes dead. */
+    void write() {
+        OutputStream out;
+        try {
+            out = destination.getOutputStream();
+        } catch (IOException e) {
+            connection.broken(destination);
+            dropAll();
+            return;
+        }
+        while (true) {
+            Chunk chunk = takeDue();
+            if (chunk == null) {
+                return;
+            }
+            byte[] data = chunk.data();
+            boolean delivered = false;
+            try {
+                if (data == null) {
+                    destination.shutdownOutput();
+                } else {
+                    out.write(data);
+                }
+                delivered = true;
+            } catch (IOException e) {
+                // broken() stops this pipe, so the next take drops the rest and returns.
+                connection.broken(destination);
+            } finally {
+                pending.removed(1);
+            }
+            if (data == null && delivered) {
+                connection.finished(this);
+                return;
+            }
+        }
+    }
+
+    private void enqueue(byte @Nullable [] data) {
+        lock.lock();
+        try {
+            while (!blackholed && !stopped && queuedBytes >= MAX_QUEUED_BYTES) {
+                changed.awaitUninterruptibly();
+            }
+            if (blackholed || stopped) {
+                return;
+            }
+            queue.addLast(new Chunk(data, System.nanoTime() + latencyNanos.getAsLong()));
+            queuedBytes += data == null ? 0 : data.length;
+            pending.added();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private @Nullable Chunk takeDue() {
+        lock.lock();
+        try {
+            while (true) {
+                if (blackholed || stopped) {
+                    dropQueued();
+                    return null;
+                }
+                Chunk head = queue.peekFirst();
+                if (head == null) {
+                    changed.awaitUninterruptibly();
+                    continue;
+                }
+                long wait = head.dueNanos() - System.nanoTime();
+                if (wait <= 0) {
+                    queue.removeFirst();
+                    byte[] data = head.data();
+                    queuedBytes -= data == null ? 0 : data.length;
+                    changed.signalAll();
+                    return head;
+                }
+                // Sleeps until the head is due, or until a state change wakes it. Only the head is
+                // ever taken: a chunk read after a latency cut, due earlier than the head, waits
+                // behind it, so none overtakes another.
+                awaitNanosUninterruptibly(wait);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void dropAll() {
+        lock.lock();
+        try {
+            stopped = true;
+            dropQueued();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // Called with lock held.
+    private void dropQueued() {
+        int dropped = queue.size();
+        queue.clear();
+        queuedBytes = 0;
+        if (dropped > 0) {
+            pending.removed(dropped);
+        }
+        changed.signalAll();
+    }
+
+    // Called with lock held. The proxy's threads are its own and are never interrupted to stop them
+    // (stop() does that), so a stray interrupt only ends this wait early: the caller's loop then
+    // waits again for what is left. Keeping the interrupt set would make every later wait return
+    // at once and the writer spin.
+    private void awaitNanosUninterruptibly(long nanos) {
+        try {
+            changed.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+            // Deliberately cleared, see above.
+        }
+    }
+}

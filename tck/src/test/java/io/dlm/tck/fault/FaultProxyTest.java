@@ -1,0 +1,520 @@
+package io.dlm.tck.fault;
+
+import static io.dlm.tck.TckTimings.scaledMillis;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dlm.tck.fault.FaultProxy.Direction;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The fault proxy against a real upstream server on plain sockets. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FaultProxyTest {
+
+    /** How long a black-holed read is given to show that nothing comes: long enough for a loopback hop. */
+    private static final Duration SILENCE = scaledMillis(400);
+
+    /** The bound on anything that should happen at once; generous for a noisy machine. */
+    private static final Duration PROMPTLY = scaledMillis(5_000);
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+
+    @AfterEach
+    void closeResources() throws Exception {
+        while (!resources.isEmpty()) {
+            resources.pop().close();
+        }
+    }
+
+    @Test
+    void bytesPassBothWaysUnchangedAndAnEndOfStreamIsPassedOn() throws Exception {
+        Upstream upstream = upstream(true);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        byte[] payload = new byte[1024 * 1024];
+        new Random(42).nextBytes(payload);
+
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+            try {
+                OutputStream out = client.getOutputStream();
+                // Uneven writes, so chunk borders fall anywhere in the stream.
+                for (int from = 0; from < payload.length; ) {
+                    int length = Math.min(payload.length - from, 1 + (from % 70_001));
+                    out.write(payload, from, length);
+                    from += length;
+                }
+                client.shutdownOutput();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        byte[] echoed = readToEnd(client.getInputStream());
+        sent.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+
+        assertThat(echoed.length).isEqualTo(payload.length);
+        assertThat(crc(echoed)).isEqualTo(crc(payload));
+        assertThat(Arrays.equals(echoed, payload)).isTrue();
+    }
+
+    @Test
+    void latencyDelaysEachDirectionByAtLeastTheDelay() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        Duration delay = scaledMillis(300);
+
+        proxy.latency(Direction.TO_ENGINE, delay);
+        assertThat(timeToArrive(client, server, "to engine")).isBetween(delay, delay.plus(PROMPTLY));
+
+        proxy.latency(Direction.TO_ENGINE, Duration.ZERO);
+        proxy.latency(Direction.TO_CLIENT, delay);
+        assertThat(timeToArrive(server, client, "to client")).isBetween(delay, delay.plus(PROMPTLY));
+        // The other direction is not delayed: a hop well under the delay shows it.
+        assertThat(timeToArrive(client, server, "to engine again")).isLessThan(delay);
+
+        proxy.latency(Direction.BOTH, delay);
+        assertThat(timeToArrive(client, server, "both, to engine")).isGreaterThanOrEqualTo(delay);
+        assertThat(timeToArrive(server, client, "both, to client")).isGreaterThanOrEqualTo(delay);
+    }
+
+    @Test
+    void aLatencyCutToZeroKeepsTheOrder() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        Duration delay = scaledMillis(600);
+
+        proxy.latency(Direction.TO_ENGINE, delay);
+        long firstSent = System.nanoTime();
+        client.getOutputStream().write("first".getBytes(US_ASCII));
+        // The first chunk must be read under the delay before the delay is cut.
+        await().atMost(PROMPTLY).pollInterval(Duration.ofMillis(5)).until(() -> proxy.pendingChunks() == 1);
+        proxy.latency(Direction.TO_ENGINE, Duration.ZERO);
+        client.getOutputStream().write("second".getBytes(US_ASCII));
+
+        assertThat(new String(readExactly(server.getInputStream(), 11), US_ASCII))
+                .isEqualTo("firstsecond");
+        assertThat(Duration.ofNanos(System.nanoTime() - firstSent)).isGreaterThanOrEqualTo(delay);
+        // With the delay gone, the next bytes do not wait for it.
+        assertThat(timeToArrive(client, server, "after the cut")).isLessThan(delay);
+    }
+
+    @Test
+    void blackholeToEngineDropsTheClientsBytesWhileTheEnginesStillFlow() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        assertThat(timeToArrive(client, server, "before")).isNotNull();
+
+        proxy.blackhole(Direction.TO_ENGINE);
+        client.getOutputStream().write("lost".getBytes(US_ASCII));
+        assertThat(timeToArrive(server, client, "engine to client")).isNotNull();
+        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+
+        // The proxy keeps reading and dropping: far more than every buffer on the way could hold is
+        // accepted from the client, so a partitioned client is not merely back-pressured.
+        CompletableFuture<Void> flood = CompletableFuture.runAsync(() -> {
+            try {
+                byte[] block = new byte[1024 * 1024];
+                for (int i = 0; i < 64; i++) {
+                    client.getOutputStream().write(block);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        flood.get(PROMPTLY.toMillis() * 4, TimeUnit.MILLISECONDS);
+
+        Socket lateClient = connect(proxy);
+        Socket lateServer = upstream.next();
+        lateClient.getOutputStream().write("lost too".getBytes(US_ASCII));
+        assertThat(readOnce(lateServer, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertThat(timeToArrive(lateServer, lateClient, "engine to late client"))
+                .isNotNull();
+
+        proxy.heal();
+        client.getOutputStream().write("still lost".getBytes(US_ASCII));
+        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertThat(timeToArrive(server, client, "engine to client after heal")).isNotNull();
+        Socket healedClient = connect(proxy);
+        Socket healedServer = upstream.next();
+        assertThat(timeToArrive(healedClient, healedServer, "after heal")).isNotNull();
+    }
+
+    @Test
+    void blackholeToClientDropsTheEnginesBytesWhileTheClientsStillFlow() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+
+        proxy.blackhole(Direction.TO_CLIENT);
+        server.getOutputStream().write("lost".getBytes(US_ASCII));
+        assertThat(timeToArrive(client, server, "client to engine")).isNotNull();
+        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+
+        Socket lateClient = connect(proxy);
+        Socket lateServer = upstream.next();
+        lateServer.getOutputStream().write("lost too".getBytes(US_ASCII));
+        assertThat(timeToArrive(lateClient, lateServer, "late client to engine"))
+                .isNotNull();
+        assertThat(readOnce(lateClient, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+    }
+
+    @Test
+    void blackholeBothLeavesTheConnectionOpenAndDeadEvenAfterHealWhileANewConnectionWorks() throws Exception {
+        Upstream upstream = upstream(true);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        assertThat(echo(client, "alive")).isEqualTo("alive");
+
+        proxy.blackhole(Direction.BOTH);
+        client.getOutputStream().write('x');
+        // A timeout, not an end of stream and not a reset: the peer has gone silent.
+        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        Socket duringPartition = connect(proxy);
+        duringPartition.getOutputStream().write('y');
+        assertThat(readOnce(duringPartition, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+
+        proxy.heal();
+        client.getOutputStream().write('z');
+        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        duringPartition.getOutputStream().write('z');
+        assertThat(readOnce(duringPartition, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertThat(proxy.openConnections()).isEqualTo(2);
+
+        Socket afterHeal = connect(proxy);
+        assertThat(echo(afterHeal, "healed")).isEqualTo("healed");
+    }
+
+    @Test
+    void aClientsResetDuringAPartitionDoesNotReachTheEngine() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        assertThat(timeToArrive(client, server, "before")).isNotNull();
+
+        proxy.blackhole(Direction.TO_ENGINE);
+        client.setSoLinger(true, 0);
+        client.close();
+
+        await().atMost(PROMPTLY).until(() -> proxy.openConnections() == 0);
+        server.getOutputStream().write("into the void".getBytes(US_ASCII));
+        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+    }
+
+    @Test
+    void resetAllResetsBothTheClientAndTheEngine() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        assertThat(timeToArrive(client, server, "before")).isNotNull();
+
+        proxy.resetAll();
+
+        // SocketTimeoutException is no SocketException: a connection left open fails these.
+        assertThatThrownBy(() -> client.getInputStream().read())
+                .isInstanceOf(SocketException.class)
+                .hasMessageContaining("reset");
+        assertThatThrownBy(() -> server.getInputStream().read())
+                .isInstanceOf(SocketException.class)
+                .hasMessageContaining("reset");
+        assertThat(proxy.openConnections()).isZero();
+        assertThat(echoThroughNewConnection(proxy, upstream)).isTrue();
+    }
+
+    @Test
+    void aClientOfADownEngineSeesItsConnectionEndPromptly() throws Exception {
+        int freePort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            freePort = probe.getLocalPort();
+        }
+        FaultProxy proxy = FaultProxy.start("127.0.0.1", freePort);
+        resources.push(proxy);
+        Socket client = connect(proxy);
+
+        assertThat(readOnce(client, PROMPTLY)).isIn(Outcome.RESET, Outcome.END_OF_STREAM);
+        await().atMost(PROMPTLY).until(() -> proxy.openConnections() == 0);
+    }
+
+    @Test
+    void awaitDrainedWaitsForTheDelayedBytesToBeDelivered() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        proxy.awaitDrained(Duration.ZERO);
+        Duration delay = scaledMillis(500);
+        proxy.latency(Direction.TO_ENGINE, delay);
+
+        long sent = System.nanoTime();
+        client.getOutputStream().write("late".getBytes(US_ASCII));
+        await().atMost(PROMPTLY).pollInterval(Duration.ofMillis(5)).until(() -> proxy.pendingChunks() > 0);
+        assertThatThrownBy(() -> proxy.awaitDrained(Duration.ofMillis(1)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("delayed chunk");
+
+        proxy.awaitDrained(delay.plus(PROMPTLY));
+        assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(delay);
+        assertThat(new String(readExactly(server.getInputStream(), 4), US_ASCII))
+                .isEqualTo("late");
+    }
+
+    @Test
+    void openConnectionsCountsTheConnectionsTheClientsHaveOpen() throws Exception {
+        Upstream upstream = upstream(true);
+        FaultProxy proxy = proxy(upstream);
+        assertThat(proxy.openConnections()).isZero();
+        Socket first = connect(proxy);
+        connect(proxy);
+        connect(proxy);
+        await().atMost(PROMPTLY).until(() -> proxy.openConnections() == 3);
+
+        first.close();
+        await().atMost(PROMPTLY).until(() -> proxy.openConnections() == 2);
+        proxy.resetAll();
+        assertThat(proxy.openConnections()).isZero();
+    }
+
+    @Test
+    void closeStopsListeningResetsEveryConnectionAndEndsEveryThread() throws Exception {
+        Upstream upstream = upstream(true);
+        FaultProxy proxy = proxy(upstream);
+        String prefix = "dlm-fault-proxy-" + proxy.port() + "-";
+        Socket working = connect(proxy);
+        assertThat(echo(working, "up")).isEqualTo("up");
+        proxy.latency(Direction.TO_ENGINE, Duration.ofMinutes(1));
+        working.getOutputStream().write("queued".getBytes(US_ASCII));
+        proxy.blackhole(Direction.TO_CLIENT);
+        Socket dead = connect(proxy);
+        await().atMost(PROMPTLY).until(() -> proxy.openConnections() == 2);
+        assertThat(liveThreads(prefix)).isNotEmpty();
+
+        proxy.close();
+        proxy.close();
+
+        await().atMost(PROMPTLY).until(() -> liveThreads(prefix).isEmpty());
+        assertThat(readOnce(working, PROMPTLY)).isEqualTo(Outcome.RESET);
+        assertThat(readOnce(dead, PROMPTLY)).isEqualTo(Outcome.RESET);
+        assertThatThrownBy(() -> new Socket(proxy.host(), proxy.port()).close()).isInstanceOf(ConnectException.class);
+        assertThat(proxy.openConnections()).isZero();
+    }
+
+    @Test
+    void badArgumentsAreRejectedByName() throws Exception {
+        assertThatThrownBy(() -> FaultProxy.start(" ", 80))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("upstreamHost");
+        assertThatThrownBy(() -> FaultProxy.start("127.0.0.1", 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("upstreamPort");
+        assertThatThrownBy(() -> FaultProxy.start("127.0.0.1", 65_536))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("upstreamPort");
+        FaultProxy proxy = proxy(upstream(true));
+        assertThatThrownBy(() -> proxy.latency(Direction.BOTH, Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("delay");
+        assertThatThrownBy(() -> proxy.latency(Direction.BOTH, Duration.ofDays(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("delay");
+        assertThatThrownBy(() -> proxy.awaitDrained(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timeout");
+        assertThat(proxy.host()).isEqualTo("127.0.0.1");
+    }
+
+    // ----------------------------------------------------------------------------------------------
+
+    private Upstream upstream(boolean echo) throws IOException {
+        Upstream upstream = new Upstream(echo);
+        resources.push(upstream);
+        return upstream;
+    }
+
+    private FaultProxy proxy(Upstream upstream) throws IOException {
+        FaultProxy proxy = FaultProxy.start("127.0.0.1", upstream.port());
+        resources.push(proxy);
+        return proxy;
+    }
+
+    private Socket connect(FaultProxy proxy) throws IOException {
+        Socket socket = new Socket(proxy.host(), proxy.port());
+        resources.push(socket);
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout((int) PROMPTLY.toMillis());
+        return socket;
+    }
+
+    private boolean echoThroughNewConnection(FaultProxy proxy, Upstream upstream) throws Exception {
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        timeToArrive(client, server, "new connection");
+        return true;
+    }
+
+    /** Sends one line from {@code from} and reads it at {@code to}, timing the trip. */
+    private static Duration timeToArrive(Socket from, Socket to, String text) throws IOException {
+        byte[] bytes = text.getBytes(US_ASCII);
+        long start = System.nanoTime();
+        from.getOutputStream().write(bytes);
+        byte[] read = readExactly(to.getInputStream(), bytes.length);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(new String(read, US_ASCII)).isEqualTo(text);
+        return took;
+    }
+
+    private static String echo(Socket client, String text) throws IOException {
+        byte[] bytes = text.getBytes(US_ASCII);
+        client.getOutputStream().write(bytes);
+        return new String(readExactly(client.getInputStream(), bytes.length), US_ASCII);
+    }
+
+    private static byte[] readExactly(InputStream in, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        int done = 0;
+        while (done < length) {
+            int read = in.read(bytes, done, length - done);
+            if (read < 0) {
+                throw new IOException("end of stream after " + done + " of " + length + " bytes");
+            }
+            done += read;
+        }
+        return bytes;
+    }
+
+    private static byte[] readToEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        in.transferTo(all);
+        return all.toByteArray();
+    }
+
+    private static long crc(byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+
+    private enum Outcome {
+        DATA,
+        END_OF_STREAM,
+        RESET,
+        TIMEOUT
+    }
+
+    private static Outcome readOnce(Socket socket, Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        try {
+            return socket.getInputStream().read() < 0 ? Outcome.END_OF_STREAM : Outcome.DATA;
+        } catch (SocketTimeoutException e) {
+            return Outcome.TIMEOUT;
+        } catch (SocketException e) {
+            return Outcome.RESET;
+        }
+    }
+
+    private static List<Thread> liveThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith(prefix) && thread.isAlive())
+                .toList();
+    }
+
+    /** The engine's side: a server that either echoes or hands each accepted socket to the test. */
+    private static final class Upstream implements AutoCloseable {
+
+        private final ServerSocket server;
+        private final boolean echo;
+        private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+        private final List<Socket> all = new CopyOnWriteArrayList<>();
+
+        Upstream(boolean echo) throws IOException {
+            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            this.echo = echo;
+            Thread acceptor = new Thread(this::acceptLoop, "fault-proxy-test-upstream-" + port());
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        /** The next connection the proxy opened to this server. */
+        Socket next() throws InterruptedException, IOException {
+            Socket socket = accepted.poll(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(socket)
+                    .as("a connection through the proxy reached the upstream")
+                    .isNotNull();
+            socket.setSoTimeout((int) PROMPTLY.toMillis());
+            return socket;
+        }
+
+        private void acceptLoop() {
+            while (true) {
+                Socket socket;
+                try {
+                    socket = server.accept();
+                    socket.setTcpNoDelay(true);
+                } catch (IOException e) {
+                    return;
+                }
+                all.add(socket);
+                if (echo) {
+                    Thread echoer = new Thread(() -> echo(socket), "fault-proxy-test-echo-" + socket.getPort());
+                    echoer.setDaemon(true);
+                    echoer.start();
+                } else {
+                    accepted.add(socket);
+                }
+            }
+        }
+
+        /** Echoes until the end of the stream, then closes, as a server does when its client leaves. */
+        private static void echo(Socket socket) {
+            try (socket) {
+                socket.getInputStream().transferTo(socket.getOutputStream());
+            } catch (IOException e) {
+                // The connection was reset: nothing more to echo.
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket socket : all) {
+                socket.close();
+            }
+        }
+    }
+}
