@@ -222,8 +222,7 @@ public abstract class LockManagerFaultTck {
         proxy.heal();
         release("contender", taken);
         Duration liveness = lease.plus(operationTimeout()).plus(slack());
-        Optional<Lease> again = acquire(holderSide, "holder", resource, liveness, lease);
-        again.ifPresent(this::releaseQuietly);
+        acquireRetrying(holderSide, "holder", resource, liveness, lease).ifPresent(this::releaseQuietly);
         HistoryChecker.assertLiveAfter(history, resource, healed, liveness);
         HistoryChecker.assertSafe(history);
     }
@@ -427,21 +426,9 @@ public abstract class LockManagerFaultTck {
 
         history.note("restart: the engine stops and starts again on the same address");
         restartEngine();
-        Duration reconnect = operationTimeout().multipliedBy(3).plus(slack());
-        long deadline = System.nanoTime() + reconnect.toNanos();
-        Optional<Lease> after = Optional.empty();
-        while (after.isEmpty()) {
-            try {
-                after = acquire(manager, "after", resource, operationTimeout(), lease);
-            } catch (LockException e) {
-                // Still reconnecting: allowed (X1), as long as it ends.
-                if (System.nanoTime() - deadline > 0) {
-                    throw new AssertionError(
-                            "the manager did not work again within " + reconnect + " of the restart", e);
-                }
-                pause(Duration.ofMillis(100));
-            }
-        }
+        Optional<Lease> after = acquireRetrying(
+                manager, "after", resource, operationTimeout().multipliedBy(3).plus(slack()), lease);
+        assertThat(after).as("acquired after the restart").isPresent();
         assertThat(after.get().fencingToken())
                 .as("F1/N5: the token after the restart is larger than the one before it")
                 .isGreaterThan(before.fencingToken());
@@ -574,6 +561,27 @@ public abstract class LockManagerFaultTck {
         } catch (RuntimeException e) {
             op.failed(e);
             throw e;
+        }
+    }
+
+    /**
+     * Acquires as a caller does after a fault: an {@code INTERNAL_ERROR} (a connection still being
+     * replaced, X1) is retried until {@code within} has passed.
+     */
+    private Optional<Lease> acquireRetrying(
+            LockManager manager, String process, String resource, Duration within, Duration lease)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        for (; ; ) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            try {
+                return acquire(manager, process, resource, left, lease);
+            } catch (LockException e) {
+                if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                pause(Duration.ofMillis(50));
+            }
         }
     }
 

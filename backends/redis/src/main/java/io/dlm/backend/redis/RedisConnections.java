@@ -10,6 +10,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -20,10 +21,14 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,17 +40,32 @@ import org.jspecify.annotations.Nullable;
  * that was in flight when the connection broke fails rather than being sent again after the
  * reconnect. So every engine call either completes within the operation timeout or fails, and a
  * call that failed is never executed later behind the caller's back (X1, X4).
+ *
+ * <p>A connection can also die without a sign: a partition, a dropped NAT or firewall entry, a
+ * peer that vanished. Lettuce then sees no error, only commands that time out, and would keep the
+ * dead connection for TCP's retransmission time (about a quarter of an hour). So when a command
+ * goes unanswered for the operation timeout, a {@code PING} probes the connection, and if that
+ * goes unanswered too, a new connection replaces it and the old one is closed (N1).
  */
 final class RedisConnections {
 
     /** Longest pause between reconnect attempts: recovery within about a second of Redis's return. */
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
+    private static final System.Logger LOG = System.getLogger(RedisConnections.class.getName());
+
     private final ClientResources resources;
     private final AbstractRedisClient client;
-    private final StatefulConnection<String, String> commandConnection;
-    private final RedisScriptingAsyncCommands<String, String> commands;
     private final RedisSettings settings;
+    private final Object swapLock = new Object();
+    /** At most one probe (and replacement) at a time. */
+    private final AtomicBoolean probing = new AtomicBoolean();
+
+    // Written under swapLock; read without it by every call.
+    private volatile StatefulConnection<String, String> commandConnection;
+    private volatile RedisScriptingAsyncCommands<String, String> commands;
+    private volatile boolean closed;
+    private volatile @Nullable Thread replacing;
 
     private RedisConnections(
             ClientResources resources,
@@ -130,12 +150,95 @@ final class RedisConnections {
     }
 
     /**
-     * The scripting commands of the shared command connection; thread-safe.
+     * The scripting commands of the shared command connection as it is now; thread-safe.
      *
      * @return the async commands, routed by key in a Cluster
      */
     RedisScriptingAsyncCommands<String, String> commands() {
         return commands;
+    }
+
+    /**
+     * Told that a command went unanswered for the whole operation timeout: probes the connection
+     * with a {@code PING} bounded by the operation timeout and, if that is not answered either,
+     * replaces the connection on a short-lived thread ({@code dlm-redis-reconnect}). Returns at
+     * once; never blocks the caller, which may be a Lettuce or timer thread.
+     */
+    void suspectStall() {
+        if (closed || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        StatefulConnection<String, String> suspect = commandConnection;
+        CompletableFuture<String> pong = new CompletableFuture<>();
+        try {
+            @SuppressWarnings("unchecked")
+            BaseRedisAsyncCommands<String, String> base = (BaseRedisAsyncCommands<String, String>) commands;
+            base.ping().whenComplete((reply, failure) -> {
+                if (failure == null) {
+                    pong.complete(reply);
+                } else {
+                    pong.completeExceptionally(failure);
+                }
+            });
+            resources
+                    .timer()
+                    .newTimeout(
+                            ignored -> pong.completeExceptionally(new TimeoutException("no PONG")),
+                            settings.operationTimeout().toNanos(),
+                            TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            probing.set(false); // closing: the timer or the connection is gone
+            return;
+        }
+        pong.whenComplete((reply, failure) -> {
+            if (failure == null || closed) {
+                probing.set(false); // only slow, or a reply that raced the timeout: keep it
+                return;
+            }
+            Thread thread = new Thread(() -> replace(suspect), "dlm-redis-reconnect");
+            thread.setDaemon(true);
+            replacing = thread;
+            thread.start();
+        });
+    }
+
+    private void replace(StatefulConnection<String, String> suspect) {
+        try {
+            if (closed || commandConnection != suspect) {
+                return;
+            }
+            StatefulConnection<String, String> fresh;
+            RedisScriptingAsyncCommands<String, String> freshCommands;
+            if (client instanceof RedisClusterClient cluster) {
+                var connection = cluster.connect(StringCodec.UTF8);
+                fresh = connection;
+                freshCommands = connection.async();
+            } else {
+                var connection = ((RedisClient) client)
+                        .connect(StringCodec.UTF8, settings.uris().get(0));
+                fresh = connection;
+                freshCommands = connection.async();
+            }
+            synchronized (swapLock) {
+                if (closed) {
+                    fresh.closeAsync();
+                    return;
+                }
+                commandConnection = fresh;
+                commands = freshCommands;
+            }
+            suspect.closeAsync();
+            LOG.log(
+                    Level.WARNING,
+                    "Replaced the Redis connection to {0}: it answered neither a command nor a PING within {1}",
+                    describe(settings),
+                    settings.operationTimeout());
+        } catch (RuntimeException e) {
+            // Redis is still out of reach; the next unanswered command probes again.
+            LOG.log(Level.DEBUG, "Could not open a new Redis connection yet", e);
+        } finally {
+            probing.set(false);
+        }
     }
 
     /**
@@ -177,12 +280,24 @@ final class RedisConnections {
      * @param timeout how long to wait for the threads to end
      */
     void close(Duration timeout) {
+        synchronized (swapLock) {
+            closed = true;
+        }
         try {
             commandConnection.close();
         } catch (RuntimeException e) {
             // Closing is best effort; the client shutdown below closes it as well.
         }
         shutdown(client, resources, timeout);
+        Thread reconnect = replacing;
+        if (reconnect != null) {
+            try {
+                // Its connect fails at once on the shut-down client, or ends by the connect timeout.
+                reconnect.join(timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void shutdown(@Nullable AbstractRedisClient client, ClientResources resources, Duration timeout) {

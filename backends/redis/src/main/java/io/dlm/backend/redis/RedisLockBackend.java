@@ -59,7 +59,8 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         this.settings = settings;
         this.connections = connections;
         this.keys = new RedisKeys(settings.keyPrefix());
-        this.scripts = new ScriptRunner(connections.commands(), settings.operationTimeout(), connections.timer());
+        this.scripts = new ScriptRunner(
+                connections::commands, settings.operationTimeout(), connections.timer(), connections::suspectStall);
         this.subscriptions = new ReleaseSubscriptions(connections, settings.operationTimeout());
         this.held = new HeldLeases(settings.operationTimeout().toNanos());
     }

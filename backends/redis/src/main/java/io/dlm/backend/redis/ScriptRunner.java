@@ -2,6 +2,7 @@ package io.dlm.backend.redis;
 
 import io.dlm.LockException;
 import io.dlm.backend.redis.LockScripts.Script;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
@@ -12,6 +13,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,21 +34,30 @@ import org.jspecify.annotations.Nullable;
  */
 final class ScriptRunner {
 
-    private final RedisScriptingAsyncCommands<String, String> commands;
+    private final Supplier<RedisScriptingAsyncCommands<String, String>> commands;
     private final Duration timeout;
     private final Timer timer;
+    private final Runnable onLate;
 
     /**
-     * Creates a runner on one connection.
+     * Creates a runner on the shared command connection.
      *
-     * @param commands the scripting commands of the shared connection
+     * @param commands the scripting commands of the shared connection as it is now (it is replaced
+     *     when it stops answering)
      * @param timeout the operation timeout that bounds every call (X1)
      * @param timer the client's timer, which bounds calls that nobody waits for
+     * @param onLate told whenever a call went unanswered for the whole timeout, so that a connection
+     *     that died silently is found and replaced (N1)
      */
-    ScriptRunner(RedisScriptingAsyncCommands<String, String> commands, Duration timeout, Timer timer) {
+    ScriptRunner(
+            Supplier<RedisScriptingAsyncCommands<String, String>> commands,
+            Duration timeout,
+            Timer timer,
+            Runnable onLate) {
         this.commands = commands;
         this.timeout = timeout;
         this.timer = timer;
+        this.onLate = onLate;
     }
 
     /**
@@ -93,11 +104,15 @@ final class ScriptRunner {
             Replies.awaitDone(call.reply, deadline);
             if (!call.reply.isDone()) {
                 call.abandon();
+                onLate.run();
                 throw Replies.late(script.name() + " of '" + resourceId + "'", timeout);
             }
             Throwable failure = Replies.failureOf(call.reply);
             if (failure == null) {
                 return call.reply.join();
+            }
+            if (failure instanceof RedisCommandTimeoutException) {
+                onLate.run();
             }
             if (!Backoff.wasNeverSent(failure) || !backoff.pauseBefore(deadline)) {
                 throw Replies.failed(script.name() + " of '" + resourceId + "'", failure);
@@ -157,6 +172,7 @@ final class ScriptRunner {
                     ignored -> {
                         if (bounded.completeExceptionally(Replies.late(what, timeout))) {
                             call.abandon();
+                            onLate.run();
                         }
                     },
                     timeout.toNanos(),
@@ -183,6 +199,8 @@ final class ScriptRunner {
         private final String[] args;
         /** Set once the caller no longer waits; checked under the monitor before sending more. */
         private boolean abandoned;
+        /** One connection for the whole call: an {@code EVAL} fallback goes where its {@code EVALSHA} went. */
+        private final RedisScriptingAsyncCommands<String, String> commands = ScriptRunner.this.commands.get();
 
         Call(Script script, ScriptOutputType type, String[] keys, String[] args) {
             this.script = script;
