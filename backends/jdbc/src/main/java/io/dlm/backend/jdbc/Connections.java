@@ -49,10 +49,34 @@ final class Connections {
         long timeout =
                 Math.max(HIKARI_MIN_TIMEOUT_MILLIS, settings.operationTimeout().toMillis());
         config.setConnectionTimeout(timeout);
-        config.setValidationTimeout(Math.max(HIKARI_MIN_TIMEOUT_MILLIS, timeout / 2));
+        // A quarter: a borrow that validates a silently dead connection still leaves most of the
+        // operation's budget (X1, N3).
+        config.setValidationTimeout(Math.max(HIKARI_MIN_TIMEOUT_MILLIS, timeout / 4));
         config.setInitializationFailTimeout(-1);
         config.setAutoCommit(true);
+        boundDriver(config, settings);
         return new HikariDataSource(config);
+    }
+
+    /**
+     * Bounds what the drivers otherwise wait for by their own defaults, far beyond the operation
+     * timeout when the network goes silent (N1): opening a connection, and pgjdbc's cancel of a
+     * statement whose query timeout passed, which the calling thread waits for (10 s by default).
+     * Each driver has its own names and units; settings in the URL win.
+     */
+    private static void boundDriver(HikariConfig config, JdbcSettings settings) {
+        long millis =
+                Math.max(HIKARI_MIN_TIMEOUT_MILLIS, settings.operationTimeout().toMillis());
+        String seconds = Integer.toString(
+                SqlExecutor.timeoutSeconds(settings.operationTimeout().toNanos()));
+        String url = settings.url();
+        if (url.startsWith("jdbc:postgresql:")) {
+            config.addDataSourceProperty("connectTimeout", seconds);
+            config.addDataSourceProperty("loginTimeout", seconds);
+            config.addDataSourceProperty("cancelSignalTimeout", seconds);
+        } else if (url.startsWith("jdbc:mariadb:") || url.startsWith("jdbc:mysql:")) {
+            config.addDataSourceProperty("connectTimeout", Long.toString(millis));
+        }
     }
 
     /**
@@ -77,6 +101,7 @@ final class Connections {
                 SqlExecutor.timeoutSeconds(settings.operationTimeout().toNanos()));
         properties.setProperty("connectTimeout", seconds);
         properties.setProperty("loginTimeout", seconds);
+        properties.setProperty("cancelSignalTimeout", seconds);
         properties.setProperty("ApplicationName", applicationName);
         return () -> DriverManager.getConnection(url, properties);
     }
