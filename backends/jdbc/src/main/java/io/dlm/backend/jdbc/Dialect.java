@@ -19,10 +19,13 @@ import org.jspecify.annotations.Nullable;
 /**
  * The SQL of one database for one lock table. Every operation is one statement (the acquisition
  * of H2 and, under contention, of PostgreSQL add a look at the holder when the first answer cannot
- * name it). Statements are prepared and ids are bound as bytes, never spliced into SQL (V1); only
- * the checked table name is.
+ * name it; on H2, a statement that may wait for a row lock is preceded by one that takes it, see
+ * {@link H2Dialect}). Statements are prepared and ids are bound as bytes, never spliced into SQL
+ * (V1); only the checked table name is.
  *
- * <p>Expiry is always compared with the database's clock (E3), and a row that is released or
+ * <p>Expiry is always compared with the database's clock (E3), and a statement that may wait for
+ * the row's lock reads that clock once it holds the lock, never at its start: otherwise one that
+ * waited past an expiry would still see the lease live. A row that is released or
  * expires stays in the table until {@link #reap} deletes it well after its lease ended. Keeping it
  * is what makes the fencing token safe: an acquisition's {@code INSERT} draws its token before it
  * finds out whether the row exists, so it could carry a smaller token than a takeover that ran

@@ -15,8 +15,17 @@ import java.util.Map;
  * race to the primary key; the loser fails with a duplicate key and runs again (see
  * {@link #isTransient}), when it finds the row.
  *
- * <p>Times are {@code TIMESTAMP WITH TIME ZONE} against {@code CURRENT_TIMESTAMP(6)}, which H2
- * keeps for the whole transaction, here one statement.
+ * <p>Times are {@code TIMESTAMP WITH TIME ZONE} against {@code CURRENT_TIMESTAMP(6)}. H2 has no
+ * clock that moves within a statement: {@code CURRENT_TIMESTAMP} is the start of the first
+ * statement of the transaction that reads it (of each statement, in some compatibility modes). A
+ * statement that waits for a row lock would thus judge expiry by a time from before the wait, and
+ * an unlock report a release after the expiry (U2), a heartbeat revive the lease (H2), an
+ * acquisition be refused by a lease that had ended (E2). So acquire, release, undo and renew run in
+ * a transaction that first locks the row with a {@code SELECT ... FOR UPDATE} that reads no time;
+ * the statement after it reads the clock first, at its own start, when the lock is held. Inspect
+ * waits for no lock and the reaper at worst deletes a row later, so they stay single statements.
+ * In an embedded database the two statements cost no network round trip; over H2's TCP server,
+ * three (lock, statement, commit).
  */
 final class H2Dialect extends Dialect {
 
@@ -53,6 +62,9 @@ final class H2Dialect extends Dialect {
     private final String reap = sql("DELETE FROM {table} WHERE expires_at < DATEADD(MICROSECOND,"
             + " -CAST(? AS BIGINT), " + NOW + ") FETCH FIRST ? ROWS ONLY");
 
+    /** Locks the row of a key, if there is one, and reads no time. */
+    private final String lockRow = sql("SELECT lock_key FROM {table} WHERE lock_key = ? FOR UPDATE");
+
     H2Dialect(TableName table) {
         super(table);
     }
@@ -66,22 +78,90 @@ final class H2Dialect extends Dialect {
     Acquisition acquire(
             Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(acquire)) {
-            statement.setQueryTimeout(timeoutSeconds);
-            statement.setBytes(1, key.hash());
-            statement.setBytes(2, key.id());
-            statement.setBytes(3, clientId);
-            statement.setLong(4, leaseMicros);
-            statement.setLong(5, attempt);
-            try (ResultSet row = statement.executeQuery()) {
-                if (row.next()) {
-                    return Acquisition.acquired(row.getLong(1));
+        return afterRowLock(connection, key, timeoutSeconds, () -> {
+            try (PreparedStatement statement = connection.prepareStatement(acquire)) {
+                statement.setQueryTimeout(timeoutSeconds);
+                statement.setBytes(1, key.hash());
+                statement.setBytes(2, key.id());
+                statement.setBytes(3, clientId);
+                statement.setLong(4, leaseMicros);
+                statement.setLong(5, attempt);
+                try (ResultSet row = statement.executeQuery()) {
+                    if (row.next()) {
+                        return Acquisition.acquired(row.getLong(1));
+                    }
                 }
             }
+            Holder holder = inspect(connection, key, timeoutSeconds);
+            // A row made after the lock step and already gone: "held" for a moment; the runtime tries again.
+            return holder != null ? holder.refuse(clientId) : Acquisition.held(1);
+        });
+    }
+
+    @Override
+    boolean endLease(
+            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            throws SQLException {
+        return afterRowLock(
+                connection,
+                key,
+                timeoutSeconds,
+                () -> super.endLease(connection, sql, key, clientId, timeoutSeconds, conditions));
+    }
+
+    @Override
+    boolean renew(Connection connection, LockKey key, byte[] clientId, long fencingToken, int timeoutSeconds)
+            throws SQLException {
+        return afterRowLock(
+                connection,
+                key,
+                timeoutSeconds,
+                () -> super.renew(connection, key, clientId, fencingToken, timeoutSeconds));
+    }
+
+    /** The statements that run once the row is locked. */
+    @FunctionalInterface
+    private interface UnderLock<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Locks the key's row, then runs {@code then} in the same transaction, whose first reading of
+     * {@code CURRENT_TIMESTAMP} is then the start of a statement that began with the lock held. An
+     * auto-commit connection gets a transaction of its own here; one handed out with auto-commit
+     * off is committed by {@link SqlExecutor} after the operation.
+     */
+    private <T> T afterRowLock(Connection connection, LockKey key, int timeoutSeconds, UnderLock<T> then)
+            throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        if (autoCommit) {
+            connection.setAutoCommit(false);
         }
-        Holder holder = inspect(connection, key, timeoutSeconds);
-        // Released between the two statements: say "held" for a moment, and the runtime tries again.
-        return holder != null ? holder.refuse(clientId) : Acquisition.held(1);
+        try {
+            try (PreparedStatement lock = connection.prepareStatement(lockRow)) {
+                lock.setQueryTimeout(timeoutSeconds);
+                lock.setBytes(1, key.hash());
+                lock.executeQuery().close();
+            }
+            T result = then.run();
+            if (autoCommit) {
+                connection.commit();
+            }
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            if (autoCommit) {
+                try {
+                    connection.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+            }
+            throw e;
+        } finally {
+            if (autoCommit) {
+                connection.setAutoCommit(true);
+            }
+        }
     }
 
     @Override

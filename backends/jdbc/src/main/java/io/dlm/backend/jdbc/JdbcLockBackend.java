@@ -24,7 +24,9 @@ import java.util.Optional;
  *       fencing token (unless {@link LockBackend#ANY_ACQUISITION}) and a live lease, so nobody ends
  *       or extends another client's lease or another acquisition's, nor revives an expired one
  *       (U1, U2, U4, H1-H3, K4);
- *   <li>every expiry is computed and compared by the database's clock (E3), to the microsecond;
+ *   <li>every expiry is computed and compared by the database's clock (E3), to the microsecond,
+ *       as it reads once the statement holds the row's lock: a call that waited for the row past
+ *       the expiry finds the lease over (E2, U2, H2);
  *   <li>a waiter is polled by the runtime with jittered backoff, bounded by the holder's remaining
  *       lease (L4): MariaDB and H2 cannot notify.
  * </ul>

@@ -16,39 +16,60 @@ import java.sql.SQLException;
  * session's {@code PREVIOUS VALUE FOR} the sequence exactly when this statement wrote it. Tokens are
  * never reused, so a holder's token cannot be equal to it.
  *
- * <p>Times are {@code DATETIME(6)} in UTC, compared with {@code UTC_TIMESTAMP(6)}: no session time
- * zone and no daylight-saving gap can shift them. MariaDB fixes that clock at the statement's
- * start, and the assignments test {@code expires_at} before the last one changes it, so all five
- * agree. Ids are {@code VARBINARY}, compared byte for byte (no collation, no trailing-space rule).
+ * <p>Times are {@code DATETIME(6)} in UTC: no session time zone and no daylight-saving gap can
+ * shift them. A statement that may wait for a row lock (acquire, release, undo, renew) judges
+ * expiry by {@code SYSDATE(6)}, the time at which it is evaluated, that is once the row is locked;
+ * {@code UTC_TIMESTAMP(6)} and {@code NOW(6)} are the statement's start, before the wait, and
+ * would let a statement that waited past an expiry take the lease for live: an unlock would report
+ * a release after the expiry (U2), a heartbeat revive the lease (H2), an acquisition be refused by
+ * a lease that had ended (E2). {@code SYSDATE} is in the session's time zone, so these statements
+ * run under {@code SET STATEMENT time_zone = '+00:00'}, which touches no session setting. (A server
+ * started with {@code --sysdate-is-now} turns {@code SYSDATE} back into the start time.)
+ *
+ * <p>The takeover's five assignments must agree on one decision, while {@code SYSDATE} moves between
+ * them: the first stores whether the lease is over in the session variable {@code @dlm_expired},
+ * and the others read it (MariaDB applies the assignments left to right; the variable is only read
+ * by the statement that has just set it). A statement that reads without waiting ({@code inspect})
+ * keeps the start time; so does the reaper, whose range on the expiry index needs a constant, and
+ * which at worst deletes a row one statement later. Ids are {@code VARBINARY}, compared byte for
+ * byte (no collation, no trailing-space rule).
  */
 final class MariaDbDialect extends Dialect {
 
-    private static final String EXPIRED = "expires_at <= UTC_TIMESTAMP(6)";
+    /** Prefixes a statement that reads {@link #NOW}, so that it reads UTC. */
+    private static final String IN_UTC = "SET STATEMENT time_zone = '+00:00' FOR ";
+
+    /** The database's time when the expression is evaluated (after the row lock), in UTC under {@link #IN_UTC}. */
+    private static final String NOW = "SYSDATE(6)";
+
+    private static final String TAKE_OVER = "@dlm_expired";
 
     private final String acquire =
-            sql("INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at,"
-                    + " attempt_id) VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?,"
-                    + " UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND, ?)"
+            sql(IN_UTC + "INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token, lease_micros,"
+                    + " expires_at, attempt_id) VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?,"
+                    + " " + NOW + " + INTERVAL ? MICROSECOND, ?)"
                     + " ON DUPLICATE KEY UPDATE"
-                    + " client_id = IF(" + EXPIRED + ", VALUES(client_id), client_id),"
-                    + " fencing_token = IF(" + EXPIRED + ", NEXT VALUE FOR {sequence}, fencing_token),"
-                    + " lease_micros = IF(" + EXPIRED + ", VALUES(lease_micros), lease_micros),"
-                    + " attempt_id = IF(" + EXPIRED + ", VALUES(attempt_id), attempt_id),"
-                    + " expires_at = IF(" + EXPIRED + ", VALUES(expires_at), expires_at)"
+                    + " client_id = IF((" + TAKE_OVER + " := (expires_at <= " + NOW + ")), VALUES(client_id),"
+                    + " client_id),"
+                    + " fencing_token = IF(" + TAKE_OVER + ", NEXT VALUE FOR {sequence}, fencing_token),"
+                    + " lease_micros = IF(" + TAKE_OVER + ", VALUES(lease_micros), lease_micros),"
+                    + " attempt_id = IF(" + TAKE_OVER + ", VALUES(attempt_id), attempt_id),"
+                    + " expires_at = IF(" + TAKE_OVER + ", " + NOW + " + INTERVAL VALUES(lease_micros) MICROSECOND,"
+                    + " expires_at)"
                     + " RETURNING fencing_token, PREVIOUS VALUE FOR {sequence}, client_id,"
-                    + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at)");
+                    + " TIMESTAMPDIFF(MICROSECOND, " + NOW + ", expires_at)");
 
     private static final String TOKEN = "(? = 0 OR fencing_token = ?)";
 
-    private final String release = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6)"
-            + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > UTC_TIMESTAMP(6)");
+    private final String release = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
+            + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
 
-    private final String undo = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6)"
-            + " WHERE lock_key = ? AND client_id = ? AND attempt_id = ? AND expires_at > UTC_TIMESTAMP(6)");
+    private final String undo = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
+            + " WHERE lock_key = ? AND client_id = ? AND attempt_id = ? AND expires_at > " + NOW);
 
-    private final String renew = sql("UPDATE {table} SET expires_at = UTC_TIMESTAMP(6) + INTERVAL lease_micros"
-            + " MICROSECOND WHERE lock_key = ? AND client_id = ? AND " + TOKEN
-            + " AND expires_at > UTC_TIMESTAMP(6)");
+    private final String renew = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
+            + " + INTERVAL lease_micros MICROSECOND WHERE lock_key = ? AND client_id = ? AND " + TOKEN
+            + " AND expires_at > " + NOW);
 
     private final String inspect = sql("SELECT client_id, fencing_token,"
             + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at) FROM {table}"

@@ -10,7 +10,19 @@ import org.jspecify.annotations.Nullable;
 /**
  * PostgreSQL: {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE expired RETURNING}, with the clock
  * read by {@code clock_timestamp()} so that a statement that waited for a row lock judges expiry at
- * the moment it decides, not when it started.
+ * the moment it decides, not when it started ({@code now()} is even the transaction's start).
+ *
+ * <p>Reading {@code clock_timestamp()} is not enough by itself, though: an {@code UPDATE} evaluates
+ * its {@code WHERE} and its new values when it reads the row, before it waits for the row's lock,
+ * and evaluates them again after the wait only if the other transaction changed the row. Behind a
+ * transaction that merely held the lock ({@code SELECT ... FOR UPDATE}, or a statement that
+ * changed nothing) it would judge by a reading from before the wait: an unlock would report a
+ * release after the expiry (U2), a heartbeat revive the lease (H2). So release, undo and renew
+ * first lock the row in a subquery ({@link #LOCKED}) whose outer select reads the clock once the
+ * lock is held, and judge the row as locked by that reading. The acquisition needs none of this:
+ * {@code ON CONFLICT DO UPDATE} locks the existing row first and only then evaluates its
+ * {@code WHERE} and assignments. Nor does the waiter's mark: wrongly marking a lease that has just
+ * ended only makes the waiter wait for a notification up to the remaining lease it was told.
  *
  * <p>A release (or undo) of a lease that someone waits for sends {@code pg_notify} on the table's channel
  * with the hex key, in the same statement, so it is delivered when the release commits. Only then:
@@ -47,16 +59,30 @@ final class PostgresDialect extends Dialect {
             + " SELECT FALSE, h.fencing_token, h.client_id, " + REMAINING.formatted("h")
             + " FROM {table} h WHERE h.lock_key = ? AND NOT EXISTS (SELECT 1 FROM attempt)");
 
-    private final String release = endLeaseSql("(? = 0 OR fencing_token = ?)");
+    /**
+     * The row of the key (parameter 1), locked, as it is once locked, with {@code now}: the clock
+     * read then. FOR UPDATE keeps the inner select from being merged into the outer one, whose
+     * target list is computed only for a row the lock step has returned; the volatile function
+     * keeps the CTE from being inlined. The conditions must test these columns, not the updated
+     * table's: the update finds its row by the statement's snapshot, from before the wait, and a
+     * version that a renewal committed meanwhile would be judged by its old expiry (and a live
+     * lease found over) before the update ever got to re-read it. A row deleted meanwhile yields
+     * nothing.
+     */
+    private static final String LOCKED = "locked AS (SELECT r.lock_key, r.client_id, r.fencing_token,"
+            + " r.attempt_id, r.expires_at, clock_timestamp() AS now FROM (SELECT lock_key, client_id,"
+            + " fencing_token, attempt_id, expires_at FROM {table} WHERE lock_key = ? FOR UPDATE) r)";
 
-    private final String undo = endLeaseSql("attempt_id = ?");
+    private final String release = endLeaseSql("(? = 0 OR locked.fencing_token = ?)");
+
+    private final String undo = endLeaseSql("locked.attempt_id = ?");
 
     private final String mark = sql("UPDATE {table} SET watched = TRUE"
             + " WHERE lock_key = ? AND fencing_token = ? AND expires_at > clock_timestamp()");
 
-    private final String renew = sql("UPDATE {table} SET expires_at = clock_timestamp() + lease_micros * INTERVAL"
-            + " '1 microsecond' WHERE lock_key = ? AND client_id = ? AND (? = 0 OR fencing_token = ?)"
-            + " AND expires_at > clock_timestamp()");
+    private final String renew = sql("WITH " + LOCKED + " UPDATE {table} l SET expires_at = locked.now"
+            + " + l.lease_micros * INTERVAL '1 microsecond' FROM locked WHERE l.lock_key = locked.lock_key"
+            + " AND locked.client_id = ? AND (? = 0 OR locked.fencing_token = ?) AND locked.expires_at > locked.now");
 
     private final String inspect = sql("SELECT client_id, fencing_token, " + REMAINING.formatted("l")
             + " FROM {table} l WHERE lock_key = ? AND expires_at > clock_timestamp()");
@@ -72,9 +98,9 @@ final class PostgresDialect extends Dialect {
 
     /** Ends a live lease of the client that meets {@code condition}, notifying if it is watched. */
     private String endLeaseSql(String condition) {
-        return sql("WITH ended AS (UPDATE {table} SET expires_at = clock_timestamp()"
-                + " WHERE lock_key = ? AND client_id = ? AND " + condition + " AND expires_at > clock_timestamp()"
-                + " RETURNING lock_key, watched)"
+        return sql("WITH " + LOCKED + ", ended AS (UPDATE {table} l SET expires_at = locked.now FROM locked"
+                + " WHERE l.lock_key = locked.lock_key AND locked.client_id = ? AND " + condition
+                + " AND locked.expires_at > locked.now RETURNING l.lock_key, l.watched)"
                 + " SELECT CASE WHEN watched THEN pg_notify(?, encode(lock_key, 'hex')) END FROM ended");
     }
 

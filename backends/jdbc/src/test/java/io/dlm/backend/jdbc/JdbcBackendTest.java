@@ -252,12 +252,15 @@ class JdbcBackendTest {
                 "acquire again", () -> assertThat(manager.lock("r", "c", 0)).isTrue());
         operations.put(
                 "release again", () -> assertThat(manager.unlock("r", "c")).isTrue());
+        // H2 has no clock that moves within a statement: what may wait for the row lock takes it
+        // first, in a statement of its own (see H2Dialect); embedded, that is no network round trip.
+        int lockStep = database == TestDatabase.H2 ? 1 : 0;
         operations.forEach((name, operation) -> {
             int before = counting.executions.get();
             operation.run();
             assertThat(counting.executions.get() - before)
                     .as("statements of %s", name)
-                    .isEqualTo(1);
+                    .isEqualTo(name.equals("inspect") ? 1 : 1 + lockStep);
         });
         assertThat(other.lock("r", "other", 0)).isTrue();
         int before = counting.executions.get();
@@ -265,7 +268,7 @@ class JdbcBackendTest {
         // H2's MERGE cannot report the holder; it takes a second look.
         assertThat(counting.executions.get() - before)
                 .as("statements of a refused acquisition")
-                .isEqualTo(database == TestDatabase.H2 ? 2 : 1);
+                .isEqualTo(database == TestDatabase.H2 ? 2 + lockStep : 1);
     }
 
     @org.junit.jupiter.api.Test
