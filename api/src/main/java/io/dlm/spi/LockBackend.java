@@ -66,9 +66,12 @@ public interface LockBackend extends AutoCloseable {
      * Undoes an acquisition whose outcome the runtime does not know (X5): {@link #acquire} failed
      * or timed out, but the engine may have applied it, or may still apply it later. Deletes the
      * lease only if it was made by {@code attempt}; never a lease the client held before or took
-     * by another attempt. Best effort within the operation timeout: it must not throw, and a
-     * request that cannot be confirmed should still reach the engine after the one it undoes (for
-     * example, sent on the same connection) where the engine allows.
+     * by another attempt. Best effort within the operation timeout; a request that cannot be
+     * confirmed should still reach the engine after the one it undoes (for example, sent on the
+     * same connection) where the engine allows. When the engine did not confirm the undo, throw
+     * (e.g. {@code LockException(INTERNAL_ERROR)}): the runtime then tries again in the background
+     * until it is confirmed or the lease it may have made has run out, because a slow engine may
+     * still apply the acquisition after this call (N3). Undoing an attempt twice must be harmless.
      *
      * @param resourceId the resource
      * @param clientId the would-be holder

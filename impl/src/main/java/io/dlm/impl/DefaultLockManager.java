@@ -45,6 +45,7 @@ public final class DefaultLockManager implements LockManager {
     private final LockSettings settings;
     private final Ticker ticker;
     private final LeaseKeeper keeper;
+    private final PendingUndos pendingUndos;
     /** What this manager holds on a remote engine, released on close (C1); none for in-process spaces. */
     private final @Nullable HeldLocks held;
     /** The backend's lease granularity in nanoseconds; leases are rounded up to it (E1). */
@@ -61,6 +62,8 @@ public final class DefaultLockManager implements LockManager {
         this.settings = settings;
         this.ticker = keeper.ticker();
         this.keeper = keeper;
+        this.pendingUndos =
+                new PendingUndos(backend, settings.operationTimeout().toNanos());
         this.held = backend instanceof InProcessLockBackend ? null : new HeldLocks(ticker);
         this.granularityNanos = Math.max(1, Durations.toNanosSaturated(backend.leaseGranularity()));
     }
@@ -319,6 +322,7 @@ public final class DefaultLockManager implements LockManager {
             closed = true;
             queues.values().forEach(WaitQueue::wakeAll);
             keeper.close();
+            pendingUndos.close();
             if (held != null) {
                 held.releaseAll(backend, settings.operationTimeout().toNanos());
             }
@@ -424,7 +428,7 @@ public final class DefaultLockManager implements LockManager {
         try {
             attempt = backend.acquire(resourceId, clientId, leaseNanos, attemptId);
         } catch (RuntimeException e) {
-            undo(resourceId, clientId, attemptId);
+            undo(resourceId, clientId, attemptId, leaseNanos);
             throw engineFailure("lock", resourceId, e);
         }
         if (sentAt != null) {
@@ -437,11 +441,13 @@ public final class DefaultLockManager implements LockManager {
         return attempt;
     }
 
-    private void undo(String resourceId, String clientId, long attemptId) {
+    private void undo(String resourceId, String clientId, long attemptId, long leaseNanos) {
         try {
             backend.undo(resourceId, clientId, attemptId);
         } catch (RuntimeException e) {
-            // Best effort (X5): what cannot be undone expires by its lease.
+            // Not confirmed: the engine may still apply the acquisition late (N3), so keep trying
+            // in the background; what is never undone expires by its lease.
+            pendingUndos.retry(resourceId, clientId, attemptId, leaseNanos);
         }
     }
 

@@ -121,13 +121,15 @@ public class JdbcLockBackend implements LockBackend {
 
     /**
      * Ends the lease only if {@code attempt} made it, in one statement like a release (on
-     * PostgreSQL it notifies waiters too), within the operation timeout; never throws (X5).
+     * PostgreSQL it notifies waiters too), within the operation timeout; throws when the database
+     * did not confirm it, and the runtime tries again (X5, N3).
      *
      * <p>The undo runs on a pooled connection, not the one the lost acquisition used (that one is
      * broken or timed out), so nothing orders the two but the row: an acquisition that still holds
      * the row's lock on the server when the undo arrives commits first, and the undo's {@code
-     * UPDATE}, which waits for that lock, then ends it. One whose statement reaches the server only
-     * after the undo is not undone; its lease ends it.
+     * UPDATE}, which waits for that lock, then ends it. An undo that timed out on a slow database
+     * is tried again by the runtime until one is confirmed. One acquisition whose statement reaches
+     * the server only after a confirmed undo is not undone; its lease ends it.
      */
     @Override
     public void undo(String resourceId, String clientId, long attempt) {
@@ -137,11 +139,10 @@ public class JdbcLockBackend implements LockBackend {
             sql.execute("undo", resourceId, (c, t) -> dialect.undo(c, key, client, attempt, t));
             held.undone(resourceId, clientId, attempt);
         } catch (RuntimeException e) {
-            // Best effort: the entry stays, so close() still releases what may be held.
-            LOG.log(
-                    Level.DEBUG,
-                    "Could not undo attempt " + attempt + " on " + resourceId + "; it ends by its lease",
-                    e);
+            // The entry stays, so close() still releases what may be held; the runtime tries the
+            // undo again, since a slow database may still apply the acquisition after this (N3).
+            LOG.log(Level.DEBUG, "Could not undo attempt " + attempt + " on " + resourceId + " yet", e);
+            throw e;
         }
     }
 
