@@ -93,9 +93,16 @@ abstract class RuleGroup {
         return current;
     }
 
-    /** Opens a manager with the given settings; it is closed after the test. */
+    /**
+     * Opens a manager with the given settings; it is closed after the test. Waiters do not look at
+     * the engine on their own ({@code dlm.wait.recheck} of an hour) unless a test says otherwise, so
+     * that the waiting rules (L4, U3) see what the backend's notifications do, not the runtime's
+     * safety net for lost ones (N4, which the fault tier checks).
+     */
     final LockManager open(Map<String, String> properties) {
-        LockManager manager = tck.openManager(Map.copyOf(properties));
+        Map<String, String> all = new LinkedHashMap<>(properties);
+        all.putIfAbsent("dlm.wait.recheck", "1h");
+        LockManager manager = tck.openManager(Map.copyOf(all));
         assertThat(manager).as("openManager(%s)", properties).isNotNull();
         managers.add(manager);
         return manager;
@@ -107,7 +114,9 @@ abstract class RuleGroup {
      */
     final LockManager openWithFaults(InjectedFaults injected, String... keysAndValues) {
         faults.add(injected);
-        LockManager manager = tck.openManager(Map.copyOf(settings(keysAndValues)), injected);
+        Map<String, String> all = settings(keysAndValues);
+        all.putIfAbsent("dlm.wait.recheck", "1h");
+        LockManager manager = tck.openManager(Map.copyOf(all), injected);
         assertThat(manager)
                 .as("openManager(%s, faults)", (Object) keysAndValues)
                 .isNotNull();

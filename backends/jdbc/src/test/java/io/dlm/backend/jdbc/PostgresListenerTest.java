@@ -68,7 +68,8 @@ class PostgresListenerTest {
      * as {@link JdbcLockManagers#open} opens it; the test keeps a hand on the backend.
      */
     private Opened open(HikariDataSource pool) {
-        Map<String, String> settings = Map.of("dlm.jdbc.table", table, "dlm.lease.min", "60s");
+        // No recheck of its own: a waiter here is woken by NOTIFY or not at all.
+        Map<String, String> settings = Map.of("dlm.jdbc.table", table, "dlm.lease.min", "60s", "dlm.wait.recheck", "1h");
         AtomicReference<LockBackend> backend = new AtomicReference<>();
         LockManager manager = LockManagers.open(
                 TckBackends.decorated(new DataSourceBackendProvider(pool), opened -> {
