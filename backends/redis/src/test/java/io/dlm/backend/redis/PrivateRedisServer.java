@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Assumptions;
@@ -19,19 +20,36 @@ import org.junit.jupiter.api.Assumptions;
  * A {@code redis-server} of a test's own, on a free port of 127.0.0.1 with its files in a directory
  * of the test, that the test may kill (as a crash would: {@code SIGKILL}) and start again on the
  * same port. Keeps nothing on disk unless the test passes persistence options. Also runs Sentinels
- * and Cluster nodes.
+ * and Cluster nodes, and servers whose clock is off ({@link #startUnderFaketime}).
  */
 final class PrivateRedisServer implements AutoCloseable {
+
+    /** Where Debian and other distributions put libfaketime's preload library. */
+    private static final List<String> FAKETIME_LIBRARIES = List.of(
+            "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+            "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+            "/usr/lib64/faketime/libfaketime.so.1",
+            "/usr/lib/faketime/libfaketime.so.1",
+            "/usr/local/lib/faketime/libfaketime.so.1");
+
+    /** glibc's own allocator as a preload library (glibc 2.34 and later), see {@link #startUnderFaketime}. */
+    private static final List<String> GLIBC_MALLOC_LIBRARIES = List.of(
+            "/usr/lib/x86_64-linux-gnu/libc_malloc_debug.so.0",
+            "/usr/lib/aarch64-linux-gnu/libc_malloc_debug.so.0",
+            "/usr/lib64/libc_malloc_debug.so.0",
+            "/lib64/libc_malloc_debug.so.0");
 
     private final Path dir;
     private final int port;
     private final List<String> args;
+    private final Map<String, String> environment;
     private Process process;
 
-    private PrivateRedisServer(Path dir, int port, List<String> args) {
+    private PrivateRedisServer(Path dir, int port, List<String> args, Map<String, String> environment) {
         this.dir = dir;
         this.port = port;
         this.args = args;
+        this.environment = environment;
     }
 
     /**
@@ -42,6 +60,47 @@ final class PrivateRedisServer implements AutoCloseable {
      * @param extraArgs more {@code --option value} pairs
      */
     static PrivateRedisServer start(Path dir, String... extraArgs) throws IOException {
+        return start(dir, Map.of(), extraArgs);
+    }
+
+    /**
+     * Starts a plain server whose wall clock is off by {@code offset}, as libfaketime's
+     * {@code FAKETIME} variable spells it (e.g. {@code "-30s"}): {@code TIME}, key expiries and
+     * replicated expiry times all follow the faked clock, while the monotonic clock that Redis
+     * times its own events by stays true. Skips (outside CI) or fails (in CI) when libfaketime is
+     * not installed.
+     *
+     * <p>libfaketime cannot start inside a process whose {@code malloc} is jemalloc (Debian's
+     * {@code redis-server} links it): jemalloc reads the clock while it initialises, libfaketime
+     * allocates while it initialises, and the process hangs or fails. So glibc's allocator is
+     * preloaded first ({@code libc_malloc_debug.so.0}, which only forwards to it unless asked to
+     * trace), and Redis allocates through glibc instead.
+     *
+     * @param dir its working directory, created if missing
+     * @param offset how far the server's clock is off, e.g. {@code "-30s"} or {@code "+1h"}
+     * @param extraArgs more {@code --option value} pairs
+     */
+    static PrivateRedisServer startUnderFaketime(Path dir, String offset, String... extraArgs) throws IOException {
+        String faketime = findLibrary(FAKETIME_LIBRARIES, "libfaketime: install Debian's faketime package");
+        String glibcMalloc =
+                findLibrary(GLIBC_MALLOC_LIBRARIES, "glibc's libc_malloc_debug.so.0 (glibc 2.34 or later)");
+        return start(
+                dir,
+                Map.of(
+                        "LD_PRELOAD",
+                        glibcMalloc + ":" + faketime,
+                        "FAKETIME",
+                        offset,
+                        // Both spellings: libfaketime 0.9.10 reads the second, older ones the first.
+                        "DONT_FAKE_MONOTONIC",
+                        "1",
+                        "FAKETIME_DONT_FAKE_MONOTONIC",
+                        "1"),
+                extraArgs);
+    }
+
+    private static PrivateRedisServer start(Path dir, Map<String, String> environment, String... extraArgs)
+            throws IOException {
         Files.createDirectories(dir);
         int port = freePort();
         List<String> args = new ArrayList<>(List.of(
@@ -58,7 +117,7 @@ final class PrivateRedisServer implements AutoCloseable {
                 "--logfile",
                 dir.resolve("redis.log").toString()));
         args.addAll(List.of(extraArgs));
-        PrivateRedisServer server = new PrivateRedisServer(dir, port, args);
+        PrivateRedisServer server = new PrivateRedisServer(dir, port, args, environment);
         server.startProcess();
         return server;
     }
@@ -89,7 +148,8 @@ final class PrivateRedisServer implements AutoCloseable {
                         "sentinel known-replica mymaster 127.0.0.1 " + replica.port,
                         ""),
                 StandardCharsets.UTF_8);
-        PrivateRedisServer sentinel = new PrivateRedisServer(dir, port, List.of(config.toString(), "--sentinel"));
+        PrivateRedisServer sentinel =
+                new PrivateRedisServer(dir, port, List.of(config.toString(), "--sentinel"), Map.of());
         sentinel.startProcess();
         return sentinel;
     }
@@ -117,8 +177,9 @@ final class PrivateRedisServer implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(findBinary());
         command.addAll(args);
-        process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        process = builder.redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile())
                 .start();
         Awaitility.await()
@@ -139,12 +200,25 @@ final class PrivateRedisServer implements AutoCloseable {
                 return candidate.getPath();
             }
         }
-        String message = "No redis-server on the PATH: install Debian's redis-server package";
+        throw missing("No redis-server on the PATH: install Debian's redis-server package");
+    }
+
+    private static String findLibrary(List<String> candidates, String what) {
+        for (String candidate : candidates) {
+            if (Files.isReadable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw missing("Not found: " + what + " (looked at " + String.join(", ", candidates) + ")");
+    }
+
+    /** Skips the test outside CI, fails it in CI ({@code CI=true}), where every tool must be there. */
+    private static AssertionError missing(String message) {
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             fail(message);
         }
         Assumptions.abort(message);
-        throw new AssertionError(message);
+        return new AssertionError(message);
     }
 
     private static int freePort() throws IOException {
