@@ -10,7 +10,9 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -34,7 +36,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The Lettuce client of one backend instance: its own event loop threads (named
  * {@code dlm-redis-...}), one command connection that every thread of the manager shares (Lettuce
- * pipelines concurrent commands on it), and on demand one pub/sub connection.
+ * pipelines concurrent commands on it), and on demand one pub/sub connection. With replica
+ * acknowledgements ({@code dlm.redis.replica-acks}) acquisitions have a connection of their own.
  *
  * <p>Connections reconnect by themselves, but reject commands while disconnected, and a command
  * that was in flight when the connection broke fails rather than being sent again after the
@@ -56,6 +59,7 @@ final class RedisConnections {
 
     private final ClientResources resources;
     private final AbstractRedisClient client;
+    private final @Nullable StatefulRedisConnection<String, String> acquisitionConnection;
     private final RedisSettings settings;
     private final Object swapLock = new Object();
     /** At most one probe (and replacement) at a time. */
@@ -72,11 +76,13 @@ final class RedisConnections {
             AbstractRedisClient client,
             StatefulConnection<String, String> commandConnection,
             RedisScriptingAsyncCommands<String, String> commands,
+            @Nullable StatefulRedisConnection<String, String> acquisitionConnection,
             RedisSettings settings) {
         this.resources = resources;
         this.client = client;
         this.commandConnection = commandConnection;
         this.commands = commands;
+        this.acquisitionConnection = acquisitionConnection;
         this.settings = settings;
     }
 
@@ -102,13 +108,15 @@ final class RedisConnections {
                 client = cluster;
                 cluster.setOptions(clusterOptions(settings));
                 var connection = cluster.connect(StringCodec.UTF8);
-                return new RedisConnections(resources, cluster, connection, connection.async(), settings);
+                return new RedisConnections(resources, cluster, connection, connection.async(), null, settings);
             }
             RedisClient standalone = RedisClient.create(resources, uris.get(0));
             client = standalone;
             standalone.setOptions(clientOptions(settings));
             var connection = standalone.connect(StringCodec.UTF8);
-            return new RedisConnections(resources, standalone, connection, connection.async(), settings);
+            // A failure here shuts the client down below, which closes the first connection too.
+            var acquisitions = settings.replicaAcks() > 0 ? standalone.connect(StringCodec.UTF8) : null;
+            return new RedisConnections(resources, standalone, connection, connection.async(), acquisitions, settings);
         } catch (RuntimeException e) {
             shutdown(client, resources, settings.connectTimeout());
             throw new LockException(
@@ -242,6 +250,20 @@ final class RedisConnections {
     }
 
     /**
+     * The connection that acquisitions, the {@code WAIT} behind each and their undos go out on when
+     * replica acknowledgements are asked for ({@code dlm.redis.replica-acks}). A {@code WAIT} holds
+     * up every later command of its connection until the replicas answer, so it must not delay the
+     * renewals and releases on the shared one; and an undo must follow its acquisition on the same
+     * connection (X5).
+     *
+     * @return its commands, or {@code null} when acquisitions share the command connection
+     */
+    @Nullable
+    RedisAsyncCommands<String, String> acquisitionCommands() {
+        return acquisitionConnection == null ? null : acquisitionConnection.async();
+    }
+
+    /**
      * The client's timer (a thread of its own, stopped by {@link #close}), for bounding calls that
      * nobody blocks on.
      *
@@ -285,8 +307,11 @@ final class RedisConnections {
         }
         try {
             commandConnection.close();
+            if (acquisitionConnection != null) {
+                acquisitionConnection.close();
+            }
         } catch (RuntimeException e) {
-            // Closing is best effort; the client shutdown below closes it as well.
+            // Closing is best effort; the client shutdown below closes them as well.
         }
         shutdown(client, resources, timeout);
         Thread reconnect = replacing;

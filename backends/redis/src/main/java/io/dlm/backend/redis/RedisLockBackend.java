@@ -7,6 +7,7 @@ import io.dlm.spi.Acquisition;
 import io.dlm.spi.AsyncLockBackend;
 import io.dlm.spi.WatchingLockBackend;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code redis} backend: one lock space in Redis, shared by every manager that uses the same
@@ -32,7 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Leases are kept in whole milliseconds, rounded up (E1). Safety class (M3): best effort under
  * failover. Redis replicates asynchronously, so a failover can lose a lease that was granted;
- * fencing tokens are the defence.
+ * fencing tokens are the defence, and {@link ReplicaAcks} keeps them growing across a failover
+ * when asked to.
  */
 final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
@@ -45,6 +48,11 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private final RedisConnections connections;
     private final RedisKeys keys;
     private final ScriptRunner scripts;
+    /** Acquisitions and their undos: {@link #scripts}, or their own connection with replica acks. */
+    private final ScriptRunner acquisitions;
+    /** With {@code dlm.redis.replica-acks} above 0: holds each grant back until replicas have it. */
+    private final @Nullable ReplicaAcks replicaAcks;
+
     private final ReleaseSubscriptions subscriptions;
     private final HeldLeases held;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -61,6 +69,14 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         this.keys = new RedisKeys(settings.keyPrefix());
         this.scripts = new ScriptRunner(
                 connections::commands, settings.operationTimeout(), connections.timer(), connections::suspectStall);
+        RedisAsyncCommands<String, String> own = connections.acquisitionCommands();
+        if (own == null) {
+            this.acquisitions = scripts;
+            this.replicaAcks = null;
+        } else {
+            this.acquisitions = new ScriptRunner(() -> own, settings.operationTimeout(), connections.timer(), () -> {});
+            this.replicaAcks = new ReplicaAcks(own, settings.replicaAcks(), settings.operationTimeout());
+        }
         this.subscriptions = new ReleaseSubscriptions(connections, settings.operationTimeout());
         this.held = new HeldLeases(settings.operationTimeout().toNanos());
     }
@@ -73,7 +89,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         long status;
         long value;
         try {
-            reply = scripts.run(
+            reply = acquisitions.run(
                     LockScripts.ACQUIRE,
                     ScriptOutputType.MULTI,
                     keys.leaseAndFence(resourceId),
@@ -81,8 +97,13 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
                     resourceId);
             status = integer(reply, 0, resourceId);
             value = integer(reply, 1, resourceId);
+            if (status == 0 && replicaAcks != null) {
+                replicaAcks.confirm(
+                        resourceId, start + settings.operationTimeout().toNanos());
+            }
         } catch (RuntimeException e) {
-            // No reply, or one we cannot read: Redis may hold the lease, or may yet grant it (X5).
+            // No reply, one we cannot read, or a grant too few replicas have: Redis may hold the
+            // lease, or may yet grant it (X5).
             held.unsettled(resourceId, clientId, attempt, leaseNanos, start);
             throw e;
         }
@@ -153,7 +174,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
     public void undo(String resourceId, String clientId, long attempt) {
         held.undoing(resourceId, clientId, attempt);
         try {
-            scripts.runInOrder(
+            acquisitions.runInOrder(
                     LockScripts.UNDO,
                     ScriptOutputType.INTEGER,
                     new String[] {keys.lease(resourceId)},
@@ -237,7 +258,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
             // By token or by attempt, never by client alone: the client may hold it through another manager now.
             releases.add(
                     lease.isUnsettled()
-                            ? scripts.start(
+                            ? acquisitions.start(
                                     LockScripts.UNDO,
                                     ScriptOutputType.INTEGER,
                                     leaseKey,

@@ -12,9 +12,10 @@ import io.dlm.spi.LockBackendProvider;
  * for TLS, user and password in the URI, the database as its path; {@code redis-sentinel://} for
  * Sentinel; a comma-separated list of node URIs for a Cluster), {@code dlm.redis.cluster}
  * ({@code true} for a Cluster reached through one seed URI), {@code dlm.redis.key-prefix} (default
- * {@code dlm:}, no braces) and {@code dlm.redis.connect-timeout} (default
- * {@code dlm.operation.timeout}). Unknown {@code dlm.redis.*} keys are logged as a warning (E1a),
- * so that a misspelt one does not fall back to a default unnoticed.
+ * {@code dlm:}, no braces), {@code dlm.redis.connect-timeout} (default
+ * {@code dlm.operation.timeout}) and {@code dlm.redis.replica-acks} (default 0: how many replicas
+ * must confirm an acquisition before it is reported acquired). Unknown {@code dlm.redis.*} keys
+ * are logged as a warning (E1a), so that a misspelt one does not fall back to a default unnoticed.
  */
 public final class RedisLockBackendProvider implements LockBackendProvider {
 

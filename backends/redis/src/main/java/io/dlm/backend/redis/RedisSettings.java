@@ -21,9 +21,16 @@ import java.util.regex.Pattern;
  * @param keyPrefix what every key and channel of this lock space starts with
  * @param connectTimeout how long opening a connection may take
  * @param operationTimeout how long one engine call may take ({@code dlm.operation.timeout}, X1)
+ * @param replicaAcks how many replicas must have an acquisition before it is reported acquired
+ *     ({@code WAIT}); 0 for none
  */
 record RedisSettings(
-        List<RedisURI> uris, boolean cluster, String keyPrefix, Duration connectTimeout, Duration operationTimeout) {
+        List<RedisURI> uris,
+        boolean cluster,
+        String keyPrefix,
+        Duration connectTimeout,
+        Duration operationTimeout,
+        int replicaAcks) {
 
     /** Where Redis is: {@code redis://}, {@code rediss://}, {@code redis-sentinel://} URIs. */
     static final String URI = "dlm.redis.uri";
@@ -37,13 +44,19 @@ record RedisSettings(
     /** How long opening a connection may take; defaults to {@code dlm.operation.timeout}. */
     static final String CONNECT_TIMEOUT = "dlm.redis.connect-timeout";
 
+    /**
+     * How many replicas must confirm an acquisition ({@code WAIT}) before it is reported acquired;
+     * default 0. Not with a Cluster.
+     */
+    static final String REPLICA_ACKS = "dlm.redis.replica-acks";
+
     static final String DEFAULT_URI = "redis://127.0.0.1:6379";
     static final String DEFAULT_KEY_PREFIX = "dlm:";
 
     private static final System.Logger LOG = System.getLogger(RedisSettings.class.getName());
 
     private static final String OWN_PREFIX = "dlm.redis.";
-    private static final Set<String> KNOWN = Set.of(URI, CLUSTER, KEY_PREFIX, CONNECT_TIMEOUT);
+    private static final Set<String> KNOWN = Set.of(URI, CLUSTER, KEY_PREFIX, CONNECT_TIMEOUT, REPLICA_ACKS);
 
     /** Separates the URIs of a list: a comma followed by a scheme (a Sentinel URI has bare commas). */
     private static final Pattern URI_SEPARATOR = Pattern.compile("\\s*,\\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)");
@@ -72,7 +85,32 @@ record RedisSettings(
             // Lettuce bounds connecting and its handshake by the URI's timeout; commands have their own.
             uri.setTimeout(connectTimeout);
         }
-        return new RedisSettings(List.copyOf(uris), cluster, prefix, connectTimeout, operationTimeout);
+        int replicaAcks = parseReplicaAcks(context, cluster);
+        return new RedisSettings(List.copyOf(uris), cluster, prefix, connectTimeout, operationTimeout, replicaAcks);
+    }
+
+    private static int parseReplicaAcks(BackendContext context, boolean cluster) {
+        String value = context.property(REPLICA_ACKS).orElse(null);
+        if (value == null) {
+            return 0;
+        }
+        int acks;
+        try {
+            acks = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            acks = -1;
+        }
+        if (acks < 0) {
+            throw new IllegalArgumentException(
+                    REPLICA_ACKS + " must be a whole number of replicas, 0 or more, not '" + value + "'");
+        }
+        if (cluster && acks > 0) {
+            // WAIT counts the replicas of the node it is sent to; the backend would have to send it to
+            // each slot's node on the connection that carried the acquisition, which it does not do.
+            throw new IllegalArgumentException(REPLICA_ACKS + " is not supported with a Redis Cluster (got " + acks
+                    + "); use a primary with replicas behind Sentinel, or 0");
+        }
+        return acks;
     }
 
     private static void warnAboutUnknownKeys(BackendContext context) {

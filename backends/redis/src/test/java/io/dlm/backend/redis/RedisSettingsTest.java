@@ -11,12 +11,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.text.MessageFormat;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +29,23 @@ class RedisSettingsTest {
         assertThat(settings.uris().get(0).getPort()).isEqualTo(6379);
         assertThat(settings.keyPrefix()).isEqualTo("dlm:");
         assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.replicaAcks()).isZero();
+    }
+
+    @Test
+    void replicaAcksAreAWholeNumberForAServerWithReplicas() {
+        assertThat(parse(Map.of(RedisSettings.REPLICA_ACKS, " 2 ")).replicaAcks())
+                .isEqualTo(2);
+        assertThat(parse(Map.of(
+                                RedisSettings.URI,
+                                "redis-sentinel://s1:26379#mymaster",
+                                RedisSettings.REPLICA_ACKS,
+                                "1"))
+                        .replicaAcks())
+                .isEqualTo(1);
+        assertThat(parse(Map.of(RedisSettings.URI, "redis://n1:7000,redis://n2:7001", RedisSettings.REPLICA_ACKS, "0"))
+                        .replicaAcks())
+                .isZero();
     }
 
     @Test
@@ -96,11 +108,17 @@ class RedisSettingsTest {
                 Map.of(RedisSettings.URI, "redis://n1:7000/2", RedisSettings.CLUSTER, "true"), RedisSettings.URI);
         assertRejected(Map.of(RedisSettings.CONNECT_TIMEOUT, "0s"), RedisSettings.CONNECT_TIMEOUT);
         assertRejected(Map.of(RedisSettings.CONNECT_TIMEOUT, "soon"), RedisSettings.CONNECT_TIMEOUT);
+        assertRejected(Map.of(RedisSettings.REPLICA_ACKS, "-1"), RedisSettings.REPLICA_ACKS);
+        assertRejected(Map.of(RedisSettings.REPLICA_ACKS, "one"), RedisSettings.REPLICA_ACKS);
+        assertRejected(Map.of(RedisSettings.REPLICA_ACKS, ""), RedisSettings.REPLICA_ACKS);
+        assertRejected(
+                Map.of(RedisSettings.URI, "redis://n1:7000,redis://n2:7001", RedisSettings.REPLICA_ACKS, "1"),
+                RedisSettings.REPLICA_ACKS);
     }
 
     @Test
     void anUnknownRedisKeyIsLoggedAsAWarningNotAnError() {
-        try (Captured log = new Captured(RedisSettings.class)) {
+        try (CapturedLog log = new CapturedLog(RedisSettings.class)) {
             RedisSettings settings = parse(Map.of("dlm.redis.url", "redis://elsewhere:6379"));
             assertThat(settings.uris().get(0).getHost()).isEqualTo("127.0.0.1");
             assertThat(log.records).singleElement().satisfies(logged -> {
@@ -114,7 +132,7 @@ class RedisSettingsTest {
 
     @Test
     void keysOfOtherBackendsAreNotWarnedAbout() {
-        try (Captured log = new Captured(RedisSettings.class)) {
+        try (CapturedLog log = new CapturedLog(RedisSettings.class)) {
             parse(Map.of("dlm.etcd.endpoints", "http://127.0.0.1:2379", "dlm.lease.min", "2s"));
             assertThat(log.records).isEmpty();
         }
@@ -160,29 +178,5 @@ class RedisSettingsTest {
 
     private static RedisSettings parse(Map<String, String> properties) {
         return RedisSettings.parse(BackendContext.of(properties));
-    }
-
-    /** Collects what one {@code java.util.logging} logger (the default {@link System.Logger}) logs. */
-    private static final class Captured extends Handler implements AutoCloseable {
-        final List<LogRecord> records = new CopyOnWriteArrayList<>();
-        private final Logger logger;
-
-        Captured(Class<?> source) {
-            logger = Logger.getLogger(source.getName());
-            logger.addHandler(this);
-        }
-
-        @Override
-        public void publish(LogRecord logRecord) {
-            records.add(logRecord);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {
-            logger.removeHandler(this);
-        }
     }
 }
