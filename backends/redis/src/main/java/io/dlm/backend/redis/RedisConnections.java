@@ -14,8 +14,11 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.api.async.RedisServerAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -264,6 +267,43 @@ final class RedisConnections {
     }
 
     /**
+     * The servers that hold this lock space's keys: the one server (or the primary that Sentinel
+     * named), or every primary of a Cluster, for reading their settings. In a Cluster each
+     * primary's connection is opened on demand, as the first command to one of its slots would.
+     *
+     * @return each primary, named for messages, with the pending connection to it
+     */
+    List<Primary> primaries() {
+        if (commandConnection instanceof StatefulRedisConnection<String, String> standalone) {
+            return List.of(new Primary(describe(settings), CompletableFuture.completedFuture(standalone.async())));
+        }
+        StatefulRedisClusterConnection<String, String> cluster =
+                (StatefulRedisClusterConnection<String, String>) commandConnection;
+        List<Primary> primaries = new ArrayList<>();
+        for (RedisClusterNode node : cluster.getPartitions()) {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                CompletableFuture<RedisServerAsyncCommands<String, String>> commands;
+                try {
+                    commands = cluster.getConnectionAsync(node.getNodeId()).thenApply(StatefulRedisConnection::async);
+                } catch (RuntimeException e) {
+                    commands = CompletableFuture.failedFuture(e);
+                }
+                primaries.add(new Primary(
+                        node.getUri().getHost() + ":" + node.getUri().getPort(), commands));
+            }
+        }
+        return primaries;
+    }
+
+    /**
+     * One server that holds keys of the lock space.
+     *
+     * @param address where it is, without credentials, for messages
+     * @param commands its server commands, once connected
+     */
+    record Primary(String address, CompletableFuture<RedisServerAsyncCommands<String, String>> commands) {}
+
+    /**
      * The client's timer (a thread of its own, stopped by {@link #close}), for bounding calls that
      * nobody blocks on.
      *
@@ -342,6 +382,15 @@ final class RedisConnections {
         } catch (Exception e) {
             // The threads are daemons and told to stop; nothing more can be done here.
         }
+    }
+
+    /**
+     * The settings the client was made from.
+     *
+     * @return them
+     */
+    RedisSettings settings() {
+        return settings;
     }
 
     /**

@@ -31,7 +31,8 @@ public final class RedisLockBackendProvider implements LockBackendProvider {
     }
 
     /**
-     * Checks the settings, then connects to Redis within the connect timeout.
+     * Checks the settings, then connects to Redis within the connect timeout, and logs a warning
+     * if Redis may evict the lock keys ({@code maxmemory-policy} other than {@code noeviction}).
      *
      * @throws IllegalArgumentException naming the key of an invalid setting (E1a)
      * @throws io.dlm.LockException with {@code INTERNAL_ERROR} when Redis cannot be reached (X1)
@@ -39,6 +40,8 @@ public final class RedisLockBackendProvider implements LockBackendProvider {
     @Override
     public LockBackend open(BackendContext context) {
         RedisSettings settings = RedisSettings.parse(context);
-        return new RedisLockBackend(settings, RedisConnections.open(settings));
+        RedisConnections connections = RedisConnections.open(settings);
+        EvictionCheck.warnIfKeysMayBeEvicted(connections, settings.operationTimeout());
+        return new RedisLockBackend(settings, connections);
     }
 }
