@@ -69,7 +69,8 @@ class PostgresListenerTest {
      */
     private Opened open(HikariDataSource pool) {
         // No recheck of its own: a waiter here is woken by NOTIFY or not at all.
-        Map<String, String> settings = Map.of("dlm.jdbc.table", table, "dlm.lease.min", "60s", "dlm.wait.recheck", "1h");
+        Map<String, String> settings =
+                Map.of("dlm.jdbc.table", table, "dlm.lease.min", "60s", "dlm.wait.recheck", "1h");
         AtomicReference<LockBackend> backend = new AtomicReference<>();
         LockManager manager = LockManagers.open(
                 TckBackends.decorated(new DataSourceBackendProvider(pool), opened -> {
