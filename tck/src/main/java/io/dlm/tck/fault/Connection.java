@@ -49,6 +49,18 @@ final class Connection {
     }
 
     /** Silences one direction of this connection for good; see {@link FaultProxy#blackhole}. */
+    /** Holds both directions' bytes, in order, until {@link #release()}. */
+    void hold() {
+        toEngine.hold();
+        toClient.hold();
+    }
+
+    /** Delivers what was held and lets bytes flow again. */
+    void release() {
+        toEngine.release();
+        toClient.release();
+    }
+
     void blackhole(FaultProxy.Direction direction) {
         if (direction != FaultProxy.Direction.TO_CLIENT) {
             toEngine.blackhole();

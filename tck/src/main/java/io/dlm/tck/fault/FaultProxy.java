@@ -66,6 +66,8 @@ public final class FaultProxy implements AutoCloseable {
     // Guarded by this: a connection is registered and a fault is switched on under the same monitor,
     // so every connection either is in the snapshot a fault walks or sees the fault when it registers.
     private final Set<Connection> connections = new LinkedHashSet<>();
+    // Guarded by this: connections that holdExisting() holds until releaseHeld().
+    private final List<Connection> held = new ArrayList<>();
     private boolean toEngineBlackholed;
     private boolean toClientBlackholed;
     private boolean closed;
@@ -172,6 +174,36 @@ public final class FaultProxy implements AutoCloseable {
         }
         for (Connection connection : current) {
             connection.blackhole(direction);
+        }
+    }
+
+    /**
+     * A partition of the connections open now that heals before TCP gives up on them: they deliver
+     * nothing in either direction, but keep every byte, in order, and deliver it all on {@link
+     * #releaseHeld()}; connections opened from now on pass normally. A client that gives up on a
+     * held connection and opens a new one thus gets its new requests through before the old ones,
+     * which reach the engine late, as retransmitted segments would.
+     */
+    public void holdExisting() {
+        List<Connection> current;
+        synchronized (this) {
+            current = new ArrayList<>(connections);
+            held.addAll(current);
+        }
+        for (Connection connection : current) {
+            connection.hold();
+        }
+    }
+
+    /** Ends {@link #holdExisting()}: the held connections deliver their backlog, in order, and flow again. */
+    public void releaseHeld() {
+        List<Connection> current;
+        synchronized (this) {
+            current = new ArrayList<>(held);
+            held.clear();
+        }
+        for (Connection connection : current) {
+            connection.release();
         }
     }
 

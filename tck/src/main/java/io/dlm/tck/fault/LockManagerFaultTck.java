@@ -316,6 +316,44 @@ public abstract class LockManagerFaultTck {
         HistoryChecker.assertSafe(history);
     }
 
+    /**
+     * X5, N3: an acquisition held up in the network (a partition that heals before TCP gives up)
+     * while its client gave up on it and undid it, on a new connection if it had to, reaches the
+     * engine after its undo, as retransmitted bytes do: it takes nothing, and the resource stays free.
+     */
+    @Test
+    void N3_acquisitionDeliveredAfterItsUndoTakesNothing() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        FaultProxy proxy = proxy(engine);
+        LockManager heldSide = open(proxy.host(), proxy.port());
+        LockManager observer = open(engine.getHostString(), engine.getPort());
+        String resource = resource();
+        Duration lease = lease(30_000);
+        assertThat(heldSide.inspect(resource())).isEmpty();
+
+        history.note("hold: the connections open now deliver nothing but keep their bytes; new ones pass");
+        proxy.holdExisting();
+        assertFailsWithinBound(
+                "an acquisition on a held connection",
+                () -> acquire(heldSide, "held", resource, Duration.ZERO, lease),
+                operationTimeout().multipliedBy(2));
+        // Time for the undo to get through on a new connection, retried if it must be.
+        pause(operationTimeout().multipliedBy(4));
+
+        history.note("release: the held bytes reach the engine, the acquisition after its undo");
+        proxy.releaseHeld();
+        proxy.awaitDrained(slack());
+        Awaitility.await("N3: the acquisition that arrived after its undo holds nothing")
+                .during(operationTimeout())
+                .atMost(operationTimeout().plus(slack()))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> observer.inspect(resource).isEmpty());
+        Optional<Lease> after = acquire(observer, "observer", resource, Duration.ZERO, lease);
+        assertThat(after).as("the resource is free for others").isPresent();
+        releaseQuietly(after.get());
+        HistoryChecker.assertSafe(history);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // N4
 

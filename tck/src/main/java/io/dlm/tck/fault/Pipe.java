@@ -40,6 +40,7 @@ final class Pipe {
     private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
     private long queuedBytes;
     private boolean blackholed;
+    private boolean held;
     private boolean stopped;
 
     Pipe(Socket source, Socket destination, LongSupplier latencyNanos, PendingChunks pending, Connection connection) {
@@ -55,6 +56,31 @@ final class Pipe {
         lock.lock();
         try {
             blackholed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Holds every byte from now on, queued ones included, in order and without loss, until {@link
+     * #release()}: a partition that heals before TCP gives up delivers its backlog late.
+     */
+    void hold() {
+        lock.lock();
+        try {
+            held = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Delivers what was held, in order, and lets bytes flow again. */
+    void release() {
+        lock.lock();
+        try {
+            held = false;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -173,7 +199,7 @@ final class Pipe {
                     return null;
                 }
                 Chunk head = queue.peekFirst();
-                if (head == null) {
+                if (head == null || held) {
                     changed.awaitUninterruptibly();
                     continue;
                 }

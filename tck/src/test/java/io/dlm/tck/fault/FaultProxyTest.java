@@ -217,6 +217,31 @@ class FaultProxyTest {
     }
 
     @Test
+    void heldConnectionsKeepTheirBytesInOrderWhileNewOnesPassAndDeliverThemOnRelease() throws Exception {
+        Upstream upstream = upstream(true);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        assertThat(echo(client, "alive")).isEqualTo("alive");
+
+        proxy.holdExisting();
+        client.getOutputStream().write("held-1 ".getBytes(US_ASCII));
+        client.getOutputStream().write("held-2".getBytes(US_ASCII));
+        // Nothing comes back, and nothing is lost or reset either.
+        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        Socket later = connect(proxy);
+        assertThat(echo(later, "new"))
+                .as("a connection opened during the hold passes")
+                .isEqualTo("new");
+
+        proxy.releaseHeld();
+        client.setSoTimeout((int) PROMPTLY.toMillis());
+        assertThat(new String(readExactly(client.getInputStream(), 13), US_ASCII))
+                .as("the backlog, in order")
+                .isEqualTo("held-1 held-2");
+        assertThat(echo(client, "flowing")).isEqualTo("flowing");
+    }
+
+    @Test
     void aClientsResetDuringAPartitionDoesNotReachTheEngine() throws Exception {
         Upstream upstream = upstream(false);
         FaultProxy proxy = proxy(upstream);

@@ -22,7 +22,10 @@ final class LockScripts {
      * Takes a free resource. {@code ARGV[1]} is the client id, {@code ARGV[2]} the lease in
      * milliseconds, {@code ARGV[3]} the attempt id, kept as the text it came as (a 64-bit id would
      * lose digits as a Lua number). Returns {@code {0, token}} when acquired, {@code {1, pttl}} when
-     * the caller already holds it, {@code {2, pttl}} when another client does.
+     * the caller already holds it, {@code {2, pttl}} when another client does, and {@code {3, 0}}
+     * when this attempt was undone before it arrived: the tombstone at {@code KEYS[3]} that {@link
+     * #UNDO} leaves makes an acquisition that reached Redis after its undo (by another connection,
+     * or held up in the network) take nothing (X5, N3).
      *
      * <p>The token is one more than the counter, or Redis's clock in microseconds if that is
      * larger (F1). The counter alone never goes back while Redis keeps its data; the clock floor
@@ -31,6 +34,7 @@ final class LockScripts {
      * not been set back past the lost values. Every step is an integer below 2^53, exact in Lua.
      */
     static final Script ACQUIRE = new Script("acquire", """
+            if redis.call('EXISTS', KEYS[3]) == 1 then return {3, 0} end
             local owner = redis.call('HGET', KEYS[1], 'owner')
             if owner then
               local status = 2
@@ -82,10 +86,11 @@ final class LockScripts {
     /**
      * Deletes the lease of {@code ARGV[1]} only if the acquisition {@code ARGV[2]} made it (X5), and
      * announces it on channel {@code ARGV[3]} as a release does, so that waiters look again; returns
-     * 1 if it did, else 0 and changes nothing. A lease the client held before, or took by another
-     * attempt, carries another attempt id and stays. Sent as a whole {@code EVAL}, never
-     * {@code EVALSHA}, so that it is one command that keeps its place behind the acquisition it
-     * undoes (see {@link ScriptRunner#undo}).
+     * 1 if it did. Else it leaves a tombstone at {@code KEYS[2]} for {@code ARGV[4]} milliseconds,
+     * so that the acquisition, should it reach Redis only now, takes nothing ({@link #ACQUIRE}), and
+     * returns 0. A lease the client held before, or took by another attempt, carries another attempt
+     * id and stays. Sent as a whole {@code EVAL}, never {@code EVALSHA}, so that it is one command
+     * that keeps its place behind the acquisition it undoes where both share a connection.
      */
     static final Script UNDO = new Script("undo", """
             local lease = redis.call('HMGET', KEYS[1], 'owner', 'attempt')
@@ -94,6 +99,7 @@ final class LockScripts {
               redis.call('PUBLISH', ARGV[3], '')
               return 1
             end
+            redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
             return 0
             """);
 

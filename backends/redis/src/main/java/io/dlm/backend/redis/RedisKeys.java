@@ -26,6 +26,7 @@ final class RedisKeys {
 
     private static final String FENCE_SUFFIX = ":fence";
     private static final String CHANNEL_SUFFIX = ":released";
+    private static final String UNDONE_SUFFIX = ":undone:";
 
     private final String prefix;
 
@@ -59,6 +60,35 @@ final class RedisKeys {
     String[] leaseAndFence(String resourceId) {
         String lease = lease(resourceId);
         return new String[] {lease, lease + FENCE_SUFFIX};
+    }
+
+    /**
+     * The keys of an acquisition: the lease hash, the fencing counter and the tombstone of the
+     * attempt, in one Redis Cluster slot.
+     *
+     * @param resourceId the resource
+     * @param attempt the runtime's id of the acquisition
+     * @return {@code [lease key, fencing counter key, tombstone key]}
+     */
+    String[] acquisition(String resourceId, long attempt) {
+        String lease = lease(resourceId);
+        return new String[] {lease, lease + FENCE_SUFFIX, tombstone(lease, attempt)};
+    }
+
+    /**
+     * The keys of an undo: the lease hash and the tombstone the undo leaves for its attempt.
+     *
+     * @param resourceId the resource
+     * @param attempt the runtime's id of the acquisition to undo
+     * @return {@code [lease key, tombstone key]}
+     */
+    String[] undo(String resourceId, long attempt) {
+        String lease = lease(resourceId);
+        return new String[] {lease, tombstone(lease, attempt)};
+    }
+
+    private static String tombstone(String lease, long attempt) {
+        return lease + UNDONE_SUFFIX + Long.toHexString(attempt);
     }
 
     /**

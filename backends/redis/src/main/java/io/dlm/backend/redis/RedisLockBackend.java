@@ -44,6 +44,12 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private static final String[] NO_ARGS = new String[0];
     private static final long NANOS_PER_MILLI = 1_000_000L;
 
+    /**
+     * How long an undo's tombstone lasts: 16 minutes, past the roughly 15 minutes that Linux
+     * (net.ipv4.tcp_retries2 = 15) keeps retransmitting unanswered bytes before it drops them.
+     */
+    static final long TOMBSTONE_MILLIS = 16 * 60_000L;
+
     private final RedisSettings settings;
     private final RedisConnections connections;
     private final RedisKeys keys;
@@ -92,7 +98,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
             reply = acquisitions.run(
                     LockScripts.ACQUIRE,
                     ScriptOutputType.MULTI,
-                    keys.leaseAndFence(resourceId),
+                    keys.acquisition(resourceId, attempt),
                     new String[] {clientId, Long.toString(leaseMillis), Long.toString(attempt)},
                     resourceId);
             status = integer(reply, 0, resourceId);
@@ -110,6 +116,10 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         if (status == 0) {
             held.acquired(resourceId, clientId, attempt, value, leaseNanos, start);
             return Acquisition.acquired(value);
+        }
+        if (status == 3) {
+            // Undone before it arrived: its caller has given up on it long ago (X5).
+            return Acquisition.held(0);
         }
         long remainingNanos = remainingUpperBound(value, resourceId);
         return status == 1 ? Acquisition.heldByCaller(remainingNanos) : Acquisition.held(remainingNanos);
@@ -164,11 +174,14 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
     /**
      * {@inheritDoc}
      *
-     * <p>One {@code EVAL} of {@link LockScripts#UNDO} on the command connection that carried the
-     * acquisition: Redis applies a connection's commands in order, so the undo lands after the
-     * acquisition even when Redis applies that late, after its caller gave up. Waits for the reply
-     * up to the operation timeout; if none comes, the attempt stays in the record of held leases
-     * as unsettled, and {@link #close()} undoes it again.
+     * <p>One {@code EVAL} of {@link LockScripts#UNDO}, on the connection that carried the
+     * acquisition where it still can. Order does not matter, though: an undo that finds nothing
+     * leaves a tombstone for the attempt, and an acquisition that reaches Redis after it (on a
+     * connection replaced meanwhile, or held up in the network) takes nothing. The tombstone lasts
+     * {@link #TOMBSTONE_MILLIS}: longer than Linux keeps retransmitting the bytes of a connection
+     * that gets no answer, after which they are dropped. Waits for the reply up to the operation
+     * timeout; if none comes, the attempt stays in the record of held leases as unsettled, {@link
+     * #close()} undoes it again, and this throws so that the runtime tries again (N3).
      */
     @Override
     public void undo(String resourceId, String clientId, long attempt) {
@@ -177,7 +190,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
             acquisitions.runInOrder(
                     LockScripts.UNDO,
                     ScriptOutputType.INTEGER,
-                    new String[] {keys.lease(resourceId)},
+                    keys.undo(resourceId, attempt),
                     undoArgs(resourceId, clientId, attempt),
                     resourceId);
             // Deleted, or not there: either way this attempt holds nothing now, nor will later.
@@ -186,6 +199,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
             // Best effort (X5): the undo may still be applied in its place; close() tries again,
             // and what neither reaches expires by its lease.
             LOG.log(Level.DEBUG, "Undoing an acquisition of {0} by {1} failed: {2}", resourceId, clientId, e);
+            throw e;
         }
     }
 
@@ -255,13 +269,14 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         List<CompletableFuture<Object>> releases = new ArrayList<>(live.size());
         for (HeldLeases.Held lease : live) {
             String[] leaseKey = {keys.lease(lease.resourceId)};
+            String[] undoKeys = keys.undo(lease.resourceId, lease.attempt);
             // By token or by attempt, never by client alone: the client may hold it through another manager now.
             releases.add(
                     lease.isUnsettled()
                             ? acquisitions.start(
                                     LockScripts.UNDO,
                                     ScriptOutputType.INTEGER,
-                                    leaseKey,
+                                    undoKeys,
                                     undoArgs(lease.resourceId, lease.clientId, lease.attempt),
                                     false)
                             : scripts.start(
@@ -286,7 +301,9 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
     }
 
     private String[] undoArgs(String resourceId, String clientId, long attempt) {
-        return new String[] {clientId, Long.toString(attempt), keys.releaseChannel(resourceId)};
+        return new String[] {
+            clientId, Long.toString(attempt), keys.releaseChannel(resourceId), Long.toString(TOMBSTONE_MILLIS)
+        };
     }
 
     private static long ceilMillis(long nanos) {
