@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
  * held by nobody for a whole lease. So a failed undo is tried again in the background, with growing
  * pauses up to the operation timeout, until the engine confirms it or the lease it may have made
  * has run out anyway. An undo acts only on its own attempt, so a late one never touches a lock
- * taken since. One thread ({@code dlm-undo}), started on the first failure and stopped by {@link
- * #close()}.
+ * taken since. One thread ({@code dlm-undo}), started on a failure, ended after 30 s without one,
+ * and stopped by {@link #close()}.
  */
 final class PendingUndos implements AutoCloseable {
 
@@ -57,6 +57,9 @@ final class PendingUndos implements AutoCloseable {
                 });
                 created.setRemoveOnCancelPolicy(true);
                 created.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                // Undos that need retrying are rare: the thread goes when idle, and comes back.
+                created.setKeepAliveTime(30, TimeUnit.SECONDS);
+                created.allowCoreThreadTimeOut(true);
                 timer = created;
             }
             timer.schedule(retry, pauseNanos, TimeUnit.NANOSECONDS);

@@ -11,7 +11,6 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.api.async.RedisServerAsyncCommands;
@@ -26,14 +25,12 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.Timer;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,44 +44,30 @@ import org.jspecify.annotations.Nullable;
  * reconnect. So every engine call either completes within the operation timeout or fails, and a
  * call that failed is never executed later behind the caller's back (X1, X4).
  *
- * <p>A connection can also die without a sign: a partition, a dropped NAT or firewall entry, a
- * peer that vanished. Lettuce then sees no error, only commands that time out, and would keep the
- * dead connection for TCP's retransmission time (about a quarter of an hour). So when a command
- * goes unanswered for the operation timeout, a {@code PING} probes the connection, and if that
- * goes unanswered too, a new connection replaces it and the old one is closed (N1).
+ * <p>A connection can also die without a sign; the command connection and the acquisitions' own
+ * are each a {@link ReplaceableConnection}, replaced when a command and then a {@code PING} go
+ * unanswered (N1).
  */
 final class RedisConnections {
 
     /** Longest pause between reconnect attempts: recovery within about a second of Redis's return. */
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
-    private static final System.Logger LOG = System.getLogger(RedisConnections.class.getName());
-
     private final ClientResources resources;
     private final AbstractRedisClient client;
-    private final @Nullable StatefulRedisConnection<String, String> acquisitionConnection;
+    private final ReplaceableConnection<? extends RedisScriptingAsyncCommands<String, String>> commandConnection;
+    private final @Nullable ReplaceableConnection<RedisAsyncCommands<String, String>> acquisitionConnection;
     private final RedisSettings settings;
-    private final Object swapLock = new Object();
-    /** At most one probe (and replacement) at a time. */
-    private final AtomicBoolean probing = new AtomicBoolean();
-
-    // Written under swapLock; read without it by every call.
-    private volatile StatefulConnection<String, String> commandConnection;
-    private volatile RedisScriptingAsyncCommands<String, String> commands;
-    private volatile boolean closed;
-    private volatile @Nullable Thread replacing;
 
     private RedisConnections(
             ClientResources resources,
             AbstractRedisClient client,
-            StatefulConnection<String, String> commandConnection,
-            RedisScriptingAsyncCommands<String, String> commands,
-            @Nullable StatefulRedisConnection<String, String> acquisitionConnection,
+            ReplaceableConnection<? extends RedisScriptingAsyncCommands<String, String>> commandConnection,
+            @Nullable ReplaceableConnection<RedisAsyncCommands<String, String>> acquisitionConnection,
             RedisSettings settings) {
         this.resources = resources;
         this.client = client;
         this.commandConnection = commandConnection;
-        this.commands = commands;
         this.acquisitionConnection = acquisitionConnection;
         this.settings = settings;
     }
@@ -106,20 +89,34 @@ final class RedisConnections {
         AbstractRedisClient client = null;
         try {
             List<RedisURI> uris = settings.uris();
+            String where = describe(settings);
             if (settings.cluster()) {
                 RedisClusterClient cluster = RedisClusterClient.create(resources, uris);
                 client = cluster;
                 cluster.setOptions(clusterOptions(settings));
-                var connection = cluster.connect(StringCodec.UTF8);
-                return new RedisConnections(resources, cluster, connection, connection.async(), null, settings);
+                var commands = new ReplaceableConnection<>(
+                        () -> {
+                            var connection = cluster.connect(StringCodec.UTF8);
+                            return new ReplaceableConnection.Opened<>(connection, connection.async());
+                        },
+                        resources.timer(),
+                        settings.operationTimeout(),
+                        where);
+                return new RedisConnections(resources, cluster, commands, null, settings);
             }
             RedisClient standalone = RedisClient.create(resources, uris.get(0));
             client = standalone;
             standalone.setOptions(clientOptions(settings));
-            var connection = standalone.connect(StringCodec.UTF8);
+            Supplier<ReplaceableConnection.Opened<RedisAsyncCommands<String, String>>> opener = () -> {
+                var connection = standalone.connect(StringCodec.UTF8, uris.get(0));
+                return new ReplaceableConnection.Opened<>(connection, connection.async());
+            };
+            var commands = new ReplaceableConnection<>(opener, resources.timer(), settings.operationTimeout(), where);
             // A failure here shuts the client down below, which closes the first connection too.
-            var acquisitions = settings.replicaAcks() > 0 ? standalone.connect(StringCodec.UTF8) : null;
-            return new RedisConnections(resources, standalone, connection, connection.async(), acquisitions, settings);
+            var acquisitions = settings.replicaAcks() > 0
+                    ? new ReplaceableConnection<>(opener, resources.timer(), settings.operationTimeout(), where)
+                    : null;
+            return new RedisConnections(resources, standalone, commands, acquisitions, settings);
         } catch (RuntimeException e) {
             shutdown(client, resources, settings.connectTimeout());
             throw new LockException(
@@ -166,104 +163,28 @@ final class RedisConnections {
      * @return the async commands, routed by key in a Cluster
      */
     RedisScriptingAsyncCommands<String, String> commands() {
-        return commands;
+        return commandConnection.commands();
     }
 
     /**
-     * Told that a command went unanswered for the whole operation timeout: probes the connection
-     * with a {@code PING} bounded by the operation timeout and, if that is not answered either,
-     * replaces the connection on a short-lived thread ({@code dlm-redis-reconnect}). Returns at
-     * once; never blocks the caller, which may be a Lettuce or timer thread.
+     * Told that a command on the shared connection went unanswered for the whole operation timeout
+     * (see {@link ReplaceableConnection#suspectStall()}).
      */
     void suspectStall() {
-        if (closed || !probing.compareAndSet(false, true)) {
-            return;
-        }
-        StatefulConnection<String, String> suspect = commandConnection;
-        CompletableFuture<String> pong = new CompletableFuture<>();
-        try {
-            @SuppressWarnings("unchecked")
-            BaseRedisAsyncCommands<String, String> base = (BaseRedisAsyncCommands<String, String>) commands;
-            base.ping().whenComplete((reply, failure) -> {
-                if (failure == null) {
-                    pong.complete(reply);
-                } else {
-                    pong.completeExceptionally(failure);
-                }
-            });
-            resources
-                    .timer()
-                    .newTimeout(
-                            ignored -> pong.completeExceptionally(new TimeoutException("no PONG")),
-                            settings.operationTimeout().toNanos(),
-                            TimeUnit.NANOSECONDS);
-        } catch (RuntimeException e) {
-            probing.set(false); // closing: the timer or the connection is gone
-            return;
-        }
-        pong.whenComplete((reply, failure) -> {
-            if (failure == null || closed) {
-                probing.set(false); // only slow, or a reply that raced the timeout: keep it
-                return;
-            }
-            Thread thread = new Thread(() -> replace(suspect), "dlm-redis-reconnect");
-            thread.setDaemon(true);
-            replacing = thread;
-            thread.start();
-        });
-    }
-
-    private void replace(StatefulConnection<String, String> suspect) {
-        try {
-            if (closed || commandConnection != suspect) {
-                return;
-            }
-            StatefulConnection<String, String> fresh;
-            RedisScriptingAsyncCommands<String, String> freshCommands;
-            if (client instanceof RedisClusterClient cluster) {
-                var connection = cluster.connect(StringCodec.UTF8);
-                fresh = connection;
-                freshCommands = connection.async();
-            } else {
-                var connection = ((RedisClient) client)
-                        .connect(StringCodec.UTF8, settings.uris().get(0));
-                fresh = connection;
-                freshCommands = connection.async();
-            }
-            synchronized (swapLock) {
-                if (closed) {
-                    fresh.closeAsync();
-                    return;
-                }
-                commandConnection = fresh;
-                commands = freshCommands;
-            }
-            suspect.closeAsync();
-            LOG.log(
-                    Level.WARNING,
-                    "Replaced the Redis connection to {0}: it answered neither a command nor a PING within {1}",
-                    describe(settings),
-                    settings.operationTimeout());
-        } catch (RuntimeException e) {
-            // Redis is still out of reach; the next unanswered command probes again.
-            LOG.log(Level.DEBUG, "Could not open a new Redis connection yet", e);
-        } finally {
-            probing.set(false);
-        }
+        commandConnection.suspectStall();
     }
 
     /**
      * The connection that acquisitions, the {@code WAIT} behind each and their undos go out on when
      * replica acknowledgements are asked for ({@code dlm.redis.replica-acks}). A {@code WAIT} holds
      * up every later command of its connection until the replicas answer, so it must not delay the
-     * renewals and releases on the shared one; and an undo must follow its acquisition on the same
-     * connection (X5).
+     * renewals and releases on the shared one.
      *
-     * @return its commands, or {@code null} when acquisitions share the command connection
+     * @return that connection, or {@code null} when acquisitions share the command connection
      */
     @Nullable
-    RedisAsyncCommands<String, String> acquisitionCommands() {
-        return acquisitionConnection == null ? null : acquisitionConnection.async();
+    ReplaceableConnection<RedisAsyncCommands<String, String>> acquisitionConnection() {
+        return acquisitionConnection;
     }
 
     /**
@@ -274,11 +195,12 @@ final class RedisConnections {
      * @return each primary, named for messages, with the pending connection to it
      */
     List<Primary> primaries() {
-        if (commandConnection instanceof StatefulRedisConnection<String, String> standalone) {
+        StatefulConnection<String, String> connection = commandConnection.connection();
+        if (connection instanceof StatefulRedisConnection<String, String> standalone) {
             return List.of(new Primary(describe(settings), CompletableFuture.completedFuture(standalone.async())));
         }
         StatefulRedisClusterConnection<String, String> cluster =
-                (StatefulRedisClusterConnection<String, String>) commandConnection;
+                (StatefulRedisClusterConnection<String, String>) connection;
         List<Primary> primaries = new ArrayList<>();
         for (RedisClusterNode node : cluster.getPartitions()) {
             if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
@@ -342,26 +264,14 @@ final class RedisConnections {
      * @param timeout how long to wait for the threads to end
      */
     void close(Duration timeout) {
-        synchronized (swapLock) {
-            closed = true;
-        }
-        try {
-            commandConnection.close();
-            if (acquisitionConnection != null) {
-                acquisitionConnection.close();
-            }
-        } catch (RuntimeException e) {
-            // Closing is best effort; the client shutdown below closes them as well.
+        commandConnection.close();
+        if (acquisitionConnection != null) {
+            acquisitionConnection.close();
         }
         shutdown(client, resources, timeout);
-        Thread reconnect = replacing;
-        if (reconnect != null) {
-            try {
-                // Its connect fails at once on the shut-down client, or ends by the connect timeout.
-                reconnect.join(timeout.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        commandConnection.awaitReplacer(timeout);
+        if (acquisitionConnection != null) {
+            acquisitionConnection.awaitReplacer(timeout);
         }
     }
 

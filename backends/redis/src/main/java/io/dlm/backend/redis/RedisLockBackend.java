@@ -75,13 +75,14 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         this.keys = new RedisKeys(settings.keyPrefix());
         this.scripts = new ScriptRunner(
                 connections::commands, settings.operationTimeout(), connections.timer(), connections::suspectStall);
-        RedisAsyncCommands<String, String> own = connections.acquisitionCommands();
+        ReplaceableConnection<RedisAsyncCommands<String, String>> own = connections.acquisitionConnection();
         if (own == null) {
             this.acquisitions = scripts;
             this.replicaAcks = null;
         } else {
-            this.acquisitions = new ScriptRunner(() -> own, settings.operationTimeout(), connections.timer(), () -> {});
-            this.replicaAcks = new ReplicaAcks(own, settings.replicaAcks(), settings.operationTimeout());
+            this.acquisitions = new ScriptRunner(
+                    own::commands, settings.operationTimeout(), connections.timer(), own::suspectStall);
+            this.replicaAcks = new ReplicaAcks(own::commands, settings.replicaAcks(), settings.operationTimeout());
         }
         this.subscriptions = new ReleaseSubscriptions(connections, settings.operationTimeout());
         this.held = new HeldLeases(settings.operationTimeout().toNanos());

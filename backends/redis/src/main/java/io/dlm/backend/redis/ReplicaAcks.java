@@ -6,6 +6,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Holds a granted acquisition back until enough replicas have it ({@code dlm.redis.replica-acks}):
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ReplicaAcks {
 
-    private final RedisAsyncCommands<String, String> commands;
+    private final Supplier<RedisAsyncCommands<String, String>> commands;
     private final int required;
     private final Duration timeout;
 
@@ -33,7 +34,7 @@ final class ReplicaAcks {
      * @param required how many replicas must confirm, at least 1
      * @param timeout the operation timeout, for messages
      */
-    ReplicaAcks(RedisAsyncCommands<String, String> commands, int required, Duration timeout) {
+    ReplicaAcks(Supplier<RedisAsyncCommands<String, String>> commands, int required, Duration timeout) {
         this.commands = commands;
         this.required = required;
         this.timeout = timeout;
@@ -58,7 +59,7 @@ final class ReplicaAcks {
         }
         CompletableFuture<Long> acks;
         try {
-            acks = commands.waitForReplication(required, waitMillis).toCompletableFuture();
+            acks = commands.get().waitForReplication(required, waitMillis).toCompletableFuture();
         } catch (RuntimeException e) {
             throw Replies.failed(what, e);
         }
