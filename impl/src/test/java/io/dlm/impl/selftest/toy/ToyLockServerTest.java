@@ -19,8 +19,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,8 +48,13 @@ class ToyLockServerTest {
         String held = id();
         long before = acquire(backend, held, "holder");
         server.restart();
-        // The pooled connection was reset by the restart; the backend notices and reconnects.
-        LockInfo kept = backend.inspect(held).orElseThrow();
+        // The pooled connection was reset by the restart. The backend notices it before reuse
+        // when the reset has arrived; a call that raced it fails (X1), and the next one reconnects.
+        LockInfo kept = Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .ignoreExceptionsInstanceOf(LockException.class)
+                .until(() -> backend.inspect(held), Optional::isPresent)
+                .orElseThrow();
         assertThat(kept.clientId()).isEqualTo("holder");
         assertThat(kept.fencingToken()).isEqualTo(before);
         assertThat(acquire(backend, id(), "next")).isGreaterThan(before);
