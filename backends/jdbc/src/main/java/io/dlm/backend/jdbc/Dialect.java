@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,19 @@ import org.jspecify.annotations.Nullable;
  * meanwhile if that takeover's row could vanish before the insert lands. With free rows kept for
  * {@code dlm.jdbc.retention}, which is many operation timeouts, no statement lives that long; every
  * later acquisition of a kept row is an update that draws its token under the row lock (F1).
+ *
+ * <p>An undo that finds no live lease of its attempt leaves a tombstone (X5): it writes the client
+ * and attempt into the free row (inserting a free row if there is none), with {@code lease_micros}
+ * 0, which no lease has, and {@code expires_at} now, so that the row stays free. An acquisition
+ * refuses to take a free row that carries its own client and attempt: the acquisition the undo was
+ * for, if its statement reaches the database only after the undo (held up in the network, a
+ * driver or a proxy on a connection other than the undo's), is refused instead of taking the
+ * resource for a whole lease with nobody holding it. Any other acquisition takes the row as
+ * before and draws its token then; the tombstone draws none (its row's token is the last lease's,
+ * or 0 when it inserted the row, and is never handed out). The reaper keeps a tombstone for at
+ * least {@link #TOMBSTONE_KEEP} after the undo, whatever the retention. A live lease of another
+ * acquisition gets no tombstone: the late acquisition is refused while that lease lives, but takes
+ * the row if it arrives after that lease ended.
  */
 abstract class Dialect {
 
@@ -56,6 +70,17 @@ abstract class Dialect {
 
     /** How many expired rows one reaper statement deletes at most. */
     static final int REAP_BATCH = 500;
+
+    /**
+     * How long the reaper keeps a tombstone after its undo at least: past the time a client's TCP
+     * stack keeps retransmitting an unacknowledged request (Linux gives up after about 15.4 minutes
+     * with the default {@code tcp_retries2} of 15), so that the acquisition a tombstone refuses
+     * cannot come later than that from the network.
+     */
+    static final Duration TOMBSTONE_KEEP = Duration.ofMinutes(16);
+
+    /** The {@code lease_micros} of a tombstone; a lease is at least one microsecond. */
+    static final long TOMBSTONE_LEASE = 0;
 
     final TableName table;
 
@@ -120,23 +145,24 @@ abstract class Dialect {
     }
 
     /**
-     * Ends a live lease of the client only if the given attempt made it (X5): the same update as
-     * {@link #release}, matched by attempt instead of token, so a lease the client held before or
-     * took by another attempt stays. Like any {@code UPDATE}, it waits for the row lock of an
-     * acquisition still in progress on the row, and then sees what that one wrote.
+     * Undoes the acquisition made by the given attempt (X5), whether or not it has reached the
+     * database yet: ends a live lease of the client that this attempt made, or, when the row is free
+     * or absent, leaves a tombstone there so that this attempt's acquisition is refused if it comes
+     * later (see the class comment). A live lease of another acquisition stays as it is. Judges the
+     * row as it is once locked, like {@link #release}; waits for the row lock of an acquisition
+     * still in progress on the row, and then sees what that one wrote.
      *
      * @param connection an auto-commit connection
      * @param key the resource
      * @param clientId the would-be holder in UTF-8
      * @param attempt the id the failed acquisition was given
      * @param timeoutSeconds the query timeout
-     * @return whether a lease was ended
+     * @return whether the row now stands for this attempt, ended or tombstone; false when a live
+     *     lease of another acquisition stays
      * @throws SQLException on any failure of the database
      */
-    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
-            throws SQLException {
-        return endLease(connection, undoSql(), key, clientId, timeoutSeconds, attempt);
-    }
+    abstract boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+            throws SQLException;
 
     /**
      * Resets the expiry of a live lease of the client, of one acquisition unless the token is
@@ -156,8 +182,8 @@ abstract class Dialect {
     }
 
     /**
-     * Runs a statement that ends a lease: {@link #releaseSql()} or {@link #undoSql()}, whose
-     * parameters are the key, the client and then {@code conditions}. PostgreSQL adds the
+     * Runs a statement that ends a lease, {@link #releaseSql()}, whose parameters are the key, the
+     * client and then {@code conditions}. PostgreSQL adds the
      * notification of waiters.
      *
      * @return whether a lease was ended
@@ -191,7 +217,8 @@ abstract class Dialect {
 
     /**
      * Deletes up to {@link #REAP_BATCH} rows whose lease ended more than {@code retentionMicros}
-     * ago (E4). The expiry index makes its cost follow the number of such rows.
+     * ago (E4), tombstones only once they are also older than {@link #TOMBSTONE_KEEP}. The expiry
+     * index makes its cost follow the number of such rows.
      *
      * @param connection an auto-commit connection
      * @param retentionMicros how long a free row is kept
@@ -203,7 +230,8 @@ abstract class Dialect {
         try (PreparedStatement statement = connection.prepareStatement(reapSql())) {
             statement.setQueryTimeout(timeoutSeconds);
             statement.setLong(1, retentionMicros);
-            statement.setInt(2, REAP_BATCH);
+            statement.setLong(2, Math.max(retentionMicros, TOMBSTONE_KEEP.toNanos() / 1_000));
+            statement.setInt(3, REAP_BATCH);
             return statement.executeUpdate();
         }
     }
@@ -281,14 +309,16 @@ abstract class Dialect {
      */
     abstract String releaseSql();
 
-    /** The undo: parameters key, client, attempt. */
-    abstract String undoSql();
-
     /** The renewal: parameters key, client, then the token twice, as {@link #releaseSql()}. */
     abstract String renewSql();
 
     abstract String inspectSql();
 
+    /**
+     * The reaper's delete: parameters the retention and the tombstones' keep in microseconds, then
+     * the batch size; a row whose {@code lease_micros} is {@link #TOMBSTONE_LEASE} must be older
+     * than the keep.
+     */
     abstract String reapSql();
 
     /** Substitutes the table and sequence names into a statement template. */

@@ -36,7 +36,8 @@ final class H2Dialect extends Dialect {
             + " CAST(? AS BIGINT), CAST(? AS BIGINT))) AS s (lock_key, resource_id, client_id, lease_micros,"
             + " attempt_id)"
             + " ON l.lock_key = s.lock_key"
-            + " WHEN MATCHED AND l.expires_at <= " + NOW + " THEN UPDATE SET client_id = s.client_id,"
+            + " WHEN MATCHED AND l.expires_at <= " + NOW + " AND (l.attempt_id IS DISTINCT FROM s.attempt_id"
+            + " OR l.client_id <> s.client_id) THEN UPDATE SET client_id = s.client_id,"
             + " fencing_token = NEXT VALUE FOR {sequence}, attempt_id = s.attempt_id, lease_micros = s.lease_micros,"
             + " expires_at = DATEADD(MICROSECOND, s.lease_micros, " + NOW + ")"
             + " WHEN NOT MATCHED THEN INSERT (lock_key, resource_id, client_id, fencing_token, attempt_id,"
@@ -50,8 +51,20 @@ final class H2Dialect extends Dialect {
     private final String release = sql("UPDATE {table} SET expires_at = " + NOW
             + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
 
-    private final String undo = sql("UPDATE {table} SET expires_at = " + NOW
-            + " WHERE lock_key = ? AND client_id = ? AND attempt_id = ? AND expires_at > " + NOW);
+    /*
+     * Ends this attempt's lease or turns the free row into its tombstone, or inserts the tombstone;
+     * a live lease of another acquisition is not matched. Run after the row lock; two inserts race
+     * to the primary key as the acquisition's do.
+     */
+    private final String undo = sql("MERGE INTO {table} AS l USING (VALUES (CAST(? AS BINARY(32)),"
+            + " CAST(? AS VARBINARY(3072)), CAST(? AS VARBINARY(3072)), CAST(? AS BIGINT)))"
+            + " AS s (lock_key, resource_id, client_id, attempt_id) ON l.lock_key = s.lock_key"
+            + " WHEN MATCHED AND (l.expires_at <= " + NOW + " OR (l.client_id = s.client_id"
+            + " AND l.attempt_id = s.attempt_id)) THEN UPDATE SET client_id = s.client_id,"
+            + " attempt_id = s.attempt_id, lease_micros = " + TOMBSTONE_LEASE + ", expires_at = " + NOW
+            + " WHEN NOT MATCHED THEN INSERT (lock_key, resource_id, client_id, fencing_token, attempt_id,"
+            + " lease_micros, expires_at) VALUES (s.lock_key, s.resource_id, s.client_id, 0, s.attempt_id, "
+            + TOMBSTONE_LEASE + ", " + NOW + ")");
 
     private final String renew = sql("UPDATE {table} SET expires_at = DATEADD(MICROSECOND, lease_micros, " + NOW
             + ") WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
@@ -60,7 +73,8 @@ final class H2Dialect extends Dialect {
             + ", expires_at) FROM {table} WHERE lock_key = ? AND expires_at > " + NOW);
 
     private final String reap = sql("DELETE FROM {table} WHERE expires_at < DATEADD(MICROSECOND,"
-            + " -CAST(? AS BIGINT), " + NOW + ") FETCH FIRST ? ROWS ONLY");
+            + " -CAST(? AS BIGINT), " + NOW + ") AND (lease_micros <> " + TOMBSTONE_LEASE
+            + " OR expires_at < DATEADD(MICROSECOND, -CAST(? AS BIGINT), " + NOW + ")) FETCH FIRST ? ROWS ONLY");
 
     /** Locks the row of a key, if there is one, and reads no time. */
     private final String lockRow = sql("SELECT lock_key FROM {table} WHERE lock_key = ? FOR UPDATE");
@@ -107,6 +121,21 @@ final class H2Dialect extends Dialect {
                 key,
                 timeoutSeconds,
                 () -> super.endLease(connection, sql, key, clientId, timeoutSeconds, conditions));
+    }
+
+    @Override
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+            throws SQLException {
+        return afterRowLock(connection, key, timeoutSeconds, () -> {
+            try (PreparedStatement statement = connection.prepareStatement(undo)) {
+                statement.setQueryTimeout(timeoutSeconds);
+                statement.setBytes(1, key.hash());
+                statement.setBytes(2, key.id());
+                statement.setBytes(3, clientId);
+                statement.setLong(4, attempt);
+                return statement.executeUpdate() == 1;
+            }
+        });
     }
 
     @Override
@@ -187,11 +216,6 @@ final class H2Dialect extends Dialect {
     @Override
     String releaseSql() {
         return release;
-    }
-
-    @Override
-    String undoSql() {
-        return undo;
     }
 
     @Override

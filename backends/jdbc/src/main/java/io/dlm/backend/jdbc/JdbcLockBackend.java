@@ -18,8 +18,9 @@ import java.util.Optional;
  * <ul>
  *   <li>acquire inserts the row or takes over an expired one and draws the fencing token from the
  *       table's sequence under the row lock (L1, E2, F1);
- *   <li>acquire stores the runtime's attempt id in the row, and undo is one {@code UPDATE} that
- *       ends the lease only if that attempt made it (X5);
+ *   <li>acquire stores the runtime's attempt id in the row, and undo is one statement that ends
+ *       the lease only if that attempt made it, or else marks the free row so that the attempt,
+ *       if it arrives late, is refused (X5);
  *   <li>release and renew are one {@code UPDATE} each that matches the key, the client, the
  *       fencing token (unless {@link LockBackend#ANY_ACQUISITION}) and a live lease, so nobody ends
  *       or extends another client's lease or another acquisition's, nor revives an expired one
@@ -120,16 +121,19 @@ public class JdbcLockBackend implements LockBackend {
     }
 
     /**
-     * Ends the lease only if {@code attempt} made it, in one statement like a release (on
-     * PostgreSQL it notifies waiters too), within the operation timeout; throws when the database
-     * did not confirm it, and the runtime tries again (X5, N3).
+     * Ends the lease only if {@code attempt} made it, or leaves a tombstone that refuses that
+     * attempt's acquisition if it comes later, in one statement like a release (on PostgreSQL it
+     * notifies waiters too), within the operation timeout; throws when the database did not
+     * confirm it, and the runtime tries again (X5, N3).
      *
      * <p>The undo runs on a pooled connection, not the one the lost acquisition used (that one is
      * broken or timed out), so nothing orders the two but the row: an acquisition that still holds
-     * the row's lock on the server when the undo arrives commits first, and the undo's {@code
-     * UPDATE}, which waits for that lock, then ends it. An undo that timed out on a slow database
-     * is tried again by the runtime until one is confirmed. One acquisition whose statement reaches
-     * the server only after a confirmed undo is not undone; its lease ends it.
+     * the row's lock on the server when the undo arrives commits first, and the undo, which waits
+     * for that lock, then ends it. An acquisition whose statement reaches the server only after the
+     * undo finds the tombstone and is refused (see {@link Dialect}), unless it arrives after the
+     * reaper deleted it (at least {@link Dialect#TOMBSTONE_KEEP} later), or the undo found a live
+     * lease of another acquisition, which keeps its row, and the late statement arrives after that
+     * lease ended; then its own lease ends it.
      */
     @Override
     public void undo(String resourceId, String clientId, long attempt) {

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
 
 /**
  * MariaDB 10.5 or later: {@code INSERT ... ON DUPLICATE KEY UPDATE} whose assignments each apply
@@ -27,7 +28,8 @@ import java.sql.SQLException;
  * started with {@code --sysdate-is-now} turns {@code SYSDATE} back into the start time.)
  *
  * <p>The takeover's five assignments must agree on one decision, while {@code SYSDATE} moves between
- * them: the first stores whether the lease is over in the session variable {@code @dlm_expired},
+ * them: the first stores whether the lease is over (and the row is not this attempt's tombstone,
+ * see {@link Dialect}) in the session variable {@code @dlm_expired},
  * and the others read it (MariaDB applies the assignments left to right; the variable is only read
  * by the statement that has just set it). A statement that reads without waiting ({@code inspect})
  * keeps the start time; so does the reaper, whose range on the expiry index needs a constant, and
@@ -49,23 +51,37 @@ final class MariaDbDialect extends Dialect {
                     + " expires_at, attempt_id) VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?,"
                     + " " + NOW + " + INTERVAL ? MICROSECOND, ?)"
                     + " ON DUPLICATE KEY UPDATE"
-                    + " client_id = IF((" + TAKE_OVER + " := (expires_at <= " + NOW + ")), VALUES(client_id),"
-                    + " client_id),"
+                    + " client_id = IF((" + TAKE_OVER + " := (expires_at <= " + NOW + " AND NOT (client_id ="
+                    + " VALUES(client_id) AND attempt_id <=> VALUES(attempt_id)))), VALUES(client_id), client_id),"
                     + " fencing_token = IF(" + TAKE_OVER + ", NEXT VALUE FOR {sequence}, fencing_token),"
                     + " lease_micros = IF(" + TAKE_OVER + ", VALUES(lease_micros), lease_micros),"
                     + " attempt_id = IF(" + TAKE_OVER + ", VALUES(attempt_id), attempt_id),"
                     + " expires_at = IF(" + TAKE_OVER + ", " + NOW + " + INTERVAL VALUES(lease_micros) MICROSECOND,"
                     + " expires_at)"
                     + " RETURNING fencing_token, PREVIOUS VALUE FOR {sequence}, client_id,"
-                    + " TIMESTAMPDIFF(MICROSECOND, " + NOW + ", expires_at)");
+                    + " TIMESTAMPDIFF(MICROSECOND, " + NOW + ", expires_at), attempt_id");
 
     private static final String TOKEN = "(? = 0 OR fencing_token = ?)";
 
     private final String release = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
             + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
 
-    private final String undo = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
-            + " WHERE lock_key = ? AND client_id = ? AND attempt_id = ? AND expires_at > " + NOW);
+    private static final String UNDONE = "@dlm_undone";
+
+    /*
+     * Inserts the tombstone, or, on the existing row once locked, ends this attempt's lease or turns
+     * the free row into its tombstone; a live lease of another acquisition keeps every column. The
+     * decision is taken once, in the first assignment, as the acquisition's is.
+     */
+    private final String undo = sql(IN_UTC + "INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token,"
+            + " lease_micros, expires_at, attempt_id) VALUES (?, ?, ?, 0, " + TOMBSTONE_LEASE + ", " + NOW + ", ?)"
+            + " ON DUPLICATE KEY UPDATE"
+            + " client_id = IF((" + UNDONE + " := (expires_at <= " + NOW + " OR (client_id = VALUES(client_id)"
+            + " AND attempt_id <=> VALUES(attempt_id)))), VALUES(client_id), client_id),"
+            + " attempt_id = IF(" + UNDONE + ", VALUES(attempt_id), attempt_id),"
+            + " lease_micros = IF(" + UNDONE + ", " + TOMBSTONE_LEASE + ", lease_micros),"
+            + " expires_at = IF(" + UNDONE + ", " + NOW + ", expires_at)"
+            + " RETURNING client_id, attempt_id");
 
     private final String renew = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
             + " + INTERVAL lease_micros MICROSECOND WHERE lock_key = ? AND client_id = ? AND " + TOKEN
@@ -76,7 +92,8 @@ final class MariaDbDialect extends Dialect {
             + " WHERE lock_key = ? AND expires_at > UTC_TIMESTAMP(6)");
 
     private final String reap = sql("DELETE FROM {table} WHERE expires_at < UTC_TIMESTAMP(6) - INTERVAL ?"
-            + " MICROSECOND ORDER BY expires_at LIMIT ?");
+            + " MICROSECOND AND (lease_micros <> " + TOMBSTONE_LEASE + " OR expires_at < UTC_TIMESTAMP(6)"
+            + " - INTERVAL ? MICROSECOND) ORDER BY expires_at LIMIT ?");
 
     MariaDbDialect(TableName table) {
         super(table);
@@ -107,7 +124,29 @@ final class MariaDbDialect extends Dialect {
                 if (token == row.getLong(2)) {
                     return Acquisition.acquired(token);
                 }
+                if (row.getLong(5) == attempt && !row.wasNull()) {
+                    // This attempt's tombstone: its undo came first. The resource is free.
+                    return Acquisition.held(1);
+                }
                 return new Holder(row.getBytes(3), token, row.getLong(4)).refuse(clientId);
+            }
+        }
+    }
+
+    @Override
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(undo)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setBytes(1, key.hash());
+            statement.setBytes(2, key.id());
+            statement.setBytes(3, clientId);
+            statement.setLong(4, attempt);
+            try (ResultSet row = statement.executeQuery()) {
+                if (!row.next()) {
+                    throw new SQLException("INSERT ... RETURNING returned no row");
+                }
+                return Arrays.equals(row.getBytes(1), clientId) && row.getLong(2) == attempt && !row.wasNull();
             }
         }
     }
@@ -127,11 +166,6 @@ final class MariaDbDialect extends Dialect {
     @Override
     String releaseSql() {
         return release;
-    }
-
-    @Override
-    String undoSql() {
-        return undo;
     }
 
     @Override

@@ -39,8 +39,8 @@ final class PostgresDialect extends Dialect {
             "(EXTRACT(EPOCH FROM (%s.expires_at - clock_timestamp())) * 1000000)::bigint";
 
     /*
-     * The upsert either inserts, or takes over an expired row, and then returns the token; when the
-     * WHERE refuses (a live lease) it returns nothing, and the second branch reports the holder.
+     * The upsert either inserts, or takes over an expired row that is not this attempt's tombstone,
+     * and then returns the token; when the WHERE refuses (a live lease, a tombstone) it returns nothing, and the second branch reports the holder.
      * That branch reads the statement's snapshot, which may predate a holder that committed while
      * the upsert waited for its row lock; the caller then looks again (see acquire).
      */
@@ -53,6 +53,7 @@ final class PostgresDialect extends Dialect {
             + " lease_micros = EXCLUDED.lease_micros,"
             + " expires_at = clock_timestamp() + EXCLUDED.lease_micros * INTERVAL '1 microsecond', watched = FALSE"
             + " WHERE l.expires_at <= clock_timestamp()"
+            + " AND (l.attempt_id IS DISTINCT FROM EXCLUDED.attempt_id OR l.client_id <> EXCLUDED.client_id)"
             + " RETURNING l.fencing_token)"
             + " SELECT TRUE, fencing_token, NULL::bytea, 0::bigint FROM attempt"
             + " UNION ALL"
@@ -75,7 +76,30 @@ final class PostgresDialect extends Dialect {
 
     private final String release = endLeaseSql("(? = 0 OR locked.fencing_token = ?)");
 
-    private final String undo = endLeaseSql("locked.attempt_id = ?");
+    /*
+     * The undo (parameters: key, resource, client, attempt, key, channel): with the row locked,
+     * ends the lease of this attempt or turns a free row into its tombstone (notifying only when a
+     * live lease ended); inserts the tombstone when there is no row. Its rows: one per row
+     * written, or the locked row alone when another lease lives; none when a row inserted after
+     * the statement's snapshot made the insert do nothing, and the statement must run again.
+     */
+    private final String undo = sql("WITH " + LOCKED + ", s AS (SELECT ?::bytea AS resource_id, ?::bytea AS"
+            + " client_id, ?::bigint AS attempt_id),"
+            + " tomb AS (UPDATE {table} l SET client_id = s.client_id, attempt_id = s.attempt_id,"
+            + " lease_micros = " + TOMBSTONE_LEASE + ", expires_at = locked.now FROM locked, s"
+            + " WHERE l.lock_key = locked.lock_key AND (locked.expires_at <= locked.now"
+            + " OR (locked.client_id = s.client_id AND locked.attempt_id = s.attempt_id))"
+            + " RETURNING l.lock_key, l.watched AND locked.expires_at > locked.now AS wake),"
+            + " added AS (INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token, attempt_id,"
+            + " lease_micros, expires_at) SELECT ?, s.resource_id, s.client_id, 0, s.attempt_id, "
+            + TOMBSTONE_LEASE + ", clock_timestamp() FROM s WHERE NOT EXISTS (SELECT 1 FROM locked)"
+            + " ON CONFLICT (lock_key) DO NOTHING RETURNING lock_key)"
+            + " SELECT TRUE, CASE WHEN wake THEN pg_notify(?, encode(lock_key, 'hex')) END FROM tomb"
+            + " UNION ALL SELECT TRUE, NULL FROM added"
+            + " UNION ALL SELECT FALSE, NULL FROM locked WHERE NOT EXISTS (SELECT 1 FROM tomb)");
+
+    /** How often the undo runs when rows inserted meanwhile keep making its insert do nothing. */
+    private static final int UNDO_RUNS = 3;
 
     private final String mark = sql("UPDATE {table} SET watched = TRUE"
             + " WHERE lock_key = ? AND fencing_token = ? AND expires_at > clock_timestamp()");
@@ -90,6 +114,8 @@ final class PostgresDialect extends Dialect {
     // SKIP LOCKED: rows being taken over right now are not the reaper's business.
     private final String reap = sql("DELETE FROM {table} WHERE lock_key IN (SELECT lock_key FROM {table}"
             + " WHERE expires_at < clock_timestamp() - ? * INTERVAL '1 microsecond'"
+            + " AND (lease_micros <> " + TOMBSTONE_LEASE
+            + " OR expires_at < clock_timestamp() - ? * INTERVAL '1 microsecond')"
             + " ORDER BY expires_at LIMIT ? FOR UPDATE SKIP LOCKED)");
 
     PostgresDialect(TableName table) {
@@ -190,6 +216,33 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+            throws SQLException {
+        // A run that finds no row and then loses the insert to an acquisition runs again: the row
+        // is there now, and the reaper leaves it for the retention.
+        for (int run = 1; ; run++) {
+            try (PreparedStatement statement = connection.prepareStatement(undo)) {
+                statement.setQueryTimeout(timeoutSeconds);
+                statement.setBytes(1, key.hash());
+                statement.setBytes(2, key.id());
+                statement.setBytes(3, clientId);
+                statement.setLong(4, attempt);
+                statement.setBytes(5, key.hash());
+                statement.setString(6, table.channel());
+                try (ResultSet row = statement.executeQuery()) {
+                    if (row.next()) {
+                        return row.getBoolean(1);
+                    }
+                }
+            }
+            if (run == UNDO_RUNS) {
+                throw new SQLException(
+                        "The undo found no row, then lost its insert to an acquisition, " + UNDO_RUNS + " times");
+            }
+        }
+    }
+
+    @Override
     String checkSql() {
         return sql("SELECT nextval('{sequence}'), attempt_id FROM {table} WHERE FALSE");
     }
@@ -203,11 +256,6 @@ final class PostgresDialect extends Dialect {
     @Override
     String releaseSql() {
         return release;
-    }
-
-    @Override
-    String undoSql() {
-        return undo;
     }
 
     @Override
