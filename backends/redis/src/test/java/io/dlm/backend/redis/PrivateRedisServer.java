@@ -2,6 +2,7 @@ package io.dlm.backend.redis;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.dlm.tck.fault.FakeClock;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,14 +24,6 @@ import org.junit.jupiter.api.Assumptions;
  * and Cluster nodes, and servers whose clock is off ({@link #startUnderFaketime}).
  */
 final class PrivateRedisServer implements AutoCloseable {
-
-    /** Where Debian and other distributions put libfaketime's preload library. */
-    private static final List<String> FAKETIME_LIBRARIES = List.of(
-            "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-            "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-            "/usr/lib64/faketime/libfaketime.so.1",
-            "/usr/lib/faketime/libfaketime.so.1",
-            "/usr/local/lib/faketime/libfaketime.so.1");
 
     /** glibc's own allocator as a preload library (glibc 2.34 and later), see {@link #startUnderFaketime}. */
     private static final List<String> GLIBC_MALLOC_LIBRARIES = List.of(
@@ -81,22 +74,13 @@ final class PrivateRedisServer implements AutoCloseable {
      * @param extraArgs more {@code --option value} pairs
      */
     static PrivateRedisServer startUnderFaketime(Path dir, String offset, String... extraArgs) throws IOException {
-        String faketime = findLibrary(FAKETIME_LIBRARIES, "libfaketime: install Debian's faketime package");
+        if (FakeClock.library().isEmpty()) {
+            throw missing("libfaketime is not installed: run `bash scripts/services.sh faketime`");
+        }
         String glibcMalloc =
                 findLibrary(GLIBC_MALLOC_LIBRARIES, "glibc's libc_malloc_debug.so.0 (glibc 2.34 or later)");
-        return start(
-                dir,
-                Map.of(
-                        "LD_PRELOAD",
-                        glibcMalloc + ":" + faketime,
-                        "FAKETIME",
-                        offset,
-                        // Both spellings: libfaketime 0.9.10 reads the second, older ones the first.
-                        "DONT_FAKE_MONOTONIC",
-                        "1",
-                        "FAKETIME_DONT_FAKE_MONOTONIC",
-                        "1"),
-                extraArgs);
+        FakeClock clock = FakeClock.create(dir.resolve("clock"), offset);
+        return start(dir, clock.environmentPreloading(Path.of(glibcMalloc)), extraArgs);
     }
 
     private static PrivateRedisServer start(Path dir, Map<String, String> environment, String... extraArgs)
