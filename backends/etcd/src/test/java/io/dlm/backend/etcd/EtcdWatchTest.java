@@ -52,7 +52,10 @@ class EtcdWatchTest {
                         "dlm.etcd.namespace",
                         namespace,
                         "dlm.lease.min",
-                        "60s"));
+                        "60s",
+                        // Only the watch may wake a waiter here: no recheck of the runtime's own (N4).
+                        "dlm.wait.recheck",
+                        "1h"));
     }
 
     @AfterEach
