@@ -45,7 +45,8 @@ class WatchCleanupTest {
     }
 
     private TestBackends.Opened open() {
-        TestBackends.Opened zk = TestBackends.open(server.getConnectString(), BASE, "dlm.lease.min", "60s");
+        TestBackends.Opened zk =
+                TestBackends.open(server.getConnectString(), BASE, "dlm.lease.min", "60s", "dlm.wait.recheck", "1h");
         opened.add(zk);
         return zk;
     }
