@@ -10,8 +10,10 @@
  *
  * <p>Capabilities are sub-interfaces, not flags: {@link io.dlm.spi.WatchingLockBackend} for
  * engines that notify releases, {@link io.dlm.spi.InProcessLockBackend} for lock spaces that live
- * in this process only. A backend with neither is polled with jittered backoff while a client
- * waits (L4).
+ * in this process only, {@link io.dlm.spi.AsyncLockBackend} and {@link
+ * io.dlm.spi.BatchRenewingLockBackend} for engines that renew without a thread per call or many
+ * leases per round trip (K1, N7). A backend that does not watch is polled with jittered backoff
+ * while a client waits (L4).
  */
 @NullMarked
 package io.dlm.spi;

@@ -76,8 +76,11 @@ final class DefaultLease implements Lease {
     private volatile boolean watched;
     /** Set, under {@link #lock}, when a release starts: no renewal is sent from then on (D4). */
     private volatile boolean releasing;
-    /** A blocking renewal is on the engine right now (guarded by {@link #lock}). */
-    private boolean blockingRenewalOnItsWay;
+    /**
+     * How many blocking renewals (single or in a batch) are on the engine right now (guarded by
+     * {@link #lock}); a release waits for them (D4).
+     */
+    private int blockingRenewalsOnTheirWay;
 
     private volatile @Nullable CompletionStage<LockException> lostView;
 
@@ -293,26 +296,45 @@ final class DefaultLease implements Lease {
      */
     @Nullable
     Boolean renewBlocking() {
-        synchronized (lock) {
-            if (releasing || state.get() != HELD || keeper.ticker().nanoTime() - deadline >= 0) {
-                return null;
-            }
-            blockingRenewalOnItsWay = true;
+        if (!startBlockingRenewal()) {
+            return null;
         }
         try {
             return keeper.backend().renew(resourceId, clientId, fencingToken);
         } finally {
-            synchronized (lock) {
-                blockingRenewalOnItsWay = false;
-                lock.notifyAll();
+            blockingRenewalDone();
+        }
+    }
+
+    /**
+     * Looks at the lease just before a blocking renewal of it is sent, alone or in a batch: none is
+     * sent once it ended, a release started, or its deadline passed while the renewal waited (K1,
+     * D4). When it may be sent, a release from now on waits for {@link #blockingRenewalDone()}.
+     *
+     * @return whether to send the renewal
+     */
+    boolean startBlockingRenewal() {
+        synchronized (lock) {
+            if (releasing || state.get() != HELD || keeper.ticker().nanoTime() - deadline >= 0) {
+                return false;
             }
+            blockingRenewalsOnTheirWay++;
+            return true;
+        }
+    }
+
+    /** A renewal that {@link #startBlockingRenewal()} let go is back (or failed): a release may go on. */
+    void blockingRenewalDone() {
+        synchronized (lock) {
+            blockingRenewalsOnTheirWay--;
+            lock.notifyAll();
         }
     }
 
     // Called under lock.
     private void awaitBlockingRenewal() {
         long end = System.nanoTime() + keeper.settings().operationTimeout().toNanos();
-        while (blockingRenewalOnItsWay) {
+        while (blockingRenewalsOnTheirWay > 0) {
             long left = end - System.nanoTime();
             if (left <= 0) {
                 return; // the renewal is stuck; the release goes anyway and is token-bound (K4)
@@ -446,7 +468,9 @@ final class DefaultLease implements Lease {
 
     private void send(long sent) {
         inFlight++;
-        keeper.renewWithoutBlocking(this)
+        // A renewal sent while an earlier one is unanswered goes alone, not into a batch: the
+        // earlier one may be stuck in a batch with a slow lease, and this one must not be (K1).
+        keeper.renewWithoutBlocking(this, inFlight > 1)
                 .whenComplete((renewed, failure) -> keeper.onScheduler(() -> renewed(sent, renewed, failure)));
     }
 

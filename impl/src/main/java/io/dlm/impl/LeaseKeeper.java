@@ -1,6 +1,7 @@
 package io.dlm.impl;
 
 import io.dlm.spi.AsyncLockBackend;
+import io.dlm.spi.BatchRenewingLockBackend;
 import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.LockBackend;
@@ -28,12 +29,13 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>one scheduler thread that owns every lease's timer. It only books work and sends
  *       renewals; it never waits for an engine. An {@link AsyncLockBackend} renewal is a callback;
- *       an {@link InProcessLockBackend} renewal is a memory operation done right there; any other
- *       backend's renewal runs on the blocking pool below. So a slow renewal of one lease never
- *       holds up the timer of another (K1), and a lease whose renewal is still in flight is
- *       declared lost at its local deadline all the same (K3).
- *   <li>a bounded pool ({@code dlm.heartbeat.threads}) for blocking renewals, used only by
- *       backends without asynchronous renewal.
+ *       an {@link InProcessLockBackend} renewal is a memory operation done right there; a {@link
+ *       BatchRenewingLockBackend} renewal joins a queue that {@link BatchRenewals} sends many to a
+ *       round trip (N7); any other backend's renewal runs on the blocking pool below. So a slow
+ *       renewal of one lease never holds up the timer of another (K1), and a lease whose renewal
+ *       is still in flight is declared lost at its local deadline all the same (K3).
+ *   <li>a bounded pool ({@code dlm.heartbeat.threads}) for blocking renewals and batches, used
+ *       only by backends without asynchronous renewal.
  *   <li>a small pool that completes {@link io.dlm.Lease#lost()}, so that what applications hang on
  *       a loss never runs on a thread that renews leases (K3).
  * </ul>
@@ -58,6 +60,8 @@ final class LeaseKeeper implements LeaseLossListener {
     private volatile @Nullable ScheduledThreadPoolExecutor scheduler;
     private volatile @Nullable ExecutorService blockingRenewals;
     private volatile @Nullable LossNotifier notifier;
+    /** The batches of a {@link BatchRenewingLockBackend}, else {@code null}. */
+    private final @Nullable BatchRenewals batches;
 
     /** The longest an arrived lease waits for the sweep that hands it to the scheduler. */
     private static final long MAX_SWEEP_DELAY_NANOS = 5_000_000L;
@@ -83,6 +87,9 @@ final class LeaseKeeper implements LeaseLossListener {
         this.backend = backend;
         this.settings = settings;
         this.ticker = ticker;
+        this.batches = backend instanceof BatchRenewingLockBackend batching
+                ? new BatchRenewals(batching, settings.heartbeatThreads(), this::blockingRenewals)
+                : null;
     }
 
     Ticker ticker() {
@@ -263,9 +270,13 @@ final class LeaseKeeper implements LeaseLossListener {
     /**
      * Sends one renewal of a lease and returns at once; never blocks the scheduler thread (K1).
      *
-     * @return the stage of the engine's answer
+     * @param lease the lease
+     * @param earlierUnanswered whether an earlier renewal of the lease is still on its way: then a
+     *     batching backend gets this one alone, outside any batch that an earlier one may be stuck in
+     * @return the stage of the engine's answer, completed with {@code null} when the renewal was
+     *     not sent after all
      */
-    CompletionStage<Boolean> renewWithoutBlocking(DefaultLease lease) {
+    CompletionStage<Boolean> renewWithoutBlocking(DefaultLease lease, boolean earlierUnanswered) {
         if (backend instanceof AsyncLockBackend async) {
             try {
                 return async.renewAsync(lease.resourceId(), lease.clientId(), lease.fencingToken());
@@ -280,6 +291,10 @@ final class LeaseKeeper implements LeaseLossListener {
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+        BatchRenewals batching = batches;
+        if (batching != null && !earlierUnanswered) {
+            return batching.renew(lease);
         }
         ExecutorService pool = blockingRenewals();
         if (pool == null) {

@@ -18,6 +18,7 @@ import java.util.Set;
  * acquire RESOURCE CLIENT LEASE_NANOS ATTEMPT -> acquired TOKEN | held REMAINING_NANOS | own REMAINING_NANOS | undone
  * release RESOURCE CLIENT TOKEN               -> true | false      (TOKEN 0: whichever the client holds)
  * renew   RESOURCE CLIENT TOKEN               -> true | false      (resets the expiry to now + its lease)
+ * renewall (RESOURCE CLIENT TOKEN)+           -> renewed DIGITS    (one renew each; 1 renewed, 0 refused)
  * undo    RESOURCE CLIENT ATTEMPT             -> done
  * inspect RESOURCE                            -> holder CLIENT TOKEN REMAINING_NANOS | free
  * anything wrong                              -> error MESSAGE
@@ -77,6 +78,7 @@ final class ToyLockSpace {
                 case "acquire" -> acquire(id(fields, 1, 5), id(fields, 2, 5), number(fields, 3), number(fields, 4));
                 case "release" -> Boolean.toString(release(id(fields, 1, 4), id(fields, 2, 4), number(fields, 3)));
                 case "renew" -> Boolean.toString(renew(id(fields, 1, 4), id(fields, 2, 4), number(fields, 3)));
+                case "renewall" -> renewAll(fields);
                 case "undo" -> undo(id(fields, 1, 4), id(fields, 2, 4), number(fields, 3));
                 case "inspect" -> inspect(id(fields, 1, 2));
                 default -> "error unknown command";
@@ -136,6 +138,21 @@ final class ToyLockSpace {
         }
         current.renew(now);
         return true;
+    }
+
+    private String renewAll(String[] fields) {
+        int count = (fields.length - 1) / 3;
+        if (count == 0 || fields.length != 1 + 3 * count) {
+            throw new IllegalArgumentException("fields");
+        }
+        StringBuilder answers = new StringBuilder(9 + count).append("renewed ");
+        for (int i = 0; i < count; i++) {
+            int at = 1 + 3 * i;
+            String resource = ToyWire.decode(fields[at]);
+            String client = ToyWire.decode(fields[at + 1]);
+            answers.append(renew(resource, client, Long.parseLong(fields[at + 2])) ? '1' : '0');
+        }
+        return answers.toString();
     }
 
     private String undo(String resource, String client, long attempt) {

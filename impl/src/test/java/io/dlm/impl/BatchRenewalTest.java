@@ -1,0 +1,157 @@
+package io.dlm.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlm.Lease;
+import io.dlm.LockManager;
+import io.dlm.impl.memory.MemoryLockBackend;
+import io.dlm.spi.BatchRenewingLockBackend;
+import io.dlm.spi.Renewal;
+import io.dlm.spi.Ticker;
+import io.dlm.tck.ForwardingLockBackend;
+import io.dlm.tck.TckTimings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * K1, N7 on a {@link BatchRenewingLockBackend}: the runtime renews kept-alive leases many to a call,
+ * so a pool of a few threads keeps a thousand leases alive on an engine that answers in 100 ms, and
+ * a batch stuck on one slow lease does not cost the leases that shared it their locks.
+ */
+class BatchRenewalTest {
+
+    /** A remote-looking engine over memory: every call takes a round trip; one resource may be slow. */
+    private static final class SlowEngine extends ForwardingLockBackend implements BatchRenewingLockBackend {
+        final long roundTripNanos;
+        final String slowResource;
+        final long slowNanos;
+        final AtomicInteger batches = new AtomicInteger();
+        final AtomicInteger batchedItems = new AtomicInteger();
+        final AtomicInteger singleRenewals = new AtomicInteger();
+        final AtomicInteger largestBatch = new AtomicInteger();
+
+        SlowEngine(Duration roundTrip, String slowResource, Duration slow) {
+            super(new MemoryLockBackend(Ticker.system()));
+            this.roundTripNanos = roundTrip.toNanos();
+            this.slowResource = slowResource;
+            this.slowNanos = slow.toNanos();
+        }
+
+        @Override
+        public boolean renew(String resourceId, String clientId, long fencingToken) {
+            singleRenewals.incrementAndGet();
+            travel(resourceId.equals(slowResource));
+            return super.renew(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public boolean[] renewAll(List<Renewal> renewals) {
+            batches.incrementAndGet();
+            batchedItems.addAndGet(renewals.size());
+            largestBatch.accumulateAndGet(renewals.size(), Math::max);
+            boolean slow = false;
+            for (Renewal renewal : renewals) {
+                slow |= renewal.resourceId().equals(slowResource);
+            }
+            // Like a statement batch that waits for a row lock on one of its rows.
+            travel(slow);
+            boolean[] renewed = new boolean[renewals.size()];
+            for (int i = 0; i < renewed.length; i++) {
+                Renewal renewal = renewals.get(i);
+                renewed[i] = super.renew(renewal.resourceId(), renewal.clientId(), renewal.fencingToken());
+            }
+            return renewed;
+        }
+
+        private void travel(boolean slow) {
+            long end = System.nanoTime() + roundTripNanos + (slow ? slowNanos : 0);
+            for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+        }
+    }
+
+    @Test
+    void N7_aThousandLeasesOnAnEngineAnsweringIn100msAreRenewedInBatchesAndNoneIsLost() throws Exception {
+        SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(100), "none", Duration.ZERO);
+        Duration lease = TckTimings.scaledMillis(1_000);
+        try (LockManager manager = DefaultLockManager.open(
+                engine, Map.of("dlm.operation.timeout", "5s", "dlm.heartbeat.threads", "32"), Ticker.system())) {
+            List<Lease> leases = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                leases.add(manager.tryAcquire("n7-" + i, "c", Duration.ZERO, lease)
+                        .orElseThrow()
+                        .keepAlive());
+            }
+            TimeUnit.NANOSECONDS.sleep(lease.multipliedBy(3).toNanos());
+            int lost = 0;
+            for (Lease held : leases) {
+                lost += held.lost().toCompletableFuture().isDone() || !held.isValid() ? 1 : 0;
+            }
+            assertThat(lost)
+                    .as("leases lost on an engine answering within 100 ms (N7)")
+                    .isZero();
+            assertThat(engine.singleRenewals.get())
+                    .as("renewals sent one by one")
+                    .isZero();
+            // Three leases' worth of renewals, three a lease: about 9,000, in far fewer calls.
+            assertThat(engine.batchedItems.get()).isGreaterThan(6_000);
+            assertThat(engine.batches.get())
+                    .as("batches for %s renewals (largest %s)", engine.batchedItems.get(), engine.largestBatch.get())
+                    .isLessThan(engine.batchedItems.get() / 4);
+        }
+    }
+
+    @Test
+    void K1_aBatchStuckOnOneSlowLeaseDoesNotCostTheLeasesThatSharedItTheirLocks() throws Exception {
+        Duration lease = TckTimings.scaledMillis(900);
+        // The slow lease's renewals take two leases, within the operation timeout.
+        SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(5), "slow", lease.multipliedBy(2));
+        try (LockManager manager = DefaultLockManager.open(
+                engine,
+                Map.of(
+                        "dlm.operation.timeout",
+                        TckTimings.scaledMillis(5_000).toMillis() + "ms",
+                        "dlm.heartbeat.threads",
+                        "4"),
+                Ticker.system())) {
+            List<Lease> healthy = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                names.add("healthy-" + i);
+            }
+            names.add(50, "slow");
+            Lease slow = null;
+            for (String name : names) {
+                Lease held = manager.tryAcquire(name, "c", Duration.ZERO, lease)
+                        .orElseThrow()
+                        .keepAlive();
+                if (name.equals("slow")) {
+                    slow = held;
+                } else {
+                    healthy.add(held);
+                }
+            }
+            TimeUnit.NANOSECONDS.sleep(lease.multipliedBy(3).toNanos());
+            List<String> lost = new ArrayList<>();
+            for (Lease held : healthy) {
+                if (held.lost().toCompletableFuture().isDone() || !held.isValid()) {
+                    lost.add(held.resourceId());
+                }
+            }
+            assertThat(lost)
+                    .as("healthy leases lost while one lease's renewals hung (K1)")
+                    .isEmpty();
+            assertThat(slow.lost().toCompletableFuture())
+                    .as("the slow lease, whose renewals never came back in time")
+                    .isDone();
+            assertThat(engine.batches.get()).isPositive();
+        }
+    }
+}
