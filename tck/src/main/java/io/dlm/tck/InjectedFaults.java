@@ -3,6 +3,7 @@ package io.dlm.tck;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LockBackend;
+import io.dlm.spi.Renewal;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -159,6 +160,9 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
                 }
                 return applied;
             }
+            if (name.equals("renewAll")) {
+                return renewAll(method, args);
+            }
             if ((name.equals("renew") || name.equals("renewAsync")) && resource != null) {
                 renewals.computeIfAbsent(resource, r -> new AtomicInteger()).incrementAndGet();
                 if (hangRenewalsOf.contains(resource)) {
@@ -170,6 +174,35 @@ final class InjectedFaults implements UnaryOperator<LockBackend> {
                 }
             }
             return call(method, args);
+        }
+
+        /**
+         * A batch of renewals (BatchRenewingLockBackend) counts each item, hangs as a whole when one
+         * item's renewals hang (as a statement batch waits for one row's lock), and is answered as
+         * late as its latest item's delay.
+         */
+        private Object renewAll(Method method, Object[] args) throws Throwable {
+            @SuppressWarnings("unchecked")
+            List<Renewal> items = (List<Renewal>) args[0];
+            Duration latest = null;
+            for (Renewal item : items) {
+                renewals.computeIfAbsent(item.resourceId(), r -> new AtomicInteger())
+                        .incrementAndGet();
+                Duration late = delayRenewalRepliesOf.get(item.resourceId());
+                if (late != null && (latest == null || late.compareTo(latest) > 0)) {
+                    latest = late;
+                }
+            }
+            for (Renewal item : items) {
+                if (hangRenewalsOf.contains(item.resourceId())) {
+                    return hang("renewAll");
+                }
+            }
+            Object answer = call(method, args);
+            if (latest != null) {
+                RuleGroup.sleepUntil(System.nanoTime() + latest.toNanos());
+            }
+            return answer;
         }
 
         private Object hang(String name) throws InterruptedException {
