@@ -32,4 +32,17 @@ public interface BatchRenewingLockBackend extends LockBackend {
      *     lease's local deadline (K3)
      */
     boolean[] renewAll(List<Renewal> renewals);
+
+    /**
+     * How many batches the backend can run at once, e.g. the connections of its pool it can spare
+     * for renewals. The runtime sends no more at once (and never more than {@code
+     * dlm.heartbeat.threads}): a batch is formed when a drainer is free to send it, so with fewer
+     * senders than the pool, renewals gather into large batches instead of many small ones that
+     * wait for a connection while their leases' deadlines run (N7).
+     *
+     * @return at least 1; by default no limit but {@code dlm.heartbeat.threads}
+     */
+    default int maxConcurrentBatches() {
+        return Integer.MAX_VALUE;
+    }
 }

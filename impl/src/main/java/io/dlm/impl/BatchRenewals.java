@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Renewals wait in a lock-free queue. Drainers, tasks on the keeper's blocking pool, take up to
  * {@link #MAX_BATCH} of them at a time and send them as one call. Each enqueue starts one more
- * drainer while fewer than {@code dlm.heartbeat.threads} run, so a batch stuck on one slow lease
+ * drainer while fewer than {@code dlm.heartbeat.threads} (or the backend's {@link
+ * BatchRenewingLockBackend#maxConcurrentBatches()}) run, so a batch stuck on one slow lease
  * (a row lock, say) holds up only its own drainer: the renewals queued after it go out on others.
  * A drainer runs until it finds the queue empty and then leaves; it looks once more after leaving,
  * so a renewal queued while every drainer was busy is never stranded.
@@ -49,12 +50,13 @@ final class BatchRenewals {
 
     /**
      * @param backend the backend that renews in batches
-     * @param maxDrainers how many batches may be on the engine at once ({@code dlm.heartbeat.threads})
+     * @param maxDrainers how many batches may be on the engine at once ({@code dlm.heartbeat.threads}),
+     *     fewer if the backend says it can run fewer
      * @param pool the keeper's blocking pool, or {@code null} once the manager is closed
      */
     BatchRenewals(BatchRenewingLockBackend backend, int maxDrainers, Supplier<@Nullable ExecutorService> pool) {
         this.backend = backend;
-        this.maxDrainers = maxDrainers;
+        this.maxDrainers = Math.max(1, Math.min(maxDrainers, backend.maxConcurrentBatches()));
         this.pool = pool;
     }
 

@@ -182,6 +182,32 @@ abstract class Dialect {
     }
 
     /**
+     * Renews many leases with {@link #renewSql()} run as one JDBC batch: one round trip, one
+     * statement per lease, each with the meaning of {@link #renew} (H1, H2, K4).
+     *
+     * @param connection a connection
+     * @param keys the resources
+     * @param clientIds the holders, as {@code keys}
+     * @param fencingTokens the tokens, as {@code keys}
+     * @param timeoutSeconds the query timeout
+     * @return the driver's update count of each statement, in the order of {@code keys}: {@code 1}
+     *     renewed, {@code 0} refused, anything else unknown (a driver's bulk protocol may answer
+     *     {@link java.sql.Statement#SUCCESS_NO_INFO})
+     * @throws SQLException on any failure of the database
+     */
+    int[] renewAll(Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, int timeoutSeconds)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(renewSql())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            for (int i = 0; i < keys.length; i++) {
+                bindOwned(statement, keys[i], clientIds[i], fencingTokens[i], fencingTokens[i]);
+                statement.addBatch();
+            }
+            return statement.executeBatch();
+        }
+    }
+
+    /**
      * Runs a statement that ends a lease, {@link #releaseSql()}, whose parameters are the key, the
      * client and then {@code conditions}. PostgreSQL adds the
      * notification of waiters.

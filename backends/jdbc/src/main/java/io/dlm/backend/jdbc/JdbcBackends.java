@@ -52,9 +52,9 @@ final class JdbcBackends {
             if (kind == Dialect.Kind.POSTGRESQL) {
                 ReleaseListener listener = new ReleaseListener(
                         listenerConnections, settings.table().channel(), settings.operationTimeout());
-                return new PostgresLockBackend(dialect, sql, reaper, owned, listener);
+                return new PostgresLockBackend(dialect, sql, reaper, owned, listener, batches(settings));
             }
-            return new JdbcLockBackend(dialect, sql, reaper, owned);
+            return new JdbcLockBackend(dialect, sql, reaper, owned, batches(settings));
         } catch (RuntimeException e) {
             if (reaper != null) {
                 reaper.close();
@@ -62,6 +62,14 @@ final class JdbcBackends {
             closeQuietly(owned, e);
             throw e;
         }
+    }
+
+    /**
+     * How many renewal batches may hold a connection at once: the pool less two, which stay free
+     * for acquisitions, releases and the reaper while batches wait on a slow database (K1, N7).
+     */
+    private static int batches(JdbcSettings settings) {
+        return Math.max(1, settings.poolSize() - 2);
     }
 
     /**

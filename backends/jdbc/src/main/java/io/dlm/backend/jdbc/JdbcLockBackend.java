@@ -1,14 +1,20 @@
 package io.dlm.backend.jdbc;
 
+import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
+import io.dlm.spi.BatchRenewingLockBackend;
 import io.dlm.spi.LockBackend;
+import io.dlm.spi.Renewal;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +31,8 @@ import java.util.Optional;
  *       fencing token (unless {@link LockBackend#ANY_ACQUISITION}) and a live lease, so nobody ends
  *       or extends another client's lease or another acquisition's, nor revives an expired one
  *       (U1, U2, U4, H1-H3, K4);
+ *   <li>the runtime's keep-alive renews many leases at once: the same {@code UPDATE} as a JDBC
+ *       batch, one round trip on one connection (K1, N7);
  *   <li>every expiry is computed and compared by the database's clock (E3), to the microsecond,
  *       as it reads once the statement holds the row's lock: a call that waited for the row past
  *       the expiry finds the lease over (E2, U2, H2);
@@ -36,9 +44,9 @@ import java.util.Optional;
  * {@link java.sql.SQLException} as cause, within {@code dlm.operation.timeout} (X1).
  *
  * <p>Not an {@link io.dlm.spi.AsyncLockBackend}: JDBC drivers only block, so the runtime renews these
- * leases on its bounded blocking pool (K1).
+ * leases on its bounded blocking pool (K1), in batches.
  */
-public class JdbcLockBackend implements LockBackend {
+public class JdbcLockBackend implements BatchRenewingLockBackend {
 
     private static final System.Logger LOG = System.getLogger(JdbcLockBackend.class.getName());
 
@@ -52,6 +60,7 @@ public class JdbcLockBackend implements LockBackend {
     private final Reaper reaper;
     private final AutoCloseable connections;
     private final HeldLocks held = new HeldLocks();
+    private final int concurrentBatches;
 
     /**
      * Creates a backend over an opened database. Use {@link JdbcLockBackendProvider} or {@link
@@ -61,8 +70,10 @@ public class JdbcLockBackend implements LockBackend {
      * @param sql runs the statements within the operation timeout
      * @param reaper the reaper of this backend, closed with it
      * @param connections closed last: DLM's own pool, or nothing for a DataSource of the caller's
+     * @param concurrentBatches how many renewal batches may hold a pooled connection at once
      */
-    JdbcLockBackend(Dialect dialect, SqlExecutor sql, Reaper reaper, AutoCloseable connections) {
+    JdbcLockBackend(Dialect dialect, SqlExecutor sql, Reaper reaper, AutoCloseable connections, int concurrentBatches) {
+        this.concurrentBatches = concurrentBatches;
         this.dialect = dialect;
         this.sql = sql;
         this.reaper = reaper;
@@ -118,6 +129,77 @@ public class JdbcLockBackend implements LockBackend {
             held.ended(resourceId, clientId, fencingToken);
         }
         return renewed;
+    }
+
+    /**
+     * Renews every lease with the renewal statement run as one JDBC batch on one pooled connection,
+     * within the operation timeout (K1, N7). The statements go in the order of their keys, so two
+     * batches that run at once lock shared rows in the same order and never deadlock each other.
+     * An item whose update count the driver does not tell (a bulk protocol's {@code
+     * SUCCESS_NO_INFO}) is renewed again on its own within what is left of the budget: a second
+     * renewal of a live lease only extends it again, and one of an ended lease is refused (H2).
+     */
+    @Override
+    public boolean[] renewAll(List<Renewal> renewals) {
+        int size = renewals.size();
+        Integer[] order = new Integer[size];
+        LockKey[] unsortedKeys = new LockKey[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+            unsortedKeys[i] = LockKey.of(renewals.get(i).resourceId());
+        }
+        Arrays.sort(order, Comparator.comparing(i -> unsortedKeys[i].hash(), Arrays::compareUnsigned));
+        LockKey[] keys = new LockKey[size];
+        byte[][] clients = new byte[size][];
+        long[] tokens = new long[size];
+        for (int at = 0; at < size; at++) {
+            Renewal renewal = renewals.get(order[at]);
+            keys[at] = unsortedKeys[order[at]];
+            clients[at] = LockKey.utf8(renewal.clientId());
+            tokens[at] = renewal.fencingToken();
+        }
+        long deadline = sql.deadline();
+        int[] counts = sql.execute(
+                "heartbeat",
+                "a batch of " + size + " leases",
+                deadline,
+                (c, t) -> dialect.renewAll(c, keys, clients, tokens, t));
+        if (counts.length != size) {
+            throw new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "jdbc heartbeat of a batch of " + size + " leases: the driver answered " + counts.length
+                            + " update counts");
+        }
+        boolean[] renewed = new boolean[size];
+        for (int at = 0; at < size; at++) {
+            int item = order[at];
+            Renewal renewal = renewals.get(item);
+            boolean done;
+            if (counts[at] == 0 || counts[at] == 1) {
+                done = counts[at] == 1;
+            } else {
+                int position = at;
+                done = sql.execute(
+                        "heartbeat",
+                        renewal.resourceId(),
+                        deadline,
+                        (c, t) -> dialect.renew(c, keys[position], clients[position], tokens[position], t));
+            }
+            renewed[item] = done;
+            if (!done) {
+                held.ended(renewal.resourceId(), renewal.clientId(), renewal.fencingToken());
+            }
+        }
+        return renewed;
+    }
+
+    /**
+     * A few connections fewer than the pool: acquisitions and releases still get one while
+     * renewal batches wait on a slow database.
+     */
+    @Override
+    public int maxConcurrentBatches() {
+        return concurrentBatches;
     }
 
     /**

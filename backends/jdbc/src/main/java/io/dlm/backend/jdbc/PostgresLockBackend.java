@@ -19,8 +19,13 @@ public final class PostgresLockBackend extends JdbcLockBackend implements Watchi
     private final ReleaseListener listener;
 
     PostgresLockBackend(
-            Dialect dialect, SqlExecutor sql, Reaper reaper, AutoCloseable connections, ReleaseListener listener) {
-        super(dialect, sql, reaper, connections);
+            Dialect dialect,
+            SqlExecutor sql,
+            Reaper reaper,
+            AutoCloseable connections,
+            ReleaseListener listener,
+            int concurrentBatches) {
+        super(dialect, sql, reaper, connections, concurrentBatches);
         this.listener = listener;
     }
 
