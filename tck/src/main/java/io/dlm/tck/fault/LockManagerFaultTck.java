@@ -365,44 +365,12 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N4_waiterWhoseConnectionsAreResetGetsAReleasedLockWithinASecondOrFails() throws Exception {
-        InetSocketAddress engine = requireEngine();
-        FaultProxy proxy = proxy(engine);
-        LockManager waiterSide = open(proxy.host(), proxy.port());
-        LockManager holderSide = open(engine.getHostString(), engine.getPort());
-        String resource = resource();
-        Duration lease = lease(30_000);
-        Lease held =
-                acquire(holderSide, "holder", resource, Duration.ZERO, lease).orElseThrow();
-
-        Thread[] waiterThread = new Thread[1];
-        CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
-            waiterThread[0] = Thread.currentThread();
-            return acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
-        });
-        awaitParked(waiterThread);
-
+        Waiting waiting = waitBehindAHolder();
         history.note("reset: every connection of the waiter is reset");
-        proxy.resetAll();
+        waiting.proxy.resetAll();
         long released = System.nanoTime();
-        release("holder", held);
-        try {
-            Optional<Lease> won = waiter.get(notificationBound().plus(slack()).toNanos(), TimeUnit.NANOSECONDS);
-            assertThat(won).as("N4: the waiter gets the released lock").isPresent();
-            assertThat(Duration.ofNanos(acquiredAt(resource, "waiter") - released))
-                    .as("N4: the waiter gets the lock within 1 s of the release")
-                    .isLessThanOrEqualTo(notificationBound());
-            releaseQuietly(won.get());
-        } catch (ExecutionException e) {
-            // A waiter whose next look went out on a connection that was reset may fail instead
-            // (X1), at once; what it must never do is sleep on the free lock.
-            assertThat(e.getCause())
-                    .as("X1: a waiter whose connection broke fails with INTERNAL_ERROR")
-                    .isInstanceOfSatisfying(
-                            LockException.class, le -> assertThat(le.error()).isEqualTo(LockError.INTERNAL_ERROR));
-        } catch (TimeoutException e) {
-            fail("N4: the waiter was neither given the released lock nor failed within 1 s of the release"
-                    + " (it sleeps on a free lock)");
-        }
+        release("holder", waiting.held);
+        waiting.assertWokenWithin(released, notificationBound(), "the release");
         HistoryChecker.assertSafe(history);
     }
 
@@ -413,6 +381,23 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N4_waiterCutOffWhileTheLockIsReleasedFailsOrGetsItWithinASecondOfTheHeal() throws Exception {
+        Waiting waiting = waitBehindAHolder();
+        history.note("partition: the waiter's connections drop every byte");
+        waiting.proxy.blackhole(FaultProxy.Direction.BOTH);
+        release("holder", waiting.held);
+        pause(TckTimings.scaledMillis(1_500));
+        long healed = System.nanoTime();
+        history.note("heal: new connections pass again; the cut ones stay dead");
+        waiting.proxy.heal();
+        // After the heal it may first have to notice that its old connections are dead.
+        waiting.assertWokenWithin(healed, notificationBound().plus(operationTimeout()), "the heal");
+        HistoryChecker.assertSafe(history);
+    }
+
+    /**
+     * A holder (straight to the engine) with a long lease, and a waiter behind a proxy, parked.
+     */
+    private Waiting waitBehindAHolder() throws Exception {
         InetSocketAddress engine = requireEngine();
         FaultProxy proxy = proxy(engine);
         LockManager waiterSide = open(proxy.host(), proxy.port());
@@ -421,39 +406,53 @@ public abstract class LockManagerFaultTck {
         Duration lease = lease(30_000);
         Lease held =
                 acquire(holderSide, "holder", resource, Duration.ZERO, lease).orElseThrow();
-
         Thread[] waiterThread = new Thread[1];
         CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
             waiterThread[0] = Thread.currentThread();
             return acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
         });
         awaitParked(waiterThread);
+        return new Waiting(proxy, resource, held, waiter);
+    }
 
-        history.note("partition: the waiter's connections drop every byte");
-        proxy.blackhole(FaultProxy.Direction.BOTH);
-        release("holder", held);
-        pause(TckTimings.scaledMillis(1_500));
-        long healed = System.nanoTime();
-        history.note("heal: new connections pass again; the cut ones stay dead");
-        proxy.heal();
-        try {
-            Optional<Lease> won = waiter.get(
-                    notificationBound().plus(operationTimeout()).plus(slack()).toNanos(), TimeUnit.NANOSECONDS);
-            assertThat(won).as("N4: the waiter gets the free lock").isPresent();
-            assertThat(Duration.ofNanos(acquiredAt(resource, "waiter") - healed))
-                    .as("N4: within 1 s of the heal")
-                    .isLessThanOrEqualTo(notificationBound().plus(operationTimeout()));
-            releaseQuietly(won.get());
-        } catch (ExecutionException e) {
-            assertThat(e.getCause())
-                    .as("X1: a waiter cut off from its engine fails with INTERNAL_ERROR")
-                    .isInstanceOfSatisfying(
-                            LockException.class, le -> assertThat(le.error()).isEqualTo(LockError.INTERNAL_ERROR));
-        } catch (TimeoutException e) {
-            fail("N4: the waiter was neither given the free lock nor failed within 1 s of the heal"
-                    + " (it sleeps on a free lock)");
+    /** A parked waiter of {@link #waitBehindAHolder()}. */
+    private final class Waiting {
+        final FaultProxy proxy;
+        final String resource;
+        final Lease held;
+        final CompletableFuture<Optional<Lease>> waiter;
+
+        Waiting(FaultProxy proxy, String resource, Lease held, CompletableFuture<Optional<Lease>> waiter) {
+            this.proxy = proxy;
+            this.resource = resource;
+            this.held = held;
+            this.waiter = waiter;
         }
-        HistoryChecker.assertSafe(history);
+
+        /**
+         * The waiter got the lock within {@code bound} of {@code since}, or failed with {@code
+         * INTERNAL_ERROR} (X1: its next look went out on a broken connection); it did not sleep on
+         * the free lock.
+         */
+        void assertWokenWithin(long since, Duration bound, String event) throws InterruptedException {
+            try {
+                Optional<Lease> won = waiter.get(bound.plus(slack()).toNanos(), TimeUnit.NANOSECONDS);
+                assertThat(won).as("N4: the waiter gets the free lock").isPresent();
+                assertThat(Duration.ofNanos(acquiredAt(resource, "waiter") - since))
+                        .as("N4: the waiter gets the lock within 1 s of %s", event)
+                        .isLessThanOrEqualTo(bound);
+                releaseQuietly(won.get());
+            } catch (ExecutionException e) {
+                assertThat(e.getCause())
+                        .as("X1: a waiter whose connection broke fails with INTERNAL_ERROR")
+                        .isInstanceOfSatisfying(
+                                LockException.class,
+                                le -> assertThat(le.error()).isEqualTo(LockError.INTERNAL_ERROR));
+            } catch (TimeoutException e) {
+                fail("N4: the waiter was neither given the free lock nor failed within 1 s of " + event
+                        + " (it sleeps on a free lock)");
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
