@@ -74,12 +74,34 @@ final class PrivateRedisServer implements AutoCloseable {
      * @param extraArgs more {@code --option value} pairs
      */
     static PrivateRedisServer startUnderFaketime(Path dir, String offset, String... extraArgs) throws IOException {
+        return startOn(fakeClock(dir, offset), dir, extraArgs);
+    }
+
+    /**
+     * A clock for {@link #startOn}, or skips (outside CI) or fails (in CI) when libfaketime is not
+     * installed.
+     *
+     * @param dir the server's directory; the clock's file goes in it
+     * @param offset the first offset, e.g. {@code "+0"}
+     */
+    static FakeClock fakeClock(Path dir, String offset) throws IOException {
         if (FakeClock.library().isEmpty()) {
             throw missing("libfaketime is not installed: run `bash scripts/services.sh faketime`");
         }
+        return FakeClock.create(dir.resolve("clock"), offset);
+    }
+
+    /**
+     * Starts a plain server on a clock the test can step while it runs ({@link FakeClock#step}),
+     * with glibc's allocator in front as {@link #startUnderFaketime} explains.
+     *
+     * @param clock the clock
+     * @param dir its working directory, created if missing
+     * @param extraArgs more {@code --option value} pairs
+     */
+    static PrivateRedisServer startOn(FakeClock clock, Path dir, String... extraArgs) throws IOException {
         String glibcMalloc =
                 findLibrary(GLIBC_MALLOC_LIBRARIES, "glibc's libc_malloc_debug.so.0 (glibc 2.34 or later)");
-        FakeClock clock = FakeClock.create(dir.resolve("clock"), offset);
         return start(dir, clock.environmentPreloading(Path.of(glibcMalloc)), extraArgs);
     }
 
