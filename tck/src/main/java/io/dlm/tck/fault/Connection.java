@@ -10,7 +10,7 @@ import java.net.Socket;
  * {@link Pipe} for each direction. It ends normally once both directions have delivered their end
  * of stream, and abruptly (RST both ways) on a reset or on an error the partition does not hide.
  */
-final class Connection {
+final class Connection implements FaultProxy.Link {
 
     private static final int CONNECT_TIMEOUT_MILLIS =
             (int) Math.min(Integer.MAX_VALUE, TckTimings.scaledMillis(10_000).toMillis());
@@ -48,20 +48,25 @@ final class Connection {
         }
     }
 
-    /** Silences one direction of this connection for good; see {@link FaultProxy#blackhole}. */
-    /** Holds both directions' bytes, in order, until {@link #release()}. */
-    void hold() {
+    @Override
+    public void hold() {
         toEngine.hold();
         toClient.hold();
     }
 
-    /** Delivers what was held and lets bytes flow again. */
-    void release() {
+    @Override
+    public void release() {
         toEngine.release();
         toClient.release();
     }
 
-    void blackhole(FaultProxy.Direction direction) {
+    @Override
+    public boolean isOpen() {
+        return clientOpen();
+    }
+
+    @Override
+    public void blackhole(FaultProxy.Direction direction) {
         if (direction != FaultProxy.Direction.TO_CLIENT) {
             toEngine.blackhole();
         }
@@ -75,8 +80,8 @@ final class Connection {
         return !clientClosed;
     }
 
-    /** Ends the connection with an RST to the client and to the engine. Idempotent. */
-    void reset() {
+    @Override
+    public void reset() {
         synchronized (this) {
             if (ended) {
                 return;

@@ -35,6 +35,35 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FaultProxy implements AutoCloseable {
 
+    /**
+     * One connection through the proxy, for a fault that hits it alone: the notification channel of
+     * a waiter, say, while its other connections work.
+     */
+    public interface Link {
+        /**
+         * Silences one direction of this connection for good, without a reset.
+         *
+         * @param direction which bytes are dropped
+         */
+        void blackhole(Direction direction);
+
+        /** Holds both directions' bytes, in order, until {@link #release()}. */
+        void hold();
+
+        /** Delivers what {@link #hold()} kept, in order, and lets bytes flow again. */
+        void release();
+
+        /** Ends the connection with an RST to the client and to the engine; idempotent. */
+        void reset();
+
+        /**
+         * Whether the client's side is still open.
+         *
+         * @return {@code false} once reset, failed or ended
+         */
+        boolean isOpen();
+    }
+
     /** Which way the bytes a fault applies to travel. */
     public enum Direction {
         /** From the client to the engine. */
@@ -229,6 +258,18 @@ public final class FaultProxy implements AutoCloseable {
         }
         for (Connection connection : current) {
             connection.reset();
+        }
+    }
+
+    /**
+     * The connections accepted and not yet removed, in the order they were accepted, for faults that
+     * hit one of them alone.
+     *
+     * @return a snapshot
+     */
+    public List<Link> connections() {
+        synchronized (this) {
+            return List.<Link>copyOf(connections);
         }
     }
 

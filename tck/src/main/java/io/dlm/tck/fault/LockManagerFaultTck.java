@@ -100,6 +100,16 @@ public abstract class LockManagerFaultTck {
     }
 
     /**
+     * Settings every manager of the backend needs besides where its engine is: for an in-process
+     * backend, all of them (e.g. an embedded database's URL and table).
+     *
+     * @return plain values, empty by default
+     */
+    protected Map<String, String> properties() {
+        return Map.of();
+    }
+
+    /**
      * The engine's lease granularity, as in the rule TCK (E1): leases are rounded up to it.
      *
      * @return {@code 1 ns} by default
@@ -563,7 +573,11 @@ public abstract class LockManagerFaultTck {
     void M1_holdersPausingPastShortLeasesLeaveASafeHistory() throws Exception {
         LockManager manager = engineAddress()
                 .map(engine -> open(engine.getHostString(), engine.getPort()))
-                .orElseGet(() -> track(LockManagers.open(backendName(), settings())));
+                .orElseGet(() -> {
+                    Map<String, String> properties = new HashMap<>(settings());
+                    properties.putAll(properties());
+                    return track(LockManagers.open(backendName(), properties));
+                });
         String resource = resource();
         Duration lease = lease(300);
         List<CompletableFuture<Void>> holders = new ArrayList<>();
@@ -694,6 +708,7 @@ public abstract class LockManagerFaultTck {
         List<String> args = new ArrayList<>();
         args.add(backendName());
         Map<String, String> properties = new HashMap<>(settings());
+        properties.putAll(properties());
         properties.putAll(connectionProperties(engine.getHostString(), engine.getPort()));
         properties.forEach((key, value) -> args.add(key + "=" + value));
         ForkedJvm jvm = track(ForkedJvm.start(FaultHolderMain.class, args));
@@ -780,6 +795,7 @@ public abstract class LockManagerFaultTck {
 
     private LockManager open(String host, int port) {
         Map<String, String> properties = new HashMap<>(settings());
+        properties.putAll(properties());
         properties.putAll(connectionProperties(host, port));
         return track(LockManagers.open(backendName(), properties));
     }

@@ -217,6 +217,28 @@ class FaultProxyTest {
     }
 
     @Test
+    void aFaultOnOneConnectionLeavesTheOthersAlone() throws Exception {
+        Upstream upstream = upstream(true);
+        FaultProxy proxy = proxy(upstream);
+        Socket first = connect(proxy);
+        assertThat(echo(first, "one")).isEqualTo("one");
+        Socket second = connect(proxy);
+        assertThat(echo(second, "two")).isEqualTo("two");
+        List<FaultProxy.Link> links = proxy.connections();
+        assertThat(links).hasSize(2);
+
+        links.get(0).blackhole(Direction.BOTH);
+        first.getOutputStream().write('x');
+        assertThat(readOnce(first, SILENCE)).as("the black-holed one").isEqualTo(Outcome.TIMEOUT);
+        assertThat(echo(second, "still")).as("the other one").isEqualTo("still");
+
+        links.get(1).reset();
+        assertThat(readOnce(second, PROMPTLY)).isEqualTo(Outcome.RESET);
+        assertThat(links.get(1).isOpen()).isFalse();
+        assertThat(echo(connect(proxy), "new")).as("a new connection").isEqualTo("new");
+    }
+
+    @Test
     void heldConnectionsKeepTheirBytesInOrderWhileNewOnesPassAndDeliverThemOnRelease() throws Exception {
         Upstream upstream = upstream(true);
         FaultProxy proxy = proxy(upstream);
