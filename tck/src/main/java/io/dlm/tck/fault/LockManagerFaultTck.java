@@ -578,6 +578,7 @@ public abstract class LockManagerFaultTck {
                     properties.putAll(properties());
                     return track(LockManagers.open(backendName(), properties));
                 });
+        warmUp(manager);
         String resource = resource();
         Duration lease = lease(300);
         List<CompletableFuture<Void>> holders = new ArrayList<>();

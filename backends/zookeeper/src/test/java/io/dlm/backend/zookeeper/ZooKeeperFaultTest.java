@@ -31,6 +31,19 @@ class ZooKeeperFaultTest extends LockManagerFaultTck {
         return Map.of("dlm.zookeeper.connect", host + ":" + port, "dlm.zookeeper.base-path", BASE_PATH);
     }
 
+    /**
+     * A short session. The ZooKeeper client notices a connection that went silent (a blackhole
+     * leaves no reset) only by its read timeout, two thirds of the session timeout, and each new
+     * connection it opens during the partition stays dead until its connect timeout (the session
+     * timeout over the number of servers) has passed. With the default 15 s session a manager on
+     * the far side of a healed partition is back only 10 to 25 s later; the tier's liveness check
+     * (one lease plus the operation timeout, from the heal) asks for a session of a few seconds.
+     */
+    @Override
+    protected Map<String, String> properties() {
+        return Map.of("dlm.zookeeper.session-timeout", "4s");
+    }
+
     /** The leader stamps writes in whole milliseconds. */
     @Override
     protected Duration leaseGranularity() {
