@@ -25,7 +25,13 @@ import org.apache.zookeeper.data.ACL;
  *
  * <p>Every thread the client starts is named {@code dlm-zookeeper-<n>-...}: Curator's through its
  * thread factory; ZooKeeper's send and event threads take their names from the thread that builds
- * the handle, so the handle is built on a short-lived thread of that name.
+ * the handle, so the handle is built on a short-lived thread of that name. With TLS, ZooKeeper's
+ * Netty socket adds an event loop thread that ZooKeeper names ({@code zkNetty-NioEventLoopGroup-...}),
+ * which ends shortly after {@code close}.
+ *
+ * <p>Settings reach this client through its own {@link ZKClientConfig} only, TLS included
+ * ({@link TlsSettings#applyTo}), never through system properties: two managers in one JVM may use
+ * different ensembles, stores and identities.
  */
 final class CuratorClients {
 
@@ -54,6 +60,10 @@ final class CuratorClients {
         ZKClientConfig config = new ZKClientConfig();
         // Bounds the synchronous calls ZooKeeper makes for itself, i.e. closing the session (C1).
         config.setProperty(ZKClientConfig.ZOOKEEPER_REQUEST_TIMEOUT, Integer.toString(operationTimeoutMillis));
+        TlsSettings tls = settings.tls();
+        if (tls != null) {
+            tls.applyTo(config);
+        }
         CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
                 .connectString(settings.connect())
                 .sessionTimeoutMs((int) settings.sessionTimeout().toMillis())

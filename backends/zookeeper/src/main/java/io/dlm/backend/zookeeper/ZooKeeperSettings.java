@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.client.ConnectStringParser;
@@ -30,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param digest {@code dlm.zookeeper.auth.digest}: {@code user:password} for ZooKeeper's digest
  *     scheme, or {@code null}
  * @param acl {@code dlm.zookeeper.acl}: the ACL of the nodes created
+ * @param tls {@code dlm.zookeeper.tls.*}: TLS to the ensemble, or {@code null} for plain text
  */
 record ZooKeeperSettings(
         String connect,
@@ -39,7 +41,8 @@ record ZooKeeperSettings(
         int maxRetries,
         Duration retryBaseSleep,
         @Nullable String digest,
-        List<ACL> acl) {
+        List<ACL> acl,
+        @Nullable TlsSettings tls) {
 
     static final String CONNECT = "dlm.zookeeper.connect";
     static final String BASE_PATH = "dlm.zookeeper.base-path";
@@ -87,10 +90,15 @@ record ZooKeeperSettings(
         if (digest != null && (digest.indexOf(':') <= 0)) {
             throw new IllegalArgumentException("Invalid value for " + AUTH_DIGEST + ": expected user:password");
         }
-        List<ACL> acl = acl(context.property(ACL_KEY).orElse(digest == null ? "open" : "creator"), digest);
+        TlsSettings tls = TlsSettings.from(context);
+        Optional<String> aclSetting = context.property(ACL_KEY);
+        List<ACL> acl = acl(aclSetting.orElse(digest == null ? "open" : "creator"), digest, tls);
+        if (aclSetting.isEmpty() && digest == null) {
+            warnAboutOpenAcl(connect);
+        }
         warnAboutUnknownKeys(context);
         return new ZooKeeperSettings(
-                connect, basePath, sessionTimeout, connectionTimeout, maxRetries, retryBaseSleep, digest, acl);
+                connect, basePath, sessionTimeout, connectionTimeout, maxRetries, retryBaseSleep, digest, acl, tls);
     }
 
     /**
@@ -159,14 +167,17 @@ record ZooKeeperSettings(
         return retries;
     }
 
-    private static List<ACL> acl(String value, @Nullable String digest) {
+    private static List<ACL> acl(String value, @Nullable String digest, @Nullable TlsSettings tls) {
         switch (value.trim().toLowerCase(Locale.ROOT)) {
             case "open":
                 return ZooDefs.Ids.OPEN_ACL_UNSAFE;
             case "creator":
-                if (digest == null) {
-                    throw new IllegalArgumentException(
-                            "Invalid value '" + value + "' for " + ACL_KEY + ": 'creator' needs " + AUTH_DIGEST);
+                // The creator is every identity of the session: the digest user, and the client
+                // certificate's subject, which a TLS server adds as an x509 identity.
+                if (digest == null && (tls == null || tls.keyStore() == null)) {
+                    throw new IllegalArgumentException("Invalid value '" + value + "' for " + ACL_KEY
+                            + ": 'creator' needs an identity: " + AUTH_DIGEST + ", or a client certificate ("
+                            + TlsSettings.KEY_STORE + ")");
                 }
                 return ZooDefs.Ids.CREATOR_ALL_ACL;
             default:
@@ -175,10 +186,26 @@ record ZooKeeperSettings(
         }
     }
 
+    private static void warnAboutOpenAcl(String connect) {
+        LOG.log(
+                Level.WARNING,
+                "ZooKeeper lock nodes on {0} are created with the open ACL (world:anyone, all rights): any client"
+                        + " of the ensemble can delete or overwrite them and so break every lock. Set {1}=user:password"
+                        + " (the ACL becomes creator-only), or set {2}=open to keep open nodes on purpose.",
+                connect,
+                AUTH_DIGEST,
+                ACL_KEY);
+    }
+
     private static void warnAboutUnknownKeys(BackendContext context) {
         for (String key : context.properties().keySet()) {
-            if (key.startsWith("dlm.zookeeper.") && !KEYS.contains(key)) {
-                LOG.log(Level.WARNING, "Unknown ZooKeeper backend setting {0}; known ones are {1}", key, KEYS);
+            if (key.startsWith("dlm.zookeeper.") && !KEYS.contains(key) && !TlsSettings.KEYS.contains(key)) {
+                LOG.log(
+                        Level.WARNING,
+                        "Unknown ZooKeeper backend setting {0}; known ones are {1} and {2}",
+                        key,
+                        KEYS,
+                        TlsSettings.KEYS);
             }
         }
     }
@@ -188,6 +215,8 @@ record ZooKeeperSettings(
         // Never print the password.
         return "ZooKeeperSettings[connect=" + connect + ", basePath=" + basePath + ", sessionTimeout="
                 + sessionTimeout + ", connectionTimeout=" + connectionTimeout + ", maxRetries=" + maxRetries
-                + ", retryBaseSleep=" + retryBaseSleep + ", digest=" + (digest == null ? "none" : "****") + "]";
+                + ", retryBaseSleep=" + retryBaseSleep + ", digest=" + (digest == null ? "none" : "****") + ", tls="
+                + tls
+                + "]";
     }
 }
