@@ -66,9 +66,19 @@ class ZooKeeperAclTest {
         return client;
     }
 
+    /**
+     * A base path whose missing parents the managers create, like every node they create, with
+     * the creator ACL: under a root of this class's own, so that the shared server's {@code
+     * /dlm-test}, where the other test classes' managers without credentials create their base
+     * paths, does not become theirs.
+     */
+    private static String securedBasePath() {
+        return "/dlm-test-acl" + TestZooKeeper.basePath(ZooKeeperAclTest.class);
+    }
+
     @Test
     void othersCannotTouchLockNodesWhileManagersWithTheCredentialsContend() throws Exception {
-        String base = TestZooKeeper.basePath(ZooKeeperAclTest.class);
+        String base = securedBasePath();
         String lockPath = base + "/" + NodePaths.encode("guarded");
         ExecutorService threads = Executors.newSingleThreadExecutor();
         try (TestBackends.Opened holder =
@@ -117,7 +127,7 @@ class ZooKeeperAclTest {
 
     @Test
     void aManagerWithOtherCredentialsFailsWithNoAuthAsTheCause() throws Exception {
-        String base = TestZooKeeper.basePath(ZooKeeperAclTest.class);
+        String base = securedBasePath();
         try (TestBackends.Opened owner =
                         TestBackends.open(server.getConnectString(), base, ZooKeeperSettings.AUTH_DIGEST, CREDENTIALS);
                 TestBackends.Opened other = TestBackends.open(
@@ -140,7 +150,7 @@ class ZooKeeperAclTest {
     void aBasePathCreatedBeforehandWithAnOpenAclLetsAnyoneDeleteLockNodes() throws Exception {
         // ZooKeeper checks a delete against the parent's ACL, not the node's: the documented
         // reason to create the base path with a closed ACL, or to let DLM create it.
-        // Not under /dlm-test, which the other tests' managers created creator-only.
+        // Not under /dlm-test-acl, which the other tests' managers created creator-only.
         String base = "/dlm-test-open-acl" + TestZooKeeper.basePath(ZooKeeperAclTest.class);
         anonymous.create().creatingParentsIfNeeded().forPath(base);
         String lockPath = base + "/" + NodePaths.encode("exposed");
