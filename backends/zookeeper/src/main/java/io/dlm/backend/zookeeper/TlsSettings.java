@@ -2,9 +2,11 @@ package io.dlm.backend.zookeeper;
 
 import io.dlm.spi.BackendContext;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -140,7 +142,12 @@ record TlsSettings(
         if (value.isEmpty()) {
             return null;
         }
-        Path path = Path.of(value.get().trim());
+        Path path;
+        try {
+            path = Path.of(value.get().trim());
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException(key + " is not a file name: '" + value.get() + "'", e);
+        }
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
             throw new IllegalArgumentException(key + " names no readable file: '" + value.get() + "'");
         }
@@ -230,7 +237,7 @@ record TlsSettings(
     }
 
     private static String rootMessage(Throwable e) {
-        List<String> messages = new java.util.ArrayList<>();
+        List<String> messages = new ArrayList<>();
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause.getMessage() != null) {
                 messages.add(cause.getMessage());

@@ -59,6 +59,7 @@ class ZooKeeperSecuritySettingsTest {
             {TlsSettings.ENABLED, new String[] {TlsSettings.KEY_STORE, client}},
             {TlsSettings.TRUST_STORE, new String[] {TlsSettings.ENABLED, "true", TlsSettings.TRUST_STORE, "/no/such"}},
             {TlsSettings.KEY_STORE, new String[] {TlsSettings.ENABLED, "true", TlsSettings.KEY_STORE, dir.toString()}},
+            {TlsSettings.KEY_STORE, new String[] {TlsSettings.ENABLED, "true", TlsSettings.KEY_STORE, "a\0b"}},
             {TlsSettings.KEY_STORE_PASSWORD, new String[] {TlsSettings.ENABLED, "true", TlsSettings.KEY_STORE, client}},
             {
                 TlsSettings.KEY_STORE_PASSWORD,

@@ -33,7 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ZooKeeperTlsTest {
 
+    /** Of the managers that must fail: short, to keep the test short, and the bound it checks. */
     private static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * Of the managers that must work: long enough for the first call, which waits for a TLS
+     * handshake and a new session with a server in a second JVM, on a busy machine.
+     */
+    private static final Duration WORKING_OPERATION_TIMEOUT = Duration.ofSeconds(15);
+
     private static final String BASE = TestZooKeeper.basePath(ZooKeeperTlsTest.class);
 
     @TempDir
@@ -56,9 +64,17 @@ class ZooKeeperTlsTest {
     }
 
     private static TestBackends.Opened open(String base, String... more) {
+        return open(OPERATION_TIMEOUT, base, more);
+    }
+
+    private static TestBackends.Opened openWorking(String base, String... more) {
+        return open(WORKING_OPERATION_TIMEOUT, base, more);
+    }
+
+    private static TestBackends.Opened open(Duration operationTimeout, String base, String... more) {
         List<String> settings = new ArrayList<>(List.of(
                 "dlm.operation.timeout",
-                OPERATION_TIMEOUT.toMillis() + "ms",
+                operationTimeout.toMillis() + "ms",
                 "dlm.zookeeper.tls.enabled",
                 "true",
                 "dlm.zookeeper.tls.trust-store",
@@ -78,7 +94,7 @@ class ZooKeeperTlsTest {
 
     @Test
     void locksWorkOverTlsWithAClientCertificateAndNoSystemProperty() {
-        try (TestBackends.Opened opened = open(BASE, clientCertificate())) {
+        try (TestBackends.Opened opened = openWorking(BASE, clientCertificate())) {
             Optional<Lease> lease =
                     opened.manager().tryAcquire("tls", "holder", Duration.ofSeconds(10), Duration.ofSeconds(30));
             assertThat(lease).isPresent();
@@ -165,8 +181,8 @@ class ZooKeeperTlsTest {
         String[] creator = settings.toArray(String[]::new);
         ZooKeeper intruder = connect(certificates.intruder());
         ZooKeeper owner = connect(certificates.client());
-        try (TestBackends.Opened holder = open(base, creator);
-                TestBackends.Opened rival = open(base, creator)) {
+        try (TestBackends.Opened holder = openWorking(base, creator);
+                TestBackends.Opened rival = openWorking(base, creator)) {
             assertThat(holder.manager().lock("x509", "holder", 5_000)).isTrue();
             String lockPath = base + "/" + NodePaths.encode("x509");
 
