@@ -94,21 +94,26 @@ class ZooKeeperTlsTest {
 
     @Test
     void locksWorkOverTlsWithAClientCertificateAndNoSystemProperty() {
-        try (TestBackends.Opened opened = openWorking(BASE, clientCertificate())) {
+        // A manager on a plain ensemble, open in the same JVM at the same time: TLS settings are
+        // per manager.
+        try (TestBackends.Opened opened = openWorking(BASE, clientCertificate());
+                TestBackends.Opened plain = TestBackends.open(
+                        TestZooKeeper.shared().getConnectString(), TestZooKeeper.basePath(ZooKeeperTlsTest.class))) {
             Optional<Lease> lease =
                     opened.manager().tryAcquire("tls", "holder", Duration.ofSeconds(10), Duration.ofSeconds(30));
             assertThat(lease).isPresent();
             assertThat(opened.manager().inspect("tls").orElseThrow().clientId()).isEqualTo("holder");
             assertThat(lease.orElseThrow().renew()).isTrue();
+            assertThat(plain.manager().lock("tls", "plain", 10_000)).isTrue();
             lease.orElseThrow().release();
             assertThat(opened.manager().inspect("tls")).isEmpty();
 
             assertThat(opened.manager().lock("tls-2", "holder", 5_000)).isTrue();
             assertThat(opened.manager().heartbeat("tls-2", "holder")).isTrue();
             assertThat(opened.manager().unlock("tls-2", "holder")).isTrue();
+            assertThat(plain.manager().unlock("tls", "plain")).isTrue();
         }
-        // The settings went to this client's ZKClientConfig only: another manager in this JVM may
-        // talk to another ensemble without TLS.
+        // The settings went to the TLS manager's own ZKClientConfig, not to system properties.
         assertThat(System.getProperties().stringPropertyNames())
                 .noneMatch(key -> key.startsWith("zookeeper.ssl") || key.startsWith("zookeeper.client"));
     }
