@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
  * @param client a client's key store, subject {@code CN=dlm-client}
  * @param intruder another client's key store signed by the same authority, subject {@code
  *     CN=intruder}
+ * @param clientPem the {@code client} key and certificate as one PEM file (an unencrypted PKCS#8
+ *     key, then the certificate), which ZooKeeper reads as a PEM key store
  */
-record TestCertificates(Path caPem, Path otherCaPem, Path server, Path client, Path intruder) {
+record TestCertificates(Path caPem, Path otherCaPem, Path server, Path client, Path intruder, Path clientPem) {
 
     /** The password of every key store. */
     static final String PASSWORD = "test-secret";
@@ -40,7 +42,13 @@ record TestCertificates(Path caPem, Path otherCaPem, Path server, Path client, P
         Path server = signed(dir, "server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
         Path client = signed(dir, "client", "dlm-client", "extendedKeyUsage=clientAuth");
         Path intruder = signed(dir, "intruder", "intruder", "extendedKeyUsage=clientAuth");
-        return new TestCertificates(ca, otherCa, server, client, intruder);
+        Path clientPem = dir.resolve("client-key-and-certificate.pem");
+        Files.writeString(
+                clientPem,
+                Files.readString(dir.resolve("client.key"), StandardCharsets.US_ASCII)
+                        + Files.readString(dir.resolve("client.pem"), StandardCharsets.US_ASCII),
+                StandardCharsets.US_ASCII);
+        return new TestCertificates(ca, otherCa, server, client, intruder, clientPem);
     }
 
     private static Path authority(Path dir, String name) throws IOException, InterruptedException {

@@ -119,6 +119,15 @@ class ZooKeeperTlsTest {
     }
 
     @Test
+    void aPemKeyStoreOfAKeyAndItsCertificateWorksWithoutPassword() {
+        try (TestBackends.Opened opened = openWorking(
+                BASE, "dlm.zookeeper.tls.key-store", certificates.clientPem().toString())) {
+            assertThat(opened.manager().lock("pem", "holder", 5_000)).isTrue();
+            assertThat(opened.manager().unlock("pem", "holder")).isTrue();
+        }
+    }
+
+    @Test
     void aClientThatDoesNotTrustTheServerFailsWithinTheOperationTimeout() {
         String[] wrongTrust = {
             "dlm.zookeeper.tls.trust-store", certificates.otherCaPem().toString()
