@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Makes sure the services that DLM's tests talk to are there, and starts the ones that are down.
 #
-#   bash scripts/services.sh                  # all: postgres mariadb redis etcd faketime
+#   bash scripts/services.sh                  # all: postgres mariadb redis etcd faketime openssl
 #   bash scripts/services.sh postgres redis   # only these
 #
 # Idempotent: a service that already answers is left alone, and none is ever started twice.
 # PostgreSQL, MariaDB and Redis run on their standard ports on 127.0.0.1. etcd is only installed
 # (Debian's etcd-server), never started: the etcd tests start their own servers on free ports.
 # faketime (Debian's faketime and libfaketime) is only installed: fault tests run engine processes
-# under it with a shifted wall clock.
+# under it with a shifted wall clock. openssl is only installed: TLS tests make their certificates
+# with it.
 # Prints one line per service; exits non-zero, naming the service, when one cannot be had.
 set -euo pipefail
 
-readonly ALL_SERVICES=(postgres mariadb redis etcd faketime)
+readonly ALL_SERVICES=(postgres mariadb redis etcd faketime openssl)
 # How long a service that was just started (or was already starting) may take to answer.
 readonly WAIT_SECONDS="${DLM_SERVICES_WAIT_SECONDS:-30}"
 
@@ -146,6 +147,12 @@ service_faketime() {
     lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
     [[ -n "$lib" ]] || fail faketime "libfaketime installed, but no libfaketime.so.1 under /usr/lib"
     say faketime "installed: $(command -v faketime), $lib"
+}
+
+# The TLS tests of etcd and ZooKeeper generate a certificate authority and certificates per run.
+service_openssl() {
+    command -v openssl >/dev/null || install_packages openssl openssl
+    say openssl "installed: $(command -v openssl) $(openssl version 2>/dev/null | cut -d' ' -f2)"
 }
 
 main() {
