@@ -1,0 +1,174 @@
+package io.dlm.backend.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlm.Lease;
+import io.dlm.LockException;
+import io.dlm.LockManager;
+import io.dlm.tck.fault.FaultProxy;
+import io.dlm.tck.fault.FencedStore;
+import io.dlm.tck.fault.History;
+import io.dlm.tck.fault.HistoryChecker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * N1 and K3 for ZooKeeper: a holder whose connection is cut off (every byte dropped, no reset) by
+ * the tier's {@link FaultProxy} holds a lease of two minutes on a session of five seconds. The
+ * ensemble ends the session, and so the lock, about five seconds after it last heard from the
+ * holder, so the holder must be told of the loss within about the session timeout, not after its
+ * lease, and before anybody else acquires. The history of both clients is judged by the tier's
+ * {@link HistoryChecker}.
+ */
+class SessionPartitionTest {
+
+    private static final String BASE = TestZooKeeper.basePath(SessionPartitionTest.class);
+    private static final Duration SESSION = Duration.ofSeconds(5);
+    private static final Duration LEASE = Duration.ofMinutes(2);
+
+    private final History history = new History("SessionPartitionTest.N1");
+    private final FencedStore store = new FencedStore();
+
+    @AfterEach
+    void keepTheHistory() throws Exception {
+        history.writeTimeline(Path.of("target", "fault-histories"));
+    }
+
+    @Test
+    void aCutOffHolderIsToldOfItsLossWithinTheSessionTimeoutAndBeforeAnybodyElseAcquires() throws Exception {
+        String resource = "n1-session";
+        try (FaultProxy proxy =
+                        FaultProxy.start("127.0.0.1", TestZooKeeper.shared().getPort());
+                TestBackends.Opened holder = TestBackends.open(
+                        proxy.host() + ":" + proxy.port(),
+                        BASE,
+                        ZooKeeperSettings.SESSION_TIMEOUT,
+                        SESSION.toMillis() + "ms",
+                        "dlm.operation.timeout",
+                        "1s");
+                TestBackends.Opened contender =
+                        TestBackends.open(TestZooKeeper.shared().getConnectString(), BASE)) {
+            awaitSession(holder.manager());
+            awaitSession(contender.manager());
+
+            Lease held = acquire(holder.manager(), "holder", resource, Duration.ZERO)
+                    .orElseThrow()
+                    .keepAlive();
+            AtomicLong lostAt = new AtomicLong();
+            held.lost().thenRun(() -> lostAt.compareAndSet(0, System.nanoTime()));
+            CompletableFuture<Void> work = CompletableFuture.runAsync(() -> {
+                while (section("holder", held)) {
+                    pause(20);
+                }
+            });
+
+            long cut = System.nanoTime();
+            history.note("partition: every byte between the holder and the server is dropped, no reset");
+            proxy.blackhole(FaultProxy.Direction.BOTH);
+            CompletableFuture<Optional<Lease>> contending = CompletableFuture.supplyAsync(() -> {
+                Optional<Lease> won = acquire(contender.manager(), "contender", resource, Duration.ofSeconds(40));
+                won.ifPresent(mine -> {
+                    long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+                    while (System.nanoTime() - until < 0 && section("contender", mine)) {
+                        pause(20);
+                    }
+                });
+                return won;
+            });
+
+            Awaitility.await("the holder's loss (K3)")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> lostAt.get() != 0);
+            Duration toldAfter = Duration.ofNanos(lostAt.get() - cut);
+            history.note("holder told of its loss " + toldAfter.toMillis() + " ms after the cut");
+            System.out.printf(
+                    "N1/K3: holder told of its loss %d ms after the cut (session %s)%n", toldAfter.toMillis(), SESSION);
+            work.get(10, TimeUnit.SECONDS);
+
+            Lease taken = contending
+                    .get(60, TimeUnit.SECONDS)
+                    .orElseThrow(() -> new AssertionError("the contender never got the cut-off holder's lock"));
+            long acquiredAt = acquiredAt("contender");
+            history.note(
+                    "contender acquired " + Duration.ofNanos(acquiredAt - cut).toMillis() + " ms after the cut");
+            System.out.printf(
+                    "N1: contender acquired %d ms after the cut%n",
+                    Duration.ofNanos(acquiredAt - cut).toMillis());
+
+            HistoryChecker.assertSafe(history);
+            assertThat(toldAfter)
+                    .as("K3: told within about the session timeout of the cut, not after its %s lease", LEASE)
+                    .isLessThanOrEqualTo(SESSION.plusSeconds(1));
+            assertThat(lostAt.get())
+                    .as("N1: the holder is told before another client acquires")
+                    .isLessThan(acquiredAt);
+            taken.release();
+        }
+    }
+
+    private Optional<Lease> acquire(LockManager manager, String process, String resource, Duration wait) {
+        History.Op op = history.call(process, "acquire", resource);
+        try {
+            Optional<Lease> acquired = manager.tryAcquire(resource, process, wait, LEASE);
+            if (acquired.isPresent()) {
+                op.ok(History.ACQUIRED, acquired.get().fencingToken());
+            } else {
+                op.ok("not acquired");
+            }
+            return acquired;
+        } catch (RuntimeException e) {
+            op.failed(e);
+            throw e;
+        }
+    }
+
+    /** A careful holder's critical section: checks its lease, writes with its token, checks again. */
+    private boolean section(String process, Lease lease) {
+        boolean before = lease.isValid();
+        long beforeReturned = System.nanoTime();
+        boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
+        long afterCalled = System.nanoTime();
+        boolean after = lease.isValid();
+        history.section(
+                process,
+                lease.resourceId(),
+                lease.fencingToken(),
+                before,
+                beforeReturned,
+                accepted,
+                after,
+                afterCalled);
+        return before && after;
+    }
+
+    private long acquiredAt(String process) {
+        return history.events().stream()
+                .filter(e -> e.process().equals(process) && e.isAcquisition())
+                .mapToLong(History.Event::returnedAt)
+                .max()
+                .orElseThrow();
+    }
+
+    private static void awaitSession(LockManager manager) {
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreException(LockException.class)
+                .until(() -> manager.inspect("warm-up").isEmpty());
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
