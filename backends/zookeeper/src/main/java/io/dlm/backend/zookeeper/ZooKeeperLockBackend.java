@@ -726,12 +726,13 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     }
 
     /**
-     * Follows the session (K3). {@code LOST}: the session expired, or Curator gave it up after a
-     * disconnection as long as the session timeout; either way its ephemeral lock nodes are gone,
-     * or will be before anybody could use a new session of ours, so every lease is lost now.
-     * {@code SUSPENDED} is only a lost connection: the session, and its locks, may well survive a
-     * reconnection to another member, so nothing is reported; the runtime's local deadline (K2)
-     * covers a disconnection that lasts. {@code RECONNECTED} to the same session: undos that could
+     * Follows the session (K3, N1). {@code LOST}: the session expired, or Curator gave it up after
+     * a disconnection of a quarter of the session timeout ({@link
+     * CuratorClients#SESSION_LOSS_PERCENT}), shortly before the ensemble could end it and let
+     * another client take its locks; either way its lock nodes are gone or soon will be, so every
+     * lease is lost now. {@code SUSPENDED} alone is only a lost connection: the session, and its
+     * locks, may well survive a quick reconnection to another member, so nothing is reported yet.
+     * {@code RECONNECTED} to the same session: undos that could
      * not be confirmed are sent again (X5).
      */
     private void onConnectionStateChange(CuratorFramework curator, ConnectionState state) {

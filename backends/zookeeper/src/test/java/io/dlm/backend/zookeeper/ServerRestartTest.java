@@ -71,8 +71,10 @@ class ServerRestartTest {
 
             server.restart();
             awaitLocked(manager, "after-restart");
-            // The session outlived the restart (the server keeps sessions in its log), so the
-            // lock taken before is still there and still this client's.
+            // The lock taken before is still there and still this client's: the server keeps
+            // sessions in its log and restarts their timeouts. (This outage is longer than a
+            // quarter of the session, so Curator gave the session up meanwhile and told the
+            // runtime (K3); the server ends it one session timeout after the restart.)
             assertThat(manager.inspect("held").map(info -> info.clientId())).contains("c");
             assertThat(manager.unlock("held", "c")).isTrue();
         }
@@ -80,7 +82,8 @@ class ServerRestartTest {
 
     /**
      * A lost connection is not a lost session (K3): the session, and its locks, survive a server
-     * restart within the session timeout, so a kept-alive lease is not reported lost meanwhile,
+     * restart shorter than a quarter of the session timeout ({@link
+     * CuratorClients#SESSION_LOSS_PERCENT}), so a kept-alive lease is not reported lost meanwhile,
      * and its keep-alive goes on after the reconnection.
      */
     @Test
