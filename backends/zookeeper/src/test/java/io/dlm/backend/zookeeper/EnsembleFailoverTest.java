@@ -6,6 +6,10 @@ import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
+import io.dlm.tck.fault.FencedStore;
+import io.dlm.tck.fault.History;
+import io.dlm.tck.fault.HistoryChecker;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,21 +31,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * M1 on a real three-member ensemble whose leader is killed while clients in two sessions contend
- * for one resource: calls may fail with {@code INTERNAL_ERROR} during the election, but no two
- * clients are ever inside at once, no update is lost, fencing tokens grow in acquisition order,
- * and the clients lock again once a new leader is elected.
+ * M1 and N5 on a real three-member ensemble whose leader is killed while clients in two sessions
+ * contend for one resource: calls may fail with {@code INTERNAL_ERROR} during the election, but no
+ * two clients are ever inside at once, no update is lost, and the clients lock again once a new
+ * leader is elected. Every acquisition and critical section goes into a {@link History} that the
+ * fault tier's {@link HistoryChecker} judges: no overlapping valid sections, fencing tokens that
+ * never go backwards (F1), writes of a fenced store in token order (M3).
  */
 class EnsembleFailoverTest {
 
     private static final String BASE = TestZooKeeper.basePath(EnsembleFailoverTest.class);
     private TestingCluster cluster;
     private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final History history = new History("EnsembleFailoverTest.leaderKilledUnderContention");
+    private final FencedStore store = new FencedStore();
 
     @BeforeEach
     void start() throws Exception {
-        cluster = new TestingCluster(3);
-        cluster.start();
+        cluster = TestEnsembles.start();
     }
 
     @AfterEach
@@ -49,6 +56,7 @@ class EnsembleFailoverTest {
         threads.shutdownNow();
         threads.awaitTermination(30, TimeUnit.SECONDS);
         cluster.close();
+        history.writeTimeline(Path.of("target", "fault-histories"));
     }
 
     @Test
@@ -62,7 +70,6 @@ class EnsembleFailoverTest {
         }
         AtomicReference<String> inside = new AtomicReference<>();
         Queue<String> violations = new ConcurrentLinkedQueue<>();
-        List<Long> tokens = new ArrayList<>();
         int[] counter = {0};
         AtomicInteger entries = new AtomicInteger();
         AtomicInteger entriesAfterKill = new AtomicInteger();
@@ -76,12 +83,19 @@ class EnsembleFailoverTest {
             workers.add(threads.submit(() -> {
                 while (System.nanoTime() < end && entriesAfterKill.get() < 40) {
                     Optional<Lease> lease;
+                    History.Op op = history.call(client, "acquire", "contended");
                     try {
                         lease = manager.tryAcquire("contended", client, Duration.ofSeconds(3), Duration.ofSeconds(20));
                     } catch (LockException e) {
+                        op.failed(e);
                         failures.incrementAndGet();
                         assertThat(e.error()).isEqualTo(LockError.INTERNAL_ERROR);
                         continue;
+                    }
+                    if (lease.isPresent()) {
+                        op.ok(History.ACQUIRED, lease.get().fencingToken());
+                    } else {
+                        op.ok("not acquired");
                     }
                     if (lease.isEmpty()) {
                         continue;
@@ -89,12 +103,11 @@ class EnsembleFailoverTest {
                     if (!inside.compareAndSet(null, client)) {
                         violations.add(client + " entered while " + inside.get() + " was inside");
                     }
-                    synchronized (tokens) {
-                        tokens.add(lease.get().fencingToken());
-                    }
+                    section(client, lease.get());
                     int read = counter[0];
                     Thread.yield();
                     counter[0] = read + 1;
+                    section(client, lease.get());
                     entries.incrementAndGet();
                     if (killed.get()) {
                         entriesAfterKill.incrementAndGet();
@@ -106,7 +119,8 @@ class EnsembleFailoverTest {
             }));
         }
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> entries.get() >= 20);
-        InstanceSpec leader = leader();
+        InstanceSpec leader = TestEnsembles.leader(cluster);
+        history.note("the leader (port " + leader.getPort() + ") is killed: its in-process server stops at once");
         assertThat(cluster.killServer(leader)).isTrue();
         killed.set(true);
         for (Future<?> worker : workers) {
@@ -120,21 +134,30 @@ class EnsembleFailoverTest {
         assertThat(entriesAfterKill.get())
                 .as("acquisitions after the leader died")
                 .isPositive();
-        synchronized (tokens) {
-            for (int i = 1; i < tokens.size(); i++) {
-                assertThat(tokens.get(i)).as("token %d of %s", i, tokens).isGreaterThan(tokens.get(i - 1));
-            }
-        }
+        HistoryChecker.assertSafe(history);
         managers.forEach(TestBackends.Opened::close);
     }
 
+    /** A careful holder's critical section: checks its lease, writes with its token, checks again. */
+    private void section(String client, Lease lease) {
+        boolean before = lease.isValid();
+        long beforeReturned = System.nanoTime();
+        boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
+        long afterCalled = System.nanoTime();
+        boolean after = lease.isValid();
+        history.section(
+                client, lease.resourceId(), lease.fencingToken(), before, beforeReturned, accepted, after, afterCalled);
+    }
+
     /** Releases; an unlock that failed may be retried until it says what happened (U4). */
-    private static void releaseUntilKnown(Lease lease, AtomicInteger failures) {
+    private void releaseUntilKnown(Lease lease, AtomicInteger failures) {
         for (; ; ) {
+            History.Op op = history.call(lease.clientId(), "release", lease.resourceId());
             try {
-                lease.release();
+                op.ok(Boolean.toString(lease.release()), lease.fencingToken());
                 return;
             } catch (LockException e) {
+                op.failed(e);
                 failures.incrementAndGet();
             }
         }
@@ -148,14 +171,5 @@ class EnsembleFailoverTest {
                 "3s",
                 "dlm.zookeeper.connection-timeout",
                 "2s");
-    }
-
-    private InstanceSpec leader() {
-        for (InstanceSpec spec : cluster.getInstances()) {
-            if (TestZooKeeper.fourLetterWord(spec.getPort(), "srvr").contains("Mode: leader")) {
-                return spec;
-            }
-        }
-        throw new AssertionError("no leader in " + cluster.getInstances());
     }
 }
