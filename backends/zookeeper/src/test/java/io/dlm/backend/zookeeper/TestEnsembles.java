@@ -1,10 +1,13 @@
 package io.dlm.backend.zookeeper;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
+import org.awaitility.Awaitility;
 
 /**
  * Real three-member ZooKeeper ensembles in this JVM (curator-test), with the ticks of {@link
@@ -31,40 +34,46 @@ final class TestEnsembles {
     }
 
     /**
-     * The member that leads now.
+     * The member that leads, once the ensemble has elected one.
      *
      * @param cluster the ensemble
      * @return its spec
      */
     static InstanceSpec leader(TestingCluster cluster) {
-        for (InstanceSpec spec : cluster.getInstances()) {
-            if (isLeader(spec)) {
-                return spec;
-            }
-        }
-        throw new AssertionError("no leader in " + cluster.getInstances());
+        return inMode(cluster, "leader");
     }
 
     /**
-     * A member that follows now.
+     * A member that follows, once the ensemble has elected a leader.
      *
      * @param cluster the ensemble
      * @return its spec
      */
     static InstanceSpec follower(TestingCluster cluster) {
-        for (InstanceSpec spec : cluster.getInstances()) {
-            if (TestZooKeeper.fourLetterWord(spec.getPort(), "srvr").contains("Mode: follower")) {
-                return spec;
-            }
-        }
-        throw new AssertionError("no follower in " + cluster.getInstances());
+        return inMode(cluster, "follower");
     }
 
-    private static boolean isLeader(InstanceSpec spec) {
+    private static InstanceSpec inMode(TestingCluster cluster, String mode) {
+        return Awaitility.await("a " + mode + " in " + cluster.getConnectString())
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(
+                        () -> cluster.getInstances().stream()
+                                .filter(spec -> mode(spec).equals(mode))
+                                .findFirst(),
+                        Optional::isPresent)
+                .orElseThrow();
+    }
+
+    private static String mode(InstanceSpec spec) {
         try {
-            return TestZooKeeper.fourLetterWord(spec.getPort(), "srvr").contains("Mode: leader");
+            String status = TestZooKeeper.fourLetterWord(spec.getPort(), "srvr");
+            int at = status.indexOf("Mode: ");
+            return at < 0
+                    ? ""
+                    : status.substring(at + 6).lines().findFirst().orElse("").trim();
         } catch (RuntimeException e) {
-            return false; // a member that is down leads nothing
+            return ""; // a member that is down has no mode
         }
     }
 }

@@ -26,10 +26,7 @@ class ZooKeeperEnsembleFaultTest extends LockManagerFaultTck {
     @BeforeAll
     static void startEnsemble() throws Exception {
         cluster = TestEnsembles.start();
-        member = Awaitility.await()
-                .atMost(Duration.ofSeconds(30))
-                .ignoreExceptions()
-                .until(() -> TestEnsembles.follower(cluster), spec -> spec != null);
+        member = TestEnsembles.follower(cluster);
     }
 
     @AfterAll

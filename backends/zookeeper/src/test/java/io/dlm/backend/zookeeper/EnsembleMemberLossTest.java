@@ -1,0 +1,251 @@
+package io.dlm.backend.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dlm.Lease;
+import io.dlm.LockException;
+import io.dlm.LockManager;
+import io.dlm.tck.fault.FencedStore;
+import io.dlm.tck.fault.History;
+import io.dlm.tck.fault.HistoryChecker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What losing a member does to a holder and a waiter, measured on a real three-member ensemble
+ * (the numbers go to docs/backends/zookeeper.md, "Faults"): the leader killed under a holder and a
+ * waiter that know every member, and the one member a holder knows restarted. Both histories are
+ * judged by the fault tier's {@link HistoryChecker}; the holder never loses a lease the ensemble
+ * kept without being told, and the waiter gets the lock once it is released.
+ */
+class EnsembleMemberLossTest {
+
+    private static final String BASE = TestZooKeeper.basePath(EnsembleMemberLossTest.class);
+    /** The longest session the test servers grant (20 ticks of 500 ms). */
+    private static final Duration SESSION = Duration.ofSeconds(10);
+
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private TestingCluster cluster;
+    private History history;
+    private final FencedStore store = new FencedStore();
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = TestEnsembles.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        cluster.close();
+        if (history != null) {
+            history.writeTimeline(Path.of("target", "fault-histories"));
+        }
+    }
+
+    @Test
+    void theLeaderKilledUnderAHolderAndAWaiter() throws Exception {
+        history = new History("EnsembleMemberLossTest.leaderKilled");
+        try (TestBackends.Opened holder = open(cluster.getConnectString());
+                TestBackends.Opened waiter = open(cluster.getConnectString())) {
+            Lease held =
+                    awaitAcquired(holder.manager(), "holder", "leader-kill").keepAlive();
+            AtomicLong lostAt = whenLost(held);
+            CompletableFuture<Optional<Lease>> waiting = waitFor(waiter.manager(), "leader-kill");
+
+            InstanceSpec leader = TestEnsembles.leader(cluster);
+            long killed = System.nanoTime();
+            history.note("the leader (port " + leader.getPort() + ") is killed");
+            assertThat(cluster.killServer(leader)).isTrue();
+
+            // The holder's lease survives if its session does: sections go on while it is valid.
+            long served = awaitServed(holder.manager());
+            section("holder", held);
+            long released = System.nanoTime();
+            boolean releasedTrue = release("holder", held);
+            Lease won = waiting.get(30, TimeUnit.SECONDS).orElseThrow();
+            long acquired = acquiredAt("waiter");
+            section("waiter", won);
+            release("waiter", won);
+
+            System.out.printf(
+                    "leader kill: the holder's manager answered again %d ms after the kill; its lease was %s;"
+                            + " release said %s; the waiter got the lock %d ms after the release (%d ms after the"
+                            + " kill)%n",
+                    ms(served - killed),
+                    lostAt.get() == 0 ? "kept" : "lost " + ms(lostAt.get() - killed) + " ms after the kill",
+                    releasedTrue,
+                    ms(acquired - released),
+                    ms(acquired - killed));
+            HistoryChecker.assertSafe(history);
+        }
+    }
+
+    @Test
+    void theOnlyMemberAHolderKnowsRestarted() throws Exception {
+        history = new History("EnsembleMemberLossTest.memberRestarted");
+        InstanceSpec member = TestEnsembles.follower(cluster);
+        try (TestBackends.Opened holder = open("127.0.0.1:" + member.getPort());
+                TestBackends.Opened waiter = open(cluster.getConnectString())) {
+            Lease held =
+                    awaitAcquired(holder.manager(), "holder", "member-restart").keepAlive();
+            AtomicLong lostAt = whenLost(held);
+            CompletableFuture<Optional<Lease>> waiting = waitFor(waiter.manager(), "member-restart");
+
+            long restarted = System.nanoTime();
+            history.note("the holder's member (port " + member.getPort() + ") restarts");
+            assertThat(cluster.restartServer(member)).isTrue();
+            long served = awaitServed(holder.manager());
+            section("holder", held);
+            long released = System.nanoTime();
+            boolean releasedTrue = release("holder", held);
+            Lease won = waiting.get(30, TimeUnit.SECONDS).orElseThrow();
+            long acquired = acquiredAt("waiter");
+            section("waiter", won);
+            release("waiter", won);
+
+            System.out.printf(
+                    "member restart: the holder's manager answered again %d ms after the restart began; its lease"
+                            + " was %s; release said %s; the waiter got the lock %d ms after the release%n",
+                    ms(served - restarted),
+                    lostAt.get() == 0 ? "kept" : "lost " + ms(lostAt.get() - restarted) + " ms after the restart",
+                    releasedTrue,
+                    ms(acquired - released));
+            HistoryChecker.assertSafe(history);
+        }
+    }
+
+    private TestBackends.Opened open(String connect) {
+        return TestBackends.open(
+                connect,
+                BASE,
+                ZooKeeperSettings.SESSION_TIMEOUT,
+                SESSION.toMillis() + "ms",
+                "dlm.operation.timeout",
+                "2s",
+                ZooKeeperSettings.CONNECTION_TIMEOUT,
+                "2s");
+    }
+
+    private Lease awaitAcquired(LockManager manager, String process, String resource) {
+        return Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .ignoreException(LockException.class)
+                .until(() -> acquire(manager, process, resource, Duration.ZERO), Optional::isPresent)
+                .orElseThrow();
+    }
+
+    private CompletableFuture<Optional<Lease>> waitFor(LockManager manager, String resource) {
+        CompletableFuture<Optional<Lease>> waiting = CompletableFuture.supplyAsync(() -> {
+            long until = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+            for (; ; ) {
+                try {
+                    Optional<Lease> won = acquire(
+                            manager, "waiter", resource, Duration.ofNanos(Math.max(0, until - System.nanoTime())));
+                    if (won.isPresent() || System.nanoTime() - until >= 0) {
+                        return won;
+                    }
+                } catch (LockException e) {
+                    // A call during the election fails (X1); the waiter tries again, as callers do.
+                    pause(50);
+                }
+            }
+        });
+        // Parked behind the holder before the fault.
+        Awaitility.await().pollDelay(Duration.ofMillis(300)).until(() -> !waiting.isDone());
+        return waiting;
+    }
+
+    /** When the manager answers again after the fault, by an inspect that succeeds. */
+    private static long awaitServed(LockManager manager) {
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(20))
+                .ignoreException(LockException.class)
+                .until(() -> manager.inspect("probe").isEmpty());
+        return System.nanoTime();
+    }
+
+    private Optional<Lease> acquire(LockManager manager, String process, String resource, Duration wait) {
+        History.Op op = history.call(process, "acquire", resource);
+        try {
+            Optional<Lease> acquired = manager.tryAcquire(resource, process, wait, LEASE);
+            if (acquired.isPresent()) {
+                op.ok(History.ACQUIRED, acquired.get().fencingToken());
+            } else {
+                op.ok("not acquired");
+            }
+            return acquired;
+        } catch (RuntimeException e) {
+            op.failed(e);
+            throw e;
+        }
+    }
+
+    private boolean release(String process, Lease lease) {
+        for (; ; ) {
+            History.Op op = history.call(process, "release", lease.resourceId());
+            try {
+                boolean released = lease.release();
+                op.ok(Boolean.toString(released), lease.fencingToken());
+                return released;
+            } catch (LockException e) {
+                op.failed(e); // an outcome the connection hid: ask again (U4)
+                pause(50);
+            }
+        }
+    }
+
+    private void section(String process, Lease lease) {
+        boolean before = lease.isValid();
+        long beforeReturned = System.nanoTime();
+        boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
+        long afterCalled = System.nanoTime();
+        boolean after = lease.isValid();
+        history.section(
+                process,
+                lease.resourceId(),
+                lease.fencingToken(),
+                before,
+                beforeReturned,
+                accepted,
+                after,
+                afterCalled);
+    }
+
+    private long acquiredAt(String process) {
+        return history.events().stream()
+                .filter(e -> e.process().equals(process) && e.isAcquisition())
+                .mapToLong(History.Event::returnedAt)
+                .max()
+                .orElseThrow();
+    }
+
+    private static AtomicLong whenLost(Lease lease) {
+        AtomicLong lostAt = new AtomicLong();
+        lease.lost().thenRun(() -> lostAt.compareAndSet(0, System.nanoTime()));
+        return lostAt;
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000L;
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
