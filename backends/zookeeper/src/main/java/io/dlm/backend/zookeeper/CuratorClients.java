@@ -37,24 +37,6 @@ final class CuratorClients {
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
-    /**
-     * How long, in percent of the negotiated session timeout, a connection may stay lost before
-     * Curator gives the session up and reports it {@code LOST} (K3, N1).
-     *
-     * <p>The ZooKeeper client declares a connection lost when it has heard nothing for two thirds
-     * of the session timeout (its read timeout; it pings after one third of silence), so when
-     * Curator reports {@code SUSPENDED} the server may have last heard from this client two thirds
-     * of a session ago, and may end the session, deleting its lock nodes for others to take, one
-     * third of a session after {@code SUSPENDED}. Curator's own default waits a whole session
-     * timeout after {@code SUSPENDED}: with a 5 s session the holder was told 8.5 s after a cut
-     * while another client held the lock from 5.1 s on (SessionPartitionTest). A quarter leaves a
-     * twelfth of the session (about 400 ms of 5 s, 1.25 s of 15 s) for the reply's way back, the
-     * threads that pass the news on, and clock rates. The price: a disconnection longer than a
-     * quarter of the session, say a server restart, ends the session even when the server would
-     * have kept it.
-     */
-    static final int SESSION_LOSS_PERCENT = 25;
-
     private CuratorClients() {}
 
     /**
@@ -87,7 +69,6 @@ final class CuratorClients {
                 .sessionTimeoutMs((int) settings.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) settings.connectionTimeout().toMillis())
                 .retryPolicy(new RetryNTimes(0, 0))
-                .simulatedSessionExpirationPercent(SESSION_LOSS_PERCENT)
                 .threadFactory(new NamedThreads(name + "-curator-"))
                 .zookeeperFactory(new NamedZooKeeperFactory(name))
                 .zkClientConfig(config)

@@ -50,8 +50,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The key node is named by the runtime's attempt id ({@link Nonces}), so that {@link #undo}
  * deletes exactly the acquisition of that attempt (X5, {@link Undos}). Renewals also run without
- * blocking, on Curator's callbacks ({@link AsyncRenewal}, K1). When Curator reports the session
- * lost, every lock node of the session is gone, and the runtime is told at once (K3).
+ * blocking, on Curator's callbacks ({@link AsyncRenewal}, K1). When the session is lost, or given up
+ * before the ensemble could end it ({@link SessionGuard}), every lease is reported lost at once (K3).
  */
 public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
@@ -76,7 +76,8 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     private final Undos undos;
     private final Timeouts timeouts;
     private final LeaseLossListener leaseLoss;
-    private final ConnectionStateListener sessionLoss = this::onConnectionStateChange;
+    private final ConnectionStateListener reconnection = this::onConnectionStateChange;
+    private final SessionGuard sessionGuard;
     private volatile boolean closed;
 
     private ZooKeeperLockBackend(
@@ -84,6 +85,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             String basePath,
             ZooKeeperCalls calls,
             Timeouts timeouts,
+            long sessionTimeoutMillis,
             LeaseLossListener leaseLoss) {
         this.client = client;
         this.paths = new NodePaths(basePath);
@@ -92,6 +94,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         this.undos = new Undos(client, calls);
         this.timeouts = timeouts;
         this.leaseLoss = leaseLoss;
+        this.sessionGuard = new SessionGuard(client, timeouts, sessionTimeoutMillis, this::sessionLost);
     }
 
     /**
@@ -113,9 +116,11 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
                 settings.basePath(),
                 new ZooKeeperCalls(operationTimeout, settings.maxRetries(), settings.retryBaseSleep()),
                 new Timeouts(name + "-timeouts"),
+                settings.sessionTimeout().toMillis(),
                 leaseLoss);
         client.getConnectionStateListenable().addListener(backend.watches);
-        client.getConnectionStateListenable().addListener(backend.sessionLoss);
+        client.getConnectionStateListenable().addListener(backend.sessionGuard);
+        client.getConnectionStateListenable().addListener(backend.reconnection);
         client.start();
         return backend;
     }
@@ -726,21 +731,22 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     }
 
     /**
-     * Follows the session (K3, N1). {@code LOST}: the session expired, or Curator gave it up after
-     * a disconnection of a quarter of the session timeout ({@link
-     * CuratorClients#SESSION_LOSS_PERCENT}), shortly before the ensemble could end it and let
-     * another client take its locks; either way its lock nodes are gone or soon will be, so every
-     * lease is lost now. {@code SUSPENDED} alone is only a lost connection: the session, and its
-     * locks, may well survive a quick reconnection to another member, so nothing is reported yet.
-     * {@code RECONNECTED} to the same session: undos that could
-     * not be confirmed are sent again (X5).
+     * The session is gone, or given up before the ensemble could end it ({@link SessionGuard}, K3,
+     * N1): its lock nodes are gone or soon will be, so every lease is lost now, and the undos kept
+     * for it have nothing left to delete.
+     */
+    private void sessionLost() {
+        held.clear();
+        undos.sessionLost();
+        leaseLoss.allLeasesLost();
+    }
+
+    /**
+     * Back on the same session after a lost connection: undos that could not be confirmed are sent
+     * again (X5). Losses are {@link SessionGuard}'s.
      */
     private void onConnectionStateChange(CuratorFramework curator, ConnectionState state) {
-        if (state == ConnectionState.LOST) {
-            held.clear();
-            undos.sessionLost();
-            leaseLoss.allLeasesLost();
-        } else if (state == ConnectionState.RECONNECTED && !closed) {
+        if (state == ConnectionState.RECONNECTED && !closed) {
             undos.retryPending();
         }
     }
