@@ -75,6 +75,11 @@ final class Connection implements FaultProxy.Link {
         }
     }
 
+    @Override
+    public InetSocketAddress clientAddress() {
+        return (InetSocketAddress) client.getRemoteSocketAddress();
+    }
+
     /** Whether the proxy still holds its side of the client's connection open. */
     synchronized boolean clientOpen() {
         return !clientClosed;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,6 +63,15 @@ public final class FaultProxy implements AutoCloseable {
          * @return {@code false} once reset, failed or ended
          */
         boolean isOpen();
+
+        /**
+         * The client's end of this connection, as the proxy accepted it: which process dialled
+         * can be told by its port (e.g. the members of a cluster whose peer links go through
+         * proxies).
+         *
+         * @return the client's address and port
+         */
+        InetSocketAddress clientAddress();
     }
 
     /** Which way the bytes a fault applies to travel. */
@@ -89,6 +99,7 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicLong connectionIds = new AtomicLong();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
+    private volatile Consumer<Link> onAccept = link -> {};
     private volatile long toEngineLatencyNanos;
     private volatile long toClientLatencyNanos;
 
@@ -234,6 +245,22 @@ public final class FaultProxy implements AutoCloseable {
         for (Connection connection : current) {
             connection.release();
         }
+    }
+
+    /**
+     * Runs {@code hook} on every connection accepted from now on, before any of its bytes is
+     * forwarded, so that a fault can hit the connections of one client alone as soon as they open
+     * (after {@link #blackhole} and the like have been applied to it). The hook runs on the
+     * proxy's accepting thread and must be quick; it replaces any earlier hook.
+     *
+     * @param hook what to do with each new connection, e.g. black-hole it if a given process dialled
+     * @throws IllegalArgumentException if {@code hook} is null
+     */
+    public void onAccept(Consumer<Link> hook) {
+        if (hook == null) {
+            throw new IllegalArgumentException("hook must not be null");
+        }
+        onAccept = hook;
     }
 
     /**
@@ -399,6 +426,7 @@ public final class FaultProxy implements AutoCloseable {
         if (toClientBlackholed) {
             connection.blackhole(Direction.TO_CLIENT);
         }
+        onAccept.accept(connection);
         connections.add(connection);
         return connection;
     }

@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -48,6 +50,8 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final int size;
+    private final boolean peerProxies;
+    private @Nullable PeerLinks peerLinks;
     private final List<EtcdMember> members = new ArrayList<>();
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -56,8 +60,9 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     private Path root = Path.of(".");
     private @Nullable String owner;
 
-    private EtcdExtension(int size) {
+    private EtcdExtension(int size, boolean peerProxies) {
         this.size = size;
+        this.peerProxies = peerProxies;
     }
 
     /**
@@ -67,7 +72,21 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
      * @return the extension
      */
     public static EtcdExtension members(int size) {
-        return new EtcdExtension(size);
+        return new EtcdExtension(size, false);
+    }
+
+    /**
+     * A cluster whose members reach each other only through a {@link io.dlm.tck.fault.FaultProxy}
+     * per member ({@link PeerLinks}), so that a test can {@linkplain #isolate isolate} one member
+     * from the quorum while its client port still answers. Its members run with {@code
+     * --pre-vote=true} (etcd 3.5's default): an isolated member then rejoins without forcing an
+     * election, as a production cluster would.
+     *
+     * @param size members, 3 for a cluster that keeps a quorum without one of them
+     * @return the extension
+     */
+    public static EtcdExtension membersWithPeerProxies(int size) {
+        return new EtcdExtension(size, true);
     }
 
     @Override
@@ -84,6 +103,13 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         for (int i = 0; i < size; i++) {
             ports.add(new int[] {freePort(), freePort()});
         }
+        if (peerProxies) {
+            Map<String, Integer> peerPorts = new LinkedHashMap<>();
+            for (int i = 0; i < size; i++) {
+                peerPorts.put("m" + i, ports.get(i)[1]);
+            }
+            peerLinks = PeerLinks.start(peerPorts);
+        }
         for (int i = 0; i < size; i++) {
             String name = "m" + i;
             members.add(new EtcdMember(
@@ -92,10 +118,12 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
                     ports.get(i)[0],
                     ports.get(i)[1],
                     root.resolve(name + ".data"),
-                    root.resolve(name + ".log")));
+                    root.resolve(name + ".log"),
+                    peerLinks == null ? null : peerLinks.advertisedUrl(name),
+                    peerLinks == null ? List.of() : List.of("--pre-vote=true")));
         }
         initialCluster = members.stream()
-                .map(member -> member.name() + "=" + member.peerUrl())
+                .map(member -> member.name() + "=" + member.advertisedPeerUrl())
                 .collect(Collectors.joining(","));
         members.forEach(this::start);
         awaitHealthy();
@@ -114,6 +142,10 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         owner = null;
         members.forEach(EtcdMember::kill);
         members.clear();
+        if (peerLinks != null) {
+            peerLinks.close();
+            peerLinks = null;
+        }
         try (Stream<Path> paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
         }
@@ -127,6 +159,47 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     /** The members, in start order. */
     List<EtcdMember> members() {
         return members;
+    }
+
+    /**
+     * Cuts a member off from the quorum: its peer links are silenced both ways, its client port
+     * still answers (N1, N4). Only for {@link #membersWithPeerProxies}.
+     *
+     * @param member the member to isolate
+     */
+    void isolate(EtcdMember member) {
+        requirePeerLinks().isolate(member);
+    }
+
+    /**
+     * Ends {@link #isolate}: the member's peer connections are reset and redialled.
+     *
+     * @param member the isolated member
+     */
+    void heal(EtcdMember member) {
+        requirePeerLinks().heal(member);
+    }
+
+    /**
+     * The member that reports being the leader on its {@code /metrics} page.
+     *
+     * @return the leader
+     * @throws AssertionError if none does
+     */
+    EtcdMember leader() {
+        for (EtcdMember member : members) {
+            if (member.isRunning() && metric(member, "etcd_server_is_leader", "") == 1.0) {
+                return member;
+            }
+        }
+        throw new AssertionError("no member reports being the leader");
+    }
+
+    private PeerLinks requirePeerLinks() {
+        if (peerLinks == null) {
+            throw new IllegalStateException("isolation needs EtcdExtension.membersWithPeerProxies");
+        }
+        return peerLinks;
     }
 
     /** Starts a member that was stopped or killed; it rejoins with its data. */

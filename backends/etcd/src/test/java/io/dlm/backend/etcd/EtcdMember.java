@@ -28,15 +28,38 @@ final class EtcdMember {
     private final int peerPort;
     private final Path dataDir;
     private final Path log;
+    private final String advertisedPeerUrl;
+    private final List<String> extraFlags;
     private @Nullable Process process;
 
     EtcdMember(String binary, String name, int clientPort, int peerPort, Path dataDir, Path log) {
+        this(binary, name, clientPort, peerPort, dataDir, log, null, List.of());
+    }
+
+    /**
+     * A member whose peers may reach it through another address than the one it listens on.
+     *
+     * @param advertisedPeerUrl the peer URL the other members dial (a proxy in front of {@link
+     *     #peerUrl()}), or {@code null} for the listening one
+     * @param extraFlags further command-line flags, e.g. {@code --pre-vote=true}
+     */
+    EtcdMember(
+            String binary,
+            String name,
+            int clientPort,
+            int peerPort,
+            Path dataDir,
+            Path log,
+            @Nullable String advertisedPeerUrl,
+            List<String> extraFlags) {
         this.binary = binary;
         this.name = name;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
         this.dataDir = dataDir;
         this.log = log;
+        this.advertisedPeerUrl = advertisedPeerUrl == null ? peerUrl() : advertisedPeerUrl;
+        this.extraFlags = List.copyOf(extraFlags);
     }
 
     String name() {
@@ -48,8 +71,27 @@ final class EtcdMember {
         return "http://127.0.0.1:" + clientPort;
     }
 
+    /** The peer URL the member listens on. */
     String peerUrl() {
         return "http://127.0.0.1:" + peerPort;
+    }
+
+    /** The peer URL the other members dial: {@link #peerUrl()}, or a proxy in front of it. */
+    String advertisedPeerUrl() {
+        return advertisedPeerUrl;
+    }
+
+    /**
+     * The process id of the running server.
+     *
+     * @return its pid
+     * @throws IllegalStateException if it is not running
+     */
+    synchronized long pid() {
+        if (process == null || !process.isAlive()) {
+            throw new IllegalStateException("etcd member " + name + " is not running");
+        }
+        return process.pid();
     }
 
     Path dataDir() {
@@ -73,7 +115,7 @@ final class EtcdMember {
                 "--listen-client-urls=" + clientUrl(),
                 "--advertise-client-urls=" + clientUrl(),
                 "--listen-peer-urls=" + peerUrl(),
-                "--initial-advertise-peer-urls=" + peerUrl(),
+                "--initial-advertise-peer-urls=" + advertisedPeerUrl,
                 "--initial-cluster=" + initialCluster,
                 "--initial-cluster-token=" + clusterToken,
                 "--initial-cluster-state=new",
@@ -82,6 +124,7 @@ final class EtcdMember {
                 "--logger=zap",
                 "--log-outputs=stderr",
                 "--log-level=warn"));
+        command.addAll(extraFlags);
         try {
             process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
