@@ -47,7 +47,9 @@ import org.jspecify.annotations.Nullable;
  *       a taken one in one step (L1, L3). The lease comes from the {@link LeasePool} and a
  *       keep-alive resetting its TTL is sent alongside the transaction: 1 RTT. Without a pooled
  *       lease, a grant comes first: 2 RTT. The fencing token is the key's create revision, etcd's
- *       cluster-wide revision counter, which only grows and is persisted by the cluster (F1).
+ *       cluster-wide revision counter, which only grows and is persisted by the cluster (F1). A
+ *       lock found taken costs one more RTT: the holder's lease's time to live, so that a waiter
+ *       whose notification was lost looks again when that lease ends, not a whole TTL later (N4).
  *   <li><b>release</b>: {@code if createRevision(key) == token then delete(key) else get(key)}:
  *       1 RTT. Only the incarnation this client created can match, so no client ever deletes
  *       another's lock, and a retry after a failure never deletes a later holder's (U2, U4). A
@@ -101,6 +103,9 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private static final long FIRST_RETRY_NANOS = 100_000_000L;
 
     private static final long MAX_RETRY_NANOS = NANOS_PER_SECOND;
+
+    /** When a holder's lease is already gone, its key goes with it: look again soon, not at once. */
+    private static final long GONE_LEASE_RECHECK_NANOS = 100_000_000L;
 
     private static final CompletableFuture<Boolean> NOT_RENEWED = CompletableFuture.completedFuture(false);
 
@@ -213,7 +218,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
                     pool.offer(ttl, lease, System.nanoTime());
                 }
             });
-            return held(response, tried.clientId());
+            return held(budget, response, tried.clientId());
         }
         try {
             budget.await(refresh, "refresh the lease of '" + tried.resourceId() + "'");
@@ -245,7 +250,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         }
         if (!response.isSucceeded()) {
             pool.offer(ttl, lease, System.nanoTime());
-            return held(response, tried.clientId());
+            return held(budget, response, tried.clientId());
         }
         return keep(tried, new Holding(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
     }
@@ -299,15 +304,39 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         sweepAbove = Math.max(MIN_SWEEP_THRESHOLD, 2 * holdings.size());
     }
 
-    private static Acquisition held(TxnResponse response, String clientId) {
+    /**
+     * The lock is another's (or the caller's, L3): how long the holder's lease has left, which is
+     * when the runtime's waiter looks again at the latest (E2, N4). A waiter whose notification
+     * was lost must not sleep the holder's whole TTL when the lease is almost over.
+     */
+    private Acquisition held(OperationBudget budget, TxnResponse response, String clientId) {
         KeyValue current = firstOf(response.getGetResponses());
         if (current == null) {
             // Cannot happen (the compare saw the key in the same revision); make the runtime retry.
             return Acquisition.held(0);
         }
         LockKeys.Holder holder = LockKeys.holder(current.getValue());
-        long remaining = saturatedNanos(holder.ttlSeconds());
+        long remaining = remainingNanos(budget, current.getLease(), holder.ttlSeconds());
         return holder.clientId().equals(clientId) ? Acquisition.heldByCaller(remaining) : Acquisition.held(remaining);
+    }
+
+    /**
+     * What etcd says a lease has left, rounded up to the next whole second (etcd truncates), within
+     * what is left of the operation's budget; when etcd cannot say in time, the lease's whole TTL
+     * as the key's value records it, an upper bound. A lease etcd reports gone takes its key with
+     * it at once; one at 0 s is revoked by the leader's next expiry check, about 500 ms later.
+     */
+    private long remainingNanos(OperationBudget budget, long leaseId, long ttlSeconds) {
+        LeaseTimeToLiveResponse ttl;
+        try {
+            ttl = budget.await(leases.timeToLive(leaseId, LeaseOption.DEFAULT), "read the holder's lease");
+        } catch (LockException e) {
+            return saturatedNanos(ttlSeconds);
+        }
+        if (ttl.getTTL() < 0) {
+            return GONE_LEASE_RECHECK_NANOS;
+        }
+        return saturatedNanos(Math.min(ttl.getTTL(), ttlSeconds) + 1);
     }
 
     /**
@@ -576,7 +605,8 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     @Override
     public Watch watch(String resourceId, Runnable onMaybeFree) {
-        return KeyWatch.open(watches, keys.key(resourceId), onMaybeFree, OperationBudget.start(operationTimeout));
+        return KeyWatch.open(
+                watches, keys.key(resourceId), onMaybeFree, OperationBudget.start(operationTimeout), executor);
     }
 
     @Override

@@ -3,31 +3,64 @@ package io.dlm.backend.etcd;
 import io.dlm.spi.WatchingLockBackend;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An etcd watch on one lock key, telling the runtime when the key is deleted: by a release, or by
- * its lease's expiry, which etcd carries out as a deletion (L4).
+ * its lease's expiry, which etcd carries out as a deletion (L4). It lasts until the runtime closes
+ * it, whatever happens to the etcd watch beneath (N4).
  *
- * <p>Only deletions are delivered ({@code NOPUT}), and the watch requires a leader, so a member cut
- * off from the cluster cancels it and the waiter learns of the trouble instead of sleeping on. Each
- * watch is its own gRPC stream; closing it cancels the stream, and etcd drops the watcher with it:
- * nothing is left on the server (L5).
+ * <p>Only deletions are delivered ({@code NOPUT}), and the watch requires a leader, so that a
+ * member cut off from the quorum ends it instead of keeping it silently: with several endpoints,
+ * the next watch may then land on a member that has a leader.
+ *
+ * <p><b>A watch that ends is watched again.</b> jetcd ends a watcher for good on "no leader" (a
+ * member without a leader for three election timeouts cancels such streams), on a compaction of the
+ * revision it would resume from, and on errors it deems final; on others it resumes by itself from
+ * a revision of its own. Either way this class opens a new etcd watch, after a short pause growing
+ * from 50 to 250 ms while attempts keep failing, starting at the first revision whose events it has
+ * not seen, so that a release in between is replayed and not missed. If that revision has been
+ * compacted away, it starts at the compaction and wakes the waiter once registered, since the
+ * deletions before it are lost. Errors alone wake nobody: a waiter woken on a member without a
+ * leader would only fail its attempt, while the replay tells it of the release once etcd can.
+ *
+ * <p>Each etcd watch is its own gRPC stream; closing it cancels the stream, and etcd drops the
+ * watcher with it: nothing is left on the server (L5).
  */
 final class KeyWatch implements WatchingLockBackend.Watch {
 
-    private static final WatchOption OPTIONS = WatchOption.builder()
-            .withNoPut(true)
-            .withCreateNotify(true)
-            .withRequireLeader(true)
-            .build();
+    private static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private final Watch.Watcher watcher;
+    private static final long MAX_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
-    private KeyWatch(Watch.Watcher watcher) {
-        this.watcher = watcher;
+    private final Watch client;
+    private final ByteSequence key;
+    private final Runnable onMaybeFree;
+    private final Executor executor;
+
+    // Guarded by this.
+    /** The first revision whose deletions were not delivered yet; 0 before the first registration. */
+    private long nextRevision;
+    /** Whether a compaction removed events not delivered: the next registration wakes the waiter. */
+    private boolean eventsLost;
+
+    private boolean closed;
+    private long retryNanos = FIRST_RETRY_NANOS;
+    private @Nullable Registration current;
+
+    private KeyWatch(Watch client, ByteSequence key, Runnable onMaybeFree, Executor executor) {
+        this.client = client;
+        this.key = key;
+        this.onMaybeFree = onMaybeFree;
+        this.executor = executor;
     }
 
     /**
@@ -37,45 +70,179 @@ final class KeyWatch implements WatchingLockBackend.Watch {
      *
      * @param client jetcd's watch client
      * @param key the lock key
-     * @param onMaybeFree called on every deletion, and spuriously on errors and re-registrations
-     * @param budget the operation's time budget, for the registration
+     * @param onMaybeFree called on every deletion, and spuriously after re-registrations
+     * @param budget the operation's time budget, for the first registration
+     * @param executor runs the re-registrations
      * @return the open watch
      */
-    static KeyWatch open(Watch client, ByteSequence key, Runnable onMaybeFree, OperationBudget budget) {
-        CompletableFuture<Void> registered = new CompletableFuture<>();
-        Watch.Watcher watcher = client.watch(key, OPTIONS, new Watch.Listener() {
-            @Override
-            public void onNext(WatchResponse response) {
-                // A registration after the first is jetcd resuming the watch after a broken stream;
-                // events it missed are replayed from its last revision, but waking is cheap.
-                if (!response.isCreatedNotify() || !registered.complete(null)) {
-                    onMaybeFree.run();
-                }
-            }
-
-            @Override
-            public void onError(Throwable failure) {
-                registered.completeExceptionally(failure);
-                // The waiter's next attempt reports the trouble, or finds the lock free.
-                onMaybeFree.run();
-            }
-
-            @Override
-            public void onCompleted() {
-                // Closed by us; nothing to tell.
-            }
-        });
+    static KeyWatch open(
+            Watch client, ByteSequence key, Runnable onMaybeFree, OperationBudget budget, Executor executor) {
+        KeyWatch watch = new KeyWatch(client, key, onMaybeFree, executor);
+        Registration first = watch.register();
         try {
-            budget.await(registered, "register a watch");
+            if (first == null) {
+                throw new IllegalStateException("the watch was closed while it opened");
+            }
+            budget.await(first.created, "register a watch");
         } catch (RuntimeException e) {
-            watcher.close();
+            watch.close();
             throw e;
         }
-        return new KeyWatch(watcher);
+        return watch;
     }
 
     @Override
     public void close() {
-        watcher.close();
+        Watch.Watcher watcher;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            watcher = current == null ? null : current.watcher;
+            current = null;
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    /**
+     * Opens an etcd watch from the first revision not seen yet.
+     *
+     * @return the registration, or {@code null} if this watch was closed or the client is
+     */
+    private @Nullable Registration register() {
+        Registration next;
+        synchronized (this) {
+            if (closed || current != null) {
+                return null;
+            }
+            next = new Registration(nextRevision);
+            current = next; // before jetcd can call back, so that its callbacks are recognised
+        }
+        WatchOption.Builder option =
+                WatchOption.builder().withNoPut(true).withCreateNotify(true).withRequireLeader(true);
+        if (next.startRevision > 0) {
+            option.withRevision(next.startRevision);
+        }
+        Watch.Watcher watcher;
+        try {
+            watcher = client.watch(key, option.build(), next);
+        } catch (RuntimeException e) {
+            // The client is closed: so is the backend, and its waiters learn it from the runtime.
+            next.created.completeExceptionally(e);
+            return next;
+        }
+        boolean stale;
+        synchronized (this) {
+            next.watcher = watcher;
+            stale = current != next;
+        }
+        if (stale) {
+            watcher.close(); // ended, or this watch closed, before jetcd returned it
+        }
+        return next;
+    }
+
+    /** Forgets a registration that etcd or jetcd ended, closes it and opens another after a pause. */
+    private void retire(Registration ended) {
+        Watch.Watcher watcher;
+        long delay;
+        synchronized (this) {
+            if (closed || current != ended) {
+                return;
+            }
+            current = null;
+            watcher = ended.watcher;
+            delay = retryNanos;
+            retryNanos = Math.min(2 * retryNanos, MAX_RETRY_NANOS);
+        }
+        ended.created.completeExceptionally(new IllegalStateException("the etcd watch ended"));
+        if (watcher != null) {
+            watcher.close(); // stops jetcd's own resumption: this class resumes from its own revision
+        }
+        try {
+            CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, executor)
+                    .execute(this::register);
+        } catch (RejectedExecutionException e) {
+            // The backend is closing; nobody waits any more.
+        }
+    }
+
+    /** One etcd watch of this key, and jetcd's calls about it. */
+    private final class Registration implements Watch.Listener {
+
+        final long startRevision;
+        final CompletableFuture<Void> created = new CompletableFuture<>();
+
+        // Guarded by KeyWatch.this.
+        Watch.@Nullable Watcher watcher;
+
+        Registration(long startRevision) {
+            this.startRevision = startRevision;
+        }
+
+        @Override
+        public void onNext(WatchResponse response) {
+            if (response.isCreatedNotify()) {
+                registered(response.getHeader().getRevision());
+                return;
+            }
+            long last = 0;
+            for (WatchEvent event : response.getEvents()) {
+                last = Math.max(last, event.getKeyValue().getModRevision());
+            }
+            synchronized (KeyWatch.this) {
+                if (current == this) {
+                    nextRevision = Math.max(nextRevision, last + 1);
+                }
+            }
+            onMaybeFree.run();
+        }
+
+        /**
+         * etcd has registered the watch at store revision {@code revision}. A watch from "now"
+         * covers everything after it; one from an older revision replays from there, so the
+         * revision to resume from stays until its events come.
+         */
+        private void registered(long revision) {
+            boolean wake;
+            synchronized (KeyWatch.this) {
+                if (current != this) {
+                    return;
+                }
+                if (startRevision == 0) {
+                    nextRevision = Math.max(nextRevision, revision + 1);
+                }
+                retryNanos = FIRST_RETRY_NANOS;
+                wake = eventsLost;
+                eventsLost = false;
+            }
+            created.complete(null);
+            if (wake) {
+                onMaybeFree.run();
+            }
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            created.completeExceptionally(failure);
+            if (failure instanceof CompactedException compacted) {
+                synchronized (KeyWatch.this) {
+                    if (current == this && nextRevision < compacted.getCompactedRevision()) {
+                        nextRevision = compacted.getCompactedRevision();
+                        eventsLost = true;
+                    }
+                }
+            }
+            retire(this);
+        }
+
+        @Override
+        public void onCompleted() {
+            // Called when jetcd gives up on the watcher, and when it is closed (then ignored).
+            retire(this);
+        }
     }
 }
