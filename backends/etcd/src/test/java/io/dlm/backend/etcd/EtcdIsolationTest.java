@@ -1,13 +1,20 @@
 package io.dlm.backend.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.dlm.Lease;
+import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
+import io.dlm.tck.fault.FaultProxy;
 import io.dlm.tck.fault.HistoryChecker;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -20,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,39 +77,173 @@ class EtcdIsolationTest {
      */
     @Test
     void N4_waiterOnAnIsolatedMemberGetsTheLockReleasedMeanwhileWithinASecondOfTheHeal() throws Exception {
+        waiterOnAnIsolatedMember(false);
+    }
+
+    /**
+     * N4 with etcd compaction: as above, and the cluster compacts its history up to the release
+     * while the member is cut off. The release's tombstone is gone, so a watch resumed from the
+     * revision the waiter saw last gets no event (and is not cancelled either, since it starts at
+     * the compaction revision): the waiter must still learn of the release.
+     */
+    @Test
+    void N4_waiterOnAnIsolatedMemberGetsTheLockAlthoughTheReleaseWasCompactedAway() throws Exception {
+        waiterOnAnIsolatedMember(true);
+    }
+
+    /**
+     * N4, compaction while a watch is open: the waiter's connection to its member dies silently;
+     * meanwhile the holder releases and the cluster compacts past the release. When the connection
+     * is reset and redialled, the open watch resumes from a compacted revision and etcd cancels
+     * it; the waiter still gets the lock within a second (plus the reconnection) of the heal.
+     */
+    @Test
+    void N4_waiterWhoseOpenWatchIsCancelledByCompactionGetsTheLock() throws Exception {
         EtcdMember holderMember = CLUSTER.leader();
         EtcdMember waiterMember = follower(holderMember);
-        LockManager holderSide = open(holderMember, Map.of());
-        // Only the watch may wake the waiter: no recheck of the runtime's own.
-        LockManager waiterSide = open(waiterMember, Map.of("dlm.wait.recheck", "1h"));
+        URI client = URI.create(waiterMember.clientUrl());
+        FaultProxy proxy = FaultProxy.start(client.getHost(), client.getPort());
+        toClose.push(proxy);
+        LockManager holderSide = open(holderMember.clientUrl(), Map.of());
+        LockManager waiterSide = open("http://" + proxy.host() + ":" + proxy.port(), Map.of("dlm.wait.recheck", "1h"));
         String resource = resource();
         Duration lease = Duration.ofSeconds(30);
         Lease held = recorder.acquire(holderSide, "holder", resource, Duration.ZERO, lease)
                 .orElseThrow();
-        Thread[] waiterThread = new Thread[1];
-        CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
-            waiterThread[0] = Thread.currentThread();
-            return recorder.acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
-        });
-        awaitParked(waiterThread);
+        CompletableFuture<Optional<Lease>> waiter = parkedWaiter(waiterSide, resource, lease);
+
+        recorder.note("partition: the waiter's connection to " + waiterMember.name() + " drops every byte");
+        proxy.blackhole(FaultProxy.Direction.BOTH);
+        recorder.release("holder", held);
+        long compactedTo = compact(holderMember, true);
+        recorder.note("compacted the cluster's history up to revision " + compactedTo + ", past the release");
+
+        long healed = System.nanoTime();
+        recorder.note("heal: the waiter's dead connection is reset, new ones pass");
+        proxy.heal();
+        proxy.resetAll();
+        assertGetsTheLockWithin(waiter, resource, healed, notificationBound().plus(operationTimeout()), "the heal");
+        HistoryChecker.assertSafe(recorder.history);
+    }
+
+    private void waiterOnAnIsolatedMember(boolean compactMeanwhile) throws Exception {
+        EtcdMember holderMember = CLUSTER.leader();
+        EtcdMember waiterMember = follower(holderMember);
+        LockManager holderSide = open(holderMember.clientUrl(), Map.of());
+        // Only the watch may wake the waiter: no recheck of the runtime's own.
+        LockManager waiterSide = open(waiterMember.clientUrl(), Map.of("dlm.wait.recheck", "1h"));
+        String resource = resource();
+        Duration lease = Duration.ofSeconds(30);
+        Lease held = recorder.acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+                .orElseThrow();
+        CompletableFuture<Optional<Lease>> waiter = parkedWaiter(waiterSide, resource, lease);
         double watchers = watchers(waiterMember);
 
         recorder.note("isolate " + waiterMember.name() + " (the waiter's only member) from the quorum");
+        long isolated = System.nanoTime();
+        long healed;
         CLUSTER.isolate(waiterMember);
-        // Without a leader for three election timeouts, the member cancels the watch streams that
-        // require one: the waiter's watch is dead from here on.
-        Awaitility.await("the isolated member ends the waiter's watch")
-                .atMost(Duration.ofSeconds(10))
-                .pollInterval(Duration.ofMillis(50))
-                .until(() -> watchers(waiterMember) < watchers);
-        recorder.note("the isolated member has ended the waiter's watch (no leader)");
-        recorder.release("holder", held);
-        Thread.sleep(1_000); // the isolation lasts on after the release, as a step of the scenario
-
-        long healed = System.nanoTime();
-        recorder.note("heal: " + waiterMember.name() + " rejoins");
-        CLUSTER.heal(waiterMember);
+        try {
+            // Without a leader for three election timeouts, the member cancels the watch streams
+            // that require one: the waiter's watch is dead from here on.
+            Awaitility.await("the isolated member ends the waiter's watch")
+                    .atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> watchers(waiterMember) < watchers);
+            recorder.note("the isolated member has ended the waiter's watch (no leader), "
+                    + Duration.ofNanos(System.nanoTime() - isolated).toMillis() + " ms after the isolation");
+            recorder.release("holder", held);
+            if (compactMeanwhile) {
+                long compactedTo = compact(holderMember, false);
+                recorder.note("compacted the cluster's history up to revision " + compactedTo + ", the release's");
+            }
+            Thread.sleep(1_000); // the isolation lasts on after the release, as a step of the scenario
+        } finally {
+            healed = System.nanoTime();
+            recorder.note("heal: " + waiterMember.name() + " rejoins");
+            CLUSTER.heal(waiterMember);
+        }
         assertGetsTheLockWithin(waiter, resource, healed, notificationBound(), "the heal");
+        HistoryChecker.assertSafe(recorder.history);
+    }
+
+    /**
+     * N1: the holder's only member is cut off from the quorum. Its renewals cannot reach the leader,
+     * so its lease is reported lost by its local deadline (K3); its calls fail with {@code
+     * INTERNAL_ERROR} within the operation timeout (X1); a contender on another member acquires
+     * only after the lease ended on the leader; after the heal the holder's manager acquires again
+     * within one lease plus the operation timeout.
+     */
+    @Test
+    void N1_holderOnAnIsolatedMemberIsLostByItsDeadlineAndNobodyTakesTheLockEarly() throws Exception {
+        EtcdMember contenderMember = CLUSTER.leader();
+        EtcdMember holderMember = follower(contenderMember);
+        LockManager holderSide = open(holderMember.clientUrl(), Map.of());
+        LockManager contenderSide = open(contenderMember.clientUrl(), Map.of());
+        String resource = resource();
+        Duration lease = Duration.ofSeconds(2);
+
+        Lease held = recorder.acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+                .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
+                .keepAlive();
+        AtomicLong lostAt = new AtomicLong();
+        held.lost().thenRun(() -> lostAt.compareAndSet(0, System.nanoTime()));
+        CompletableFuture<Void> work = background("holder-work", () -> {
+            while (recorder.section("holder", held)) {
+                Thread.sleep(20);
+            }
+            return null;
+        });
+        Thread.sleep(lease.toMillis() / 2); // a renewal or two before the cut
+
+        long cut = System.nanoTime();
+        recorder.note("isolate " + holderMember.name() + " (the holder's only member) from the quorum");
+        CLUSTER.isolate(holderMember);
+        Lease taken;
+        try {
+            CompletableFuture<Optional<Lease>> contender = background("contender", () -> {
+                Optional<Lease> won = recorder.acquire(contenderSide, "contender", resource, longWait(lease), lease);
+                if (won.isPresent()) {
+                    Lease mine = won.get().keepAlive();
+                    long until = System.nanoTime() + lease.toNanos() / 2;
+                    while (System.nanoTime() - until < 0 && recorder.section("contender", mine)) {
+                        Thread.sleep(20);
+                    }
+                }
+                return won;
+            });
+            assertFailsWithinBound(
+                    "holder's inspect during the isolation", () -> holderSide.inspect(resource), operationTimeout());
+            assertFailsWithinBound(
+                    "holder's acquisition of another resource during the isolation",
+                    () -> recorder.acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
+                    operationTimeout().multipliedBy(2));
+
+            taken = result(contender, longWait(lease).plus(lease).plus(slack()))
+                    .orElseThrow(() -> new AssertionError("the contender never acquired the isolated holder's lock"));
+            result(work, lease.plus(slack()));
+            Awaitility.await("holder's loss (K3)").atMost(lease.plus(slack())).until(() -> lostAt.get() != 0);
+            recorder.note("the holder's lease was reported lost "
+                    + Duration.ofNanos(lostAt.get() - cut).toMillis() + " ms after the isolation; the contender got it "
+                    + Duration.ofNanos(recorder.acquiredAt(resource, "contender") - cut)
+                            .toMillis() + " ms after it");
+            assertThat(Duration.ofNanos(lostAt.get() - cut))
+                    .as("K3/N1: the loss is reported by the local deadline, at most one lease after the cut")
+                    .isLessThanOrEqualTo(lease.plus(lossTolerance()));
+            assertThat(recorder.acquiredAt(resource, "contender"))
+                    .as("N1: the contender acquires only after the holder's local deadline (its lease ends on"
+                            + " the leader no earlier)")
+                    .isGreaterThan(lostAt.get() - lossTolerance().toNanos());
+        } finally {
+            recorder.note("heal: " + holderMember.name() + " rejoins");
+            CLUSTER.heal(holderMember);
+        }
+        long healed = System.nanoTime();
+        recorder.release("contender", taken);
+        Duration liveness = lease.plus(operationTimeout()).plus(slack());
+        acquireRetrying(holderSide, "holder", resource, liveness, lease)
+                .ifPresent(mine -> recorder.release("holder", mine));
+        HistoryChecker.assertLiveAfter(recorder.history, resource, healed, liveness);
         HistoryChecker.assertSafe(recorder.history);
     }
 
@@ -130,10 +272,107 @@ class EtcdIsolationTest {
         recorder.release("waiter", won.get());
     }
 
-    private LockManager open(EtcdMember member, Map<String, String> extra) {
+    private CompletableFuture<Optional<Lease>> parkedWaiter(LockManager waiterSide, String resource, Duration lease) {
+        Thread[] waiterThread = new Thread[1];
+        CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
+            waiterThread[0] = Thread.currentThread();
+            return recorder.acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
+        });
+        awaitParked(waiterThread);
+        return waiter;
+    }
+
+    /**
+     * Compacts the cluster's history, through {@code member}: up to the current revision, or, with
+     * {@code writeFirst}, up to a write of an unrelated key made first. Either way the release's
+     * tombstone is gone; a watch resuming from the release's revision is cancelled as compacted
+     * only in the second case, and in the first starts without events.
+     *
+     * @return the revision compacted to
+     */
+    private long compact(EtcdMember member, boolean writeFirst) throws Exception {
+        try (Client client = Client.builder().endpoints(member.clientUrl()).build()) {
+            ByteSequence probe = ByteSequence.from(namespace + "compaction-probe", StandardCharsets.UTF_8);
+            long revision = (writeFirst
+                            ? client.getKVClient()
+                                    .put(probe, ByteSequence.from("x", StandardCharsets.UTF_8))
+                                    .get(10, TimeUnit.SECONDS)
+                                    .getHeader()
+                            : client.getKVClient()
+                                    .get(probe)
+                                    .get(10, TimeUnit.SECONDS)
+                                    .getHeader())
+                    .getRevision();
+            client.getKVClient().compact(revision).get(10, TimeUnit.SECONDS);
+            return revision;
+        }
+    }
+
+    /**
+     * Acquires as a caller does after a fault: an {@code INTERNAL_ERROR} (a connection still being
+     * replaced, X1) is retried until {@code within} has passed.
+     */
+    private Optional<Lease> acquireRetrying(
+            LockManager manager, String process, String resource, Duration within, Duration lease)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        for (; ; ) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            try {
+                return recorder.acquire(manager, process, resource, left, lease);
+            } catch (LockException e) {
+                if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private void assertFailsWithinBound(String what, Runnable call, Duration bound) {
+        long start = System.nanoTime();
+        try {
+            call.run();
+            fail(what + " returned instead of failing with INTERNAL_ERROR");
+        } catch (LockException e) {
+            assertThat(e.error()).as(what).isEqualTo(LockError.INTERNAL_ERROR);
+            assertThat(e.getCause())
+                    .as(what + ": the engine's failure is attached (X1)")
+                    .isNotNull();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        recorder.note(what + " failed after " + took.toMillis() + " ms");
+        assertThat(took).as("X1: " + what + " fails in time").isLessThanOrEqualTo(bound.plus(slack()));
+    }
+
+    private static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {
+        try {
+            return future.get(within.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("a background step threw", e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError("a background step did not end within " + within, e);
+        }
+    }
+
+    /** Long enough for a lease to expire on the leader (whole seconds, 500 ms expiry checks) and a waiter to notice. */
+    private static Duration longWait(Duration lease) {
+        return lease.multipliedBy(2)
+                .plus(Duration.ofSeconds(1))
+                .plus(Duration.ofMillis(500))
+                .plus(operationTimeout())
+                .plus(slack());
+    }
+
+    /** K3's 50 ms, plus a scheduler's worth of noise. */
+    private static Duration lossTolerance() {
+        return TckTimings.scaledMillis(250);
+    }
+
+    private LockManager open(String endpoints, Map<String, String> extra) {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "dlm.etcd.endpoints",
-                member.clientUrl(),
+                endpoints,
                 "dlm.etcd.namespace",
                 namespace,
                 "dlm.operation.timeout",
