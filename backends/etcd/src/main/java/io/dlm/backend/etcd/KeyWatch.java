@@ -27,10 +27,14 @@ import org.jspecify.annotations.Nullable;
  * revision it would resume from, and on errors it deems final; on others it resumes by itself from
  * a revision of its own. Either way this class opens a new etcd watch, after a short pause growing
  * from 50 to 250 ms while attempts keep failing, starting at the first revision whose events it has
- * not seen, so that a release in between is replayed and not missed. If that revision has been
- * compacted away, it starts at the compaction and wakes the waiter once registered, since the
- * deletions before it are lost. Errors alone wake nobody: a waiter woken on a member without a
- * leader would only fail its attempt, while the replay tells it of the release once etcd can.
+ * not seen, so that a release in between is replayed. A replay can miss a deletion all the same:
+ * etcd's compaction drops the tombstone of a deleted key even at the compaction revision itself,
+ * from which a watch may still start without being cancelled; and a revision compacted further
+ * gets the watch cancelled, after which it starts at the compaction. So once a new watch is
+ * registered, the waiter is woken to look for itself: its attempt comes after the registration,
+ * so whatever it does not see, the new watch does. Errors alone wake nobody: a waiter woken on a
+ * member without a leader would only fail its attempt, while the new watch, which needs a leader
+ * to be registered, wakes it as soon as etcd can answer.
  *
  * <p>Each etcd watch is its own gRPC stream; closing it cancels the stream, and etcd drops the
  * watcher with it: nothing is left on the server (L5).
@@ -49,8 +53,6 @@ final class KeyWatch implements WatchingLockBackend.Watch {
     // Guarded by this.
     /** The first revision whose deletions were not delivered yet; 0 before the first registration. */
     private long nextRevision;
-    /** Whether a compaction removed events not delivered: the next registration wakes the waiter. */
-    private boolean eventsLost;
 
     private boolean closed;
     private long retryNanos = FIRST_RETRY_NANOS;
@@ -70,7 +72,7 @@ final class KeyWatch implements WatchingLockBackend.Watch {
      *
      * @param client jetcd's watch client
      * @param key the lock key
-     * @param onMaybeFree called on every deletion, and spuriously after re-registrations
+     * @param onMaybeFree called on every deletion, and after each re-registration
      * @param budget the operation's time budget, for the first registration
      * @param executor runs the re-registrations
      * @return the open watch
@@ -118,7 +120,7 @@ final class KeyWatch implements WatchingLockBackend.Watch {
             if (closed || current != null) {
                 return null;
             }
-            next = new Registration(nextRevision);
+            next = new Registration(nextRevision, nextRevision > 0);
             current = next; // before jetcd can call back, so that its callbacks are recognised
         }
         WatchOption.Builder option =
@@ -174,13 +176,17 @@ final class KeyWatch implements WatchingLockBackend.Watch {
     private final class Registration implements Watch.Listener {
 
         final long startRevision;
+        /** Whether an earlier watch ended: this one wakes the waiter once registered. */
+        final boolean replacing;
+
         final CompletableFuture<Void> created = new CompletableFuture<>();
 
         // Guarded by KeyWatch.this.
         Watch.@Nullable Watcher watcher;
 
-        Registration(long startRevision) {
+        Registration(long startRevision, boolean replacing) {
             this.startRevision = startRevision;
+            this.replacing = replacing;
         }
 
         @Override
@@ -207,7 +213,6 @@ final class KeyWatch implements WatchingLockBackend.Watch {
          * revision to resume from stays until its events come.
          */
         private void registered(long revision) {
-            boolean wake;
             synchronized (KeyWatch.this) {
                 if (current != this) {
                     return;
@@ -216,11 +221,9 @@ final class KeyWatch implements WatchingLockBackend.Watch {
                     nextRevision = Math.max(nextRevision, revision + 1);
                 }
                 retryNanos = FIRST_RETRY_NANOS;
-                wake = eventsLost;
-                eventsLost = false;
             }
-            created.complete(null);
-            if (wake) {
+            // jetcd reports a registration again when it resumed a watch by itself; once is enough.
+            if (created.complete(null) && replacing) {
                 onMaybeFree.run();
             }
         }
@@ -230,9 +233,9 @@ final class KeyWatch implements WatchingLockBackend.Watch {
             created.completeExceptionally(failure);
             if (failure instanceof CompactedException compacted) {
                 synchronized (KeyWatch.this) {
-                    if (current == this && nextRevision < compacted.getCompactedRevision()) {
-                        nextRevision = compacted.getCompactedRevision();
-                        eventsLost = true;
+                    if (current == this) {
+                        // Starting before the compaction would be cancelled again.
+                        nextRevision = Math.max(nextRevision, compacted.getCompactedRevision());
                     }
                 }
             }
