@@ -7,6 +7,8 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.tck.fault.History;
+import io.dlm.tck.fault.HistoryChecker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +29,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * M1 through a member failure: a three-member cluster loses its leader (killed with {@code
- * SIGKILL}) while clients of two managers contend for one lock. Calls in flight may fail with
- * {@code INTERNAL_ERROR} (X1) and are retried as an application would; work goes on, no two
- * clients are ever inside at once, and fencing tokens follow the order of the critical sections.
+ * M1 and N5 through member failures: a three-member cluster loses its leader (killed with {@code
+ * SIGKILL}) while clients of two managers contend for one lock, and the killed member is started
+ * again, still under contention. Calls in flight may fail with {@code INTERNAL_ERROR} (X1) and are
+ * retried as an application would; work goes on, no two clients are ever inside at once, and
+ * fencing tokens follow the order of the critical sections (F1: they never go backwards). Every
+ * call and critical section is recorded in the fault tier's {@link io.dlm.tck.fault.History} and
+ * checked by {@link HistoryChecker}; the timeline is kept under {@code target/fault-histories/}.
  */
 class EtcdClusterFailoverTest {
 
@@ -45,10 +50,85 @@ class EtcdClusterFailoverTest {
     private final AtomicInteger acquisitions = new AtomicInteger();
     private final AtomicInteger engineFailures = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
+    private final Recorder recorder = new Recorder(
+            "EtcdClusterFailoverTest.killingTheLeaderAndRestartingItDuringAContendedWorkloadKeepsMutualExclusionAndProgress");
     private volatile int counter;
 
     @Test
-    void killingTheLeaderDuringAContendedWorkloadKeepsMutualExclusionAndProgress() throws Exception {
+    void killingTheLeaderAndRestartingItDuringAContendedWorkloadKeepsMutualExclusionAndProgress() throws Exception {
+        try {
+            contendThroughFailures();
+        } finally {
+            recorder.keepTimeline();
+        }
+        HistoryChecker.assertSafe(recorder.history);
+    }
+
+    /**
+     * E2/E3 across a leader change, measured: etcd's leases run on the leader's clock, and a new
+     * leader cannot know how much of a lease had passed, so it restarts every TTL when it takes
+     * over. A lock whose holder stopped renewing is therefore freed later than its TTL after a
+     * failover, never earlier: the holder's local deadline (K2) stays on the safe side.
+     */
+    @Test
+    void aLeaderChangeRestartsLeaseTtlsAndNeverShortensThem() throws Exception {
+        String namespace = "/dlm-test/leader-change-" + UUID.randomUUID() + "/";
+        Map<String, String> settings = Map.of(
+                "dlm.etcd.endpoints",
+                CLUSTER.endpoints(),
+                "dlm.etcd.namespace",
+                namespace,
+                "dlm.operation.timeout",
+                "2s");
+        Recorder timeline = new Recorder("EtcdClusterFailoverTest.aLeaderChangeRestartsLeaseTtlsAndNeverShortensThem");
+        EtcdMember leader = CLUSTER.leader();
+        try (LockManager holder = LockManagers.open("etcd", settings);
+                LockManager observer = LockManagers.open("etcd", settings)) {
+            Duration lease = Duration.ofSeconds(3);
+            // Warm both clients up, so that the measured acquisition is one round trip.
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .ignoreExceptions()
+                    .until(() -> holder.inspect("warm").isEmpty()
+                            && observer.inspect("warm").isEmpty());
+            long called = System.nanoTime();
+            Lease held = timeline.acquire(holder, "holder", "r", Duration.ZERO, lease)
+                    .orElseThrow();
+            Thread.sleep(2_000); // two thirds into the lease, not renewed
+            timeline.note("SIGKILL of the leader, " + leader.name() + ", 2 s into a 3 s lease that is not renewed");
+            long killed = System.nanoTime();
+            leader.kill();
+            Awaitility.await("the unrenewed lock freed after the failover")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptions()
+                    .until(() -> observer.inspect("r").isEmpty());
+            long freed = System.nanoTime();
+            String measured = String.format(
+                    "leader change: a %d s lease acquired %d ms before the SIGKILL was freed %d ms after its acquisition"
+                            + " was called (%d ms after the kill); the holder's local deadline had passed at %d ms",
+                    lease.toSeconds(),
+                    (killed - called) / 1_000_000,
+                    (freed - called) / 1_000_000,
+                    (freed - killed) / 1_000_000,
+                    lease.toMillis() * 99 / 100);
+            timeline.note(measured);
+            System.out.println(measured);
+            assertThat(held.isValid())
+                    .as("K2: the holder's lease ended by its local deadline")
+                    .isFalse();
+            assertThat(Duration.ofNanos(freed - called))
+                    .as("E2/E3: a leader change never frees a lock before its TTL")
+                    .isGreaterThanOrEqualTo(lease);
+        } finally {
+            timeline.keepTimeline();
+            CLUSTER.start(leader);
+            CLUSTER.awaitHealthy();
+        }
+        HistoryChecker.assertSafe(timeline.history);
+    }
+
+    private void contendThroughFailures() throws Exception {
         String namespace = "/dlm-test/failover-" + UUID.randomUUID() + "/";
         Map<String, String> settings = Map.of(
                 "dlm.etcd.endpoints",
@@ -68,13 +148,24 @@ class EtcdClusterFailoverTest {
             }
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acquisitions.get() >= 20);
 
-            EtcdMember leader = leader();
+            EtcdMember leader = CLUSTER.leader();
+            recorder.note("SIGKILL of the leader, " + leader.name());
             leader.kill();
             int atKill = acquisitions.get();
             Awaitility.await()
                     .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> acquisitions.get() >= atKill + 40 || !violations.isEmpty());
+
+            recorder.note("restart of " + leader.name() + " with its data");
+            CLUSTER.start(leader);
+            CLUSTER.awaitHealthy();
+            int atRestart = acquisitions.get();
+            recorder.note(leader.name() + " is back and healthy");
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> acquisitions.get() >= atRestart + 20 || !violations.isEmpty());
             stop.set(true);
             for (Future<?> worker : workers) {
                 worker.get(60, TimeUnit.SECONDS);
@@ -101,7 +192,7 @@ class EtcdClusterFailoverTest {
             Optional<Lease> lease;
             try {
                 // A short lease: a lock whose acquisition failed half-way expires soon anyway.
-                lease = manager.tryAcquire("r", client, Duration.ofSeconds(20), Duration.ofSeconds(5));
+                lease = recorder.acquire(manager, client, "r", Duration.ofSeconds(20), Duration.ofSeconds(5));
             } catch (LockException e) {
                 if (e.error() == LockError.RESOURCE_LOCKED) {
                     // An earlier attempt failed with an unknown outcome while the leader died and
@@ -122,6 +213,7 @@ class EtcdClusterFailoverTest {
             synchronized (tokens) {
                 tokens.add(lease.get().fencingToken());
             }
+            recorder.section(client, lease.get());
             int read = counter;
             Thread.yield();
             counter = read + 1;
@@ -132,9 +224,11 @@ class EtcdClusterFailoverTest {
     }
 
     private void releaseAmbiguous(LockManager manager, String client) {
+        History.Op op = recorder.history.call(client, "unlock", "r");
         try {
-            manager.unlock("r", client);
+            op.ok(Boolean.toString(manager.unlock("r", client)));
         } catch (LockException e) {
+            op.failed(e);
             countFailure(e);
         }
     }
@@ -143,7 +237,7 @@ class EtcdClusterFailoverTest {
     private void release(Lease lease) {
         for (int attempt = 0; attempt < 20; attempt++) {
             try {
-                lease.release();
+                recorder.release(lease.clientId(), lease);
                 return;
             } catch (LockException e) {
                 countFailure(e);
@@ -157,14 +251,5 @@ class EtcdClusterFailoverTest {
             violations.add("unexpected " + e);
         }
         engineFailures.incrementAndGet();
-    }
-
-    private static EtcdMember leader() {
-        for (EtcdMember member : CLUSTER.members()) {
-            if (CLUSTER.metric(member, "etcd_server_is_leader", "") == 1.0) {
-                return member;
-            }
-        }
-        throw new AssertionError("no member reports being the leader");
     }
 }
