@@ -1,0 +1,73 @@
+package io.dlm.backend.etcd;
+
+import io.dlm.tck.fault.LockManagerFaultTck;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The TCK's fault tier (SPEC N1-N5, N7, M1) on a three-member etcd cluster: every client of the
+ * tier is given one member only (the first), and the tier's proxy sits in front of that member's
+ * client port, so its faults hit the link between a client and a member of a live quorum; N5
+ * restarts that member, which rejoins with its data. The faults of the cluster itself (a member cut
+ * off from the quorum, a leader killed) are {@link EtcdIsolationTest} and {@link
+ * EtcdClusterFailoverTest}.
+ */
+class EtcdClusterFaultTest extends LockManagerFaultTck {
+
+    @RegisterExtension
+    static final EtcdExtension CLUSTER = EtcdExtension.members(3);
+
+    private static final String NAMESPACE = "/dlm-test/cluster-faults-" + UUID.randomUUID() + "/";
+
+    @Override
+    protected String backendName() {
+        return "etcd";
+    }
+
+    @Override
+    protected Optional<InetSocketAddress> engineAddress() {
+        URI member = URI.create(member().clientUrl());
+        return Optional.of(new InetSocketAddress(member.getHost(), member.getPort()));
+    }
+
+    @Override
+    protected Map<String, String> connectionProperties(String host, int port) {
+        return Map.of("dlm.etcd.endpoints", "http://" + host + ":" + port, "dlm.etcd.namespace", NAMESPACE);
+    }
+
+    /** etcd leases are whole seconds (E1). */
+    @Override
+    protected Duration leaseGranularity() {
+        return Duration.ofSeconds(1);
+    }
+
+    /** etcd's leader looks for expired leases every 500 ms and revokes them through the log (E2). */
+    @Override
+    protected Duration expiryLag() {
+        return Duration.ofMillis(500);
+    }
+
+    /** The cluster is this class's own. */
+    @Override
+    protected boolean canRestartEngine() {
+        return true;
+    }
+
+    /** Stops the clients' member as an operator would and starts it again; it rejoins with its data. */
+    @Override
+    protected void restartEngine() {
+        EtcdMember member = member();
+        member.stop();
+        CLUSTER.start(member);
+        CLUSTER.awaitHealthy();
+    }
+
+    private static EtcdMember member() {
+        return CLUSTER.members().get(0);
+    }
+}
