@@ -195,6 +195,16 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         throw new AssertionError("no member reports being the leader");
     }
 
+    /**
+     * Whether a member answers {@code /health} with a leader behind it.
+     *
+     * @param member the member to ask
+     * @return {@code true} when it is healthy
+     */
+    boolean isHealthy(EtcdMember member) {
+        return member.isHealthy(http);
+    }
+
     private PeerLinks requirePeerLinks() {
         if (peerLinks == null) {
             throw new IllegalStateException("isolation needs EtcdExtension.membersWithPeerProxies");
