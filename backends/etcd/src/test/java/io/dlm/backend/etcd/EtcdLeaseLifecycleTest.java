@@ -129,6 +129,33 @@ class EtcdLeaseLifecycleTest {
     }
 
     /**
+     * E2, N4: an acquisition that finds the lock held reports how long the holder's lease has left
+     * (etcd's time to live, rounded up to the second), not the whole TTL written in the key: a
+     * waiter whose notification was lost looks again when that lease can end, never later.
+     */
+    @Test
+    void anAcquisitionThatFindsTheLockHeldReportsTheTimeTheHoldersLeaseHasLeft() throws Exception {
+        LockBackend backend = new EtcdLockBackendProvider().open(BackendContext.of(settings(Map.of())));
+        try {
+            long lease = Duration.ofSeconds(10).toNanos();
+            assertThat(backend.acquire("held", "holder", lease, 1L).isAcquired())
+                    .isTrue();
+            long acquired = System.nanoTime();
+            Thread.sleep(3_000); // a third of the lease passes, as a step of the scenario
+
+            Acquisition found = backend.acquire("held", "waiter", lease, 2L);
+            long elapsed = System.nanoTime() - acquired;
+            assertThat(found.status()).isEqualTo(Acquisition.Status.HELD);
+            assertThat(Duration.ofNanos(found.remainingNanos()))
+                    .as("what the holder's lease has left, rounded up to the next second")
+                    .isLessThanOrEqualTo(Duration.ofNanos(lease - elapsed).plusSeconds(1))
+                    .isGreaterThanOrEqualTo(Duration.ofNanos(lease - elapsed).minusSeconds(1));
+        } finally {
+            backend.close();
+        }
+    }
+
+    /**
      * K4, K1: release and renewal, blocking or not, act only on the acquisition their token names;
      * a later acquisition of the same client is left alone, through this backend or another.
      */
