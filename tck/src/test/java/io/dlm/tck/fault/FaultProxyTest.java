@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -236,6 +237,44 @@ class FaultProxyTest {
         assertThat(readOnce(second, PROMPTLY)).isEqualTo(Outcome.RESET);
         assertThat(links.get(1).isOpen()).isFalse();
         assertThat(echo(connect(proxy), "new")).as("a new connection").isEqualTo("new");
+    }
+
+    @Test
+    void anAcceptHookSeesEachNewConnectionWithItsClientsAddressBeforeAnyByteIsForwarded() throws Exception {
+        Upstream upstream = upstream(true);
+        FaultProxy proxy = proxy(upstream);
+        Socket before = connect(proxy);
+        assertThat(echo(before, "before")).isEqualTo("before");
+        List<Integer> seen = new CopyOnWriteArrayList<>();
+        // Silences the connections of one client port, as a test silences one process's dials.
+        int[] silenced = new int[1];
+        proxy.onAccept(link -> {
+            seen.add(link.clientAddress().getPort());
+            if (link.clientAddress().getPort() == silenced[0]) {
+                link.blackhole(Direction.BOTH);
+            }
+        });
+        Socket quiet = new Socket();
+        resources.push(quiet);
+        quiet.bind(null);
+        silenced[0] = quiet.getLocalPort();
+        quiet.connect(new InetSocketAddress(proxy.host(), proxy.port()));
+        quiet.getOutputStream().write('x');
+        assertThat(readOnce(quiet, SILENCE)).as("the hooked connection").isEqualTo(Outcome.TIMEOUT);
+        Socket other = connect(proxy);
+        assertThat(echo(other, "other")).as("another client's").isEqualTo("other");
+        assertThat(echo(before, "still"))
+                .as("a connection accepted before the hook")
+                .isEqualTo("still");
+        assertThat(seen).containsExactly(quiet.getLocalPort(), other.getLocalPort());
+        assertThat(proxy.connections().get(0).clientAddress().getPort()).isEqualTo(before.getLocalPort());
+
+        proxy.onAccept(link -> {});
+        assertThat(echo(connect(proxy), "unhooked")).isEqualTo("unhooked");
+        assertThat(seen).hasSize(2);
+        assertThatThrownBy(() -> proxy.onAccept(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("hook");
     }
 
     @Test
