@@ -161,14 +161,16 @@ final class KeyWatch implements WatchingLockBackend.Watch {
             retryNanos = Math.min(2 * retryNanos, MAX_RETRY_NANOS);
         }
         ended.created.completeExceptionally(new IllegalStateException("the etcd watch ended"));
-        if (watcher != null) {
-            watcher.close(); // stops jetcd's own resumption: this class resumes from its own revision
-        }
         try {
+            if (watcher != null) {
+                // Stops jetcd's own resumption (this class resumes from its own revision); on another
+                // thread, since jetcd calls back here in the middle of handling the error.
+                executor.execute(watcher::close);
+            }
             CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, executor)
                     .execute(this::register);
         } catch (RejectedExecutionException e) {
-            // The backend is closing; nobody waits any more.
+            // The backend is closing, and closes jetcd's watchers with its client; nobody waits.
         }
     }
 
