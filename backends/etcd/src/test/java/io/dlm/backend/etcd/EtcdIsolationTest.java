@@ -171,6 +171,10 @@ class EtcdIsolationTest {
         long back = awaitHealthy(waiterMember, healed);
         assertGetsTheLockWithin(
                 waiter, resource, back, notificationBound(), "the member answering /health again after the heal");
+        recorder.note("the waiter got the lock "
+                + Duration.ofNanos(recorder.acquiredAt(resource, "waiter") - healed)
+                        .toMillis()
+                + " ms after the network heal (/health may answer late: then this is the earlier one)");
         HistoryChecker.assertSafe(recorder.history);
     }
 
