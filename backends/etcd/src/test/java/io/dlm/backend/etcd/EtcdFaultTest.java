@@ -1,0 +1,54 @@
+package io.dlm.backend.etcd;
+
+import io.dlm.tck.fault.LockManagerFaultTck;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The TCK's fault tier (SPEC N1-N4, N7, M1) on one real etcd member of this class's own, through the
+ * tier's TCP fault proxy. The cluster faults (a member isolated from the quorum, a leader lost) are
+ * the etcd module's own cluster tests.
+ */
+class EtcdFaultTest extends LockManagerFaultTck {
+
+    @RegisterExtension
+    static final EtcdExtension ETCD = EtcdExtension.members(1);
+
+    private static final String NAMESPACE = "/dlm-test/faults-" + UUID.randomUUID() + "/";
+
+    @Override
+    protected String backendName() {
+        return "etcd";
+    }
+
+    @Override
+    protected Optional<InetSocketAddress> engineAddress() {
+        URI endpoint = URI.create(ETCD.endpoints());
+        return Optional.of(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()));
+    }
+
+    @Override
+    protected Map<String, String> connectionProperties(String host, int port) {
+        return Map.of("dlm.etcd.endpoints", "http://" + host + ":" + port, "dlm.etcd.namespace", NAMESPACE);
+    }
+
+    /** etcd leases are whole seconds (E1). */
+    @Override
+    protected Duration leaseGranularity() {
+        return Duration.ofSeconds(1);
+    }
+
+    /**
+     * How late etcd's leader deletes the key of an expired lease: it checks for expired leases
+     * every 500 ms and revokes them through the log.
+     */
+    @Override
+    protected Duration expiryLag() {
+        return Duration.ofMillis(500);
+    }
+}
