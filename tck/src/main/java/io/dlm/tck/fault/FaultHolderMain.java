@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * its standard input, so that a test can pause it with {@code SIGSTOP} between two steps (N2).
  *
  * <p>Arguments: {@code <backend> [key=value ...]}, the manager's settings. It prints {@code READY}
- * once the manager is open, then answers each command with one line whose times are this JVM's
+ * once the manager is open and has answered a first call (retried while it fails with {@code
+ * INTERNAL_ERROR}, for up to 20 s: a new JVM loads and connects its client then), then answers each command with one line whose times are this JVM's
  * {@link System#nanoTime()} (one clock for every JVM on a Linux host):
  *
  * <ul>
@@ -55,9 +56,31 @@ public final class FaultHolderMain {
     }
 
     private Lease lease;
+
+    /**
+     * Makes a first call, so that the test's first command is not the one that loads the client's
+     * classes and opens its connections: on a busy machine that alone can take longer than the
+     * tier's operation timeout.
+     */
+    private static void warmUp(LockManager manager) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        for (; ; ) {
+            try {
+                manager.inspect("fault-holder-warm-up");
+                return;
+            } catch (LockException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
     private final AtomicLong lostAt = new AtomicLong(-1);
 
     private void serve(LockManager manager) throws Exception {
+        warmUp(manager);
         System.out.println("READY");
         System.out.flush();
         BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
