@@ -17,10 +17,13 @@ final class EtcdClients {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /**
-     * How often an idle connection is probed, and how long a probe may go unanswered before the
-     * connection counts as dead. Shorter than jetcd's defaults (30 s, 10 s) so that a member that
-     * vanished without a reset is left sooner; not below etcd's default minimum of 5 s, which a
-     * member enforces by closing connections that probe more often.
+     * How often a connection with open streams (watches) is pinged, and how long a ping may go
+     * unanswered before the connection counts as dead. Shorter than jetcd's defaults (30 s, 10 s)
+     * so that a watch on a member that vanished without a reset is re-created sooner; not below
+     * etcd's default {@code --grpc-keepalive-min-time} of 5 s, which a member enforces by closing
+     * (GOAWAY "too_many_pings") connections that ping more often. Unary calls need no pings: they
+     * carry deadlines, and a call that goes unanswered makes {@link ReplaceableClient} probe and
+     * replace the client (N1).
      */
     private static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
 
@@ -89,6 +92,9 @@ final class EtcdClients {
                 .retryMaxDuration(retry.maxDuration())
                 .keepaliveTime(KEEPALIVE_TIME)
                 .keepaliveTimeout(KEEPALIVE_TIMEOUT)
+                // etcd refuses pings on a connection without open streams (its enforcement policy
+                // does not permit them), and closes connections that keep sending them.
+                .keepaliveWithoutCalls(false)
                 .interceptor(new CallOptionsInterceptor(settings.operationTimeout()));
         if (settings.user() != null && settings.password() != null) {
             builder.user(ByteSequence.from(settings.user(), StandardCharsets.UTF_8))

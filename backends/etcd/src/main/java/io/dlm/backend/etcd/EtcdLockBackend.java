@@ -7,10 +7,8 @@ import io.dlm.spi.AsyncLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.WatchingLockBackend;
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
@@ -109,10 +107,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     private static final CompletableFuture<Boolean> NOT_RENEWED = CompletableFuture.completedFuture(false);
 
-    private final Client client;
-    private final KV kv;
-    private final Lease leases;
-    private final io.etcd.jetcd.Watch watches;
+    private final ReplaceableClient client;
     private final ExecutorService executor;
     private final LockKeys keys;
     private final Duration operationTimeout;
@@ -138,15 +133,12 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private volatile int sweepAbove = MIN_SWEEP_THRESHOLD;
 
     EtcdLockBackend(
-            Client client,
+            ReplaceableClient client,
             ExecutorService executor,
             LockKeys keys,
             Duration operationTimeout,
             LeaseLossListener losses) {
         this.client = client;
-        this.kv = client.getKVClient();
-        this.leases = client.getLeaseClient();
-        this.watches = client.getWatchClient();
         this.executor = executor;
         this.keys = keys;
         this.operationTimeout = operationTimeout;
@@ -165,7 +157,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
         long ttl = ttlSeconds(leaseNanos);
-        OperationBudget budget = OperationBudget.start(operationTimeout);
+        OperationBudget budget = budget();
         Attempt tried = new Attempt(resourceId, clientId, attempt);
         ByteSequence key = keys.key(resourceId);
         IdleLease pooled = pool.take(ttl, System.nanoTime());
@@ -201,7 +193,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         TxnResponse response;
         try {
             CompletableFuture<TxnResponse> txn = createIfAbsent(key, tried, lease.id(), lease.ttlSeconds());
-            refresh = leases.keepAliveOnce(lease.id());
+            refresh = leases().keepAliveOnce(lease.id());
             response = budget.await(txn, "acquire '" + tried.resourceId() + "'");
         } catch (RuntimeException e) {
             if (OperationBudget.isLeaseNotFound(e)) {
@@ -239,7 +231,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private Acquisition acquireWithNewLease(OperationBudget budget, Attempt tried, ByteSequence key, long ttl) {
         long sent = System.nanoTime();
         // A grant that fails leaves at worst an empty lease, which expires by its TTL: no key was sent.
-        LeaseGrantResponse grant = budget.await(leases.grant(ttl), "grant a lease for '" + tried.resourceId() + "'");
+        LeaseGrantResponse grant = budget.await(leases().grant(ttl), "grant a lease for '" + tried.resourceId() + "'");
         IdleLease lease = new IdleLease(grant.getID(), grant.getTTL(), 0).refreshedAt(sent);
         TxnResponse response;
         try {
@@ -256,7 +248,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     }
 
     private CompletableFuture<TxnResponse> createIfAbsent(ByteSequence key, Attempt tried, long leaseId, long ttl) {
-        return kv.txn()
+        return kv().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(
                         key,
@@ -329,7 +321,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private long remainingNanos(OperationBudget budget, long leaseId, long ttlSeconds) {
         LeaseTimeToLiveResponse ttl;
         try {
-            ttl = budget.await(leases.timeToLive(leaseId, LeaseOption.DEFAULT), "read the holder's lease");
+            ttl = budget.await(leases().timeToLive(leaseId, LeaseOption.DEFAULT), "read the holder's lease");
         } catch (LockException e) {
             return saturatedNanos(ttlSeconds);
         }
@@ -351,7 +343,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     @Override
     public boolean release(String resourceId, String clientId, long fencingToken) {
-        OperationBudget budget = OperationBudget.start(operationTimeout);
+        OperationBudget budget = budget();
         ByteSequence key = keys.key(resourceId);
         Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
         Holding holding = holdings.get(holdingKey);
@@ -373,8 +365,8 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         } else {
             // No holding, or one of another acquisition than the caller names: a later one of the
             // same client is left alone (K4), unless the key shows that the named one is live.
-            current =
-                    first(budget.await(kv.get(key), "read '" + resourceId + "'").getKvs());
+            current = first(
+                    budget.await(kv().get(key), "read '" + resourceId + "'").getKvs());
         }
         if (current == null || !ownedBy(current, clientId) || !names(fencingToken, current.getCreateRevision())) {
             return false;
@@ -388,7 +380,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         // With its key gone, the manager that took the lock can never pool that lease, so revoking
         // it is safe; it makes that manager's heartbeats, which trust the lease, see the release.
         try {
-            budget.await(leases.revoke(current.getLease()), "revoke the lease of '" + resourceId + "'");
+            budget.await(leases().revoke(current.getLease()), "revoke the lease of '" + resourceId + "'");
         } catch (LockException e) {
             revokeQuietly(current.getLease()); // released all the same; the lease expires at worst
         }
@@ -396,7 +388,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     }
 
     private CompletableFuture<TxnResponse> deleteIfIncarnation(ByteSequence key, long createRevision) {
-        return kv.txn()
+        return kv().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(createRevision)))
                 .Then(Op.delete(key, DeleteOption.DEFAULT))
                 .Else(Op.get(key, GetOption.DEFAULT))
@@ -407,8 +399,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     @Override
     public boolean renew(String resourceId, String clientId, long fencingToken) {
-        return OperationBudget.start(operationTimeout)
-                .await(renewal(resourceId, clientId, fencingToken), "renew '" + resourceId + "'");
+        return budget().await(renewal(resourceId, clientId, fencingToken), "renew '" + resourceId + "'");
     }
 
     /**
@@ -428,6 +419,9 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         }
         return renewal.orTimeout(operationTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .exceptionally(failure -> {
+                    if (ReplaceableClient.isTimeout(failure)) {
+                        client.suspectStall();
+                    }
                     throw OperationBudget.failed(operationTimeout, "renew '" + resourceId + "'", failure);
                 });
     }
@@ -461,7 +455,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     }
 
     private CompletableFuture<Boolean> renewalFromKey(String resourceId, String clientId, long fencingToken) {
-        return kv.get(keys.key(resourceId)).thenCompose(response -> {
+        return kv().get(keys.key(resourceId)).thenCompose(response -> {
             KeyValue current = first(response.getKvs());
             if (current == null || !ownedBy(current, clientId) || !names(fencingToken, current.getCreateRevision())) {
                 return NOT_RENEWED;
@@ -482,7 +476,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
      * found"); other failures fail the stage.
      */
     private CompletableFuture<Boolean> keepAlive(long leaseId) {
-        return leases.keepAliveOnce(leaseId).handle((answer, failure) -> {
+        return leases().keepAliveOnce(leaseId).handle((answer, failure) -> {
             if (failure == null) {
                 return answer.getTTL() > 0;
             }
@@ -507,7 +501,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
      */
     @Override
     public void undo(String resourceId, String clientId, long attempt) {
-        OperationBudget budget = OperationBudget.start(operationTimeout);
+        OperationBudget budget = budget();
         Long leaseId = unsettled.remove(new Attempt(resourceId, clientId, attempt));
         if (leaseId != null) {
             revokeWithin(budget, leaseId);
@@ -540,7 +534,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
      */
     private void revokeWithin(OperationBudget budget, long leaseId) {
         try {
-            budget.await(leases.revoke(leaseId), "revoke the lease of an undone acquisition");
+            budget.await(leases().revoke(leaseId), "revoke the lease of an undone acquisition");
         } catch (RuntimeException e) {
             if (!OperationBudget.isLeaseNotFound(e) && revoking.add(leaseId)) {
                 revokeInBackground(leaseId, FIRST_RETRY_NANOS);
@@ -557,7 +551,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
                     if (closed) {
                         return;
                     }
-                    leases.revoke(leaseId).whenComplete((answer, failure) -> {
+                    leases().revoke(leaseId).whenComplete((answer, failure) -> {
                         if (failure == null || OperationBudget.isLeaseNotFound(failure)) {
                             revoking.remove(leaseId);
                         } else {
@@ -568,7 +562,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     }
 
     private CompletableFuture<TxnResponse> deleteIfMadeBy(ByteSequence key, Holding holding, String clientId) {
-        return kv.txn()
+        return kv().txn()
                 .If(
                         new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(holding.token)),
                         new Cmp(
@@ -583,15 +577,15 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     @Override
     public Optional<LockInfo> inspect(String resourceId) {
-        OperationBudget budget = OperationBudget.start(operationTimeout);
-        KeyValue current = first(budget.await(kv.get(keys.key(resourceId)), "read '" + resourceId + "'")
+        OperationBudget budget = budget();
+        KeyValue current = first(budget.await(kv().get(keys.key(resourceId)), "read '" + resourceId + "'")
                 .getKvs());
         if (current == null) {
             return Optional.empty();
         }
         LockKeys.Holder holder = LockKeys.holder(current.getValue());
         LeaseTimeToLiveResponse ttl = budget.await(
-                leases.timeToLive(current.getLease(), LeaseOption.DEFAULT), "read the lease of '" + resourceId + "'");
+                leases().timeToLive(current.getLease(), LeaseOption.DEFAULT), "read the lease of '" + resourceId + "'");
         if (ttl.getTTL() < 0) {
             return Optional.empty(); // expired between the two reads
         }
@@ -605,8 +599,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     @Override
     public Watch watch(String resourceId, Runnable onMaybeFree) {
-        return KeyWatch.open(
-                watches, keys.key(resourceId), onMaybeFree, OperationBudget.start(operationTimeout), executor);
+        return client.watch(watches -> KeyWatch.open(watches, keys.key(resourceId), onMaybeFree, budget(), executor));
     }
 
     @Override
@@ -625,20 +618,20 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         for (Holding.Key key : List.copyOf(holdings.keySet())) {
             Holding holding = holdings.remove(key);
             if (holding != null) {
-                revocations.add(leases.revoke(holding.leaseId));
+                revocations.add(leases().revoke(holding.leaseId));
             }
         }
         for (Attempt attempt : List.copyOf(unsettled.keySet())) {
             Long leaseId = unsettled.remove(attempt);
             if (leaseId != null) {
-                revocations.add(leases.revoke(leaseId));
+                revocations.add(leases().revoke(leaseId));
             }
         }
         for (long id : List.copyOf(revoking)) {
-            revocations.add(leases.revoke(id));
+            revocations.add(leases().revoke(id));
         }
         for (long id : pool.drain()) {
-            revocations.add(leases.revoke(id));
+            revocations.add(leases().revoke(id));
         }
         try {
             CompletableFuture.allOf(revocations.toArray(CompletableFuture[]::new))
@@ -659,6 +652,19 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     // ---- helpers --------------------------------------------------------------------------------
 
+    /** One operation's budget; a call it sees go unanswered makes the client probe itself (N1). */
+    private OperationBudget budget() {
+        return OperationBudget.start(operationTimeout, client::suspectStall);
+    }
+
+    private KV kv() {
+        return client.kv();
+    }
+
+    private io.etcd.jetcd.Lease leases() {
+        return client.leases();
+    }
+
     /**
      * Drops a holding that etcd contradicts (its key incarnation is gone); whoever removes it owns
      * its lease and revokes it, and reports the lock lost (K3).
@@ -672,7 +678,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     private void revokeQuietly(long leaseId) {
         // A lease that is already gone answers "not found"; anything else expires by its TTL.
-        leases.revoke(leaseId).exceptionally(failure -> null);
+        leases().revoke(leaseId).exceptionally(failure -> null);
     }
 
     /**

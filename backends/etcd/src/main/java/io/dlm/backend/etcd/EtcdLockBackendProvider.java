@@ -3,7 +3,7 @@ package io.dlm.backend.etcd;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
-import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ByteSequence;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -37,9 +37,13 @@ public final class EtcdLockBackendProvider implements LockBackendProvider {
     public LockBackend open(BackendContext context) {
         EtcdSettings settings = EtcdSettings.parse(context);
         ExecutorService executor = EtcdClients.newExecutor();
-        Client client;
+        ReplaceableClient client;
         try {
-            client = EtcdClients.open(settings, executor);
+            client = new ReplaceableClient(
+                    () -> EtcdClients.open(settings, executor),
+                    executor,
+                    settings.operationTimeout(),
+                    ByteSequence.from(settings.namespaceBytes()));
         } catch (RuntimeException e) {
             executor.shutdownNow();
             throw e;

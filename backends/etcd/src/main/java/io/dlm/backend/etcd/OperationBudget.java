@@ -19,12 +19,16 @@ import java.util.concurrent.TimeoutException;
  */
 final class OperationBudget {
 
+    private static final Runnable NOTHING = () -> {};
+
     private final Duration timeout;
     private final long deadlineNanos;
+    private final Runnable onUnanswered;
 
-    private OperationBudget(Duration timeout) {
+    private OperationBudget(Duration timeout, Runnable onUnanswered) {
         this.timeout = timeout;
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+        this.onUnanswered = onUnanswered;
     }
 
     /**
@@ -34,7 +38,19 @@ final class OperationBudget {
      * @return the running budget
      */
     static OperationBudget start(Duration timeout) {
-        return new OperationBudget(timeout);
+        return new OperationBudget(timeout, NOTHING);
+    }
+
+    /**
+     * Starts the clock for one operation whose unanswered calls are reported (N1).
+     *
+     * @param timeout the whole operation's budget
+     * @param onUnanswered told when a call went unanswered until the budget or its gRPC deadline
+     *     ran out, e.g. {@link ReplaceableClient#suspectStall()}; must not block
+     * @return the running budget
+     */
+    static OperationBudget start(Duration timeout, Runnable onUnanswered) {
+        return new OperationBudget(timeout, onUnanswered);
     }
 
     /**
@@ -55,6 +71,7 @@ final class OperationBudget {
             throw new LockException(LockError.INTERNAL_ERROR, "interrupted while waiting for etcd to " + what, e);
         }
         if (!reply.isDone()) {
+            onUnanswered.run();
             throw new LockException(
                     LockError.INTERNAL_ERROR,
                     "etcd did not " + what + " within the operation timeout (" + timeout + ")",
@@ -64,6 +81,9 @@ final class OperationBudget {
             return reply.join();
         } catch (CompletionException | CancellationException e) {
             Throwable cause = unwrap(e);
+            if (ReplaceableClient.isTimeout(cause)) {
+                onUnanswered.run();
+            }
             throw new LockException(LockError.INTERNAL_ERROR, "etcd failed to " + what + ": " + cause, cause);
         }
     }

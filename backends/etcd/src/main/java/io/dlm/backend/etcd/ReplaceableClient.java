@@ -1,0 +1,235 @@
+package io.dlm.backend.etcd;
+
+import io.dlm.spi.WatchingLockBackend;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.GetOption;
+import io.grpc.Status;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The backend's jetcd client, replaced when its connection died without a sign (SPEC N1, X1).
+ *
+ * <p>A partition, a dropped NAT or firewall entry, or a member host that vanished leave gRPC with
+ * a connection that looks open and answers nothing; jetcd would send every call down it until
+ * TCP's retransmissions give up (many minutes) or a keepalive ping goes unanswered, and gRPC's
+ * pings cannot be frequent: etcd closes connections that ping more often than its {@code
+ * --grpc-keepalive-min-time} (5 s by default), or at all while no stream is open. So whoever sees a
+ * call go unanswered for the operation timeout calls {@link #suspectStall()}: a cheap read probes
+ * the client, and if that goes unanswered for an operation timeout too, a new client (a new
+ * channel, new connections) takes its place. A member that is only slow answers the probe late, and
+ * a replacement then costs a reconnect and nothing else. A client that fails calls at once (no
+ * member reachable, connection refused) is not stuck and is kept: gRPC reconnects it by itself.
+ *
+ * <p>Watches opened on a replaced client keep it open until they are closed: a waiter's watch is
+ * not cut by a replacement that a slow reply caused. A watch on a dead connection is ended by
+ * gRPC's keepalive (its stream counts as an open call, so pings are allowed) and jetcd re-creates
+ * it. A replaced client without watches is closed at once.
+ */
+final class ReplaceableClient {
+
+    private static final System.Logger LOG = System.getLogger(ReplaceableClient.class.getName());
+
+    private final Supplier<Client> opener;
+    private final ExecutorService executor;
+    private final Duration timeout;
+    private final ByteSequence probeKey;
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private final Object lock = new Object();
+    /** Replaced clients still used by open watches; guarded by {@link #lock}. */
+    private final List<Generation> retired = new ArrayList<>();
+
+    private volatile Generation current;
+    private volatile boolean closed;
+
+    /**
+     * Builds the first client (jetcd connects lazily, on the first call).
+     *
+     * @param opener builds a client from the backend's settings; does not block
+     * @param executor runs probes' outcomes and closes replaced clients
+     * @param timeout the operation timeout, which bounds a probe
+     * @param probeKey a key the probe reads (the namespace itself, which the user may read)
+     */
+    ReplaceableClient(Supplier<Client> opener, ExecutorService executor, Duration timeout, ByteSequence probeKey) {
+        this.opener = opener;
+        this.executor = executor;
+        this.timeout = timeout;
+        this.probeKey = probeKey;
+        this.current = new Generation(opener.get());
+    }
+
+    /** The key-value client of the current connection. */
+    KV kv() {
+        return current.kv;
+    }
+
+    /** The lease client of the current connection. */
+    Lease leases() {
+        return current.leases;
+    }
+
+    /**
+     * Opens a watch on the current client and keeps that client open until the watch is closed.
+     *
+     * @param open opens the watch with the given watch client
+     * @return the watch, whose {@code close} also lets a replaced client go
+     */
+    WatchingLockBackend.Watch watch(Function<Watch, WatchingLockBackend.Watch> open) {
+        Generation generation;
+        for (; ; ) {
+            generation = current;
+            generation.users.incrementAndGet();
+            // Counted before a replacement looked at the count, or replaced already: then try anew.
+            if (generation == current) {
+                break;
+            }
+            release(generation);
+        }
+        Generation used = generation;
+        WatchingLockBackend.Watch watch;
+        try {
+            watch = open.apply(generation.watches);
+        } catch (RuntimeException e) {
+            release(used);
+            throw e;
+        }
+        AtomicBoolean done = new AtomicBoolean();
+        return () -> {
+            try {
+                watch.close();
+            } finally {
+                if (done.compareAndSet(false, true)) {
+                    release(used);
+                }
+            }
+        };
+    }
+
+    /**
+     * Tells whether a failure means that a call went unanswered: the operation's own timeout, or
+     * gRPC's deadline, which carries the same timeout.
+     *
+     * @param failure the failure or its cause
+     * @return whether the call timed out
+     */
+    static boolean isTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TimeoutException || Status.fromThrowable(t).getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Told that a call went unanswered for the operation timeout: probes the current client with a
+     * read bounded by the operation timeout and replaces the client if the read goes unanswered
+     * too. Returns at once; at most one probe runs at a time.
+     */
+    void suspectStall() {
+        if (closed || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        Generation suspect = current;
+        CompletableFuture<?> probe;
+        try {
+            probe = suspect.kv
+                    .get(probeKey, GetOption.builder().withCountOnly(true).build())
+                    .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            probing.set(false); // closing
+            return;
+        }
+        probe.whenCompleteAsync(
+                (answer, failure) -> {
+                    try {
+                        if (failure != null && isTimeout(failure)) {
+                            replace(suspect);
+                        }
+                    } finally {
+                        probing.set(false);
+                    }
+                },
+                executor);
+    }
+
+    private void replace(Generation suspect) {
+        Generation fresh;
+        synchronized (lock) {
+            if (closed || current != suspect) {
+                return;
+            }
+            fresh = new Generation(opener.get());
+            current = fresh;
+            retired.add(suspect);
+        }
+        LOG.log(
+                Level.WARNING,
+                "Replaced the etcd client: neither a call nor a probe was answered within {0}; new calls go"
+                        + " over new connections",
+                timeout);
+        release(suspect, suspect.users.get());
+    }
+
+    private void release(Generation generation) {
+        release(generation, generation.users.decrementAndGet());
+    }
+
+    /** Closes a replaced client once no watch uses it any more. */
+    private void release(Generation generation, int users) {
+        if (users > 0) {
+            return;
+        }
+        synchronized (lock) {
+            if (!retired.remove(generation)) {
+                return; // still current, or closed already
+            }
+        }
+        generation.client.close();
+    }
+
+    /** Closes the current client and every replaced one. */
+    void close() {
+        List<Generation> all;
+        synchronized (lock) {
+            closed = true;
+            all = new ArrayList<>(retired);
+            retired.clear();
+            all.add(current);
+        }
+        for (Generation generation : all) {
+            generation.client.close();
+        }
+    }
+
+    /** One jetcd client and the sub-clients taken from it once. */
+    private static final class Generation {
+        final Client client;
+        final KV kv;
+        final Lease leases;
+        final Watch watches;
+        /** Open watches on this client. */
+        final AtomicInteger users = new AtomicInteger();
+
+        Generation(Client client) {
+            this.client = client;
+            this.kv = client.getKVClient();
+            this.leases = client.getLeaseClient();
+            this.watches = client.getWatchClient();
+        }
+    }
+}
