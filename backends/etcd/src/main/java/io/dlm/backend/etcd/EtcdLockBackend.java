@@ -110,6 +110,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private final ReplaceableClient client;
     private final ExecutorService executor;
     private final LockKeys keys;
+    private final NamespaceRegistry registry;
     private final Duration operationTimeout;
     private final LeaseLossListener losses;
     private final LeasePool pool;
@@ -136,11 +137,13 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
             ReplaceableClient client,
             ExecutorService executor,
             LockKeys keys,
+            String namespace,
             Duration operationTimeout,
             LeaseLossListener losses) {
         this.client = client;
         this.executor = executor;
         this.keys = keys;
+        this.registry = new NamespaceRegistry(namespace, client::kv);
         this.operationTimeout = operationTimeout;
         this.losses = losses;
         this.pool = new LeasePool(POOL_CAPACITY, this::revokeQuietly);
@@ -158,6 +161,8 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
         long ttl = ttlSeconds(leaseNanos);
         OperationBudget budget = budget();
+        // Once per manager: its namespace must not nest with another manager's (V1).
+        registry.check(budget);
         Attempt tried = new Attempt(resourceId, clientId, attempt);
         ByteSequence key = keys.key(resourceId);
         IdleLease pooled = pool.take(ttl, System.nanoTime());

@@ -52,6 +52,7 @@ public final class EtcdLockBackendProvider implements LockBackendProvider {
                 client,
                 executor,
                 new LockKeys(settings.namespaceBytes()),
+                settings.namespace(),
                 settings.operationTimeout(),
                 context.leaseLoss());
     }

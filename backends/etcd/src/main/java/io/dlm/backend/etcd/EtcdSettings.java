@@ -80,6 +80,10 @@ record EtcdSettings(
         if (namespace.isEmpty()) {
             throw new IllegalArgumentException(NAMESPACE + " must not be empty: it keeps DLM's keys apart");
         }
+        if (NamespaceRegistry.overlapsTheRegistry(namespace)) {
+            throw new IllegalArgumentException(NAMESPACE + " '" + namespace + "' overlaps '" + NamespaceRegistry.PREFIX
+                    + "', where DLM registers the namespaces in use; choose another");
+        }
         Tls tls = tls(context, endpoints);
         String user = context.property(USER).orElse(null);
         String password = context.property(PASSWORD).orElse(null);

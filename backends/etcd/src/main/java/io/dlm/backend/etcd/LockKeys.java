@@ -9,9 +9,11 @@ import java.util.Arrays;
  *
  * <p>A key is the namespace followed by the resource id in UTF-8. etcd keys are plain bytes with
  * no syntax, so {@code /}, {@code \0}, spaces and any other character need no escaping; UTF-8 is
- * injective on the strings V1 admits (no unpaired surrogates), so two ids never share a key. Each
- * lock is watched and compared by its exact key, never as a prefix, so {@code a} and {@code a/b}
- * are unrelated locks.
+ * injective on the strings V1 admits (no unpaired surrogates), so two ids of one namespace never
+ * share a key. Two namespaces of which one starts with the other would ({@code /a/} + {@code b/x}
+ * is {@code /a/b/} + {@code x}); {@link NamespaceRegistry} refuses such pairs rather than change
+ * the keys. Each lock is watched and compared by its exact key, never as a prefix, so {@code a}
+ * and {@code a/b} are unrelated locks.
  */
 final class LockKeys {
 
