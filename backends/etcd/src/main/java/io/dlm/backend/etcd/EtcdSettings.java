@@ -94,6 +94,17 @@ record EtcdSettings(
         if (user != null && user.isEmpty()) {
             throw new IllegalArgumentException(USER + " must not be empty");
         }
+        if (user != null && "http".equals(endpoints.get(0).getScheme())) {
+            // Allowed (a loopback or an encrypted network may be fine), but rarely meant.
+            LOG.log(
+                    Level.WARNING,
+                    "{0} and {1} are set but {2} use http://: the password, and the token etcd gives for it,"
+                            + " cross the network in plain text. Use https:// endpoints (and {3}) to protect them.",
+                    USER,
+                    PASSWORD,
+                    ENDPOINTS,
+                    TLS_CA);
+        }
         Duration connectTimeout = context.duration(CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT);
         if (connectTimeout.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(CONNECT_TIMEOUT + " is too long: " + connectTimeout);

@@ -276,7 +276,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         }
     }
 
-    private static String findBinary() {
+    static String findBinary() {
         String configured = System.getenv("DLM_ETCD_BINARY");
         Optional<Path> found = configured != null && !configured.isBlank()
                 ? Optional.of(Path.of(configured)).filter(Files::isExecutable)
@@ -306,7 +306,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

@@ -95,6 +95,34 @@ class EtcdSettingsTest {
     }
 
     @Test
+    void credentialsOverPlainHttpAreWarnedAbout() {
+        try (CapturedLog log = new CapturedLog(EtcdSettings.class)) {
+            LockManagers.open(
+                            "etcd",
+                            Map.of(
+                                    "dlm.etcd.endpoints",
+                                    SOME_ENDPOINT,
+                                    "dlm.etcd.user",
+                                    "root",
+                                    "dlm.etcd.password",
+                                    "pw"))
+                    .close();
+            assertThat(log.warnings())
+                    .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                    .contains("dlm.etcd.user", "dlm.etcd.password", "http://", "plain text", "https://");
+        }
+    }
+
+    @Test
+    void plainHttpWithoutCredentialsIsNotWarnedAbout() {
+        try (CapturedLog log = new CapturedLog(EtcdSettings.class)) {
+            LockManagers.open("etcd", Map.of("dlm.etcd.endpoints", SOME_ENDPOINT))
+                    .close();
+            assertThat(log.warnings()).isEmpty();
+        }
+    }
+
+    @Test
     void unreachableClusterFailsWithInternalErrorWithinTheOperationTimeout() throws IOException {
         Duration timeout = Duration.ofSeconds(1);
         try (LockManager manager = LockManagers.open(
