@@ -48,6 +48,8 @@ import org.jspecify.annotations.Nullable;
  *       cluster-wide revision counter, which only grows and is persisted by the cluster (F1). A
  *       lock found taken costs one more RTT: the holder's lease's time to live, so that a waiter
  *       whose notification was lost looks again when that lease ends, not a whole TTL later (N4).
+ *       Before its first acquisition, a manager registers its namespace and checks that it nests
+ *       with no other ({@link NamespaceRegistry}): 1 RTT, once.
  *   <li><b>release</b>: {@code if createRevision(key) == token then delete(key) else get(key)}:
  *       1 RTT. Only the incarnation this client created can match, so no client ever deletes
  *       another's lock, and a retry after a failure never deletes a later holder's (U2, U4). A

@@ -6,6 +6,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.grpc.Status;
 import java.lang.System.Logger.Level;
@@ -29,9 +30,9 @@ import java.util.function.Supplier;
  * TCP's retransmissions give up (many minutes) or a keepalive ping goes unanswered, and gRPC's
  * pings cannot be frequent: etcd closes connections that ping more often than its {@code
  * --grpc-keepalive-min-time} (5 s by default), or at all while no stream is open. So whoever sees a
- * call go unanswered for the operation timeout calls {@link #suspectStall()}: a cheap read probes
- * the client, and if that goes unanswered for an operation timeout too, a new client (a new
- * channel, new connections) takes its place. A member that is only slow answers the probe late, and
+ * call go unanswered for the operation timeout calls {@link #suspectStall()}: a cheap read that
+ * jetcd does not retry probes the client, and if that goes unanswered for an operation timeout
+ * too, a new client (a new channel, new connections) takes its place. A member that is only slow answers the probe late, and
  * a replacement then costs a reconnect and nothing else. A client that fails calls at once (no
  * member reachable, connection refused) is not stuck and is kept: gRPC reconnects it by itself.
  *
@@ -147,8 +148,14 @@ final class ReplaceableClient {
         Generation suspect = current;
         CompletableFuture<?> probe;
         try {
+            // A transaction, because jetcd retries a plain get while the member refuses connections:
+            // the probe would then look unanswered when the member is merely down, and a client
+            // would be replaced for nothing. A refused probe fails at once and keeps the client.
             probe = suspect.kv
-                    .get(probeKey, GetOption.builder().withCountOnly(true).build())
+                    .txn()
+                    .Then(Op.get(
+                            probeKey, GetOption.builder().withCountOnly(true).build()))
+                    .commit()
                     .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RuntimeException e) {
             probing.set(false); // closing
