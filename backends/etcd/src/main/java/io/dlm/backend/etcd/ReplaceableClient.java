@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,7 +40,8 @@ import java.util.function.Supplier;
  * <p>Watches opened on a replaced client keep it open until they are closed: a waiter's watch is
  * not cut by a replacement that a slow reply caused. A watch on a dead connection is ended by
  * gRPC's keepalive (its stream counts as an open call, so pings are allowed) and jetcd re-creates
- * it. A replaced client without watches is closed at once.
+ * it. A replaced client without watches is closed an operation timeout later, when the calls
+ * under way on it have had their time.
  */
 final class ReplaceableClient {
 
@@ -53,6 +55,8 @@ final class ReplaceableClient {
     private final Object lock = new Object();
     /** Replaced clients still used by open watches; guarded by {@link #lock}. */
     private final List<Generation> retired = new ArrayList<>();
+    /** Replaced clients no watch uses, closed once the calls under way on them had their time. */
+    private final List<Generation> draining = new ArrayList<>();
 
     private volatile Generation current;
     private volatile boolean closed;
@@ -196,7 +200,11 @@ final class ReplaceableClient {
         release(generation, generation.users.decrementAndGet());
     }
 
-    /** Closes a replaced client once no watch uses it any more. */
+    /**
+     * Closes a replaced client once no watch uses it any more, one operation timeout later: a probe
+     * that went unanswered on a merely slow engine must not fail the calls still under way on the
+     * old client (N7: a thousand renewals in flight), and none of them outlives its timeout.
+     */
     private void release(Generation generation, int users) {
         if (users > 0) {
             return;
@@ -204,6 +212,21 @@ final class ReplaceableClient {
         synchronized (lock) {
             if (!retired.remove(generation)) {
                 return; // still current, or closed already
+            }
+            draining.add(generation);
+        }
+        try {
+            CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, executor)
+                    .execute(() -> closeDrained(generation));
+        } catch (RejectedExecutionException e) {
+            closeDrained(generation); // the backend is closing
+        }
+    }
+
+    private void closeDrained(Generation generation) {
+        synchronized (lock) {
+            if (!draining.remove(generation)) {
+                return; // closed with the backend already
             }
         }
         generation.client.close();
@@ -215,7 +238,9 @@ final class ReplaceableClient {
         synchronized (lock) {
             closed = true;
             all = new ArrayList<>(retired);
+            all.addAll(draining);
             retired.clear();
+            draining.clear();
             all.add(current);
         }
         for (Generation generation : all) {
