@@ -78,8 +78,8 @@ final class AsyncRenewal {
             HeldLease known = backend.knownLease(resourceId, clientId, fencingToken);
             if (known == null) {
                 read(0);
-            } else if (backend.certainlyOver(known.deadlineMillis())) {
-                backend.dropKnown(resourceId, known);
+            } else if (known.over(System.nanoTime())) {
+                backend.endExpired(resourceId, known);
                 result.complete(false); // never revive an expired lease (H2)
             } else {
                 renew(known, true, 0);
@@ -91,11 +91,15 @@ final class AsyncRenewal {
     }
 
     private void renew(HeldLease lease, boolean cached, int round) {
+        long sent = System.nanoTime();
+        if (lease.over(sent)) {
+            result.complete(false); // ran out while we looked (H2)
+            return;
+        }
         send("renew", callback -> backend.submitRenewal(lock, lease, callback), (event, receivedNanos) -> {
             if (event.getResultCode() == Code.OK.intValue()) {
-                Stat stamped = event.getOpResults().get(1).getResultStat();
-                // A revival is undone without waiting for the answer: this thread must not block.
-                result.complete(backend.renewed(resourceId, lock, lease, cached, stamped, receivedNanos, 0));
+                Stat written = event.getOpResults().get(1).getResultStat();
+                result.complete(backend.renewed(resourceId, lease, cached, written.getVersion(), sent));
                 return;
             }
             // The key node is gone or the version moved (renewed elsewhere, lost, taken over):
@@ -119,8 +123,8 @@ final class AsyncRenewal {
                 result.complete(false); // no lock node: nobody holds it
                 return;
             }
-            HeldLease current = backend.leaseRead(lock, clientId, fencingToken, event, receivedNanos);
-            if (current == null || backend.certainlyOver(current.deadlineMillis())) {
+            HeldLease current = backend.leaseRead(resourceId, lock, clientId, fencingToken, event, receivedNanos);
+            if (current == null || current.over(System.nanoTime())) {
                 result.complete(false);
                 return;
             }

@@ -2,70 +2,52 @@ package io.dlm.backend.zookeeper;
 
 /**
  * What this backend knows of a lease it acquired or renewed: enough to renew or release it in one
- * round trip (H3), each step guarded by the acquisition's key node and the lock node's version.
+ * round trip (H3), each step guarded by the acquisition's key node and the lock node's version,
+ * and when the lease ends by this process's monotonic clock (E3, N6).
  *
  * @param clientId the holder
  * @param data the lock node's data, written back unchanged on renewal
  * @param keyPath the acquisition's key node
  * @param version the lock node's data version after our last write
  * @param leaseMillis the lease length
- * @param deadlineMillis when the lease ends, by the leader's clock
  * @param token the fencing token (the lock node's czxid)
- * @param localExpiryNanos when the lease ends by this process's monotonic clock, roughly; only
- *     used to forget leases nobody released
+ * @param expiryNanos when the lease ends, by {@link System#nanoTime()}: the lease length after the
+ *     acquisition or the last confirmed renewal was sent. The runtime counts its deadline (K2) from
+ *     an instant no later than that send, less the drift margin, so it has given the lease up by then
  */
 record HeldLease(
-        String clientId,
-        byte[] data,
-        String keyPath,
-        int version,
-        long leaseMillis,
-        long deadlineMillis,
-        long token,
-        long localExpiryNanos) {
-
-    /**
-     * The lease's end for a lock node written at {@code mtime}. One millisecond is added because
-     * the leader truncates its clock to whole milliseconds when it stamps the write.
-     *
-     * @param mtimeMillis the write's stamp
-     * @param leaseMillis the lease length
-     * @return the first leader time at which the lease is over
-     */
-    static long deadline(long mtimeMillis, long leaseMillis) {
-        long end = mtimeMillis + leaseMillis + 1;
-        return end < mtimeMillis ? Long.MAX_VALUE : end;
-    }
+        String clientId, byte[] data, String keyPath, int version, long leaseMillis, long token, long expiryNanos) {
 
     /**
      * The same lease after a renewal.
      *
      * @param newVersion the lock node's version after the renewal
-     * @param mtimeMillis the renewal's stamp
-     * @param receivedNanos when its reply came back
+     * @param sentNanos when the renewal was sent
      * @return the renewed lease
      */
-    HeldLease renewed(int newVersion, long mtimeMillis, long receivedNanos) {
-        return new HeldLease(
-                clientId,
-                data,
-                keyPath,
-                newVersion,
-                leaseMillis,
-                deadline(mtimeMillis, leaseMillis),
-                token,
-                localExpiry(receivedNanos, leaseMillis));
+    HeldLease renewed(int newVersion, long sentNanos) {
+        return new HeldLease(clientId, data, keyPath, newVersion, leaseMillis, token, expiry(sentNanos, leaseMillis));
     }
 
     /**
-     * When a lease written now ends by the local monotonic clock, saturating.
+     * Whether the lease has ended by this process's clock.
      *
-     * @param receivedNanos when the write's reply came back
+     * @param nowNanos {@link System#nanoTime()}
+     * @return {@code true} from {@link #expiryNanos()} on
+     */
+    boolean over(long nowNanos) {
+        return nowNanos - expiryNanos >= 0;
+    }
+
+    /**
+     * When a lease written by a request sent at {@code sentNanos} ends, saturating.
+     *
+     * @param sentNanos when the acquisition or renewal was sent
      * @param leaseMillis the lease length
      * @return a {@link System#nanoTime()} value
      */
-    static long localExpiry(long receivedNanos, long leaseMillis) {
+    static long expiry(long sentNanos, long leaseMillis) {
         long leaseNanos = leaseMillis >= Long.MAX_VALUE / 2_000_000L ? Long.MAX_VALUE / 2 : leaseMillis * 1_000_000L;
-        return receivedNanos + leaseNanos;
+        return sentNanos + leaseNanos;
     }
 }

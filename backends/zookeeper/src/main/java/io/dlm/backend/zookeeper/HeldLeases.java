@@ -1,14 +1,18 @@
 package io.dlm.backend.zookeeper;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The leases this backend acquired or renewed, by resource: a cache, never the truth. The engine
- * decides every step; an entry only saves the read that would otherwise come first. Entries are
- * dropped on release, on any surprise, and in sweeps of leases long over, so that leases nobody
- * released do not pile up.
+ * The leases this backend acquired or renewed, by resource. The engine decides every step; an
+ * entry saves the read that would otherwise come first, and carries the lease's end by this
+ * process's clock, which the {@link LeaseReaper} acts on: every lease put here is booked with it,
+ * and its booking cancelled when the entry is removed. Entries are dropped on release, on any
+ * surprise, and in sweeps of leases long over, so that leases nobody released do not pile up.
  */
 final class HeldLeases {
 
@@ -21,37 +25,72 @@ final class HeldLeases {
     /** Sweeps run when the map outgrows this; it doubles with the survivors, so sweeps stay rare. */
     private final AtomicInteger sweepAt = new AtomicInteger(FIRST_SWEEP_AT);
 
+    private @Nullable LeaseReaper reaper;
+
+    /**
+     * Sets who ends the leases put here when they run out; set once, before the first lease.
+     *
+     * @param reaper the reaper
+     */
+    void reapWith(LeaseReaper reaper) {
+        this.reaper = reaper;
+    }
+
     @Nullable
     HeldLease get(String resourceId) {
         return leases.get(resourceId);
     }
 
     void put(String resourceId, HeldLease lease) {
-        leases.put(resourceId, lease);
+        HeldLease before = leases.put(resourceId, lease);
+        if (before != null && !before.keyPath().equals(lease.keyPath())) {
+            untrack(before);
+        }
+        if (reaper != null) {
+            reaper.track(resourceId, lease);
+        }
         if (leases.size() > sweepAt.get()) {
             sweep(System.nanoTime());
         }
     }
 
+    /** A renewal: the booking of the acquisition stays, and books itself again for the new end. */
     void replace(String resourceId, HeldLease old, HeldLease renewed) {
         leases.replace(resourceId, old, renewed);
     }
 
     void remove(String resourceId, HeldLease lease) {
-        leases.remove(resourceId, lease);
+        if (leases.remove(resourceId, lease)) {
+            untrack(lease);
+        }
     }
 
     /** Forgets every lease: the session that held them is gone. */
     void clear() {
         leases.clear();
+        if (reaper != null) {
+            reaper.clear();
+        }
     }
 
     int size() {
         return leases.size();
     }
 
+    private void untrack(HeldLease lease) {
+        if (reaper != null) {
+            reaper.untrack(lease.keyPath());
+        }
+    }
+
     private void sweep(long nowNanos) {
-        leases.values().removeIf(lease -> nowNanos - lease.localExpiryNanos() > SWEEP_GRACE_NANOS);
+        List<Map.Entry<String, HeldLease>> stale = new ArrayList<>();
+        leases.entrySet().forEach(entry -> {
+            if (nowNanos - entry.getValue().expiryNanos() > SWEEP_GRACE_NANOS) {
+                stale.add(Map.entry(entry.getKey(), entry.getValue()));
+            }
+        });
+        stale.forEach(entry -> remove(entry.getKey(), entry.getValue()));
         sweepAt.set(Math.max(FIRST_SWEEP_AT, leases.size() * 2));
     }
 }

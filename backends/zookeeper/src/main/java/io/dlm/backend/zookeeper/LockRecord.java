@@ -18,7 +18,9 @@ import org.jspecify.annotations.Nullable;
  * The client id comes last because it may itself contain line breaks (V1).
  *
  * @param clientId the holder
- * @param leaseMillis the lease length; the lease ends {@code leaseMillis} after the node's mtime
+ * @param leaseMillis the lease length; the lease ends that long after the acquisition or last
+ *     renewal was sent (the holder's count) and is taken over only once a contender has seen the
+ *     node unchanged that long (earlier versions counted it from the node's mtime)
  * @param nonce hexadecimal, unique per acquisition
  */
 record LockRecord(String clientId, long leaseMillis, String nonce) {

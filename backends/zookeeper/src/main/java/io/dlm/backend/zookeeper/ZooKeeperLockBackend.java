@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.IntConsumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
@@ -31,22 +32,26 @@ import org.jspecify.annotations.Nullable;
  * most one read:
  *
  * <ul>
- *   <li>acquire: create lock and key node, and stamp the key node for the token and the time;
- *       if the lock node exists and its lease has ended by the leader's clock, delete it at the
- *       version read together with the old key node and create the new pair, all in one
+ *   <li>acquire: create lock and key node, and write the key node once more, whose result
+ *       carries the token; if the lock node exists and its lease has ended (below), delete it at
+ *       the version read together with the old key node and create the new pair, all in one
  *       transaction;
  *   <li>renew (H3): check the key node and rewrite the lock node at its known version, one round
- *       trip; the write's stamp must still be before the lease's end, or the renewal is undone
- *       and reported as {@code false} (H2);
- *   <li>release (U2): delete the key node, rewrite the lock node at its known version (for the
- *       stamp) and delete it, one round trip; {@code true} only if the stamp is before the lease's
- *       end.
+ *       trip, only while the lease has not ended by this process's clock (H2);
+ *   <li>release (U2): delete the key node and the lock node at its known version, one round
+ *       trip; {@code true} only if it was sent before the lease's end.
  * </ul>
  *
  * <p>The fencing token is the lock node's {@code czxid}: the id of the transaction that created
- * it, which ZooKeeper only ever increases, across leader elections and restarts (F1). Leases are
- * measured by the leader's clock through the nodes' {@code mtime} ({@link ServerClock}, E3).
- * Release and renewal with a token act only if the lock node's {@code czxid} is that token (K4).
+ * it, which ZooKeeper only ever increases, across leader elections and restarts (F1). Release and
+ * renewal with a token act only if the lock node's {@code czxid} is that token (K4).
+ *
+ * <p>Leases are measured by monotonic clocks only, never by a wall clock, of a client or of a
+ * ZooKeeper server (E3, N6): the holder's process counts its lease from the send of its
+ * acquisition or last renewal and deletes the lock node when it runs out ({@link HeldLease},
+ * {@link LeaseReaper}); a contender in another process takes the lock over only after it has seen
+ * the node unchanged for a whole lease plus a margin ({@link Sightings}). The node's {@code mtime}
+ * is not used.
  *
  * <p>The key node is named by the runtime's attempt id ({@link Nonces}), so that {@link #undo}
  * deletes exactly the acquisition of that attempt (X5, {@link Undos}). Renewals also run without
@@ -63,14 +68,14 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     /** When every round was lost to other clients, the runtime tries again this soon. */
     private static final long LOST_RACE_RETRY_NANOS = 1_000_000L;
 
-    /** Extrapolating the leader's clock from an older write is not trusted; a write renews it. */
-    private static final long CLOCK_SAMPLE_MAX_AGE_NANOS = 10_000_000_000L;
+    /** A contender looks again at a held lock at least this often per lease, to see renewals early. */
+    private static final long LOOKS_PER_LEASE = 4;
 
     private final CuratorFramework client;
     private final NodePaths paths;
     private final ZooKeeperCalls calls;
-    private final ServerClock clock = new ServerClock();
     private final HeldLeases held = new HeldLeases();
+    private final Sightings sightings = new Sightings();
     private final Nonces nonces = new Nonces();
     private final LockWatches watches;
     private final Undos undos;
@@ -95,6 +100,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         this.timeouts = timeouts;
         this.leaseLoss = leaseLoss;
         this.sessionGuard = new SessionGuard(client, timeouts, sessionTimeoutMillis, this::sessionLost);
+        held.reapWith(new LeaseReaper(timeouts, held::get, this::reap, held::remove));
     }
 
     /**
@@ -128,10 +134,12 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     // ---- acquire ------------------------------------------------------------------------------
 
     /**
-     * Takes the resource if its lock node is absent, or present with a lease that the leader's
-     * clock shows has ended (L1, E2, E3), in one transaction; the token is the new lock node's
-     * {@code czxid} (F1). Leases are rounded up to whole milliseconds (E1). The key node is named
-     * after {@code attempt}, for {@link #undo} (X5).
+     * Takes the resource if its lock node is absent, or present with a lease that has ended (L1,
+     * E2), in one transaction; the token is the new lock node's {@code czxid} (F1). Leases are
+     * rounded up to whole milliseconds (E1). The key node is named after {@code attempt}, for
+     * {@link #undo} (X5). Whether a lease has ended is judged by monotonic clocks only (E3, N6):
+     * this process's own leases by when they were sent ({@link HeldLease}), others' by how long the
+     * lock node has been seen unchanged ({@link Sightings}).
      */
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
@@ -142,15 +150,18 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         String nonce = nonces.of(attempt);
         String key = NodePaths.keyPath(lock, nonce);
         byte[] data = new LockRecord(clientId, leaseMillis, nonce).encode();
+        // Before any request of this call: the lease is counted from no later than its send.
+        long sent = System.nanoTime();
         long retryNanos = LOST_RACE_RETRY_NANOS;
         for (int round = 0; round < MAX_ROUNDS; round++) {
             ZooKeeperCalls.Reply created = create(lock, key, data, deadline);
             if (created.ok()) {
                 Stat stamped = resultStat(created, 2);
-                return granted(resourceId, clientId, data, key, leaseMillis, stamped, 0, created.receivedNanos());
+                return granted(resourceId, lock, clientId, data, key, leaseMillis, stamped.getCzxid(), 0, sent);
             }
             ZooKeeperCalls.Reply read = read(lock, deadline, true);
             if (!read.ok()) {
+                sightings.forget(lock);
                 continue; // released between our create and our read
             }
             Stat stat = read.event().getStat();
@@ -158,16 +169,15 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             if (current.nonce().equals(nonce)) {
                 // An earlier attempt of ours reached the server before its connection was lost.
                 return granted(
-                        resourceId, clientId, data, key, leaseMillis, stat, stat.getVersion(), read.receivedNanos());
+                        resourceId, lock, clientId, data, key, leaseMillis, stat.getCzxid(), stat.getVersion(), sent);
             }
-            long deadlineMillis = HeldLease.deadline(stat.getMtime(), current.leaseMillis());
-            long remaining = remainingMillis(deadlineMillis, current.leaseMillis(), deadline, true);
+            long remaining = remainingNanos(resourceId, lock, current, stat, read.receivedNanos());
             if (remaining > 0) {
-                long remainingNanos =
-                        remaining >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : remaining * 1_000_000L;
+                // Look again before the lease could end, to see a renewal soon after it happened.
+                long relook = Math.max(1_000_000L, Sightings.waitNanos(current.leaseMillis()) / LOOKS_PER_LEASE);
                 return current.clientId().equals(clientId)
-                        ? Acquisition.heldByCaller(remainingNanos)
-                        : Acquisition.held(remainingNanos);
+                        ? Acquisition.heldByCaller(remaining)
+                        : Acquisition.held(Math.min(remaining, relook));
             }
             // The old key node is deleted too: that it still exists proves that the lock node read
             // is still the same acquisition, whose version we hold (see the package description).
@@ -176,7 +186,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             if (taken.ok()) {
                 List<CuratorTransactionResult> results = taken.event().getOpResults();
                 Stat stamped = results.get(results.size() - 1).getResultStat();
-                return granted(resourceId, clientId, data, key, leaseMillis, stamped, 0, taken.receivedNanos());
+                return granted(resourceId, lock, clientId, data, key, leaseMillis, stamped.getCzxid(), 0, sent);
             }
             if (failedOp(taken) == 1) {
                 // The lock node matched but its key node is gone: our read was stale (a member
@@ -191,25 +201,71 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
 
     private Acquisition granted(
             String resourceId,
+            String lock,
             String clientId,
             byte[] data,
             String key,
             long leaseMillis,
-            Stat stamped,
+            long token,
             int lockVersion,
-            long receivedNanos) {
-        clock.observe(stamped.getMtime(), receivedNanos);
-        HeldLease lease = new HeldLease(
-                clientId,
-                data,
-                key,
-                lockVersion,
-                leaseMillis,
-                HeldLease.deadline(stamped.getMtime(), leaseMillis),
-                stamped.getCzxid(),
-                HeldLease.localExpiry(receivedNanos, leaseMillis));
-        held.put(resourceId, lease);
-        return Acquisition.acquired(stamped.getCzxid());
+            long sentNanos) {
+        sightings.forget(lock);
+        held.put(
+                resourceId,
+                new HeldLease(
+                        clientId,
+                        data,
+                        key,
+                        lockVersion,
+                        leaseMillis,
+                        token,
+                        HeldLease.expiry(sentNanos, leaseMillis)));
+        return Acquisition.acquired(token);
+    }
+
+    /**
+     * How long the lease a read of the lock node shows may still run, by this process's monotonic
+     * clock (E3, N6): for a lease of this backend, until its own end; for anyone else's, until the
+     * node has been seen unchanged for a whole lease ({@link Sightings}).
+     *
+     * @return nanoseconds, {@code 0} once the lease has certainly ended
+     */
+    private long remainingNanos(String resourceId, String lock, LockRecord record, Stat stat, long receivedNanos) {
+        long now = System.nanoTime();
+        HeldLease own = held.get(resourceId);
+        if (own != null
+                && own.token() == stat.getCzxid()
+                && own.version() == stat.getVersion()
+                && own.keyPath().equals(NodePaths.keyPath(lock, record.nonce()))) {
+            return own.over(now) ? 0 : own.expiryNanos() - now;
+        }
+        return sightings.remainingNanos(
+                lock, stat.getCzxid(), stat.getMzxid(), record.leaseMillis(), receivedNanos, now);
+    }
+
+    /**
+     * Deletes a lease of this backend that ran out ({@link LeaseReaper}): its key node and its lock
+     * node at the known version, so that a renewal that got there first keeps it. Never blocks.
+     */
+    private void reap(String resourceId, HeldLease lease, IntConsumer resultCode) {
+        String lock = paths.lockPath(resourceId);
+        try {
+            client.transaction()
+                    .inBackground((curator, event) -> {
+                        if (event.getResultCode() == Code.OK.intValue()) {
+                            sightings.forget(lock);
+                        }
+                        resultCode.accept(event.getResultCode());
+                    })
+                    .forOperations(
+                            client.transactionOp().delete().forPath(lease.keyPath()),
+                            client.transactionOp()
+                                    .delete()
+                                    .withVersion(lease.version())
+                                    .forPath(lock));
+        } catch (Exception e) {
+            resultCode.accept(Code.SYSTEMERROR.intValue());
+        }
     }
 
     /** Creates lock and key node; the key node's stamp (third result) gives token and time. */
@@ -309,10 +365,12 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         String lock = paths.lockPath(resourceId);
         HeldLease known = known(resourceId, clientId, fencingToken);
         if (known != null) {
+            long sent = System.nanoTime();
             ZooKeeperCalls.Reply reply = releaseAt(lock, known, deadline);
             held.remove(resourceId, known);
             if (reply.ok()) {
-                return endedBeforeDeadline(reply, 1, known.deadlineMillis());
+                sightings.forget(lock);
+                return !known.over(sent); // an expired lease is deleted too, but was not live (U2)
             }
             if (reply.maybeAppliedBefore()) {
                 throw unknownOutcome("unlock", lock);
@@ -324,14 +382,16 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             if (!read.ok()) {
                 return false;
             }
-            HeldLease current = leaseRead(lock, clientId, fencingToken, read.event(), read.receivedNanos());
+            HeldLease current = leaseRead(resourceId, lock, clientId, fencingToken, read.event(), read.receivedNanos());
             if (current == null) {
                 return false;
             }
+            long sent = System.nanoTime();
             ZooKeeperCalls.Reply reply = releaseAt(lock, current, deadline);
             if (reply.ok()) {
                 forget(resourceId, current.keyPath());
-                return endedBeforeDeadline(reply, 1, current.deadlineMillis());
+                sightings.forget(lock);
+                return !current.over(sent);
             }
             if (reply.maybeAppliedBefore()) {
                 throw unknownOutcome("unlock", lock);
@@ -342,7 +402,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
                 "unlock of " + ZooKeeperCalls.shorten(lock) + " gave up: the lock kept changing under it");
     }
 
-    /** Deletes key and lock node; the rewrite of the lock node (second result) stamps the time. */
+    /** Deletes key and lock node, the lock node only at the version of the lease's last write. */
     private ZooKeeperCalls.Reply releaseAt(String lock, HeldLease lease, long deadline) {
         return calls.uninterruptibly(
                 "release",
@@ -353,12 +413,8 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
                         .forOperations(
                                 client.transactionOp().delete().forPath(lease.keyPath()),
                                 client.transactionOp()
-                                        .setData()
-                                        .withVersion(lease.version())
-                                        .forPath(lock, lease.data()),
-                                client.transactionOp()
                                         .delete()
-                                        .withVersion(lease.version() + 1)
+                                        .withVersion(lease.version())
                                         .forPath(lock)));
     }
 
@@ -381,8 +437,9 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
 
     /**
      * Rewrites the lock node of this client's live lease (with a token: of that acquisition, K4),
-     * which restarts the lease at the leader's stamp of the write (H1); one round trip when this
-     * backend knows the lease (H3); a lease already over is never revived (H2).
+     * which restarts the lease from the renewal's send (H1, K2) and changes the node's version, so
+     * that a contender watching it for a whole lease starts over; one round trip when this backend
+     * knows the lease (H3); a lease already over by this process's clock is never revived (H2).
      */
     @Override
     public boolean renew(String resourceId, String clientId, long fencingToken) {
@@ -391,13 +448,14 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         String lock = paths.lockPath(resourceId);
         HeldLease known = known(resourceId, clientId, fencingToken);
         if (known != null) {
-            if (certainlyOver(known.deadlineMillis())) {
-                held.remove(resourceId, known);
-                return false; // never revive an expired lease (H2); whoever comes next takes it over
+            long sent = System.nanoTime();
+            if (known.over(sent)) {
+                endExpired(resourceId, known);
+                return false; // never revive an expired lease (H2)
             }
             ZooKeeperCalls.Reply reply = renewAt(lock, known, deadline);
             if (reply.ok()) {
-                return renewed(resourceId, lock, known, true, resultStat(reply, 1), reply.receivedNanos(), deadline);
+                return renewed(resourceId, known, true, resultStat(reply, 1).getVersion(), sent);
             }
             held.remove(resourceId, known);
             // Renewed elsewhere, lost, or taken over: find out from the node itself.
@@ -407,13 +465,14 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             if (!read.ok()) {
                 return false;
             }
-            HeldLease current = leaseRead(lock, clientId, fencingToken, read.event(), read.receivedNanos());
-            if (current == null || certainlyOver(current.deadlineMillis())) {
+            HeldLease current = leaseRead(resourceId, lock, clientId, fencingToken, read.event(), read.receivedNanos());
+            long sent = System.nanoTime();
+            if (current == null || current.over(sent)) {
                 return false;
             }
             ZooKeeperCalls.Reply reply = renewAt(lock, current, deadline);
             if (reply.ok()) {
-                return renewed(resourceId, lock, current, false, resultStat(reply, 1), reply.receivedNanos(), deadline);
+                return renewed(resourceId, current, false, resultStat(reply, 1).getVersion(), sent);
             }
             // Changed since we read it (another renewal of the same client): look again.
         }
@@ -434,7 +493,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         return new AsyncRenewal(this, resourceId, clientId, fencingToken).start();
     }
 
-    /** Checks the key node and rewrites the lock node; the rewrite (second result) stamps the time. */
+    /** Checks the key node and rewrites the lock node, which changes its version (second result). */
     private ZooKeeperCalls.Reply renewAt(String lock, HeldLease lease, long deadline) {
         return calls.uninterruptibly("renew", lock, deadline, callback -> submitRenewal(lock, lease, callback));
     }
@@ -470,66 +529,39 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     }
 
     /**
-     * Takes in a renewal the engine applied: it counts only if the leader stamped it before the
-     * lease's end; otherwise it revived a lease already over, which is deleted again (H2).
+     * Takes in a renewal the engine applied: the lease now ends a lease length after the renewal
+     * was sent (K2). It was sent before the lease's end by this process's clock, and applied while
+     * the lock node was still at the version of the lease's last write, so nobody had ended it.
      *
      * @param resourceId the resource
-     * @param lock its lock node
      * @param renewedLease the lease as it was before the renewal
      * @param cached whether {@code renewedLease} came from {@link HeldLeases} (else from a read)
-     * @param stamped the stat of the renewal's write
-     * @param receivedNanos when the reply came
-     * @param undoDeadline how long to wait for the undo of a revival, or {@code 0} not to wait
-     * @return whether the lease is renewed
+     * @param newVersion the lock node's version after the renewal
+     * @param sentNanos when the renewal was sent
+     * @return {@code true}: the lease is renewed
      */
-    boolean renewed(
-            String resourceId,
-            String lock,
-            HeldLease renewedLease,
-            boolean cached,
-            Stat stamped,
-            long receivedNanos,
-            long undoDeadline) {
-        clock.observe(stamped.getMtime(), receivedNanos);
-        if (stamped.getMtime() < renewedLease.deadlineMillis()) {
-            HeldLease next = renewedLease.renewed(stamped.getVersion(), stamped.getMtime(), receivedNanos);
-            if (cached) {
-                held.replace(resourceId, renewedLease, next);
-            } else {
-                // Known from now on, so that the next heartbeat takes one round trip (H3).
-                held.put(resourceId, next);
-            }
-            return true;
-        }
+    boolean renewed(String resourceId, HeldLease renewedLease, boolean cached, int newVersion, long sentNanos) {
+        HeldLease next = renewedLease.renewed(newVersion, sentNanos);
         if (cached) {
-            held.remove(resourceId, renewedLease);
+            held.replace(resourceId, renewedLease, next);
+        } else {
+            // Known from now on, so that the next heartbeat takes one round trip (H3), and so
+            // that this process ends it when it runs out.
+            held.put(resourceId, next);
         }
-        undoRevival(lock, renewedLease.keyPath(), stamped.getVersion(), undoDeadline);
-        return false;
+        return true;
     }
 
     /**
-     * A renewal that reached the server after the lease had ended brought it back to life for a
-     * moment; deleting it at once keeps anybody from waiting for it (H2). Best effort: if this
-     * fails, the revived lease blocks others until it ends by itself.
+     * Ends a lease of this backend that ran out before its holder renewed or released it: forgets it
+     * and deletes its nodes without waiting (the {@link LeaseReaper} may have done so already).
      *
-     * @param deadline how long to wait for the answer, or {@code 0} to send it without waiting
+     * @param resourceId the resource
+     * @param lease the expired lease
      */
-    private void undoRevival(String lock, String key, int version, long deadline) {
-        ZooKeeperCalls.Step step = callback -> client.transaction()
-                .inBackground(callback)
-                .forOperations(
-                        client.transactionOp().delete().forPath(key),
-                        client.transactionOp().delete().withVersion(version).forPath(lock));
-        try {
-            if (deadline == 0) {
-                step.submit((curator, event) -> {});
-            } else {
-                calls.uninterruptibly("undo a late renewal of", lock, deadline, step);
-            }
-        } catch (Exception e) {
-            // See above: the lease ends by itself.
-        }
+    void endExpired(String resourceId, HeldLease lease) {
+        held.remove(resourceId, lease);
+        reap(resourceId, lease, code -> {});
     }
 
     /**
@@ -549,26 +581,28 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
      * The lease that a read of the lock node shows, if it is {@code clientId}'s acquisition meant
      * by {@code fencingToken} (K4: the token is the lock node's {@code czxid}).
      *
-     * @return the lease, or {@code null} when another client or another acquisition holds it
+     * @return the lease, or {@code null} when another client or another acquisition holds it; its
+     *     end is this process's best knowledge ({@link #remainingNanos})
      * @throws IllegalStateException if the node holds data DLM did not write
      */
     @Nullable
-    HeldLease leaseRead(String lock, String clientId, long fencingToken, CuratorEvent read, long receivedNanos) {
+    HeldLease leaseRead(
+            String resourceId, String lock, String clientId, long fencingToken, CuratorEvent read, long receivedNanos) {
         LockRecord current = LockRecord.decode(lock, read.getData());
         Stat stat = read.getStat();
         if (!current.clientId().equals(clientId)
                 || (fencingToken != ANY_ACQUISITION && stat.getCzxid() != fencingToken)) {
             return null;
         }
+        long remaining = remainingNanos(resourceId, lock, current, stat, receivedNanos);
         return new HeldLease(
                 clientId,
                 read.getData(),
                 NodePaths.keyPath(lock, current.nonce()),
                 stat.getVersion(),
                 current.leaseMillis(),
-                HeldLease.deadline(stat.getMtime(), current.leaseMillis()),
                 stat.getCzxid(),
-                HeldLease.localExpiry(receivedNanos, current.leaseMillis()));
+                System.nanoTime() + remaining);
     }
 
     /** The lease this backend knows, for {@link AsyncRenewal}; see {@link #known}. */
@@ -596,7 +630,11 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
 
     // ---- inspect ------------------------------------------------------------------------------
 
-    /** Reads the lock node: holder, token and remaining lease by the leader's clock (I1). */
+    /**
+     * Reads the lock node: holder, token and remaining lease (I1). For a lease of this backend the
+     * remaining lease is exact; for anyone else's it is what this process may count on, from when it
+     * first saw the node unchanged: at most the lease, and an upper bound of the holder's own count.
+     */
     @Override
     public Optional<LockInfo> inspect(String resourceId) {
         ensureOpen();
@@ -608,80 +646,19 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         }
         LockRecord current = LockRecord.decode(lock, read.event().getData());
         Stat stat = read.event().getStat();
-        long remaining = remainingMillis(
-                HeldLease.deadline(stat.getMtime(), current.leaseMillis()), current.leaseMillis(), deadline, false);
+        long remaining = Math.min(
+                remainingNanos(resourceId, lock, current, stat, read.receivedNanos()),
+                Duration.ofMillis(current.leaseMillis()).toNanos());
         if (remaining <= 0) {
             return Optional.empty();
         }
-        return Optional.of(new LockInfo(resourceId, current.clientId(), stat.getCzxid(), Duration.ofMillis(remaining)));
+        return Optional.of(new LockInfo(resourceId, current.clientId(), stat.getCzxid(), Duration.ofNanos(remaining)));
     }
 
-    /** One millisecond: the leader stamps writes in whole milliseconds (E1). */
+    /** One millisecond: the lock node states leases in whole milliseconds (E1). */
     @Override
     public Duration leaseGranularity() {
         return Duration.ofMillis(1);
-    }
-
-    // ---- time ---------------------------------------------------------------------------------
-
-    /**
-     * How long a lease has left by the leader's clock.
-     *
-     * @return milliseconds, at most the lease length; {@code 0} only once a stamp of the leader
-     *     at or past {@code deadlineMillis} has been seen, so that a takeover is safe
-     */
-    private long remainingMillis(long deadlineMillis, long leaseMillis, long deadline, boolean interruptible) {
-        if (clock.latestStamp() >= deadlineMillis) {
-            return 0;
-        }
-        long now = System.nanoTime();
-        long lowerBound = clock.lowerBound(now);
-        if (lowerBound != Long.MIN_VALUE
-                && lowerBound < deadlineMillis
-                && clock.ageNanos(now) < CLOCK_SAMPLE_MAX_AGE_NANOS) {
-            return Math.min(leaseMillis, deadlineMillis - lowerBound);
-        }
-        // Looks over, or we know too little: ask the leader for its time.
-        long stamp = readLeaderTime(deadline, interruptible);
-        return stamp >= deadlineMillis ? 0 : Math.min(leaseMillis, deadlineMillis - stamp);
-    }
-
-    /** Whether the lease has certainly ended, by what we know of the leader's clock, without asking. */
-    boolean certainlyOver(long deadlineMillis) {
-        long now = System.nanoTime();
-        return clock.latestStamp() >= deadlineMillis
-                || (clock.ageNanos(now) < CLOCK_SAMPLE_MAX_AGE_NANOS && clock.lowerBound(now) >= deadlineMillis);
-    }
-
-    /**
-     * Writes the clock node to learn the leader's current time: its stamp is a time the leader's
-     * clock has certainly reached, and it is no later than the stamp of any write we send after.
-     */
-    private long readLeaderTime(long deadline, boolean interruptible) {
-        String path = paths.clockPath();
-        ZooKeeperCalls.Step write =
-                callback -> client.setData().inBackground(callback).forPath(path, EMPTY);
-        for (int round = 0; round < MAX_ROUNDS; round++) {
-            ZooKeeperCalls.Reply reply = interruptible
-                    ? calls.interruptibly("read the time through", path, deadline, null, write)
-                    : calls.uninterruptibly("read the time through", path, deadline, write);
-            if (reply.ok()) {
-                long stamp = reply.event().getStat().getMtime();
-                clock.observe(stamp, reply.receivedNanos());
-                return stamp;
-            }
-            ZooKeeperCalls.Step create = callback -> client.create()
-                    .creatingParentsIfNeeded()
-                    .withMode(CreateMode.PERSISTENT)
-                    .inBackground(callback)
-                    .forPath(path, EMPTY);
-            if (interruptible) {
-                calls.interruptibly("create", path, deadline, null, create);
-            } else {
-                calls.uninterruptibly("create", path, deadline, create);
-            }
-        }
-        throw new LockException(LockError.INTERNAL_ERROR, "could not read the ZooKeeper leader's time through " + path);
     }
 
     // ---- watches ------------------------------------------------------------------------------
@@ -721,13 +698,6 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             }
         }
         return -1;
-    }
-
-    /** Whether the write at {@code index} of a release was stamped before the lease's end. */
-    private boolean endedBeforeDeadline(ZooKeeperCalls.Reply reply, int index, long deadlineMillis) {
-        Stat stamped = resultStat(reply, index);
-        clock.observe(stamped.getMtime(), reply.receivedNanos());
-        return stamped.getMtime() < deadlineMillis;
     }
 
     /**

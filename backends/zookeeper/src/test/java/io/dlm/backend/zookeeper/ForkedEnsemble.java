@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 
 /**
@@ -47,6 +49,7 @@ final class ForkedEnsemble implements AutoCloseable {
         this.electionPorts = Arrays.copyOfRange(ports, 2 * size, 3 * size);
         for (int id = 1; id <= size; id++) {
             Path data = dir.resolve("member-" + id);
+            deleteRecursively(data);
             Files.createDirectories(data);
             Files.writeString(data.resolve("myid"), Integer.toString(id), StandardCharsets.US_ASCII);
             Files.writeString(dir.resolve("member-" + id + ".cfg"), config(id, data), StandardCharsets.US_ASCII);
@@ -154,9 +157,9 @@ final class ForkedEnsemble implements AutoCloseable {
      * @return the leader's id
      */
     int awaitLeader(Duration timeout) {
-        Awaitility.await("a leader among members " + running.keySet())
+        Awaitility.await("a leader among members " + running.keySet() + " (logs in " + dir + ")")
                 .atMost(timeout)
-                .pollInterval(Duration.ofMillis(100))
+                .pollInterval(Duration.ofMillis(250))
                 .until(() -> {
                     long leaders = running.keySet().stream()
                             .filter(id -> mode(id).filter("leader"::equals).isPresent())
@@ -197,6 +200,16 @@ final class ForkedEnsemble implements AutoCloseable {
             }
         }
         running.clear();
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (Files.exists(path)) {
+            try (Stream<Path> all = Files.walk(path)) {
+                for (Path each : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(each);
+                }
+            }
+        }
     }
 
     private static int[] freePorts(int count) throws IOException {
