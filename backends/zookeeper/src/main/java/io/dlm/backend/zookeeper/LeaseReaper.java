@@ -29,8 +29,14 @@ final class LeaseReaper {
         void send(String resourceId, HeldLease lease, IntConsumer resultCode);
     }
 
-    /** After a deletion failed for want of a connection, try again this much later. */
+    /** After a deletion failed for want of a connection, try again this much later, at least. */
     private static final long RETRY_NANOS = 500_000_000L;
+
+    /**
+     * A lease whose deletion keeps failing this long after its end is given up: its session's end,
+     * or a contender ({@link Sightings}), frees the lock then.
+     */
+    private static final long GIVE_UP_NANOS = 60_000_000_000L;
 
     private final Timeouts timer;
     private final Function<String, @Nullable HeldLease> current;
@@ -125,8 +131,11 @@ final class LeaseReaper {
             // Deleted, or already gone, or renewed through another manager of the same client,
             // which now knows the lease: either way not ours to end any more.
             forget.accept(resourceId, lease);
+        } else if (System.nanoTime() - lease.expiryNanos() > GIVE_UP_NANOS) {
+            forget.accept(resourceId, lease);
         } else {
-            book(resourceId, lease.keyPath(), RETRY_NANOS); // no connection: try again soon
+            // No connection: try again, not more than a few times per lease.
+            book(resourceId, lease.keyPath(), Math.max(RETRY_NANOS, Math.min(lease.leaseMillis(), 60_000L) * 250_000L));
         }
     }
 }
