@@ -76,11 +76,11 @@ final class AsyncRenewal {
         result.whenComplete((renewed, failure) -> timeout.cancel(false));
         try {
             HeldLease known = backend.knownLease(resourceId, clientId, fencingToken);
-            if (known == null) {
+            if (known == null || known.over(System.nanoTime())) {
+                // Over by what this backend knows, or unknown: the node decides. An entry left
+                // behind by overlapping renewals is older than the node, which then shows a
+                // later version than the entry's.
                 read(0);
-            } else if (known.over(System.nanoTime())) {
-                backend.endExpired(resourceId, known);
-                result.complete(false); // never revive an expired lease (H2)
             } else {
                 renew(known, true, 0);
             }
@@ -93,6 +93,7 @@ final class AsyncRenewal {
     private void renew(HeldLease lease, boolean cached, int round) {
         long sent = System.nanoTime();
         if (lease.over(sent)) {
+            backend.endExpired(resourceId, lease);
             result.complete(false); // ran out while we looked (H2)
             return;
         }
@@ -124,8 +125,13 @@ final class AsyncRenewal {
                 return;
             }
             HeldLease current = backend.leaseRead(resourceId, lock, clientId, fencingToken, event, receivedNanos);
-            if (current == null || current.over(System.nanoTime())) {
+            if (current == null) {
                 result.complete(false);
+                return;
+            }
+            if (current.over(System.nanoTime())) {
+                backend.endExpired(resourceId, current);
+                result.complete(false); // never revive an expired lease (H2)
                 return;
             }
             renew(current, false, round);

@@ -54,6 +54,23 @@ final class HeldLeases {
         }
     }
 
+    /**
+     * Puts a lease learnt from a read and renewed, unless a later renewal of the same acquisition is
+     * known already: renewals that overlap may answer out of order, and an older entry would make
+     * the lease look over too early.
+     */
+    void putUnlessNewer(String resourceId, HeldLease lease) {
+        HeldLease after = leases.compute(
+                resourceId,
+                (id, known) ->
+                        known != null && known.keyPath().equals(lease.keyPath()) && known.version() >= lease.version()
+                                ? known
+                                : lease);
+        if (after == lease) {
+            put(resourceId, lease);
+        }
+    }
+
     /** A renewal: the booking of the acquisition stays, and books itself again for the new end. */
     void replace(String resourceId, HeldLease old, HeldLease renewed) {
         leases.replace(resourceId, old, renewed);

@@ -249,6 +249,12 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
      */
     private void reap(String resourceId, HeldLease lease, IntConsumer resultCode) {
         String lock = paths.lockPath(resourceId);
+        if (!client.getZookeeperClient().isConnected()) {
+            // Curator would hold the calling thread (the timer's) for a second before it queues a
+            // background step while disconnected: try again later instead.
+            resultCode.accept(Code.CONNECTIONLOSS.intValue());
+            return;
+        }
         try {
             client.transaction()
                     .inBackground((curator, event) -> {
@@ -364,7 +370,9 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         long deadline = calls.deadline();
         String lock = paths.lockPath(resourceId);
         HeldLease known = known(resourceId, clientId, fencingToken);
-        if (known != null) {
+        // A known lease that looks over may be an entry older than the node (overlapping
+        // renewals): the read below then decides.
+        if (known != null && !known.over(System.nanoTime())) {
             long sent = System.nanoTime();
             ZooKeeperCalls.Reply reply = releaseAt(lock, known, deadline);
             held.remove(resourceId, known);
@@ -447,12 +455,8 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         long deadline = calls.deadline();
         String lock = paths.lockPath(resourceId);
         HeldLease known = known(resourceId, clientId, fencingToken);
-        if (known != null) {
+        if (known != null && !known.over(System.nanoTime())) {
             long sent = System.nanoTime();
-            if (known.over(sent)) {
-                endExpired(resourceId, known);
-                return false; // never revive an expired lease (H2)
-            }
             ZooKeeperCalls.Reply reply = renewAt(lock, known, deadline);
             if (reply.ok()) {
                 return renewed(resourceId, known, true, resultStat(reply, 1).getVersion(), sent);
@@ -467,8 +471,12 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             }
             HeldLease current = leaseRead(resourceId, lock, clientId, fencingToken, read.event(), read.receivedNanos());
             long sent = System.nanoTime();
-            if (current == null || current.over(sent)) {
+            if (current == null) {
                 return false;
+            }
+            if (current.over(sent)) {
+                endExpired(resourceId, current);
+                return false; // never revive an expired lease (H2)
             }
             ZooKeeperCalls.Reply reply = renewAt(lock, current, deadline);
             if (reply.ok()) {
@@ -547,7 +555,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         } else {
             // Known from now on, so that the next heartbeat takes one round trip (H3), and so
             // that this process ends it when it runs out.
-            held.put(resourceId, next);
+            held.putUnlessNewer(resourceId, next);
         }
         return true;
     }
@@ -560,7 +568,10 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
      * @param lease the expired lease
      */
     void endExpired(String resourceId, HeldLease lease) {
-        held.remove(resourceId, lease);
+        HeldLease cached = held.get(resourceId);
+        if (cached != null && cached.keyPath().equals(lease.keyPath())) {
+            held.remove(resourceId, cached);
+        }
         reap(resourceId, lease, code -> {});
     }
 
