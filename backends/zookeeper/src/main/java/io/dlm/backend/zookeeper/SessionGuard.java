@@ -44,8 +44,13 @@ final class SessionGuard implements ConnectionStateListener {
     private long generation;
     /** The session of the last connection, read while connected. */
     private long connectedSession;
-    /** The session given up, or {@code 0}. */
+    /** The session given up, or {@code 0}; kept until another session is connected. */
     private long givenUpSession;
+    /**
+     * From a give-up until another session is connected: the backend takes no new lock and renews
+     * none, since whatever it did on the given-up session would be lost without a word.
+     */
+    private volatile boolean givenUp;
 
     /**
      * @param client the backend's Curator client
@@ -85,13 +90,25 @@ final class SessionGuard implements ConnectionStateListener {
         }
     }
 
+    /**
+     * Whether the session was given up and no other has been connected since: acquisitions and
+     * renewals must then fail ({@code INTERNAL_ERROR}, X1) instead of using it.
+     *
+     * @return {@code true} between a give-up and the next new session
+     */
+    boolean sessionGivenUp() {
+        return givenUp;
+    }
+
     private void suspended() {
         long delayNanos = giveUpDelayMillis(sessionTimeoutMillis()) * 1_000_000L;
         long booked;
         synchronized (this) {
+            if (givenUp) {
+                return; // given up already: the next connection decides
+            }
             cancelPending();
             booked = ++generation;
-            givenUpSession = 0;
             pending = timer.schedule(() -> giveUp(booked), delayNanos);
             if (pending != null) {
                 return;
@@ -107,6 +124,7 @@ final class SessionGuard implements ConnectionStateListener {
             }
             pending = null;
             givenUpSession = connectedSession;
+            givenUp = true;
         }
         onLoss.run();
     }
@@ -116,6 +134,7 @@ final class SessionGuard implements ConnectionStateListener {
             cancelPending();
             generation++;
             givenUpSession = 0;
+            givenUp = false; // Curator starts a new session; the old one's nodes are gone
         }
         onLoss.run();
     }
@@ -128,23 +147,33 @@ final class SessionGuard implements ConnectionStateListener {
             cancelPending();
             generation++;
             endIt = givenUpSession != 0 && session == givenUpSession;
-            givenUpSession = 0;
+            if (!endIt) {
+                givenUpSession = 0;
+                givenUp = false;
+            }
             connectedSession = session;
         }
-        if (endIt && timer.schedule(this::endSession, 0) == null) {
-            endSession();
+        if (endIt && timer.schedule(() -> endSession(session), 0) == null) {
+            endSession(session);
         }
     }
 
-    /** Ends a session given up that came back, off Curator's event threads (closing may wait). */
-    private void endSession() {
+    /**
+     * Ends a session given up that came back, off Curator's event threads (closing may wait). The
+     * loss is reported before the handle is closed: no lock was taken on the session since it was
+     * given up ({@link #sessionGivenUp()}), and one taken on the next session must not be reported.
+     */
+    private void endSession(long session) {
+        if (sessionId() != session) {
+            return; // ended already, by an earlier call or by the ensemble
+        }
+        onLoss.run();
         try {
             client.getZookeeperClient().reset();
         } catch (Exception e) {
             // The handle could not be closed: the ensemble ends the session by its timeout once
             // this client stops talking on it; Curator's next attempt starts a new one.
         }
-        onLoss.run();
     }
 
     private void cancelPending() {

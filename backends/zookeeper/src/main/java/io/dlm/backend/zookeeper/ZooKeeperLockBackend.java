@@ -20,6 +20,7 @@ import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.data.Stat;
 import org.jspecify.annotations.Nullable;
@@ -144,6 +145,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
         ensureOpen();
+        ensureSessionKept("acquire '" + resourceId + "'");
         long deadline = calls.deadline();
         long leaseMillis = Math.max(1, (leaseNanos + 999_999L) / 1_000_000L);
         String lock = paths.lockPath(resourceId);
@@ -452,6 +454,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     @Override
     public boolean renew(String resourceId, String clientId, long fencingToken) {
         ensureOpen();
+        ensureSessionKept("renew '" + resourceId + "'");
         long deadline = calls.deadline();
         String lock = paths.lockPath(resourceId);
         HeldLease known = known(resourceId, clientId, fencingToken);
@@ -497,6 +500,11 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     public CompletionStage<Boolean> renewAsync(String resourceId, String clientId, long fencingToken) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("This ZooKeeper lock backend is closed"));
+        }
+        try {
+            ensureSessionKept("renew '" + resourceId + "'");
+        } catch (LockException e) {
+            return CompletableFuture.failedFuture(e);
         }
         return new AsyncRenewal(this, resourceId, clientId, fencingToken).start();
     }
@@ -735,6 +743,21 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("This ZooKeeper lock backend is closed");
+        }
+    }
+
+    /**
+     * Refuses to work on a session the {@link SessionGuard} gave up (K3, N1): its leases were
+     * reported lost, and a lock taken or renewed on it now would vanish with it unannounced. Fails
+     * until Curator has connected a new session, which takes about a reconnection.
+     */
+    private void ensureSessionKept(String operation) {
+        if (sessionGuard.sessionGivenUp()) {
+            throw new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "cannot " + operation + ": the ZooKeeper session was given up after a lost connection and"
+                            + " a new one is not yet connected",
+                    new KeeperException.ConnectionLossException());
         }
     }
 

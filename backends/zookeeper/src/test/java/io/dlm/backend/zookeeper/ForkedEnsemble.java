@@ -30,7 +30,10 @@ import org.awaitility.Awaitility;
  */
 final class ForkedEnsemble implements AutoCloseable {
 
-    /** Short ticks: elections take a few hundred milliseconds, sessions may be 0.5 s to 5 s. */
+    /**
+     * Short ticks: elections take a few hundred milliseconds; sessions may be 0.5 s to 15 s (the
+     * maximum is raised from 20 ticks, so that a client can keep its session through a failover).
+     */
     static final int TICK_MILLIS = 250;
 
     private final Path dir;
@@ -61,7 +64,7 @@ final class ForkedEnsemble implements AutoCloseable {
                 .append("tickTime=")
                 .append(TICK_MILLIS)
                 .append('\n')
-                .append("initLimit=20\nsyncLimit=10\n")
+                .append("initLimit=20\nsyncLimit=10\nmaxSessionTimeout=15000\n")
                 .append("dataDir=")
                 .append(data)
                 .append('\n')

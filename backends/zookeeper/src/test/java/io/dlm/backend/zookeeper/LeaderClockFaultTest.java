@@ -144,6 +144,11 @@ class LeaderClockFaultTest {
         return environment;
     }
 
+    /**
+     * A session of 12 s: the holder's session must survive the failover (an election and a
+     * reconnection, 1.3 s seen on a loaded host), so the test can tell a lease ended by a clock from
+     * one given up with its session; SessionGuard gives a disconnected 12 s session up after 3 s.
+     */
     private LockManager open() {
         LockManager manager = LockManagers.open(
                 "zookeeper",
@@ -151,7 +156,7 @@ class LeaderClockFaultTest {
                         ensemble.connectString(),
                         base,
                         ZooKeeperSettings.SESSION_TIMEOUT,
-                        "5s",
+                        "12s",
                         "dlm.operation.timeout",
                         "2s"));
         managers.add(manager);

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * N1 and K3 for ZooKeeper: a holder whose connection is cut off (every byte dropped, no reset) by
@@ -33,8 +35,14 @@ class SessionPartitionTest {
     private static final Duration SESSION = Duration.ofSeconds(5);
     private static final Duration LEASE = Duration.ofMinutes(2);
 
-    private final History history = new History("SessionPartitionTest.N1");
+    private History history;
     private final FencedStore store = new FencedStore();
+
+    @BeforeEach
+    void startAHistory(TestInfo test) {
+        history = new History(
+                "SessionPartitionTest." + test.getTestMethod().orElseThrow().getName());
+    }
 
     @AfterEach
     void keepTheHistory() throws Exception {
@@ -111,6 +119,65 @@ class SessionPartitionTest {
                     .as("N1: the holder is told before another client acquires")
                     .isLessThan(acquiredAt);
             taken.release();
+        }
+    }
+
+    /**
+     * K3 after a give-up: the connection comes back to the session SessionGuard gave up, so the
+     * guard ends that session. A lock taken once the manager works again must be kept: not taken
+     * on the doomed session (its node would vanish unannounced), and not reported lost by the
+     * ending of the old one. The session (10 s) outlives the outage (about 3 s), so the
+     * reconnection does find the old session.
+     */
+    @Test
+    void aLockTakenAfterAGivenUpSessionCameBackIsKept() throws Exception {
+        try (FaultProxy proxy =
+                        FaultProxy.start("127.0.0.1", TestZooKeeper.shared().getPort());
+                TestBackends.Opened holder = TestBackends.open(
+                        proxy.host() + ":" + proxy.port(),
+                        BASE,
+                        ZooKeeperSettings.SESSION_TIMEOUT,
+                        "10s",
+                        "dlm.operation.timeout",
+                        "1s")) {
+            LockManager manager = holder.manager();
+            awaitSession(manager);
+            Lease before = acquire(manager, "holder", "given-up-before", Duration.ZERO)
+                    .orElseThrow()
+                    .keepAlive();
+
+            history.note("every connection reset and new ones dead: the client is disconnected at once");
+            proxy.blackhole(FaultProxy.Direction.BOTH);
+            proxy.resetAll();
+            Awaitility.await("the session given up (K3)")
+                    .atMost(Duration.ofSeconds(8))
+                    .until(() -> before.lost().toCompletableFuture().isDone());
+            history.note("heal, and the dead connection attempt reset: the client comes back to its old session");
+            proxy.heal();
+            proxy.resetAll();
+
+            // Tried without pause, as a busy application would, so that an attempt lands in
+            // whatever window the session's ending leaves open.
+            Lease after = Awaitility.await("a lock taken once the manager works again")
+                    .atMost(Duration.ofSeconds(15))
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(2))
+                    .ignoreException(LockException.class)
+                    .until(() -> acquire(manager, "holder", "given-up-after", Duration.ZERO), Optional::isPresent)
+                    .orElseThrow()
+                    .keepAlive();
+            Awaitility.await("the lock taken before the outage freed with its session")
+                    .atMost(Duration.ofSeconds(10))
+                    .ignoreException(LockException.class)
+                    .until(() -> manager.inspect("given-up-before").isEmpty());
+            Awaitility.await("the lock taken afterwards stays held")
+                    .during(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !after.lost().toCompletableFuture().isDone() && after.isValid());
+            assertThat(manager.inspect("given-up-after"))
+                    .as("its node is still there, with its token")
+                    .hasValueSatisfying(info -> assertThat(info.fencingToken()).isEqualTo(after.fencingToken()));
+            assertThat(after.release()).isTrue();
         }
     }
 

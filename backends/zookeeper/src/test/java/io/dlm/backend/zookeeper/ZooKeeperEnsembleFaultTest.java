@@ -81,4 +81,10 @@ class ZooKeeperEnsembleFaultTest extends LockManagerFaultTck {
                 .until(() ->
                         TestZooKeeper.fourLetterWord(member.getPort(), "srvr").contains("Mode: "));
     }
+
+    /** The ZooKeeper client sleeps a random time of up to one second before each reconnection. */
+    @Override
+    protected Duration reconnectBackoff() {
+        return Duration.ofSeconds(1);
+    }
 }

@@ -49,4 +49,10 @@ class ZooKeeperFaultTest extends LockManagerFaultTck {
     protected Duration leaseGranularity() {
         return Duration.ofMillis(1);
     }
+
+    /** The ZooKeeper client sleeps a random time of up to one second before each reconnection. */
+    @Override
+    protected Duration reconnectBackoff() {
+        return Duration.ofSeconds(1);
+    }
 }
