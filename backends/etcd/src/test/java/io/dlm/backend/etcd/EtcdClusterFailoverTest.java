@@ -9,6 +9,7 @@ import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.tck.fault.History;
 import io.dlm.tck.fault.HistoryChecker;
+import io.dlm.tck.fault.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ class EtcdClusterFailoverTest {
         } finally {
             recorder.keepTimeline();
         }
-        HistoryChecker.assertSafe(recorder.history);
+        HistoryChecker.assertSafe(recorder.history());
     }
 
     /**
@@ -125,7 +126,7 @@ class EtcdClusterFailoverTest {
             CLUSTER.start(leader);
             CLUSTER.awaitHealthy();
         }
-        HistoryChecker.assertSafe(timeline.history);
+        HistoryChecker.assertSafe(timeline.history());
     }
 
     private void contendThroughFailures() throws Exception {
@@ -224,7 +225,7 @@ class EtcdClusterFailoverTest {
     }
 
     private void releaseAmbiguous(LockManager manager, String client) {
-        History.Op op = recorder.history.call(client, "unlock", "r");
+        History.Op op = recorder.history().call(client, "unlock", "r");
         try {
             op.ok(Boolean.toString(manager.unlock("r", client)));
         } catch (LockException e) {

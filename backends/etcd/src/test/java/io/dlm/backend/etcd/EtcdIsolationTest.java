@@ -11,6 +11,7 @@ import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
 import io.dlm.tck.fault.FaultProxy;
 import io.dlm.tck.fault.HistoryChecker;
+import io.dlm.tck.fault.Recorder;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import java.net.URI;
@@ -126,7 +127,7 @@ class EtcdIsolationTest {
         proxy.heal();
         proxy.resetAll();
         assertGetsTheLockWithin(waiter, resource, healed, notificationBound().plus(operationTimeout()), "the heal");
-        HistoryChecker.assertSafe(recorder.history);
+        HistoryChecker.assertSafe(recorder.history());
     }
 
     private void waiterOnAnIsolatedMember(boolean compactMeanwhile) throws Exception {
@@ -175,7 +176,7 @@ class EtcdIsolationTest {
                 + Duration.ofNanos(recorder.acquiredAt(resource, "waiter") - healed)
                         .toMillis()
                 + " ms after the network heal (/health may answer late: then this is the earlier one)");
-        HistoryChecker.assertSafe(recorder.history);
+        HistoryChecker.assertSafe(recorder.history());
     }
 
     /**
@@ -254,8 +255,8 @@ class EtcdIsolationTest {
         Duration liveness = lease.plus(operationTimeout()).plus(slack());
         acquireRetrying(holderSide, "holder", resource, liveness, lease)
                 .ifPresent(mine -> recorder.release("holder", mine));
-        HistoryChecker.assertLiveAfter(recorder.history, resource, healed, liveness);
-        HistoryChecker.assertSafe(recorder.history);
+        HistoryChecker.assertLiveAfter(recorder.history(), resource, healed, liveness);
+        HistoryChecker.assertSafe(recorder.history());
     }
 
     // ---------------------------------------------------------------------------------------------

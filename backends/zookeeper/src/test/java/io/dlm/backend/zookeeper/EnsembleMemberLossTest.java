@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dlm.Lease;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.tck.fault.FencedStore;
-import io.dlm.tck.fault.History;
 import io.dlm.tck.fault.HistoryChecker;
-import java.nio.file.Path;
+import io.dlm.tck.fault.Recorder;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -37,8 +35,7 @@ class EnsembleMemberLossTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
 
     private TestingCluster cluster;
-    private History history;
-    private final FencedStore store = new FencedStore();
+    private Recorder recorder;
 
     @BeforeEach
     void start() throws Exception {
@@ -48,14 +45,14 @@ class EnsembleMemberLossTest {
     @AfterEach
     void stop() throws Exception {
         cluster.close();
-        if (history != null) {
-            history.writeTimeline(Path.of("target", "fault-histories"));
+        if (recorder != null) {
+            recorder.keepTimeline();
         }
     }
 
     @Test
     void theLeaderKilledUnderAHolderAndAWaiter() throws Exception {
-        history = new History("EnsembleMemberLossTest.leaderKilled");
+        recorder = new Recorder("EnsembleMemberLossTest.leaderKilled");
         try (TestBackends.Opened holder = open(cluster.getConnectString());
                 TestBackends.Opened waiter = open(cluster.getConnectString())) {
             Lease held =
@@ -65,7 +62,7 @@ class EnsembleMemberLossTest {
 
             InstanceSpec leader = TestEnsembles.leader(cluster);
             long killed = System.nanoTime();
-            history.note("the leader (port " + leader.getPort() + ") is killed");
+            recorder.note("the leader (port " + leader.getPort() + ") is killed");
             assertThat(cluster.killServer(leader)).isTrue();
 
             // The holder's lease survives if its session does: sections go on while it is valid.
@@ -74,7 +71,7 @@ class EnsembleMemberLossTest {
             long released = System.nanoTime();
             boolean releasedTrue = release("holder", held);
             Lease won = waiting.get(30, TimeUnit.SECONDS).orElseThrow();
-            long acquired = acquiredAt("waiter");
+            long acquired = recorder.acquiredAt("leader-kill", "waiter");
             section("waiter", won);
             release("waiter", won);
 
@@ -87,13 +84,13 @@ class EnsembleMemberLossTest {
                     releasedTrue,
                     ms(acquired - released),
                     ms(acquired - killed));
-            HistoryChecker.assertSafe(history);
+            HistoryChecker.assertSafe(recorder.history());
         }
     }
 
     @Test
     void theOnlyMemberAHolderKnowsRestarted() throws Exception {
-        history = new History("EnsembleMemberLossTest.memberRestarted");
+        recorder = new Recorder("EnsembleMemberLossTest.memberRestarted");
         InstanceSpec member = TestEnsembles.follower(cluster);
         try (TestBackends.Opened holder = open("127.0.0.1:" + member.getPort());
                 TestBackends.Opened waiter = open(cluster.getConnectString())) {
@@ -103,14 +100,14 @@ class EnsembleMemberLossTest {
             CompletableFuture<Optional<Lease>> waiting = waitFor(waiter.manager(), "member-restart");
 
             long restarted = System.nanoTime();
-            history.note("the holder's member (port " + member.getPort() + ") restarts");
+            recorder.note("the holder's member (port " + member.getPort() + ") restarts");
             assertThat(cluster.restartServer(member)).isTrue();
             long served = awaitServed(holder.manager());
             section("holder", held);
             long released = System.nanoTime();
             boolean releasedTrue = release("holder", held);
             Lease won = waiting.get(30, TimeUnit.SECONDS).orElseThrow();
-            long acquired = acquiredAt("waiter");
+            long acquired = recorder.acquiredAt("member-restart", "waiter");
             section("waiter", won);
             release("waiter", won);
 
@@ -121,7 +118,7 @@ class EnsembleMemberLossTest {
                     lostAt.get() == 0 ? "kept" : "lost " + ms(lostAt.get() - restarted) + " ms after the restart",
                     releasedTrue,
                     ms(acquired - released));
-            HistoryChecker.assertSafe(history);
+            HistoryChecker.assertSafe(recorder.history());
         }
     }
 
@@ -177,58 +174,22 @@ class EnsembleMemberLossTest {
     }
 
     private Optional<Lease> acquire(LockManager manager, String process, String resource, Duration wait) {
-        History.Op op = history.call(process, "acquire", resource);
-        try {
-            Optional<Lease> acquired = manager.tryAcquire(resource, process, wait, LEASE);
-            if (acquired.isPresent()) {
-                op.ok(History.ACQUIRED, acquired.get().fencingToken());
-            } else {
-                op.ok("not acquired");
-            }
-            return acquired;
-        } catch (RuntimeException e) {
-            op.failed(e);
-            throw e;
-        }
+        return recorder.acquire(manager, process, resource, wait, LEASE);
     }
 
+    /** Releases, asking again while a call fails: an outcome the connection hid (U4). */
     private boolean release(String process, Lease lease) {
         for (; ; ) {
-            History.Op op = history.call(process, "release", lease.resourceId());
             try {
-                boolean released = lease.release();
-                op.ok(Boolean.toString(released), lease.fencingToken());
-                return released;
+                return recorder.release(process, lease);
             } catch (LockException e) {
-                op.failed(e); // an outcome the connection hid: ask again (U4)
                 pause(50);
             }
         }
     }
 
     private void section(String process, Lease lease) {
-        boolean before = lease.isValid();
-        long beforeReturned = System.nanoTime();
-        boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
-        long afterCalled = System.nanoTime();
-        boolean after = lease.isValid();
-        history.section(
-                process,
-                lease.resourceId(),
-                lease.fencingToken(),
-                before,
-                beforeReturned,
-                accepted,
-                after,
-                afterCalled);
-    }
-
-    private long acquiredAt(String process) {
-        return history.events().stream()
-                .filter(e -> e.process().equals(process) && e.isAcquisition())
-                .mapToLong(History.Event::returnedAt)
-                .max()
-                .orElseThrow();
+        recorder.section(process, lease);
     }
 
     private static AtomicLong whenLost(Lease lease) {

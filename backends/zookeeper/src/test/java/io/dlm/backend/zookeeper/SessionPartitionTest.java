@@ -6,10 +6,8 @@ import io.dlm.Lease;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.tck.fault.FaultProxy;
-import io.dlm.tck.fault.FencedStore;
-import io.dlm.tck.fault.History;
 import io.dlm.tck.fault.HistoryChecker;
-import java.nio.file.Path;
+import io.dlm.tck.fault.Recorder;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,18 +33,17 @@ class SessionPartitionTest {
     private static final Duration SESSION = Duration.ofSeconds(5);
     private static final Duration LEASE = Duration.ofMinutes(2);
 
-    private History history;
-    private final FencedStore store = new FencedStore();
+    private Recorder recorder;
 
     @BeforeEach
     void startAHistory(TestInfo test) {
-        history = new History(
+        recorder = new Recorder(
                 "SessionPartitionTest." + test.getTestMethod().orElseThrow().getName());
     }
 
     @AfterEach
-    void keepTheHistory() throws Exception {
-        history.writeTimeline(Path.of("target", "fault-histories"));
+    void keepTheHistory() {
+        recorder.keepTimeline();
     }
 
     @Test
@@ -78,7 +75,7 @@ class SessionPartitionTest {
             });
 
             long cut = System.nanoTime();
-            history.note("partition: every byte between the holder and the server is dropped, no reset");
+            recorder.note("partition: every byte between the holder and the server is dropped, no reset");
             proxy.blackhole(FaultProxy.Direction.BOTH);
             CompletableFuture<Optional<Lease>> contending = CompletableFuture.supplyAsync(() -> {
                 Optional<Lease> won = acquire(contender.manager(), "contender", resource, Duration.ofSeconds(40));
@@ -96,7 +93,7 @@ class SessionPartitionTest {
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> lostAt.get() != 0);
             Duration toldAfter = Duration.ofNanos(lostAt.get() - cut);
-            history.note("holder told of its loss " + toldAfter.toMillis() + " ms after the cut");
+            recorder.note("holder told of its loss " + toldAfter.toMillis() + " ms after the cut");
             System.out.printf(
                     "N1/K3: holder told of its loss %d ms after the cut (session %s)%n", toldAfter.toMillis(), SESSION);
             work.get(10, TimeUnit.SECONDS);
@@ -104,14 +101,14 @@ class SessionPartitionTest {
             Lease taken = contending
                     .get(60, TimeUnit.SECONDS)
                     .orElseThrow(() -> new AssertionError("the contender never got the cut-off holder's lock"));
-            long acquiredAt = acquiredAt("contender");
-            history.note(
+            long acquiredAt = recorder.acquiredAt(resource, "contender");
+            recorder.note(
                     "contender acquired " + Duration.ofNanos(acquiredAt - cut).toMillis() + " ms after the cut");
             System.out.printf(
                     "N1: contender acquired %d ms after the cut%n",
                     Duration.ofNanos(acquiredAt - cut).toMillis());
 
-            HistoryChecker.assertSafe(history);
+            HistoryChecker.assertSafe(recorder.history());
             assertThat(toldAfter)
                     .as("K3: told within about the session timeout of the cut, not after its %s lease", LEASE)
                     .isLessThanOrEqualTo(SESSION.plusSeconds(1));
@@ -146,13 +143,13 @@ class SessionPartitionTest {
                     .orElseThrow()
                     .keepAlive();
 
-            history.note("every connection reset and new ones dead: the client is disconnected at once");
+            recorder.note("every connection reset and new ones dead: the client is disconnected at once");
             proxy.blackhole(FaultProxy.Direction.BOTH);
             proxy.resetAll();
             Awaitility.await("the session given up (K3)")
                     .atMost(Duration.ofSeconds(8))
                     .until(() -> before.lost().toCompletableFuture().isDone());
-            history.note("heal, and the dead connection attempt reset: the client comes back to its old session");
+            recorder.note("heal, and the dead connection attempt reset: the client comes back to its old session");
             proxy.heal();
             proxy.resetAll();
 
@@ -182,46 +179,11 @@ class SessionPartitionTest {
     }
 
     private Optional<Lease> acquire(LockManager manager, String process, String resource, Duration wait) {
-        History.Op op = history.call(process, "acquire", resource);
-        try {
-            Optional<Lease> acquired = manager.tryAcquire(resource, process, wait, LEASE);
-            if (acquired.isPresent()) {
-                op.ok(History.ACQUIRED, acquired.get().fencingToken());
-            } else {
-                op.ok("not acquired");
-            }
-            return acquired;
-        } catch (RuntimeException e) {
-            op.failed(e);
-            throw e;
-        }
+        return recorder.acquire(manager, process, resource, wait, LEASE);
     }
 
-    /** A careful holder's critical section: checks its lease, writes with its token, checks again. */
     private boolean section(String process, Lease lease) {
-        boolean before = lease.isValid();
-        long beforeReturned = System.nanoTime();
-        boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
-        long afterCalled = System.nanoTime();
-        boolean after = lease.isValid();
-        history.section(
-                process,
-                lease.resourceId(),
-                lease.fencingToken(),
-                before,
-                beforeReturned,
-                accepted,
-                after,
-                afterCalled);
-        return before && after;
-    }
-
-    private long acquiredAt(String process) {
-        return history.events().stream()
-                .filter(e -> e.process().equals(process) && e.isAcquisition())
-                .mapToLong(History.Event::returnedAt)
-                .max()
-                .orElseThrow();
+        return recorder.section(process, lease);
     }
 
     private static void awaitSession(LockManager manager) {

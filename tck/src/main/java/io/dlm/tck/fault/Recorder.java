@@ -1,9 +1,7 @@
-package io.dlm.backend.etcd;
+package io.dlm.tck.fault;
 
 import io.dlm.Lease;
 import io.dlm.LockManager;
-import io.dlm.tck.fault.FencedStore;
-import io.dlm.tck.fault.History;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -11,24 +9,49 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The fault tier's way of recording (SPEC "Faults"), for the etcd module's own cluster tests: every
- * acquisition, release and critical section goes into a {@link History} that {@link
- * io.dlm.tck.fault.HistoryChecker} judges, each write through a {@link FencedStore}, and the
- * timeline is kept under {@code target/fault-histories/}, passed or failed.
+ * The fault tier's way of recording (SPEC "Faults") for a backend's own fault tests outside {@link
+ * LockManagerFaultTck} (a cluster member isolated, a leader killed): every acquisition, release and
+ * critical section goes into a {@link History} that {@link HistoryChecker} judges, each write
+ * through a {@link FencedStore}, and the timeline is kept under {@code target/fault-histories/},
+ * passed or failed.
  */
-final class Recorder {
+public final class Recorder {
 
     private static final Path HISTORIES = Path.of("target", "fault-histories");
 
-    final History history;
-    final FencedStore store = new FencedStore();
+    private final History history;
+    private final FencedStore store = new FencedStore();
 
-    Recorder(String testName) {
+    /**
+     * A recorder with an empty history.
+     *
+     * @param testName names the history and its timeline file, e.g. {@code Class.method}
+     */
+    public Recorder(String testName) {
         history = new History(testName);
     }
 
-    /** {@code tryAcquire}, recorded with its outcome and token. */
-    Optional<Lease> acquire(LockManager manager, String process, String resource, Duration wait, Duration lease) {
+    /**
+     * The history, for {@link HistoryChecker} and for operations recorded by hand.
+     *
+     * @return the history this recorder writes to
+     */
+    public History history() {
+        return history;
+    }
+
+    /**
+     * {@code tryAcquire}, recorded with its outcome and token.
+     *
+     * @param manager the manager to acquire through
+     * @param process the client id, and the process the history names
+     * @param resource the resource
+     * @param wait how long to wait
+     * @param lease the lease to ask for
+     * @return the lease, if acquired
+     */
+    public Optional<Lease> acquire(
+            LockManager manager, String process, String resource, Duration wait, Duration lease) {
         History.Op op = history.call(process, "acquire", resource);
         try {
             Optional<Lease> acquired = manager.tryAcquire(resource, process, wait, lease);
@@ -44,8 +67,14 @@ final class Recorder {
         }
     }
 
-    /** {@code Lease.release()}, recorded. */
-    boolean release(String process, Lease lease) {
+    /**
+     * {@code Lease.release()}, recorded.
+     *
+     * @param process the process the history names
+     * @param lease the lease to release
+     * @return what {@code release()} returned
+     */
+    public boolean release(String process, Lease lease) {
         History.Op op = history.call(process, "release", lease.resourceId());
         try {
             boolean released = lease.release();
@@ -61,9 +90,11 @@ final class Recorder {
      * A careful holder's critical section: it checks its lease, writes with its token only if
      * valid, and checks again.
      *
+     * @param process the process the history names
+     * @param lease the lease whose token the write carries
      * @return whether the lease was valid at both checks
      */
-    boolean section(String process, Lease lease) {
+    public boolean section(String process, Lease lease) {
         boolean before = lease.isValid();
         long beforeReturned = System.nanoTime();
         boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
@@ -81,12 +112,23 @@ final class Recorder {
         return before && after;
     }
 
-    void note(String text) {
+    /**
+     * Adds a note, e.g. the start of a fault, to the timeline.
+     *
+     * @param text the note
+     */
+    public void note(String text) {
         history.note(text);
     }
 
-    /** When the last recorded acquisition of {@code resource} by {@code process} returned. */
-    long acquiredAt(String resource, String process) {
+    /**
+     * When the last recorded acquisition of {@code resource} by {@code process} returned.
+     *
+     * @param resource the resource
+     * @param process the process
+     * @return its {@code System.nanoTime()}
+     */
+    public long acquiredAt(String resource, String process) {
         return history.events().stream()
                 .filter(e -> e.process().equals(process) && e.resource().equals(resource))
                 .filter(e -> "acquire".equals(e.action()) && History.ACQUIRED.equals(e.outcome()))
@@ -96,7 +138,7 @@ final class Recorder {
     }
 
     /** Writes the timeline under {@code target/fault-histories/}. */
-    void keepTimeline() {
+    public void keepTimeline() {
         try {
             history.writeTimeline(HISTORIES);
         } catch (IOException e) {
