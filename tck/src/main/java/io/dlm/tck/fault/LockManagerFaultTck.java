@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -198,7 +197,7 @@ public abstract class LockManagerFaultTck {
                 .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
                 .keepAlive();
         AtomicLong lostAt = whenLost(held);
-        CompletableFuture<Void> work = background("holder-work", () -> {
+        CompletableFuture<Void> work = TestThreads.background("holder-work", () -> {
             while (section("holder", held)) {
                 pause(Duration.ofMillis(20));
             }
@@ -212,7 +211,7 @@ public abstract class LockManagerFaultTck {
         proxy.blackhole(FaultProxy.Direction.BOTH);
         // The contender writes as soon as it holds the lock: a grant that came while the holder
         // still believed itself valid shows as overlapping critical sections.
-        CompletableFuture<Optional<Lease>> contender = background("contender", () -> {
+        CompletableFuture<Optional<Lease>> contender = TestThreads.background("contender", () -> {
             Optional<Lease> won = acquire(contenderSide, "contender", resource, longWait(lease), lease);
             if (won.isPresent()) {
                 Lease mine = won.get().keepAlive();
@@ -429,11 +428,11 @@ public abstract class LockManagerFaultTck {
         Lease held =
                 acquire(holderSide, "holder", resource, Duration.ZERO, lease).orElseThrow();
         Thread[] waiterThread = new Thread[1];
-        CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
+        CompletableFuture<Optional<Lease>> waiter = TestThreads.background("waiter", () -> {
             waiterThread[0] = Thread.currentThread();
             return acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
         });
-        awaitParked(waiterThread);
+        TestThreads.awaitParked(waiterThread);
         return new Waiting(proxy, resource, held, waiter);
     }
 
@@ -594,7 +593,7 @@ public abstract class LockManagerFaultTck {
         List<CompletableFuture<Void>> holders = new ArrayList<>();
         for (int h = 0; h < 4; h++) {
             String process = "holder-" + h;
-            holders.add(background(process, () -> {
+            holders.add(TestThreads.background(process, () -> {
                 for (int round = 0; round < 6; round++) {
                     Optional<Lease> acquired = acquire(manager, process, resource, longWait(lease), lease);
                     if (acquired.isEmpty()) {
@@ -934,43 +933,6 @@ public abstract class LockManagerFaultTck {
             lost += lostAt.get(i) != 0 ? 1 : 0;
         }
         return lost;
-    }
-
-    private static void awaitParked(Thread[] thread) {
-        // Parked twice in a row, some time apart: past its first try and waiting for a wake-up.
-        Awaitility.await("the waiter parks")
-                .atMost(TckTimings.scaledMillis(10_000))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> isParked(thread[0]) && pausedThen(() -> isParked(thread[0])));
-    }
-
-    private static boolean pausedThen(Callable<Boolean> check) throws Exception {
-        Thread.sleep(100);
-        return check.call();
-    }
-
-    private static boolean isParked(Thread thread) {
-        if (thread == null) {
-            return false;
-        }
-        Thread.State state = thread.getState();
-        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
-    }
-
-    private static <T> CompletableFuture<T> background(String name, Callable<T> call) {
-        CompletableFuture<T> outcome = new CompletableFuture<>();
-        Thread thread = new Thread(
-                () -> {
-                    try {
-                        outcome.complete(call.call());
-                    } catch (Throwable e) {
-                        outcome.completeExceptionally(e);
-                    }
-                },
-                "dlm-fault-tck-" + name);
-        thread.setDaemon(true);
-        thread.start();
-        return outcome;
     }
 
     private static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {

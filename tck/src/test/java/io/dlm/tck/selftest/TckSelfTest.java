@@ -7,6 +7,7 @@ import io.dlm.tck.LockManagerTck;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,9 @@ class TckSelfTest {
 
     private static final boolean FULL = Boolean.getBoolean("dlm.tck.selftest.full");
 
+    /** Runs of a flawed fixture before its flaw counts as missed. */
+    private static final int FLAKY_FLAW_ATTEMPTS = 3;
+
     @Test
     void referenceBackendPassesTheWholeTck() {
         TestExecutionSummary summary = run(Fixtures.ReferenceFixture.class, List.of());
@@ -79,8 +83,17 @@ class TckSelfTest {
     @ParameterizedTest(name = "{0} fails {1}")
     @MethodSource("flawedBackends")
     void flawedBackendFailsTheTestsOfTheRuleItBreaks(Class<? extends LockManagerTck> fixture, List<String> rules) {
-        TestExecutionSummary summary = run(fixture, FULL ? List.of() : rules);
-        List<String> failed = failedTestNames(summary);
+        // A flaw that shows only in a race (a newcomer barging in between a release and the queued
+        // waiter's wake-up) may slip through one run on a loaded host: it counts as caught if any
+        // of a few runs catches it. Deterministic flaws are caught by the first.
+        List<String> failed = new ArrayList<>();
+        for (int attempt = 1; attempt <= FLAKY_FLAW_ATTEMPTS; attempt++) {
+            failed.addAll(failedTestNames(run(fixture, FULL ? List.of() : rules)));
+            if (rules.stream().allMatch(rule -> failed.stream().anyMatch(name -> name.startsWith(rule)))) {
+                break;
+            }
+            System.out.println("[tck self-test] " + fixture.getSimpleName() + " not caught in run " + attempt);
+        }
         for (String rule : rules) {
             assertThat(failed)
                     .as("tests failed by %s; expected some of rule %s", fixture.getSimpleName(), rule)

@@ -12,6 +12,7 @@ import io.dlm.tck.TckTimings;
 import io.dlm.tck.fault.FaultProxy;
 import io.dlm.tck.fault.HistoryChecker;
 import io.dlm.tck.fault.Recorder;
+import io.dlm.tck.fault.TestThreads;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import java.net.URI;
@@ -23,7 +24,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -201,7 +201,7 @@ class EtcdIsolationTest {
                 .keepAlive();
         AtomicLong lostAt = new AtomicLong();
         held.lost().thenRun(() -> lostAt.compareAndSet(0, System.nanoTime()));
-        CompletableFuture<Void> work = background("holder-work", () -> {
+        CompletableFuture<Void> work = TestThreads.background("holder-work", () -> {
             while (recorder.section("holder", held)) {
                 Thread.sleep(20);
             }
@@ -214,7 +214,7 @@ class EtcdIsolationTest {
         CLUSTER.isolate(holderMember);
         Lease taken;
         try {
-            CompletableFuture<Optional<Lease>> contender = background("contender", () -> {
+            CompletableFuture<Optional<Lease>> contender = TestThreads.background("contender", () -> {
                 Optional<Lease> won = recorder.acquire(contenderSide, "contender", resource, longWait(lease), lease);
                 if (won.isPresent()) {
                     Lease mine = won.get().keepAlive();
@@ -314,7 +314,7 @@ class EtcdIsolationTest {
      */
     private CompletableFuture<Optional<Lease>> parkedWaiter(LockManager waiterSide, String resource, Duration lease) {
         Thread[] waiterThread = new Thread[1];
-        CompletableFuture<Optional<Lease>> waiter = background("waiter", () -> {
+        CompletableFuture<Optional<Lease>> waiter = TestThreads.background("waiter", () -> {
             waiterThread[0] = Thread.currentThread();
             long until = System.nanoTime() + TckTimings.scaledMillis(20_000).toNanos();
             for (; ; ) {
@@ -334,7 +334,7 @@ class EtcdIsolationTest {
                 }
             }
         });
-        awaitParked(waiterThread);
+        TestThreads.awaitParked(waiterThread);
         return waiter;
     }
 
@@ -479,41 +479,5 @@ class EtcdIsolationTest {
     /** N4's one second, plus a round trip's worth of noise (as the tier). */
     private static Duration notificationBound() {
         return TckTimings.scaledMillis(1_250);
-    }
-
-    private static void awaitParked(Thread[] thread) {
-        Awaitility.await("the waiter parks")
-                .atMost(TckTimings.scaledMillis(10_000))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> isParked(thread[0]) && pausedThen(() -> isParked(thread[0])));
-    }
-
-    private static boolean pausedThen(Callable<Boolean> check) throws Exception {
-        Thread.sleep(100);
-        return check.call();
-    }
-
-    private static boolean isParked(Thread thread) {
-        if (thread == null) {
-            return false;
-        }
-        Thread.State state = thread.getState();
-        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
-    }
-
-    private static <T> CompletableFuture<T> background(String name, Callable<T> call) {
-        CompletableFuture<T> outcome = new CompletableFuture<>();
-        Thread thread = new Thread(
-                () -> {
-                    try {
-                        outcome.complete(call.call());
-                    } catch (Throwable e) {
-                        outcome.completeExceptionally(e);
-                    }
-                },
-                "dlm-etcd-isolation-" + name);
-        thread.setDaemon(true);
-        thread.start();
-        return outcome;
     }
 }

@@ -1,0 +1,67 @@
+package io.dlm.tck.fault;
+
+import io.dlm.tck.TckTimings;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
+
+/**
+ * The threads of a fault test: a step run in the background, and the wait for a waiter to park
+ * behind a holder before the fault starts (SPEC N4). Shared by {@link LockManagerFaultTck} and a
+ * backend's own fault tests.
+ */
+public final class TestThreads {
+
+    private TestThreads() {}
+
+    /**
+     * Runs {@code call} on a daemon thread of its own.
+     *
+     * @param name the thread's name, after {@code dlm-fault-}
+     * @param call the step
+     * @param <T> its result
+     * @return its outcome, failed with whatever it threw
+     */
+    public static <T> CompletableFuture<T> background(String name, Callable<T> call) {
+        CompletableFuture<T> outcome = new CompletableFuture<>();
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        outcome.complete(call.call());
+                    } catch (Throwable e) {
+                        outcome.completeExceptionally(e);
+                    }
+                },
+                "dlm-fault-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return outcome;
+    }
+
+    /**
+     * Waits until the thread in {@code thread[0]} is parked twice in a row, some time apart: past
+     * its first try and waiting for a wake-up. Within ten seconds, scaled by the TCK's multiplier.
+     *
+     * @param thread holds the waiter's thread once it has started
+     */
+    public static void awaitParked(Thread[] thread) {
+        Awaitility.await("the waiter parks")
+                .atMost(TckTimings.scaledMillis(10_000))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> isParked(thread[0]) && pausedThen(() -> isParked(thread[0])));
+    }
+
+    private static boolean pausedThen(Callable<Boolean> check) throws Exception {
+        Thread.sleep(100);
+        return check.call();
+    }
+
+    private static boolean isParked(Thread thread) {
+        if (thread == null) {
+            return false;
+        }
+        Thread.State state = thread.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+    }
+}
