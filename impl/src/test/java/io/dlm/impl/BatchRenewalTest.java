@@ -35,6 +35,8 @@ class BatchRenewalTest {
         final AtomicInteger batchedItems = new AtomicInteger();
         final AtomicInteger singleRenewals = new AtomicInteger();
         final AtomicInteger largestBatch = new AtomicInteger();
+        /** Until when (System.nanoTime) every call is held, as by an engine that stopped for a moment. */
+        volatile long heldUntil = Long.MIN_VALUE;
 
         SlowEngine(Duration roundTrip, String slowResource, Duration slow) {
             super(new MemoryLockBackend(Ticker.system()));
@@ -70,7 +72,9 @@ class BatchRenewalTest {
         }
 
         private void travel(boolean slow) {
-            long end = System.nanoTime() + roundTripNanos + (slow ? slowNanos : 0);
+            long start = System.nanoTime();
+            long held = heldUntil;
+            long end = Math.max(start, held) + roundTripNanos + (slow ? slowNanos : 0);
             for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
                 LockSupport.parkNanos(left);
             }
@@ -105,6 +109,45 @@ class BatchRenewalTest {
             assertThat(engine.batches.get())
                     .as("batches for %s renewals (largest %s)", engine.batchedItems.get(), engine.largestBatch.get())
                     .isLessThan(engine.batchedItems.get() / 4);
+        }
+    }
+
+    /**
+     * An engine that stops answering for a little more than a renewal period (a checkpoint, a
+     * garbage collection, a congested link) leaves each lease with an unanswered renewal when its
+     * next one is due. Those next renewals must still go out in batches: sent one per pool thread
+     * and round trip, they fill the pool, the batches queue behind them, and the whole manager
+     * falls behind until every lease is lost, long after the engine answers again.
+     */
+    @Test
+    void K1_N7_anEngineHeldForMoreThanARenewalPeriodCostsNoLease() throws Exception {
+        SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(100), "none", Duration.ZERO);
+        Duration lease = TckTimings.scaledMillis(1_000);
+        try (LockManager manager = DefaultLockManager.open(
+                engine, Map.of("dlm.operation.timeout", "5s", "dlm.heartbeat.threads", "32"), Ticker.system())) {
+            List<Lease> leases = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                leases.add(manager.tryAcquire("held-" + i, "c", Duration.ZERO, lease)
+                        .orElseThrow()
+                        .keepAlive());
+            }
+            TimeUnit.NANOSECONDS.sleep(lease.toNanos());
+            // Held for 0.4 of a lease, more than the renewal period (a third): a renewal sent just
+            // before it is answered 0.5 of a lease after it was sent, well within its lease.
+            engine.heldUntil =
+                    System.nanoTime() + lease.multipliedBy(2).dividedBy(5).toNanos();
+            TimeUnit.NANOSECONDS.sleep(lease.multipliedBy(4).toNanos());
+            List<String> lost = new ArrayList<>();
+            for (Lease held : leases) {
+                if (held.lost().toCompletableFuture().isDone() || !held.isValid()) {
+                    lost.add(held.resourceId());
+                }
+            }
+            assertThat(lost)
+                    .as(
+                            "leases lost after the engine was held for 0.4 of a lease (%s renewals sent one by one)",
+                            engine.singleRenewals.get())
+                    .isEmpty();
         }
     }
 
