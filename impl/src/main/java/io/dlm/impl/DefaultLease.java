@@ -96,6 +96,12 @@ final class DefaultLease implements Lease {
     private int inFlight;
     private long pendingAt;
 
+    /**
+     * {@link BatchRenewals}' own: this lease's latest queued renewal, which a renewal due while it
+     * still waits in the queue joins. Written on the scheduler thread only.
+     */
+    volatile BatchRenewals.@Nullable Queued latestQueued;
+
     DefaultLease(
             DefaultLockManager manager,
             LeaseKeeper keeper,
@@ -468,9 +474,7 @@ final class DefaultLease implements Lease {
 
     private void send(long sent) {
         inFlight++;
-        // A renewal sent while an earlier one is unanswered goes alone, not into a batch: the
-        // earlier one may be stuck in a batch with a slow lease, and this one must not be (K1).
-        keeper.renewWithoutBlocking(this, inFlight > 1)
+        keeper.renewWithoutBlocking(this)
                 .whenComplete((renewed, failure) -> keeper.onScheduler(() -> renewed(sent, renewed, failure)));
     }
 

@@ -270,13 +270,18 @@ final class LeaseKeeper implements LeaseLossListener {
     /**
      * Sends one renewal of a lease and returns at once; never blocks the scheduler thread (K1).
      *
+     * <p>A {@link BatchRenewingLockBackend} gets every renewal in a batch, also one due while an
+     * earlier renewal of the lease is unanswered: that earlier one may be stuck in a batch with a
+     * slow lease, but the next batch goes out on another drainer. Sending such renewals one by one
+     * instead would cost a pool thread and a round trip each; when an engine stops for longer than
+     * a renewal period, every lease has one, they fill the pool, and the batches queued behind them
+     * come too late for every lease (N7).
+     *
      * @param lease the lease
-     * @param earlierUnanswered whether an earlier renewal of the lease is still on its way: then a
-     *     batching backend gets this one alone, outside any batch that an earlier one may be stuck in
      * @return the stage of the engine's answer, completed with {@code null} when the renewal was
      *     not sent after all
      */
-    CompletionStage<Boolean> renewWithoutBlocking(DefaultLease lease, boolean earlierUnanswered) {
+    CompletionStage<Boolean> renewWithoutBlocking(DefaultLease lease) {
         if (backend instanceof AsyncLockBackend async) {
             try {
                 return async.renewAsync(lease.resourceId(), lease.clientId(), lease.fencingToken());
@@ -293,7 +298,7 @@ final class LeaseKeeper implements LeaseLossListener {
             }
         }
         BatchRenewals batching = batches;
-        if (batching != null && !earlierUnanswered) {
+        if (batching != null) {
             return batching.renew(lease);
         }
         ExecutorService pool = blockingRenewals();

@@ -161,8 +161,11 @@ class BatchRenewalTest {
                 Map.of(
                         "dlm.operation.timeout",
                         TckTimings.scaledMillis(5_000).toMillis() + "ms",
+                        // Half of the places go to single renewals: four senders, one of them
+                        // held by the slow lease at a time, for the hundred leases it shared a
+                        // batch with.
                         "dlm.heartbeat.threads",
-                        "4"),
+                        "8"),
                 Ticker.system())) {
             List<Lease> healthy = new ArrayList<>();
             List<String> names = new ArrayList<>();
