@@ -76,6 +76,17 @@ final class Connection implements FaultProxy.Link {
     }
 
     @Override
+    public void cutAfter(FaultProxy.Direction direction, long bytes) {
+        FaultProxy.requireCut(direction, bytes);
+        if (direction != FaultProxy.Direction.TO_CLIENT) {
+            toEngine.cutAfter(bytes);
+        }
+        if (direction != FaultProxy.Direction.TO_ENGINE) {
+            toClient.cutAfter(bytes);
+        }
+    }
+
+    @Override
     public InetSocketAddress clientAddress() {
         return (InetSocketAddress) client.getRemoteSocketAddress();
     }
@@ -105,14 +116,15 @@ final class Connection implements FaultProxy.Link {
     /**
      * Called when reading from or writing to {@code side} failed. The failure is news that travels
      * like bytes: it reaches the other side as a reset, unless the direction from the failed side
-     * is black-holed, in which case the other side is left open and uninformed, as a partition
-     * would leave it (an engine must not see its client's session end while partitioned from it).
+     * is black-holed or cut, in which case the other side is left open and uninformed, as a
+     * partition would leave it (an engine must not see its client's session end while partitioned
+     * from it).
      */
     void broken(Socket side) {
         boolean fromClient = side == client;
         Pipe from = fromClient ? toEngine : toClient;
         Pipe to = fromClient ? toClient : toEngine;
-        if (!from.isBlackholed()) {
+        if (!from.isSilenced()) {
             reset();
             return;
         }

@@ -48,6 +48,16 @@ public final class FaultProxy implements AutoCloseable {
          */
         void blackhole(Direction direction);
 
+        /**
+         * Lets {@code bytes} more bytes through in that direction, then drops the rest for good,
+         * without a reset: a link that dies in the middle of a message.
+         *
+         * @param direction which bytes are cut
+         * @param bytes how many still pass, zero or more
+         * @throws IllegalArgumentException if {@code direction} is null or {@code bytes} negative
+         */
+        void cutAfter(Direction direction, long bytes);
+
         /** Holds both directions' bytes, in order, until {@link #release()}. */
         void hold();
 
@@ -214,6 +224,31 @@ public final class FaultProxy implements AutoCloseable {
         }
         for (Connection connection : current) {
             connection.blackhole(direction);
+        }
+    }
+
+    /**
+     * Every connection open now lets {@code bytes} more bytes through in that direction and then
+     * drops every later one, the end of stream included, without a reset: the link dies in the
+     * middle of a message, so the engine gets the first statements of a pipelined batch and then
+     * silence. Bytes already queued are still delivered. Connections opened later are not cut;
+     * {@link #heal()} does not restore a cut connection.
+     *
+     * @param direction the bytes to cut
+     * @param bytes how many still pass on each connection, zero or more
+     * @throws IllegalArgumentException if {@code direction} is null or {@code bytes} negative
+     */
+    public void cutAfter(Direction direction, long bytes) {
+        requireCut(direction, bytes);
+        for (Link connection : connections()) {
+            connection.cutAfter(direction, bytes);
+        }
+    }
+
+    static void requireCut(Direction direction, long bytes) {
+        requireDirection(direction);
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be zero or more, not " + bytes);
         }
     }
 

@@ -42,6 +42,10 @@ final class Pipe {
     private boolean blackholed;
     private boolean held;
     private boolean stopped;
+    /** Bytes still to pass before every later one is dropped, or {@link #UNCUT}. Under {@link #lock}. */
+    private long cutBudget = UNCUT;
+
+    private static final long UNCUT = -1;
 
     Pipe(Socket source, Socket destination, LongSupplier latencyNanos, PendingChunks pending, Connection connection) {
         this.source = source;
@@ -57,6 +61,21 @@ final class Pipe {
         try {
             blackholed = true;
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Passes {@code bytes} more bytes read from now on, then drops every later one, the end of the
+     * stream included; bytes already queued are still delivered. A link that dies in the middle of
+     * a message: the destination gets its beginning and then silence.
+     */
+    void cutAfter(long bytes) {
+        lock.lock();
+        try {
+            // A later cut can only come sooner: bytes once dropped never flow again.
+            cutBudget = cutBudget == UNCUT ? bytes : Math.min(cutBudget, bytes);
         } finally {
             lock.unlock();
         }
@@ -87,10 +106,11 @@ final class Pipe {
         }
     }
 
-    boolean isBlackholed() {
+    /** Whether news from the source (bytes, an end or a failure) no longer reaches the destination. */
+    boolean isSilenced() {
         lock.lock();
         try {
-            return blackholed;
+            return blackholed || cutBudget != UNCUT;
         } finally {
             lock.unlock();
         }
@@ -180,6 +200,16 @@ final class Pipe {
             }
             if (blackholed || stopped) {
                 return;
+            }
+            if (cutBudget != UNCUT) {
+                if (data == null || cutBudget == 0) {
+                    cutBudget = 0;
+                    return;
+                }
+                if (data.length > cutBudget) {
+                    data = Arrays.copyOf(data, (int) cutBudget);
+                }
+                cutBudget -= data.length;
             }
             queue.addLast(new Chunk(data, System.nanoTime() + latencyNanos.getAsLong()));
             queuedBytes += data == null ? 0 : data.length;

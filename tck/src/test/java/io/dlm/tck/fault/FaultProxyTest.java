@@ -172,6 +172,59 @@ class FaultProxyTest {
     }
 
     @Test
+    void aCutPassesTheFirstBytesOfAMessageThenNothingNotEvenTheEndOfStream() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+        assertThat(timeToArrive(client, server, "before")).isNotNull();
+
+        proxy.cutAfter(Direction.TO_ENGINE, 4);
+        client.getOutputStream().write("0123".getBytes(US_ASCII));
+        client.getOutputStream().write("456789".getBytes(US_ASCII));
+        assertThat(new String(readExactly(server.getInputStream(), 4), US_ASCII))
+                .isEqualTo("0123");
+        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        // The other direction still flows, and a later connection is not cut.
+        assertThat(timeToArrive(server, client, "engine to client")).isNotNull();
+        Socket later = connect(proxy);
+        Socket laterServer = upstream.next();
+        assertThat(timeToArrive(later, laterServer, "a later connection")).isNotNull();
+
+        proxy.heal();
+        client.getOutputStream().write("after heal".getBytes(US_ASCII));
+        assertThat(readOnce(server, SILENCE)).as("a cut is not healed").isEqualTo(Outcome.TIMEOUT);
+        client.shutdownOutput();
+        assertThat(readOnce(server, SILENCE)).as("the end of stream").isEqualTo(Outcome.TIMEOUT);
+    }
+
+    @Test
+    void aCutInTheMiddleOfAChunkPassesItsBeginning() throws Exception {
+        Upstream upstream = upstream(false);
+        FaultProxy proxy = proxy(upstream);
+        Socket client = connect(proxy);
+        Socket server = upstream.next();
+
+        proxy.connections().get(0).cutAfter(Direction.TO_ENGINE, 3);
+        client.getOutputStream().write("abcdef".getBytes(US_ASCII));
+        assertThat(new String(readExactly(server.getInputStream(), 3), US_ASCII))
+                .isEqualTo("abc");
+        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        // A later cut cannot make a cut connection flow again.
+        proxy.cutAfter(Direction.TO_ENGINE, 100);
+        client.getOutputStream().write("ghi".getBytes(US_ASCII));
+        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        // Nor does a reset by the client reach the engine: the link is dead, not closed.
+        client.setSoLinger(true, 0);
+        client.close();
+        assertThat(readOnce(server, SILENCE)).as("after the client's reset").isEqualTo(Outcome.TIMEOUT);
+        assertThatThrownBy(() -> proxy.cutAfter(Direction.TO_ENGINE, -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bytes");
+        assertThatThrownBy(() -> proxy.cutAfter(null, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void blackholeToClientDropsTheEnginesBytesWhileTheClientsStillFlow() throws Exception {
         Upstream upstream = upstream(false);
         FaultProxy proxy = proxy(upstream);
