@@ -42,8 +42,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class BatchRenewals {
 
-    /** The most renewals in one call: big enough for thousands of leases, small enough for one statement batch. */
-    static final int MAX_BATCH = 256;
+    /**
+     * The most renewals in one call: big enough for thousands of leases, small enough for one
+     * round trip of a statement batch (PostgreSQL's driver sends a batch of 256 or more statements
+     * in two: 206 ms against 105 ms for 200 on a link of 100 ms).
+     */
+    static final int MAX_BATCH = 200;
 
     /** A queued renewal of one lease, which is also the stage of its answer. */
     static final class Queued extends CompletableFuture<Boolean> {
@@ -161,9 +165,11 @@ final class BatchRenewals {
     private void failQueued() {
         RejectedExecutionException closing = new RejectedExecutionException("the manager is closed");
         for (Queued renewal = queue.poll(); renewal != null; renewal = queue.poll()) {
+            renewal.waiting = false;
             renewal.completeExceptionally(closing);
         }
         for (Queued renewal = suspects.poll(); renewal != null; renewal = suspects.poll()) {
+            renewal.waiting = false;
             renewal.completeExceptionally(closing);
         }
     }
@@ -184,8 +190,10 @@ final class BatchRenewals {
                 next.waiting = false;
                 Queued standsInFor = next.previous;
                 next.previous = null;
-                if (standsInFor != null && standsInFor.isDone()) {
-                    next.complete(null); // the earlier one was answered meanwhile: not needed
+                if (standsInFor != null && standsInFor.isDone() && !standsInFor.isCompletedExceptionally()) {
+                    // The earlier one was answered meanwhile: this one is not needed. After a
+                    // failure it is, since the lease may have nothing else on its way.
+                    next.complete(null);
                     continue;
                 }
                 try {

@@ -270,11 +270,11 @@ final class LeaseKeeper implements LeaseLossListener {
     /**
      * Sends one renewal of a lease and returns at once; never blocks the scheduler thread (K1).
      *
-     * <p>A {@link BatchRenewingLockBackend} gets every renewal in a batch, also one due while an
-     * earlier renewal of the lease is unanswered: that earlier one may be stuck in a batch with a
-     * slow lease, but the next batch goes out on another drainer. Sending such renewals one by one
-     * instead would cost a pool thread and a round trip each; when an engine stops for longer than
-     * a renewal period, every lease has one, they fill the pool, and the batches queued behind them
+     * <p>A {@link BatchRenewingLockBackend} gets every renewal through {@link BatchRenewals}, also
+     * one due while an earlier renewal of the lease is unanswered: that one goes alone, but from a
+     * queue of its own on a bounded number of senders. Sent straight to the pool instead, such
+     * renewals cost a pool thread and a round trip each; when an engine stops for longer than a
+     * renewal period, every lease has one, they fill the pool, and the batches queued behind them
      * come too late for every lease (N7).
      *
      * @param lease the lease
