@@ -43,7 +43,7 @@ public class DistributedLockInterceptor {
 
     private final Map<Method, LockPlan> plans;
     private final @Nullable Class<?> beanClass;
-    private final DlmExtension extension;
+    private final LockPlans deployment;
     private final LockManager manager;
     private final ThreadLockContext context;
     private final LockEvents events;
@@ -53,7 +53,7 @@ public class DistributedLockInterceptor {
      *
      * @param bean the intercepted bean, whose class keys the plans; Weld cannot always tell it
      *     (pseudo-scoped beans), and then the plans are found by method
-     * @param extension the deployment's plans
+     * @param deployment the deployment's plans
      * @param manager the lock manager (D1)
      * @param context this thread's held locks (D3) and the fencing token for business code
      * @param events fires lock events
@@ -61,13 +61,13 @@ public class DistributedLockInterceptor {
     @Inject
     public DistributedLockInterceptor(
             @Intercepted @Nullable Bean<?> bean,
-            DlmExtension extension,
+            LockPlans deployment,
             LockManager manager,
             ThreadLockContext context,
             LockEvents events) {
         this.beanClass = bean == null ? null : bean.getBeanClass();
-        this.plans = beanClass == null ? Map.of() : extension.plansOf(beanClass);
-        this.extension = extension;
+        this.plans = beanClass == null ? Map.of() : deployment.plansOf(beanClass);
+        this.deployment = deployment;
         this.manager = manager;
         this.context = context;
         this.events = events;
@@ -88,7 +88,7 @@ public class DistributedLockInterceptor {
         Method method = invocation.getMethod();
         LockPlan plan = plans.get(method);
         if (plan == null) {
-            plan = extension.latePlan(beanClass, method);
+            plan = deployment.latePlan(beanClass, method);
             if (plan == null) {
                 return invocation.proceed();
             }

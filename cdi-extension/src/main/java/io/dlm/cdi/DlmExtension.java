@@ -2,11 +2,7 @@ package io.dlm.cdi;
 
 import io.dlm.LockManager;
 import io.dlm.interceptor.DistributedLock;
-import io.dlm.interceptor.LeaseLost;
-import io.dlm.interceptor.LockAcquired;
 import io.dlm.interceptor.LockEvent;
-import io.dlm.interceptor.LockReleased;
-import io.dlm.interceptor.LockWaitTimedOut;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,17 +19,11 @@ import jakarta.enterprise.inject.spi.ProcessBean;
 import jakarta.enterprise.inject.spi.ProcessManagedBean;
 import jakarta.enterprise.inject.spi.ProcessObserverMethod;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,17 +40,15 @@ import org.jspecify.annotations.Nullable;
  * configuration and closed at shutdown (D1).
  *
  * <p>Needs CDI Full (portable extensions and interceptors): Weld SE, or a Jakarta EE 10/11 server.
+ * In CDI Lite (Quarkus) the {@link DlmBuildCompatibleExtension} does the same at build time, and
+ * where both could run, only this one does (D7). As a bean it is the interceptor's {@link
+ * LockPlans}.
  */
-public class DlmExtension implements Extension {
+public class DlmExtension implements Extension, LockPlans {
 
-    private final Map<Class<?>, Map<Method, LockPlan>> plans = new ConcurrentHashMap<>();
-    private final Map<Method, LockPlan> plansByMethod = new ConcurrentHashMap<>();
-    private final Map<Method, Optional<LockPlan>> latePlans = new ConcurrentHashMap<>();
-    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
-    private final Set<Class<?>> observed = ConcurrentHashMap.newKeySet();
+    private volatile @Nullable PlanRegistry registry;
     private volatile boolean applicationManager;
     private volatile @Nullable DlmConfig config;
-    private volatile @Nullable LockPlanFactory factory;
 
     /** Created by the container through {@link java.util.ServiceLoader}. */
     public DlmExtension() {}
@@ -68,11 +56,7 @@ public class DlmExtension implements Extension {
     void registerBeans(@Observes BeforeBeanDiscovery discovery, BeanManager beans) {
         DlmConfig loaded = DlmConfig.load();
         config = loaded;
-        try {
-            factory = new LockPlanFactory(loaded);
-        } catch (IllegalArgumentException e) {
-            problems.add(DlmMessages.invalidSetting(e.getMessage()));
-        }
+        registry = new PlanRegistry(loaded);
         for (Class<?> type : List.of(DistributedLockInterceptor.class, ThreadLockContext.class, LockEvents.class)) {
             discovery.addAnnotatedType(
                     beans.createAnnotatedType(type), DlmExtension.class.getName() + "." + type.getSimpleName());
@@ -81,7 +65,8 @@ public class DlmExtension implements Extension {
 
     void configurePriority(@Observes ProcessAnnotatedType<DistributedLockInterceptor> event) {
         DlmConfig current = config;
-        if (current == null) {
+        PlanRegistry plans = registry;
+        if (current == null || plans == null) {
             return;
         }
         current.get(DlmConfig.INTERCEPTOR_PRIORITY).ifPresent(text -> {
@@ -91,57 +76,30 @@ public class DlmExtension implements Extension {
                         .remove(annotation -> annotation instanceof Priority)
                         .add(new PriorityLiteral(priority));
             } catch (NumberFormatException e) {
-                problems.add(DlmMessages.invalidSetting(
+                plans.problem(DlmMessages.invalidSetting(
                         DlmConfig.INTERCEPTOR_PRIORITY + " '" + text + "' is not a whole number"));
             }
         });
     }
 
     void collectPlans(@Observes ProcessManagedBean<?> event) {
-        if (event.getBean() instanceof Interceptor<?> || event.getBean() instanceof Decorator<?>) {
-            return;
-        }
-        LockPlanFactory planner = factory;
-        if (planner == null) {
+        PlanRegistry plans = registry;
+        if (plans == null || event.getBean() instanceof Interceptor<?> || event.getBean() instanceof Decorator<?>) {
             return;
         }
         AnnotatedType<?> type = event.getAnnotatedBeanClass();
-        Class<?> beanClass = type.getJavaClass();
-        DistributedLock onClass = type.getAnnotation(DistributedLock.class);
-        Map<Method, LockPlan> found = new HashMap<>();
+        List<PlanRegistry.Candidate> methods = new ArrayList<>();
         for (AnnotatedMethod<?> annotated : type.getMethods()) {
-            Method method = annotated.getJavaMember();
-            DistributedLock onMethod = annotated.getAnnotation(DistributedLock.class);
-            int modifiers = method.getModifiers();
-            boolean interceptable = !Modifier.isStatic(modifiers) && !Modifier.isPrivate(modifiers);
-            if (onMethod != null && !interceptable) {
-                String operation = beanClass.getSimpleName() + "#" + method.getName();
-                problems.add(
-                        DlmMessages.notInterceptable(operation, Modifier.isStatic(modifiers) ? "static" : "private"));
-                continue;
-            }
-            DistributedLock annotation = onMethod != null ? onMethod : onClass;
-            if (annotation == null || !interceptable || method.getDeclaringClass() == Object.class) {
-                continue;
-            }
-            LockPlan plan = planner.plan(beanClass, method, annotation, problems::add);
-            if (plan != null) {
-                found.put(method, plan);
-            }
+            methods.add(new PlanRegistry.Candidate(
+                    annotated.getJavaMember(), annotated.getAnnotation(DistributedLock.class)));
         }
-        if (!found.isEmpty()) {
-            plans.put(beanClass, Map.copyOf(found));
-            found.forEach(plansByMethod::putIfAbsent);
-        }
+        plans.addBean(type.getJavaClass(), type.getAnnotation(DistributedLock.class), methods);
     }
 
     void collectObservers(@Observes ProcessObserverMethod<?, ?> event) {
-        Class<?> observedType = rawType(event.getObserverMethod().getObservedType());
-        for (Class<?> eventType :
-                List.of(LockAcquired.class, LockReleased.class, LeaseLost.class, LockWaitTimedOut.class)) {
-            if (observedType != null && observedType.isAssignableFrom(eventType)) {
-                observed.add(eventType);
-            }
+        PlanRegistry plans = registry;
+        if (plans != null) {
+            plans.observe(rawType(event.getObserverMethod().getObservedType()));
         }
     }
 
@@ -152,12 +110,10 @@ public class DlmExtension implements Extension {
     }
 
     void addManagerAndReport(@Observes AfterBeanDiscovery discovery) {
+        PlanRegistry plans = registry;
+        List<String> problems = plans == null ? List.of() : plans.problems();
         if (!problems.isEmpty()) {
-            List<String> all;
-            synchronized (problems) {
-                all = List.copyOf(problems);
-            }
-            discovery.addDefinitionError(DlmMessages.invalidAnnotations(all));
+            discovery.addDefinitionError(DlmMessages.invalidAnnotations(problems));
             return;
         }
         DlmConfig current = config;
@@ -172,65 +128,22 @@ public class DlmExtension implements Extension {
         }
     }
 
-    /**
-     * The plans of a bean class, keyed by method (D2, D6).
-     *
-     * @param beanClass the bean class
-     * @return the plans worked out at deployment; empty when the class has none
-     */
-    Map<Method, LockPlan> plansOf(Class<?> beanClass) {
-        return plans.getOrDefault(beanClass, Map.of());
+    @Override
+    public Map<Method, LockPlan> plansOf(Class<?> beanClass) {
+        PlanRegistry plans = registry;
+        return plans == null ? Map.of() : plans.plansOf(beanClass);
     }
 
-    /**
-     * The plan of a call whose bean class the interceptor could not tell, or that deployment did
-     * not announce (a bean CDI built without {@code ProcessManagedBean}). A plan found at
-     * deployment is used as it is; otherwise it is worked out now, and invalid settings fail this
-     * call instead of the deployment.
-     *
-     * @param beanClass the bean class, or {@code null} when unknown
-     * @param method the called method
-     * @return the plan, or {@code null} when the method is not locked
-     * @throws jakarta.enterprise.inject.spi.DefinitionException when its settings are invalid
-     */
-    @Nullable
-    LockPlan latePlan(@Nullable Class<?> beanClass, Method method) {
-        LockPlan known = plansByMethod.get(method);
-        if (known != null) {
-            return known;
-        }
-        Class<?> type = beanClass != null ? beanClass : method.getDeclaringClass();
-        return latePlans
-                .computeIfAbsent(method, m -> Optional.ofNullable(buildLatePlan(type, m)))
-                .orElse(null);
+    @Override
+    public @Nullable LockPlan latePlan(@Nullable Class<?> beanClass, Method method) {
+        PlanRegistry plans = registry;
+        return plans == null ? null : plans.latePlan(beanClass, method);
     }
 
-    /**
-     * Tells whether any observer receives an event type.
-     *
-     * @param eventType one of the {@link LockEvent} records
-     * @return whether firing it can reach an observer
-     */
-    boolean isObserved(Class<? extends LockEvent> eventType) {
-        return observed.contains(eventType);
-    }
-
-    private @Nullable LockPlan buildLatePlan(Class<?> beanClass, Method method) {
-        DistributedLock annotation = method.getAnnotation(DistributedLock.class);
-        if (annotation == null) {
-            annotation = beanClass.getAnnotation(DistributedLock.class);
-        }
-        LockPlanFactory planner = factory;
-        if (annotation == null || planner == null || method.getDeclaringClass() == Object.class) {
-            return null;
-        }
-        DlmMessages.lateValidation(beanClass.getSimpleName() + "#" + method.getName());
-        List<String> found = new ArrayList<>();
-        LockPlan plan = planner.plan(beanClass, method, annotation, found::add);
-        if (plan == null) {
-            throw DlmMessages.invalidAnnotations(found);
-        }
-        return plan;
+    @Override
+    public boolean isObserved(Class<? extends LockEvent> eventType) {
+        PlanRegistry plans = registry;
+        return plans != null && plans.isObserved(eventType);
     }
 
     private static @Nullable Class<?> rawType(Type type) {

@@ -28,15 +28,15 @@ public class LockEvents {
      * Creates the bean; the extension registers it.
      *
      * @param events the event source
-     * @param extension tells which event types have observers
+     * @param deployment tells which event types have observers
      */
     @Inject
-    public LockEvents(Event<LockEvent> events, DlmExtension extension) {
+    public LockEvents(Event<LockEvent> events, LockPlans deployment) {
         this.events = events;
-        this.acquired = extension.isObserved(LockAcquired.class);
-        this.released = extension.isObserved(LockReleased.class);
-        this.lost = extension.isObserved(LeaseLost.class);
-        this.timedOut = extension.isObserved(LockWaitTimedOut.class);
+        this.acquired = deployment.isObserved(LockAcquired.class);
+        this.released = deployment.isObserved(LockReleased.class);
+        this.lost = deployment.isObserved(LeaseLost.class);
+        this.timedOut = deployment.isObserved(LockWaitTimedOut.class);
     }
 
     void acquired(HeldLock lock, String operation) {
