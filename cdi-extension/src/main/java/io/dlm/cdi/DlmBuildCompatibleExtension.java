@@ -9,6 +9,8 @@ import io.dlm.interceptor.LockReleased;
 import io.dlm.interceptor.LockWaitTimedOut;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.build.compatible.spi.BeanInfo;
 import jakarta.enterprise.inject.build.compatible.spi.BuildCompatibleExtension;
@@ -29,6 +31,7 @@ import jakarta.enterprise.inject.build.compatible.spi.Validation;
 import jakarta.enterprise.lang.model.declarations.ClassInfo;
 import jakarta.enterprise.lang.model.declarations.MethodInfo;
 import jakarta.enterprise.lang.model.types.Type;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -47,22 +50,28 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@code @Discovery} adds the interceptor and its internal beans;
  *   <li>{@code @Registration} notes the bean classes with {@link DistributedLock} methods, the
  *       observed event types, and whether the application defines its own {@link LockManager};
- *   <li>{@code @Synthesis} adds the {@link LockPlans} bean, which works out the plans when the
- *       application starts, with the configuration it runs with (D6), and unless the application
- *       has one, an {@code @ApplicationScoped} {@link LockManager} opened from the configuration
- *       and closed at shutdown (D1);
+ *   <li>{@code @Synthesis} adds the {@link LockPlans} bean, which {@link StartupCheck} has work
+ *       out the plans as the application starts, with the configuration it runs with (D6), and
+ *       unless the application has an unqualified one, an {@code @ApplicationScoped} {@link
+ *       LockManager} opened from the configuration on first use and closed at shutdown (D1);
  *   <li>{@code @Validation} checks every plan against the configuration the build sees and fails
- *       the build with D5's message. A setting that only the running application has is checked
- *       when its first locked call needs the plans.
+ *       the build with D5's message; a setting that only the running application has fails its
+ *       start-up instead.
  * </ul>
  *
- * <p>{@code dlm.interceptor.priority} is read at build time here.
+ * <p>{@code dlm.interceptor.priority} is read at build time here. Beans and observers that other
+ * extensions add synthetically are not seen: ArC registers them after this extension's
+ * registration phase.
  */
 @SkipIfPortableExtensionPresent(DlmExtension.class)
 public class DlmBuildCompatibleExtension implements BuildCompatibleExtension {
 
     private static final String BEANS = "beans";
     private static final String OBSERVED = "observed";
+
+    /** The qualifiers of a bean that serves {@code @Inject LockManager}: no other qualifier. */
+    private static final Set<String> DEFAULT_QUALIFIERS =
+            Set.of(Default.class.getName(), Any.class.getName(), Named.class.getName());
 
     /** Class names of the beans with locked methods, in the order found. */
     private final Set<String> lockedBeans = new LinkedHashSet<>();
@@ -81,7 +90,8 @@ public class DlmBuildCompatibleExtension implements BuildCompatibleExtension {
      */
     @Discovery
     public void addInternalBeans(ScannedClasses scanned) {
-        for (Class<?> type : List.of(DistributedLockInterceptor.class, ThreadLockContext.class, LockEvents.class)) {
+        for (Class<?> type : List.of(
+                DistributedLockInterceptor.class, ThreadLockContext.class, LockEvents.class, StartupCheck.class)) {
             scanned.add(type.getName());
         }
     }
@@ -118,7 +128,9 @@ public class DlmBuildCompatibleExtension implements BuildCompatibleExtension {
         if (bean.isClassBean() && !bean.isInterceptor() && isLocked(bean.declaringClass())) {
             lockedBeans.add(bean.declaringClass().name());
         }
-        if (!bean.isAlternative() && bean.types().stream().anyMatch(type -> is(type, LockManager.class))) {
+        if (!bean.isAlternative()
+                && bean.types().stream().anyMatch(type -> is(type, LockManager.class))
+                && bean.qualifiers().stream().allMatch(q -> DEFAULT_QUALIFIERS.contains(q.name()))) {
             applicationManager = true;
         }
     }
@@ -242,7 +254,7 @@ public class DlmBuildCompatibleExtension implements BuildCompatibleExtension {
         try {
             return Class.forName(
                     name, false, loader != null ? loader : DlmBuildCompatibleExtension.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
+        } catch (ClassNotFoundException | LinkageError e) {
             throw new IllegalStateException("DLM cannot load the bean class " + name, e);
         }
     }

@@ -6,9 +6,12 @@ import io.dlm.interceptor.LockEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Default;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
 import jakarta.enterprise.inject.spi.AnnotatedMethod;
 import jakarta.enterprise.inject.spi.AnnotatedType;
+import jakarta.enterprise.inject.spi.Bean;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.enterprise.inject.spi.BeforeBeanDiscovery;
 import jakarta.enterprise.inject.spi.Decorator;
@@ -18,6 +21,8 @@ import jakarta.enterprise.inject.spi.ProcessAnnotatedType;
 import jakarta.enterprise.inject.spi.ProcessBean;
 import jakarta.enterprise.inject.spi.ProcessManagedBean;
 import jakarta.enterprise.inject.spi.ProcessObserverMethod;
+import jakarta.inject.Named;
+import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -104,9 +109,18 @@ public class DlmExtension implements Extension, LockPlans {
     }
 
     void findApplicationManager(@Observes ProcessBean<?> event) {
-        if (!event.getBean().isAlternative() && event.getBean().getTypes().contains(LockManager.class)) {
+        Bean<?> bean = event.getBean();
+        // Only a bean that serves @Inject LockManager replaces DLM's; a qualified one stands beside it.
+        if (!bean.isAlternative()
+                && bean.getTypes().contains(LockManager.class)
+                && bean.getQualifiers().stream().allMatch(DlmExtension::isDefaultQualifier)) {
             applicationManager = true;
         }
+    }
+
+    private static boolean isDefaultQualifier(Annotation qualifier) {
+        Class<? extends Annotation> type = qualifier.annotationType();
+        return type == Default.class || type == Any.class || type == Named.class;
     }
 
     void addManagerAndReport(@Observes AfterBeanDiscovery discovery) {
