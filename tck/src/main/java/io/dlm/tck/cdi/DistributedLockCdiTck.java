@@ -24,7 +24,7 @@ import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.EmptyAsset;
-import org.jboss.shrinkwrap.api.spec.JavaArchive;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -57,16 +57,18 @@ public abstract class DistributedLockCdiTck {
     protected DistributedLockCdiTck() {}
 
     /**
-     * The archive the TCK deploys: its beans and an empty {@code beans.xml}; the DLM extension
-     * comes from {@code dlm-cdi} on the class path.
+     * The application the TCK deploys: its beans and an empty {@code beans.xml} in a web archive,
+     * the form a server runs. The DLM extension comes from {@code dlm-cdi}: on the test class path
+     * of an embedded container, or added to {@code WEB-INF/lib} by the subclass's Arquillian setup
+     * for a server (an {@code ApplicationArchiveProcessor}, as {@code dlm-it-wildfly} does).
      *
      * @return the deployment
      */
     @Deployment
-    public static JavaArchive deployment() {
-        return ShrinkWrap.create(JavaArchive.class, "dlm-cdi-tck.jar")
+    public static WebArchive deployment() {
+        return ShrinkWrap.create(WebArchive.class, "dlm-cdi-tck.war")
                 .addClasses(TckLockedBeans.class, TckNestedBean.class, TckEventLog.class)
-                .addAsManifestResource(EmptyAsset.INSTANCE, "beans.xml");
+                .addAsWebInfResource(EmptyAsset.INSTANCE, "beans.xml");
     }
 
     /** D1: the application injects a working LockManager without writing any code. */

@@ -1,0 +1,16 @@
+package io.dlm.it.wildfly;
+
+import org.jboss.arquillian.container.test.spi.client.deployment.ApplicationArchiveProcessor;
+import org.jboss.arquillian.core.spi.LoadableExtension;
+
+/** Registers {@link ShipDlmInWebInfLib} with Arquillian (found through {@code META-INF/services}). */
+public final class DlmDeploymentExtension implements LoadableExtension {
+
+    /** Created by Arquillian. */
+    public DlmDeploymentExtension() {}
+
+    @Override
+    public void register(ExtensionBuilder builder) {
+        builder.service(ApplicationArchiveProcessor.class, ShipDlmInWebInfLib.class);
+    }
+}
