@@ -1,4 +1,4 @@
-package io.dlm.it.wildfly.app;
+package io.dlm.it.server.app;
 
 import io.dlm.interceptor.DistributedLock;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,4 +1,4 @@
-package io.dlm.it.wildfly;
+package io.dlm.it.server;
 
 import java.io.File;
 import java.io.IOException;

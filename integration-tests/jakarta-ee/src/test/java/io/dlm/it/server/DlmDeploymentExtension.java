@@ -1,4 +1,4 @@
-package io.dlm.it.wildfly;
+package io.dlm.it.server;
 
 import org.jboss.arquillian.container.test.spi.client.deployment.ApplicationArchiveProcessor;
 import org.jboss.arquillian.core.spi.LoadableExtension;

@@ -1,9 +1,9 @@
-package io.dlm.it.wildfly;
+package io.dlm.it.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.LockManager;
-import io.dlm.it.wildfly.app.Statements;
+import io.dlm.it.server.app.Statements;
 import jakarta.inject.Inject;
 import java.util.UUID;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * D6 and D8: in WildFly, the application's {@code META-INF/microprofile-config.properties} (read
+ * D6 and D8: in the server, the application's {@code META-INF/microprofile-config.properties} (read
  * through the server's MicroProfile Config) overrides an annotation member, and the other
  * methods keep what their annotations say.
  */

@@ -1,8 +1,8 @@
-package io.dlm.it.wildfly;
+package io.dlm.it.server;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dlm.it.wildfly.app.Broken;
+import io.dlm.it.server.app.Broken;
 import org.jboss.arquillian.container.test.api.Deployer;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * D5 and D8: WildFly refuses to deploy an application with invalid {@code @DistributedLock}
+ * D5 and D8: the server refuses to deploy an application with invalid {@code @DistributedLock}
  * annotations, and the failure it reports names every problem with its bean and method.
  */
 @ExtendWith(ArquillianExtension.class)
