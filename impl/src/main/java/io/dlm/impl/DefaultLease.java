@@ -8,7 +8,9 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -27,7 +29,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Its timer ({@link #step()}) and the fields marked "scheduler thread" are touched only by the
  * manager's single keep-alive thread, so they need no lock; {@link #lock} orders the sending of a
  * renewal against the start of a release (D4) and is private, so that no application code that
- * synchronizes on a {@code Lease} can stall the keep-alive thread.
+ * synchronizes on a {@code Lease} can stall the keep-alive thread. Nothing parks while holding
+ * {@link #lock}: a release that must wait for a blocking renewal waits on a latch after leaving
+ * it, so that a virtual thread releasing a lease does not pin its carrier (JDK 21 to 23).
  */
 final class DefaultLease implements Lease {
 
@@ -81,6 +85,12 @@ final class DefaultLease implements Lease {
      * {@link #lock}); a release waits for them (D4).
      */
     private int blockingRenewalsOnTheirWay;
+    /**
+     * Opened when {@link #blockingRenewalsOnTheirWay} drops to zero; made only when a release has
+     * to wait for a renewal, which is rare, so a lease costs no latch otherwise (guarded by {@link
+     * #lock}).
+     */
+    private @Nullable CountDownLatch renewalsBack;
 
     private volatile @Nullable CompletionStage<LockException> lostView;
 
@@ -168,6 +178,7 @@ final class DefaultLease implements Lease {
     public boolean release() {
         manager.ensureOpen();
         int before;
+        CountDownLatch renewalsToWaitFor;
         synchronized (lock) {
             before = state.get();
             if (before == HELD) {
@@ -178,7 +189,10 @@ final class DefaultLease implements Lease {
             // Stop the keep-alive first (D4): the timer sends under this lock and checks the flag,
             // and a blocking renewal already on the engine is let finish, so the release goes last.
             releasing = true;
-            awaitBlockingRenewal();
+            renewalsToWaitFor = latchForRenewalsOnTheirWay();
+        }
+        if (renewalsToWaitFor != null) {
+            awaitBlockingRenewals(renewalsToWaitFor);
         }
         boolean released;
         try {
@@ -186,11 +200,13 @@ final class DefaultLease implements Lease {
         } catch (RuntimeException failure) {
             if (before == HELD) {
                 // The engine failed: the lease may still be held, and the release may be retried (U4).
+                // Unless the manager closed meanwhile: a lease it ended stays ended.
+                boolean heldAgain;
                 synchronized (lock) {
                     releasing = false;
-                    state.set(HELD);
+                    heldAgain = state.compareAndSet(RELEASING, HELD);
                 }
-                if (watched) {
+                if (heldAgain && watched) {
                     // A watch() or step() during the release may have dropped it from the keeper.
                     keeper.track(this);
                     keeper.onScheduler(this::step);
@@ -333,24 +349,35 @@ final class DefaultLease implements Lease {
     void blockingRenewalDone() {
         synchronized (lock) {
             blockingRenewalsOnTheirWay--;
-            lock.notifyAll();
+            if (blockingRenewalsOnTheirWay == 0 && renewalsBack != null) {
+                renewalsBack.countDown();
+                renewalsBack = null;
+            }
         }
     }
 
-    // Called under lock.
-    private void awaitBlockingRenewal() {
-        long end = System.nanoTime() + keeper.settings().operationTimeout().toNanos();
-        while (blockingRenewalsOnTheirWay > 0) {
-            long left = end - System.nanoTime();
-            if (left <= 0) {
-                return; // the renewal is stuck; the release goes anyway and is token-bound (K4)
-            }
-            try {
-                lock.wait(Math.max(1, left / 1_000_000L));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    /**
+     * The latch a release waits on for the blocking renewals on their way, or {@code null} when
+     * there are none. Called under {@link #lock} once {@link #releasing} is set, so that no new
+     * renewal starts and the count only goes down.
+     */
+    private @Nullable CountDownLatch latchForRenewalsOnTheirWay() {
+        if (blockingRenewalsOnTheirWay == 0) {
+            return null;
+        }
+        if (renewalsBack == null) {
+            renewalsBack = new CountDownLatch(1);
+        }
+        return renewalsBack;
+    }
+
+    /** Waits, without holding {@link #lock}, at most one operation timeout for the renewals (D4). */
+    private void awaitBlockingRenewals(CountDownLatch renewals) {
+        try {
+            // Timing out means the renewal is stuck: the release goes anyway, token-bound (K4).
+            renewals.await(keeper.settings().operationTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,6 +57,12 @@ public final class DefaultLockManager implements LockManager {
     private final AtomicInteger queueCount = new AtomicInteger();
 
     private volatile boolean closed;
+    /**
+     * Held for the whole of {@link #close()}, which waits for threads and calls the engine: a lock
+     * rather than a monitor, so that a virtual thread closing the manager does not pin its carrier
+     * while it waits (JDK 21 to 23).
+     */
+    private final ReentrantLock closing = new ReentrantLock();
 
     private DefaultLockManager(LockBackend backend, LockSettings settings, LeaseKeeper keeper) {
         this.backend = backend;
@@ -313,9 +320,10 @@ public final class DefaultLockManager implements LockManager {
 
     @Override
     public void close() {
-        // Whole under the monitor: a second caller returns only once the first has finished, so
+        // Whole under the lock: a second caller returns only once the first has finished, so
         // that after any close() returns no thread of this manager is left (C1).
-        synchronized (this) {
+        closing.lock();
+        try {
             if (closed) {
                 return;
             }
@@ -327,6 +335,8 @@ public final class DefaultLockManager implements LockManager {
                 held.releaseAll(backend, settings.operationTimeout().toNanos());
             }
             backend.close();
+        } finally {
+            closing.unlock();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.dlm.impl;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -30,6 +31,13 @@ final class LossNotifier {
     private final ThreadPoolExecutor overflow;
     private final ThreadPoolExecutor pool;
     private final Thread dispatcher;
+    /**
+     * Opened as the dispatcher ends; {@code close} waits on it rather than on {@code
+     * Thread.join}, which waits inside the thread's monitor and so pins a virtual thread that
+     * closes the manager (JDK 21 to 23).
+     */
+    private final CountDownLatch dispatcherEnded = new CountDownLatch(1);
+
     private volatile boolean closing;
 
     /**
@@ -71,15 +79,19 @@ final class LossNotifier {
     }
 
     private void dispatch() {
-        for (; ; ) {
-            Runnable next = queue.poll();
-            if (next != null) {
-                runSomewhere(pool, next);
-            } else if (closing) {
-                return;
-            } else {
-                LockSupport.park(this);
+        try {
+            for (; ; ) {
+                Runnable next = queue.poll();
+                if (next != null) {
+                    runSomewhere(pool, next);
+                } else if (closing) {
+                    return;
+                } else {
+                    LockSupport.park(this);
+                }
             }
+        } finally {
+            dispatcherEnded.countDown();
         }
     }
 
@@ -113,7 +125,7 @@ final class LossNotifier {
         boolean interrupted = false;
         try {
             if (waitNanos > 0) {
-                dispatcher.join(Math.max(1, waitNanos / 1_000_000L));
+                dispatcherEnded.await(waitNanos, TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {
             interrupted = true;

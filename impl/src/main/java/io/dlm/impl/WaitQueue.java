@@ -11,6 +11,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Only the head tries the backend; the others sleep until they become head, so a release wakes
  * one thread, not a herd. A queue lives while it has waiters: the waiter that leaves it empty
  * retires it, and a retired queue accepts nobody, so no entry or watch outlives its waiters (L5).
+ *
+ * <p>Its monitor guards short steps in memory only: nothing parks and no engine is called while it
+ * is held (the waiter parks, and a retired queue's watch is closed, after leaving it), so a virtual
+ * thread never stays pinned to its carrier here (JDK 21 to 23) for longer than one such step.
  */
 final class WaitQueue {
 

@@ -1,0 +1,47 @@
+package io.dlm.impl;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.reflect.Method;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Virtual threads for tests compiled for Java 17, found by reflection on the running JDK.
+ *
+ * <p>Where the JDK has none (before 21) a test that needs them is skipped, unless the system
+ * property {@value #REQUIRED_PROPERTY} is {@code required}: then it fails, so that a run meant to
+ * cover virtual threads (the JDK 25 run of CI) cannot pass by skipping them.
+ */
+final class VirtualThreads {
+
+    /** Set to {@code required} to fail, rather than skip, where there are no virtual threads. */
+    static final String REQUIRED_PROPERTY = "dlm.test.virtualThreads";
+
+    private static final int FIRST_FEATURE_WITH_VIRTUAL_THREADS = 21;
+
+    private VirtualThreads() {}
+
+    /**
+     * A factory of unstarted virtual threads, or the end of the test: skipped or failed, as above.
+     *
+     * @return {@code Thread.ofVirtual().factory()}
+     */
+    static ThreadFactory factoryOrSkip() {
+        if (Runtime.version().feature() < FIRST_FEATURE_WITH_VIRTUAL_THREADS) {
+            String missing = "Java " + Runtime.version() + " has no virtual threads";
+            if ("required".equals(System.getProperty(REQUIRED_PROPERTY))) {
+                fail(missing + ", but " + REQUIRED_PROPERTY + "=required");
+            }
+            assumeTrue(false, missing);
+        }
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            // Through the public interface: the builder's own class is not public.
+            Method factory = Class.forName("java.lang.Thread$Builder").getMethod("factory");
+            return (ThreadFactory) factory.invoke(builder);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Java " + Runtime.version() + " should have virtual threads", e);
+        }
+    }
+}
