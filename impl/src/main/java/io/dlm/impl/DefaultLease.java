@@ -63,6 +63,8 @@ final class DefaultLease implements Lease {
     private final long periodNanos;
     /** The keeper's count of session losses before the acquisition was sent; a newer one ends it. */
     private final long epoch;
+    /** When the acquisition was sent: where a lost lease's hold time counts from (O1, O3). */
+    private final long sentAt;
 
     private final AtomicInteger state = new AtomicInteger(HELD);
     private final CompletableFuture<LockException> lost = new CompletableFuture<>();
@@ -130,6 +132,7 @@ final class DefaultLease implements Lease {
         this.marginNanos = keeper.settings().driftMarginNanos(leaseNanos);
         this.periodNanos = keeper.settings().heartbeatNanos(leaseNanos);
         this.epoch = epoch;
+        this.sentAt = sentAt;
         this.deadline = deadlineAfter(sentAt);
         this.nextRenewalAt = sentAt + periodNanos;
     }
@@ -423,6 +426,8 @@ final class DefaultLease implements Lease {
                 .append(") was lost: ")
                 .append(lossReason)
                 .toString();
+        // Recorded first: whoever learns of the loss from lost() finds it in the metrics too.
+        manager.leaseLossReported(resourceId, clientId, fencingToken, sentAt, lossReason);
         lost.complete(new LockException(LockError.LOCK_NOT_HELD, message));
     }
 

@@ -12,6 +12,7 @@ import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
+import io.dlm.spi.LockObserver.WaitOutcome;
 import io.dlm.spi.Ticker;
 import io.dlm.spi.WatchingLockBackend;
 import io.dlm.spi.WatchingLockBackend.Watch;
@@ -51,6 +52,8 @@ public final class DefaultLockManager implements LockManager {
     private final @Nullable HeldLocks held;
     /** The backend's lease granularity in nanoseconds; leases are rounded up to it (E1). */
     private final long granularityNanos;
+    /** Waits, holds and losses, for JFR and the observers (O1, O3). */
+    private final LockTelemetry telemetry;
 
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
     /** How many queues exist; zero lets lock and unlock skip the map (the common case). */
@@ -64,8 +67,10 @@ public final class DefaultLockManager implements LockManager {
      */
     private final ReentrantLock closing = new ReentrantLock();
 
-    private DefaultLockManager(LockBackend backend, LockSettings settings, LeaseKeeper keeper) {
+    private DefaultLockManager(
+            LockBackend backend, LockSettings settings, LeaseKeeper keeper, LockTelemetry telemetry) {
         this.backend = backend;
+        this.telemetry = telemetry;
         this.settings = settings;
         this.ticker = keeper.ticker();
         this.keeper = keeper;
@@ -86,7 +91,12 @@ public final class DefaultLockManager implements LockManager {
      */
     public static LockManager open(LockBackend backend, Map<String, String> properties, Ticker ticker) {
         LockSettings settings = LockSettings.parse(properties);
-        return new DefaultLockManager(backend, settings, new LeaseKeeper(backend, settings, ticker));
+        String name = properties.getOrDefault("dlm.backend", backend.getClass().getSimpleName());
+        return new DefaultLockManager(
+                backend,
+                settings,
+                new LeaseKeeper(backend, settings, ticker),
+                LockTelemetry.open(name, properties, ticker));
     }
 
     /**
@@ -104,7 +114,8 @@ public final class DefaultLockManager implements LockManager {
         LockBackend backend = provider.open(new DefaultBackendContext(properties, settings, ticker, relay));
         LeaseKeeper keeper = new LeaseKeeper(backend, settings, ticker);
         relay.target = keeper;
-        return new DefaultLockManager(backend, settings, keeper);
+        return new DefaultLockManager(
+                backend, settings, keeper, LockTelemetry.open(provider.name(), properties, ticker));
     }
 
     /** Forwards a backend's loss reports to the keeper, which exists only once the backend does. */
@@ -240,6 +251,7 @@ public final class DefaultLockManager implements LockManager {
             // Released or found gone: either way there is nothing left to release on close.
             held.released(resourceId, clientId, fencingToken);
         }
+        telemetry.releaseAnswered(resourceId, clientId, fencingToken, released);
         if (released && queueCount.get() != 0) {
             wakeHead(resourceId);
         }
@@ -266,6 +278,12 @@ public final class DefaultLockManager implements LockManager {
         if (held != null) {
             held.renewed(resourceId, clientId, fencingToken);
         }
+        telemetry.renewed(resourceId, clientId, fencingToken);
+    }
+
+    /** A kept-alive lease's holder has been told of its loss (K3): recorded (O1, O3). */
+    void leaseLossReported(String resourceId, String clientId, long fencingToken, long sentAt, String reason) {
+        telemetry.leaseLost(resourceId, clientId, fencingToken, sentAt, reason);
     }
 
     @Override
@@ -279,6 +297,7 @@ public final class DefaultLockManager implements LockManager {
         } catch (RuntimeException e) {
             throw engineFailure("unlock", resourceId, e);
         }
+        telemetry.releaseAnswered(resourceId, clientId, LockBackend.ANY_ACQUISITION, released);
         if (released) {
             if (held != null) {
                 held.released(resourceId, clientId, LockBackend.ANY_ACQUISITION);
@@ -301,8 +320,11 @@ public final class DefaultLockManager implements LockManager {
         } catch (RuntimeException e) {
             throw engineFailure("heartbeat", resourceId, e);
         }
-        if (renewed && held != null) {
-            held.renewed(resourceId, clientId, LockBackend.ANY_ACQUISITION);
+        if (renewed) {
+            if (held != null) {
+                held.renewed(resourceId, clientId, LockBackend.ANY_ACQUISITION);
+            }
+            telemetry.renewed(resourceId, clientId, LockBackend.ANY_ACQUISITION);
         }
         return renewed;
     }
@@ -354,6 +376,24 @@ public final class DefaultLockManager implements LockManager {
         // The wait counts from here: every engine call made for it spends it, so that only the
         // call in flight when it runs out can outlast it, by one operation timeout at most (X1).
         long start = ticker.nanoTime();
+        LockWaitEvent event = telemetry.waitStarted();
+        long token;
+        try {
+            token = acquireFrom(start, resourceId, clientId, waitNanos, leaseNanos, sentAt);
+        } catch (RuntimeException | Error e) {
+            telemetry.waitEnded(event, resourceId, clientId, WaitOutcome.ERROR, 0, 0, start);
+            throw e;
+        }
+        if (token == NOT_ACQUIRED) {
+            telemetry.waitEnded(event, resourceId, clientId, WaitOutcome.TIMED_OUT, 0, 0, start);
+        } else {
+            telemetry.waitEnded(event, resourceId, clientId, WaitOutcome.ACQUIRED, token, leaseNanos, start);
+        }
+        return token;
+    }
+
+    private long acquireFrom(
+            long start, String resourceId, String clientId, long waitNanos, long leaseNanos, long @Nullable [] sentAt) {
         if (queueCount.get() == 0 || !hasWaiters(resourceId)) {
             Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
             if (attempt.isAcquired()) {
