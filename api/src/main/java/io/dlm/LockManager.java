@@ -116,6 +116,19 @@ public interface LockManager extends AutoCloseable {
     Optional<LockInfo> inspect(String resourceId);
 
     /**
+     * What this manager last heard from its engine (O2): when the engine last answered one of its
+     * calls (operations and background renewals alike), and since when its calls have failed.
+     * Reading it never calls the engine, so a health probe may ask as often as it likes; a
+     * manager with nothing to do learns nothing new, and says so by the age of its last answer.
+     *
+     * @return the manager's last contact with its engine; {@link EngineContact#unknown()} for an
+     *     implementation that does not track it
+     */
+    default EngineContact engineContact() {
+        return EngineContact.unknown();
+    }
+
+    /**
      * Closes this manager (C1): wakes waiting threads with {@link LockError#INTERNAL_ERROR},
      * releases the locks held through it (best effort within {@code dlm.operation.timeout}), and
      * stops its threads and connections. Idempotent; every later call except {@code close} throws

@@ -512,6 +512,9 @@ final class DefaultLease implements Lease {
 
     private void renewed(long sent, @Nullable Boolean renewed, @Nullable Throwable failure) {
         inFlight--;
+        if (failure != null || renewed != null) {
+            manager.renewalAnswered(sent, failure);
+        }
         if (state.get() != HELD) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.dlm.impl;
 
+import io.dlm.EngineContact;
 import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
@@ -54,6 +55,10 @@ public final class DefaultLockManager implements LockManager {
     private final long granularityNanos;
     /** Waits, holds and losses, for JFR and the observers (O1, O3). */
     private final LockTelemetry telemetry;
+    /** The engine's last answers and failures (O2); {@code null} for an in-process backend. */
+    private final @Nullable EngineContacts contacts;
+
+    private final String backendName;
 
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
     /** How many queues exist; zero lets lock and unlock skip the map (the common case). */
@@ -71,6 +76,10 @@ public final class DefaultLockManager implements LockManager {
             LockBackend backend, LockSettings settings, LeaseKeeper keeper, LockTelemetry telemetry) {
         this.backend = backend;
         this.telemetry = telemetry;
+        this.backendName = telemetry.backend();
+        this.contacts = backend instanceof InProcessLockBackend
+                ? null
+                : new EngineContacts(telemetry.backend(), settings.operationTimeout());
         this.settings = settings;
         this.ticker = keeper.ticker();
         this.keeper = keeper;
@@ -242,11 +251,13 @@ public final class DefaultLockManager implements LockManager {
     boolean releaseAcquisition(String resourceId, String clientId, long fencingToken) {
         ensureOpen();
         boolean released;
+        long started = callStarts();
         try {
             released = backend.release(resourceId, clientId, fencingToken);
         } catch (RuntimeException e) {
-            throw engineFailure("release", resourceId, e);
+            throw failed(started, engineFailure("release", resourceId, e));
         }
+        answered();
         if (held != null) {
             // Released or found gone: either way there is nothing left to release on close.
             held.released(resourceId, clientId, fencingToken);
@@ -262,11 +273,13 @@ public final class DefaultLockManager implements LockManager {
     boolean renewAcquisition(String resourceId, String clientId, long fencingToken) {
         ensureOpen();
         boolean renewed;
+        long started = callStarts();
         try {
             renewed = backend.renew(resourceId, clientId, fencingToken);
         } catch (RuntimeException e) {
-            throw engineFailure("renew", resourceId, e);
+            throw failed(started, engineFailure("renew", resourceId, e));
         }
+        answered();
         if (renewed) {
             renewedInBackground(resourceId, clientId, fencingToken);
         }
@@ -292,11 +305,13 @@ public final class DefaultLockManager implements LockManager {
         Arguments.id("clientId", clientId);
         ensureOpen();
         boolean released;
+        long started = callStarts();
         try {
             released = backend.release(resourceId, clientId, LockBackend.ANY_ACQUISITION);
         } catch (RuntimeException e) {
-            throw engineFailure("unlock", resourceId, e);
+            throw failed(started, engineFailure("unlock", resourceId, e));
         }
+        answered();
         telemetry.releaseAnswered(resourceId, clientId, LockBackend.ANY_ACQUISITION, released);
         if (released) {
             if (held != null) {
@@ -315,11 +330,13 @@ public final class DefaultLockManager implements LockManager {
         Arguments.id("clientId", clientId);
         ensureOpen();
         boolean renewed;
+        long started = callStarts();
         try {
             renewed = backend.renew(resourceId, clientId, LockBackend.ANY_ACQUISITION);
         } catch (RuntimeException e) {
-            throw engineFailure("heartbeat", resourceId, e);
+            throw failed(started, engineFailure("heartbeat", resourceId, e));
         }
+        answered();
         if (renewed) {
             if (held != null) {
                 held.renewed(resourceId, clientId, LockBackend.ANY_ACQUISITION);
@@ -333,10 +350,71 @@ public final class DefaultLockManager implements LockManager {
     public Optional<LockInfo> inspect(String resourceId) {
         Arguments.id("resourceId", resourceId);
         ensureOpen();
+        long started = callStarts();
+        Optional<LockInfo> holder;
         try {
-            return backend.inspect(resourceId);
+            holder = backend.inspect(resourceId);
         } catch (RuntimeException e) {
-            throw engineFailure("inspect", resourceId, e);
+            throw failed(started, engineFailure("inspect", resourceId, e));
+        }
+        answered();
+        return holder;
+    }
+
+    @Override
+    public EngineContact engineContact() {
+        EngineContacts tracked = contacts;
+        if (tracked == null) {
+            // In-process: the engine is this JVM, and it always answers.
+            return new EngineContact(
+                    backendName,
+                    Optional.of(Duration.ZERO),
+                    Optional.empty(),
+                    Optional.empty(),
+                    settings.operationTimeout());
+        }
+        return tracked.snapshot(ticker.nanoTime());
+    }
+
+    /** When an engine call starts, for {@link #failed}; free for an in-process backend. */
+    private long callStarts() {
+        return contacts == null ? 0 : ticker.nanoTime();
+    }
+
+    /** The engine answered a call (O2). */
+    private void answered() {
+        EngineContacts tracked = contacts;
+        if (tracked != null) {
+            tracked.answered(ticker.nanoTime());
+        }
+    }
+
+    /**
+     * A call started at {@code started} ended with {@code failure} (O2): without an answer when it
+     * is an {@link LockError#INTERNAL_ERROR}, else the engine's answer. Returns the failure.
+     */
+    private LockException failed(long started, LockException failure) {
+        EngineContacts tracked = contacts;
+        if (tracked != null) {
+            if (failure.error() == LockError.INTERNAL_ERROR) {
+                tracked.failed(started, failure);
+            } else {
+                tracked.answered(ticker.nanoTime());
+            }
+        }
+        return failure;
+    }
+
+    /** A background renewal sent at {@code sent} was answered, or failed (O2). */
+    void renewalAnswered(long sent, @Nullable Throwable failure) {
+        EngineContacts tracked = contacts;
+        if (tracked == null) {
+            return;
+        }
+        if (failure == null) {
+            tracked.answered(ticker.nanoTime());
+        } else {
+            tracked.failed(sent, failure);
         }
     }
 
@@ -478,9 +556,11 @@ public final class DefaultLockManager implements LockManager {
         try {
             attempt = backend.acquire(resourceId, clientId, leaseNanos, attemptId);
         } catch (RuntimeException e) {
+            LockException failure = failed(sent, engineFailure("lock", resourceId, e));
             undo(resourceId, clientId, attemptId, leaseNanos);
-            throw engineFailure("lock", resourceId, e);
+            throw failure;
         }
+        answered();
         if (sentAt != null) {
             sentAt[0] = sent;
             sentAt[1] = epoch;
@@ -502,13 +582,15 @@ public final class DefaultLockManager implements LockManager {
     }
 
     private boolean heldByCaller(String resourceId, String clientId) {
+        long started = callStarts();
+        Optional<LockInfo> holder;
         try {
-            return backend.inspect(resourceId)
-                    .map(info -> info.clientId().equals(clientId))
-                    .orElse(false);
+            holder = backend.inspect(resourceId);
         } catch (RuntimeException e) {
-            throw engineFailure("lock", resourceId, e);
+            throw failed(started, engineFailure("lock", resourceId, e));
         }
+        answered();
+        return holder.map(info -> info.clientId().equals(clientId)).orElse(false);
     }
 
     /** A waiter that won just as the manager closed must not keep a lock nobody will release. */

@@ -35,6 +35,11 @@ final class LockTelemetry {
         private Jfr() {}
     }
 
+    /** The backend's name, as the events and the observers carry it. */
+    String backend() {
+        return backend;
+    }
+
     private static boolean recordingWaits() {
         return FlightRecorder.isInitialized() && Jfr.WAIT.isEnabled();
     }

@@ -1,0 +1,151 @@
+package io.dlm.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dlm.EngineContact;
+import io.dlm.Lease;
+import io.dlm.LockException;
+import io.dlm.LockInfo;
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
+import io.dlm.impl.memory.MemoryLockBackend;
+import io.dlm.spi.Acquisition;
+import io.dlm.spi.Ticker;
+import io.dlm.tck.ForwardingLockBackend;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * O2: a manager knows, from the calls it makes anyway, when its engine last answered and since
+ * when its calls fail; the engine counts as not answering once they have failed for an operation
+ * timeout, and as answering again at its next answer. Reading it calls nothing.
+ */
+class EngineContactTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @Test
+    void O2_aManagerThatHasCalledNothingKnowsNothingWrong() {
+        try (LockManager manager = open(new SwitchableEngine(), "300ms")) {
+            EngineContact contact = manager.engineContact();
+            assertThat(contact.lastAnswerAgo()).isEmpty();
+            assertThat(contact.failingFor()).isEmpty();
+            assertThat(contact.answering()).isTrue();
+            assertThat(contact.backend()).isEqualTo("memory");
+        }
+    }
+
+    @Test
+    void O2_failingCallsMakeTheEngineNotAnsweringAfterAnOperationTimeoutAndAnAnswerHealsIt() {
+        SwitchableEngine engine = new SwitchableEngine();
+        try (LockManager manager = open(engine, "300ms")) {
+            assertThat(manager.lock("r", "a", 0)).isTrue();
+            EngineContact answered = manager.engineContact();
+            assertThat(answered.lastAnswerAgo()).isPresent();
+            assertThat(answered.failingFor()).isEmpty();
+            assertThat(answered.answering()).isTrue();
+
+            engine.down = true;
+            assertThatThrownBy(() -> manager.inspect("r")).isInstanceOf(LockException.class);
+            EngineContact failing = manager.engineContact();
+            assertThat(failing.failingFor()).isPresent();
+            assertThat(failing.lastFailure())
+                    .hasValueSatisfying(text -> assertThat(text).contains("engine down"));
+            assertThat(failing.answering())
+                    .as("failing for less than an operation timeout")
+                    .isTrue();
+
+            await().atMost(PATIENCE).until(() -> !manager.engineContact().answering());
+            int calls = engine.calls;
+            manager.engineContact();
+            assertThat(engine.calls).as("reading the contact calls the engine").isEqualTo(calls);
+
+            engine.down = false;
+            assertThat(manager.inspect("r")).isPresent();
+            EngineContact healed = manager.engineContact();
+            assertThat(healed.failingFor()).isEmpty();
+            assertThat(healed.answering()).isTrue();
+            assertThat(healed.lastFailure())
+                    .as("the last failure is kept for the record")
+                    .isPresent();
+        }
+    }
+
+    @Test
+    void O2_backgroundRenewalsCountAsContactToo() {
+        SwitchableEngine engine = new SwitchableEngine();
+        try (LockManager manager = open(engine, "300ms")) {
+            Lease lease = manager.tryAcquire("r", "a", Duration.ZERO, Duration.ofSeconds(3))
+                    .orElseThrow()
+                    .keepAlive();
+            // Only the keep-alive calls the engine from here on.
+            engine.down = true;
+            await().atMost(PATIENCE)
+                    .until(() -> manager.engineContact().failingFor().isPresent());
+            engine.down = false;
+            await().atMost(PATIENCE)
+                    .until(() -> manager.engineContact().failingFor().isEmpty());
+            assertThat(lease.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void O2_anInProcessEngineAlwaysAnswers() {
+        try (LockManager manager = LockManagers.inMemory()) {
+            EngineContact contact = manager.engineContact();
+            assertThat(contact.answering()).isTrue();
+            assertThat(contact.lastAnswerAgo()).contains(Duration.ZERO);
+            assertThat(contact.backend()).isEqualTo("memory");
+        }
+    }
+
+    private static LockManager open(SwitchableEngine engine, String operationTimeout) {
+        return DefaultLockManager.open(
+                engine, Map.of("dlm.backend", "memory", "dlm.operation.timeout", operationTimeout), Ticker.system());
+    }
+
+    /** The in-memory engine behind a switch that makes every call fail, as an engine gone away. */
+    private static final class SwitchableEngine extends ForwardingLockBackend {
+        volatile boolean down;
+        volatile int calls;
+
+        SwitchableEngine() {
+            super(new MemoryLockBackend(Ticker.system()));
+        }
+
+        private void call() {
+            calls++;
+            if (down) {
+                throw new IllegalStateException("engine down");
+            }
+        }
+
+        @Override
+        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
+            call();
+            return super.acquire(resourceId, clientId, leaseNanos, attempt);
+        }
+
+        @Override
+        public boolean release(String resourceId, String clientId, long fencingToken) {
+            call();
+            return super.release(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public boolean renew(String resourceId, String clientId, long fencingToken) {
+            call();
+            return super.renew(resourceId, clientId, fencingToken);
+        }
+
+        @Override
+        public Optional<LockInfo> inspect(String resourceId) {
+            call();
+            return super.inspect(resourceId);
+        }
+    }
+}
