@@ -37,6 +37,13 @@ import org.openjdk.jmh.infra.Blackhole;
  * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.LockUnlockBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s
  * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.LockUnlockBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc
  * }</pre>
+ *
+ * <p>{@code metrics} prices DLM's O1 metrics ({@link BenchmarkMetrics}): {@code none} by default;
+ * compare it with an SDK installed by running DLM alone with both values:
+ *
+ * <pre>{@code
+ * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.LockUnlockBenchmark -p type=DLM -p metrics=none,observer,sdk -f 1 -wi 3 -w 1s -i 5 -r 1s
+ * }</pre>
  */
 @State(Scope.Group)
 @BenchmarkMode(Mode.Throughput)
@@ -52,6 +59,11 @@ public class LockUnlockBenchmark {
     @Param({"1", "10000"})
     int distinctKeys;
 
+    /** O1 metrics: {@code none} (no SDK), {@code observer} or {@code sdk}; only DLM records any. */
+    @Param({"none"})
+    String metrics;
+
+    BenchmarkMetrics installedMetrics;
     LockTable table;
     String[] keys;
 
@@ -74,12 +86,14 @@ public class LockUnlockBenchmark {
     @Setup
     public void setup() {
         keys = Ids.sequence(distinctKeys, SIZE);
+        installedMetrics = BenchmarkMetrics.install(metrics);
         table = type.create();
     }
 
     @TearDown
     public void tearDown() {
         table.close();
+        installedMetrics.close();
     }
 
     @Benchmark

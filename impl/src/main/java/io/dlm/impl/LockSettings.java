@@ -57,8 +57,8 @@ public record LockSettings(
             "dlm.backend",
             "dlm.interceptor.priority");
 
-    /** Sections whose keys belong to the project's own tools: the TCK's timing knobs. */
-    private static final Set<String> TOOL_SECTIONS = Set.of("tck");
+    /** Sections whose keys belong to the project's own tools: the TCK's timing knobs, the metrics' options. */
+    private static final Set<String> TOOL_SECTIONS = Set.of("tck", "metrics");
 
     /** Backends of the project; their keys are never warned about, even when not on the class path. */
     private static final Set<String> PROJECT_BACKENDS = Set.of("memory", "etcd", "jdbc", "redis", "zookeeper");

@@ -2,6 +2,7 @@ package io.dlm.benchmarks.cdi;
 
 import io.dlm.Lease;
 import io.dlm.LockManager;
+import io.dlm.benchmarks.BenchmarkMetrics;
 import io.dlm.cdi.DlmExtension;
 import java.time.Duration;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -60,6 +62,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * java -jar benchmarks/target/benchmarks.jar InterceptorOverheadBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s -bm sample
  * java -jar benchmarks/target/benchmarks.jar InterceptorOverheadBenchmark.intercepted -f 1 -wi 3 -w 1s -i 5 -r 1s -prof stack
  * }</pre>
+ *
+ * <p>{@code metrics} prices DLM's O1 metrics ({@link BenchmarkMetrics}), {@code none} by default:
+ *
+ * <pre>{@code
+ * java -jar benchmarks/target/benchmarks.jar 'InterceptorOverheadBenchmark.(direct|intercepted)$' -p metrics=none,observer,sdk -f 1 -wi 3 -w 1s -i 5 -r 1s
+ * }</pre>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -72,6 +80,12 @@ public class InterceptorOverheadBenchmark {
 
     private final String clientId = "bench-client";
 
+    /** O1 metrics: {@code none} (no SDK), {@code observer} or {@code sdk}. */
+    @Param({"none"})
+    String metrics;
+
+    private BenchmarkMetrics installedMetrics;
+
     private WeldContainer container;
     private PlainBean plain;
     private PassThroughBean passThrough;
@@ -81,6 +95,7 @@ public class InterceptorOverheadBenchmark {
     /** Starts Weld with the DLM extension and the beans, and looks them up once. */
     @Setup(Level.Trial)
     public void start() {
+        installedMetrics = BenchmarkMetrics.install(metrics);
         container = new Weld()
                 .containerId("dlm-bench-" + System.nanoTime())
                 .disableDiscovery()
@@ -110,6 +125,7 @@ public class InterceptorOverheadBenchmark {
     @TearDown(Level.Trial)
     public void stop() {
         container.shutdown();
+        installedMetrics.close();
     }
 
     /** The floor: a no-op call through Weld's client proxy. */
