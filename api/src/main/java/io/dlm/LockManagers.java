@@ -47,6 +47,27 @@ public final class LockManagers {
     }
 
     /**
+     * Opens an operator's view of the named backend's lock space (O4): inspect, list and force a
+     * release without taking locks. The backend is found and configured as by {@link #open}, with
+     * the same keys.
+     *
+     * @param backend the provider name, as for {@link #open}
+     * @param properties {@code dlm.*} settings, keys with their prefix (E1a)
+     * @return an open admin; close it when done
+     * @throws IllegalArgumentException if no backend has that name or a setting is invalid (the
+     *     message names the key)
+     * @throws LockException with {@code INTERNAL_ERROR} when the engine cannot be reached (X1)
+     * @throws IllegalStateException if no DLM runtime ({@code io.dlm:dlm-impl}) is on the class path
+     */
+    public static LockAdmin admin(String backend, Map<String, String> properties) {
+        if (backend == null || backend.isBlank()) {
+            throw new IllegalArgumentException("backend must name a DLM backend, e.g. \"redis\"");
+        }
+        Objects.requireNonNull(properties, "properties");
+        return factory().admin(backend, properties);
+    }
+
+    /**
      * Opens a new, private in-memory lock space; same as {@code open("memory", Map.of())}.
      *
      * @return an open manager whose locks no other manager sees

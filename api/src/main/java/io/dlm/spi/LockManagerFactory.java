@@ -1,5 +1,6 @@
 package io.dlm.spi;
 
+import io.dlm.LockAdmin;
 import io.dlm.LockManager;
 import java.util.Map;
 
@@ -29,4 +30,19 @@ public interface LockManagerFactory {
      * @throws IllegalArgumentException for an invalid setting
      */
     LockManager open(LockBackendProvider provider, Map<String, String> properties);
+
+    /**
+     * Opens an operator's view of the backend with the given name (O4). A runtime that predates
+     * {@link LockAdmin} does not offer it.
+     *
+     * @param backend the provider name
+     * @param properties {@code dlm.*} settings (E1a)
+     * @return a new, open admin that owns its backend
+     * @throws IllegalArgumentException for an unknown backend or an invalid setting
+     * @throws UnsupportedOperationException when this runtime has no admin
+     */
+    default LockAdmin admin(String backend, Map<String, String> properties) {
+        throw new UnsupportedOperationException(
+                getClass().getName() + " cannot open a LockAdmin; use a dlm-impl of the same version as dlm-api");
+    }
 }

@@ -1,6 +1,8 @@
 package io.dlm.impl;
 
+import io.dlm.LockAdmin;
 import io.dlm.LockManager;
+import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.LockBackendProvider;
 import io.dlm.spi.LockManagerFactory;
 import io.dlm.spi.Ticker;
@@ -25,18 +27,8 @@ public final class DefaultLockManagerFactory implements LockManagerFactory {
     @Override
     public LockManager open(String backend, Map<String, String> properties) {
         Map<String, String> settings = copy(properties);
-        List<LockBackendProvider> providers = providers();
         List<String> names = new ArrayList<>();
-        LockBackendProvider chosen = null;
-        for (LockBackendProvider provider : providers) {
-            names.add(provider.name());
-            if (provider.name().equals(backend) && chosen == null) {
-                chosen = provider;
-            }
-        }
-        if (chosen == null) {
-            throw unknownBackend(backend, names);
-        }
+        LockBackendProvider chosen = provider(backend, names);
         LockSettings parsed = LockSettings.parse(settings);
         LockSettings.warnAboutUnknownKeys(settings, names);
         return DefaultLockManager.open(chosen, settings, parsed, Ticker.system());
@@ -51,6 +43,42 @@ public final class DefaultLockManagerFactory implements LockManagerFactory {
         names.add(provider.name());
         LockSettings.warnAboutUnknownKeys(settings, names);
         return DefaultLockManager.open(provider, settings, parsed, Ticker.system());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The backend is opened as for a manager, with the same settings and checks, but with no
+     * loss listener: an admin holds no leases.
+     */
+    @Override
+    public LockAdmin admin(String backend, Map<String, String> properties) {
+        Map<String, String> settings = copy(properties);
+        List<String> names = new ArrayList<>();
+        LockBackendProvider chosen = provider(backend, names);
+        LockSettings parsed = LockSettings.parse(settings);
+        LockSettings.warnAboutUnknownKeys(settings, names);
+        return new DefaultLockAdmin(
+                backend,
+                chosen.open(new DefaultBackendContext(settings, parsed, Ticker.system(), LeaseLossListener.IGNORE)));
+    }
+
+    /**
+     * The provider of the named backend, the first found; {@code names} receives every provider's
+     * name, for the unknown-key check.
+     */
+    private static LockBackendProvider provider(String backend, List<String> names) {
+        LockBackendProvider chosen = null;
+        for (LockBackendProvider provider : providers()) {
+            names.add(provider.name());
+            if (provider.name().equals(backend) && chosen == null) {
+                chosen = provider;
+            }
+        }
+        if (chosen == null) {
+            throw unknownBackend(backend, names);
+        }
+        return chosen;
     }
 
     private static Map<String, String> copy(Map<String, String> properties) {

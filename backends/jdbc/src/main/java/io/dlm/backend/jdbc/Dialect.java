@@ -242,6 +242,42 @@ abstract class Dialect {
     }
 
     /**
+     * Lists the live leases whose resource id starts with {@code idPrefix} (O4), by the database's
+     * clock like {@link #inspect}: a free row, an expired lease or a tombstone is never listed.
+     *
+     * @param connection a connection
+     * @param idPrefix the start of the ids in UTF-8, possibly empty
+     * @param limit how many rows to return at most
+     * @param timeoutSeconds the query timeout
+     * @return the leases, in the byte order of their ids
+     * @throws SQLException on any failure of the database
+     */
+    List<LiveLease> list(Connection connection, byte[] idPrefix, int limit, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(listSql())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setInt(1, idPrefix.length);
+            statement.setBytes(2, idPrefix);
+            statement.setInt(3, limit);
+            List<LiveLease> leases = new ArrayList<>();
+            try (ResultSet row = statement.executeQuery()) {
+                while (row.next()) {
+                    leases.add(new LiveLease(
+                            row.getBytes(1), new Holder(row.getBytes(2), row.getLong(3), row.getLong(4))));
+                }
+            }
+            return leases;
+        }
+    }
+
+    /**
+     * One row of {@link #list}.
+     *
+     * @param resourceId the id in UTF-8
+     * @param holder who holds it, with what token, for how long yet
+     */
+    record LiveLease(byte[] resourceId, Holder holder) {}
+
+    /**
      * Deletes up to {@link #REAP_BATCH} rows whose lease ended more than {@code retentionMicros}
      * ago (E4), tombstones only once they are also older than {@link #TOMBSTONE_KEEP}. The expiry
      * index makes its cost follow the number of such rows.
@@ -339,6 +375,12 @@ abstract class Dialect {
     abstract String renewSql();
 
     abstract String inspectSql();
+
+    /**
+     * The listing of live leases: parameters the length of the id prefix in bytes, the prefix, and
+     * the limit; columns resource, client, token and remaining microseconds, ordered by resource.
+     */
+    abstract String listSql();
 
     /**
      * The reaper's delete: parameters the retention and the tombstones' keep in microseconds, then

@@ -72,6 +72,10 @@ final class H2Dialect extends Dialect {
     private final String inspect = sql("SELECT client_id, fencing_token, DATEDIFF(MICROSECOND, " + NOW
             + ", expires_at) FROM {table} WHERE lock_key = ? AND expires_at > " + NOW);
 
+    private final String list = sql("SELECT resource_id, client_id, fencing_token, DATEDIFF(MICROSECOND, " + NOW
+            + ", expires_at) FROM {table} WHERE expires_at > " + NOW + " AND SUBSTRING(resource_id FROM 1 FOR ?) = ?"
+            + " ORDER BY resource_id FETCH FIRST ? ROWS ONLY");
+
     private final String reap = sql("DELETE FROM {table} WHERE expires_at < DATEADD(MICROSECOND,"
             + " -CAST(? AS BIGINT), " + NOW + ") AND (lease_micros <> " + TOMBSTONE_LEASE
             + " OR expires_at < DATEADD(MICROSECOND, -CAST(? AS BIGINT), " + NOW + ")) FETCH FIRST ? ROWS ONLY");
@@ -241,6 +245,11 @@ final class H2Dialect extends Dialect {
     @Override
     String inspectSql() {
         return inspect;
+    }
+
+    @Override
+    String listSql() {
+        return list;
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BatchRenewingLockBackend;
+import io.dlm.spi.BreakingLockBackend;
+import io.dlm.spi.EnumeratingLockBackend;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.Renewal;
 import java.lang.System.Logger.Level;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -37,7 +40,9 @@ import java.util.Optional;
  *       as it reads once the statement holds the row's lock: a call that waited for the row past
  *       the expiry finds the lease over (E2, U2, H2);
  *   <li>a waiter is polled by the runtime with jittered backoff, bounded by the holder's remaining
- *       lease (L4): MariaDB and H2 cannot notify.
+ *       lease (L4): MariaDB and H2 cannot notify;
+ *   <li>for operators (O4), {@link #list} reads the live rows of the table, and {@link
+ *       #forceRelease} ends a lease by its holder and token, as that holder's own release would.
  * </ul>
  *
  * <p>Any failure of the database is a {@link LockException} with {@code INTERNAL_ERROR} and the
@@ -46,7 +51,7 @@ import java.util.Optional;
  * <p>Not an {@link io.dlm.spi.AsyncLockBackend}: JDBC drivers only block, so the runtime renews these
  * leases on its bounded blocking pool (K1), in batches.
  */
-public class JdbcLockBackend implements BatchRenewingLockBackend {
+public class JdbcLockBackend implements BatchRenewingLockBackend, EnumeratingLockBackend, BreakingLockBackend {
 
     private static final System.Logger LOG = System.getLogger(JdbcLockBackend.class.getName());
 
@@ -244,6 +249,68 @@ public class JdbcLockBackend implements BatchRenewingLockBackend {
                 new String(holder.clientId(), StandardCharsets.UTF_8),
                 holder.fencingToken(),
                 Duration.ofNanos(holder.remainingNanos())));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One query on this backend's table; with more than {@code limit} matching leases, the ones
+     * listed are those whose ids come first in the byte order of their UTF-8 encoding.
+     */
+    @Override
+    public List<LockInfo> list(String prefix, int limit) {
+        byte[] idPrefix = LockKey.utf8(prefix);
+        List<Dialect.LiveLease> rows =
+                sql.execute("list", "prefix '" + prefix + "'", (c, t) -> dialect.list(c, idPrefix, limit, t));
+        List<LockInfo> leases = new ArrayList<>(rows.size());
+        for (Dialect.LiveLease row : rows) {
+            leases.add(info(new String(row.resourceId(), StandardCharsets.UTF_8), row.holder()));
+        }
+        leases.sort(Comparator.comparing(LockInfo::resourceId));
+        return leases;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the holder, then ends the lease with the holder's own release, by client and token
+     * (U4): so the lease ended is exactly the one returned, and on PostgreSQL its waiters are
+     * notified. If another acquisition took the resource in between, it reads again, within the
+     * operation timeout. The fencing token's sequence is untouched, so the next acquisition draws
+     * a larger one (F1).
+     */
+    @Override
+    public Optional<LockInfo> forceRelease(String resourceId) {
+        long deadline = sql.deadline();
+        LockKey key = LockKey.of(resourceId);
+        for (; ; ) {
+            Holder holder = sql.execute("release --force", resourceId, deadline, (c, t) -> dialect.inspect(c, key, t));
+            if (holder == null) {
+                return Optional.empty();
+            }
+            boolean ended = sql.execute(
+                    "release --force",
+                    resourceId,
+                    deadline,
+                    (c, t) -> dialect.release(c, key, holder.clientId(), holder.fencingToken(), t));
+            if (ended) {
+                return Optional.of(info(resourceId, holder));
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new LockException(
+                        LockError.INTERNAL_ERROR,
+                        "jdbc release --force of '" + resourceId + "': the lease changed hands on every try within the"
+                                + " operation timeout");
+            }
+        }
+    }
+
+    private static LockInfo info(String resourceId, Holder holder) {
+        return new LockInfo(
+                resourceId,
+                new String(holder.clientId(), StandardCharsets.UTF_8),
+                holder.fencingToken(),
+                Duration.ofNanos(holder.remainingNanos()));
     }
 
     /**

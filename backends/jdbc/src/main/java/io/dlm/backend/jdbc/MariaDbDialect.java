@@ -93,6 +93,10 @@ final class MariaDbDialect extends Dialect {
             + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at) FROM {table}"
             + " WHERE lock_key = ? AND expires_at > UTC_TIMESTAMP(6)");
 
+    private final String list = sql("SELECT resource_id, client_id, fencing_token,"
+            + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at) FROM {table}"
+            + " WHERE expires_at > UTC_TIMESTAMP(6) AND LEFT(resource_id, ?) = ? ORDER BY resource_id LIMIT ?");
+
     private final String reap = sql("DELETE FROM {table} WHERE expires_at < UTC_TIMESTAMP(6) - INTERVAL ?"
             + " MICROSECOND AND (lease_micros <> " + TOMBSTONE_LEASE + " OR expires_at < UTC_TIMESTAMP(6)"
             + " - INTERVAL ? MICROSECOND) ORDER BY expires_at LIMIT ?");
@@ -300,6 +304,11 @@ final class MariaDbDialect extends Dialect {
     @Override
     String inspectSql() {
         return inspect;
+    }
+
+    @Override
+    String listSql() {
+        return list;
     }
 
     @Override

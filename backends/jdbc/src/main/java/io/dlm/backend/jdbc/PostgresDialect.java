@@ -111,6 +111,10 @@ final class PostgresDialect extends Dialect {
     private final String inspect = sql("SELECT client_id, fencing_token, " + REMAINING.formatted("l")
             + " FROM {table} l WHERE lock_key = ? AND expires_at > clock_timestamp()");
 
+    private final String list = sql("SELECT resource_id, client_id, fencing_token, " + REMAINING.formatted("l")
+            + " FROM {table} l WHERE expires_at > clock_timestamp() AND substring(resource_id FROM 1 FOR ?) = ?"
+            + " ORDER BY resource_id LIMIT ?");
+
     // SKIP LOCKED: rows being taken over right now are not the reaper's business.
     private final String reap = sql("DELETE FROM {table} WHERE lock_key IN (SELECT lock_key FROM {table}"
             + " WHERE expires_at < clock_timestamp() - ? * INTERVAL '1 microsecond'"
@@ -266,6 +270,11 @@ final class PostgresDialect extends Dialect {
     @Override
     String inspectSql() {
         return inspect;
+    }
+
+    @Override
+    String listSql() {
+        return list;
     }
 
     @Override

@@ -113,6 +113,37 @@ final class LockScripts {
             return {lease[1], lease[2], redis.call('PTTL', KEYS[1])}
             """);
 
+    /**
+     * Reads one key that a listing's {@code SCAN} met, as {@link #INSPECT} does, but without failing
+     * on a key that is not a hash: a key prefix shared with other data (even the empty one) can hold
+     * a plain key that fits the lease pattern, and {@code HMGET} would answer it {@code WRONGTYPE}.
+     * Returns {@code {owner, token, pttl}}, an empty list when the key is gone or holds no owner,
+     * and {@code {type}} (one element) for a key of another type, which the listing skips.
+     */
+    static final Script INSPECT_LISTED = new Script("inspect-listed", """
+            local kind = redis.call('TYPE', KEYS[1])['ok']
+            if kind == 'none' then return {} end
+            if kind ~= 'hash' then return {kind} end
+            local lease = redis.call('HMGET', KEYS[1], 'owner', 'token')
+            if not lease[1] then return {} end
+            return {lease[1], lease[2], redis.call('PTTL', KEYS[1])}
+            """);
+
+    /**
+     * Breaks the live lease at {@code KEYS[1]}, whoever holds it (O4), and announces it on channel
+     * {@code ARGV[1]} as a release does, so that waiters look again (U3). Returns {@code {owner,
+     * token, pttl}} of the lease it deleted, or an empty list when the resource was free. The
+     * fencing counter is left alone, so the next acquisition gets a larger token (F1).
+     */
+    static final Script FORCE_RELEASE = new Script("force-release", """
+            local lease = redis.call('HMGET', KEYS[1], 'owner', 'token')
+            if not lease[1] then return {} end
+            local pttl = redis.call('PTTL', KEYS[1])
+            redis.call('DEL', KEYS[1])
+            redis.call('PUBLISH', ARGV[1], '')
+            return {lease[1], lease[2], pttl}
+            """);
+
     private LockScripts() {}
 
     /**

@@ -1,5 +1,7 @@
 package io.dlm.backend.redis;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Names the Redis keys and the pub/sub channel of a resource (V1).
  *
@@ -99,6 +101,69 @@ final class RedisKeys {
      */
     String releaseChannel(String resourceId) {
         return tagged(resourceId).append(CHANNEL_SUFFIX).toString();
+    }
+
+    /**
+     * A {@code SCAN MATCH} pattern that matches the lease keys of this prefix whose resource id
+     * starts with {@code idPrefix}, and no other key: a lease key is the only one that ends in
+     * <code>}</code>. Glob characters of the prefix and the id are escaped, so they match only
+     * themselves.
+     *
+     * @param idPrefix the start of the resource ids, possibly empty
+     * @return the pattern
+     */
+    String leasePattern(String idPrefix) {
+        String tagged = tagged(idPrefix).toString();
+        // Drop the closing brace of the tag: the id goes on, then the key ends with one.
+        String open = tagged.substring(0, tagged.length() - 1);
+        StringBuilder pattern = new StringBuilder(open.length() + 8);
+        for (int i = 0; i < open.length(); i++) {
+            char c = open.charAt(i);
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                pattern.append('\\');
+            }
+            pattern.append(c);
+        }
+        return pattern.append("*}").toString();
+    }
+
+    /**
+     * The resource id whose lease key this is: the inverse of {@link #lease}.
+     *
+     * @param key a key of the server
+     * @return the id, or {@code null} when the key is not a lease key of this prefix
+     */
+    @Nullable
+    String resourceIdOf(String key) {
+        int start = prefix.length() + 1;
+        if (key.length() <= start
+                || !key.startsWith(prefix)
+                || key.charAt(start - 1) != '{'
+                || key.charAt(key.length() - 1) != '}'
+                || key.indexOf('}') != key.length() - 1) {
+            return null;
+        }
+        StringBuilder id = new StringBuilder(key.length() - start - 1);
+        for (int i = start; i < key.length() - 1; i++) {
+            char c = key.charAt(i);
+            if (c != '%') {
+                id.append(c);
+                continue;
+            }
+            if (i + 2 >= key.length() - 1) {
+                return null;
+            }
+            switch (key.substring(i + 1, i + 3)) {
+                case "25" -> id.append('%');
+                case "7B" -> id.append('{');
+                case "7D" -> id.append('}');
+                default -> {
+                    return null;
+                }
+            }
+            i += 2;
+        }
+        return id.length() == 0 ? null : id.toString();
     }
 
     private StringBuilder tagged(String resourceId) {

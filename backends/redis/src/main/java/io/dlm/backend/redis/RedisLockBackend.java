@@ -5,6 +5,8 @@ import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.AsyncLockBackend;
+import io.dlm.spi.BreakingLockBackend;
+import io.dlm.spi.EnumeratingLockBackend;
 import io.dlm.spi.WatchingLockBackend;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -36,8 +38,12 @@ import org.jspecify.annotations.Nullable;
  * failover. Redis replicates asynchronously, so a failover can lose a lease that was granted;
  * fencing tokens are the defence, and {@link ReplicaAcks} keeps them growing across a failover
  * when asked to.
+ *
+ * <p>For operators (O4), {@link #list} scans this prefix's lease keys ({@link LeaseScan}) and
+ * {@link #forceRelease} deletes a lease whoever holds it ({@link LockScripts#FORCE_RELEASE}).
  */
-final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
+final class RedisLockBackend
+        implements WatchingLockBackend, AsyncLockBackend, EnumeratingLockBackend, BreakingLockBackend {
 
     private static final System.Logger LOG = System.getLogger(RedisLockBackend.class.getName());
 
@@ -61,6 +67,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     private final ReleaseSubscriptions subscriptions;
     private final HeldLeases held;
+    private final LeaseScan leaseScan;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -86,6 +93,7 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         }
         this.subscriptions = new ReleaseSubscriptions(connections, settings.operationTimeout());
         this.held = new HeldLeases(settings.operationTimeout().toNanos());
+        this.leaseScan = new LeaseScan(connections::commands, scripts, keys, settings.operationTimeout());
     }
 
     @Override
@@ -212,6 +220,11 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
                 new String[] {keys.lease(resourceId)},
                 NO_ARGS,
                 resourceId);
+        return lease(resourceId, reply);
+    }
+
+    /** Reads a reply of {@code {owner, token, pttl}}, or an empty one for a free resource. */
+    private static Optional<LockInfo> lease(String resourceId, List<Object> reply) {
         if (reply.isEmpty()) {
             return Optional.empty();
         }
@@ -230,6 +243,31 @@ final class RedisLockBackend implements WatchingLockBackend, AsyncLockBackend {
         }
         // PTTL truncates: a lease with 0 ms left is still live for up to a millisecond.
         return Optional.of(new LockInfo(resourceId, owner, fencingToken, Duration.ofMillis(Math.max(1, pttl))));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Scans only this backend's key prefix; with more than {@code limit} matching leases, the
+     * ones listed are those the scan met first. Each key is listed once, keys that are not leases
+     * (not hashes) are skipped, and the whole listing must end within the operation timeout, else
+     * it fails with {@code INTERNAL_ERROR} ({@link LeaseScan}).
+     */
+    @Override
+    public List<LockInfo> list(String prefix, int limit) {
+        return leaseScan.list(prefix, limit);
+    }
+
+    /** {@inheritDoc} One script: reads, deletes and announces the lease at once. */
+    @Override
+    public Optional<LockInfo> forceRelease(String resourceId) {
+        List<Object> reply = scripts.run(
+                LockScripts.FORCE_RELEASE,
+                ScriptOutputType.MULTI,
+                new String[] {keys.lease(resourceId)},
+                new String[] {keys.releaseChannel(resourceId)},
+                resourceId);
+        return lease(resourceId, reply);
     }
 
     /** {@inheritDoc} Redis counts expiries in milliseconds. */
