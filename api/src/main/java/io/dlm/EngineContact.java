@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param lastAnswerAgo how long ago the engine last answered; empty if it never has
  * @param failingFor how long the calls made since the last answer have been failing, counted from
  *     the start of the first of them; empty when none has failed since
+ * @param lastFailureAgo how long ago the last call failed; empty if none has failed
  * @param lastFailure what the last failed call ended with; empty if none has failed
  * @param operationTimeout the manager's {@code dlm.operation.timeout}
  */
@@ -21,11 +22,12 @@ public record EngineContact(
         String backend,
         Optional<Duration> lastAnswerAgo,
         Optional<Duration> failingFor,
+        Optional<Duration> lastFailureAgo,
         Optional<String> lastFailure,
         Duration operationTimeout) {
 
-    private static final EngineContact UNKNOWN =
-            new EngineContact("unknown", Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO);
+    private static final EngineContact UNKNOWN = new EngineContact(
+            "unknown", Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO);
 
     /**
      * Checks the parts.
@@ -33,6 +35,7 @@ public record EngineContact(
      * @param backend the backend's name
      * @param lastAnswerAgo time since the last answer
      * @param failingFor time the calls have been failing
+     * @param lastFailureAgo time since the last failure
      * @param lastFailure the last failure's description
      * @param operationTimeout the operation timeout
      */
@@ -40,6 +43,7 @@ public record EngineContact(
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(lastAnswerAgo, "lastAnswerAgo");
         Objects.requireNonNull(failingFor, "failingFor");
+        Objects.requireNonNull(lastFailureAgo, "lastFailureAgo");
         Objects.requireNonNull(lastFailure, "lastFailure");
         Objects.requireNonNull(operationTimeout, "operationTimeout");
     }
@@ -54,14 +58,20 @@ public record EngineContact(
     }
 
     /**
-     * Whether the engine counts as answering (O2): no call has failed since its last answer, or
-     * the failures have lasted less than an operation timeout.
+     * Whether the engine counts as answering (O2): no call has failed since its last answer; or
+     * the failures have lasted less than an operation timeout; or the last of them is more than
+     * two operation timeouts old with no call since. The last case lets a readiness check that
+     * stopped the traffic let it back to find out: a manager that makes no call learns nothing
+     * new, and must not stay down for good after an engine that came back.
      *
-     * @return {@code false} once the calls have failed for a whole operation timeout
+     * @return {@code false} while calls have been failing for a whole operation timeout
      */
     public boolean answering() {
-        return failingFor
-                .map(failing -> failing.compareTo(operationTimeout) < 0)
+        if (failingFor.isEmpty() || failingFor.get().compareTo(operationTimeout) < 0) {
+            return true;
+        }
+        return lastFailureAgo
+                .map(ago -> ago.compareTo(operationTimeout.multipliedBy(2)) > 0)
                 .orElse(true);
     }
 }

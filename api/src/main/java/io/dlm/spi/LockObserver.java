@@ -16,6 +16,9 @@ import java.util.Map;
  * <p>Observers come from {@link Factory}s found with {@link java.util.ServiceLoader} when a
  * manager opens; a factory that cannot load (a metrics library missing from the class path) is
  * left out, and without any observer the runtime does no extra work.
+ *
+ * <p>An observer that throws, even an {@link Error} other than the JVM's own, is dropped for that
+ * call only: lock operations and loss reports (K3) go on as if it had returned.
  */
 public interface LockObserver {
 
@@ -73,6 +76,12 @@ public interface LockObserver {
      * @param heldNanos how long it was held, from its grant to the report of its loss
      */
     default void leaseLost(String resourceId, String clientId, long fencingToken, long heldNanos) {}
+
+    /**
+     * The manager closed: nothing more will be observed, and the holds it had are over. An
+     * observer lets go of what it registered for the manager (a metrics callback).
+     */
+    default void closed() {}
 
     /**
      * Opens an observer for each manager the runtime opens; registered in {@code

@@ -87,8 +87,14 @@ public class LockManagerReadiness implements HealthCheck {
         }
         // Context.get without a creational context returns the existing instance, never a new one.
         @Nullable LockManager manager = context.get(bean);
-        return manager == null
-                ? ManagerReport.without(name, ManagerReport.NOT_OPENED)
-                : ManagerReport.open(name, manager.engineContact());
+        if (manager == null) {
+            return ManagerReport.without(name, ManagerReport.NOT_OPENED);
+        }
+        try {
+            return ManagerReport.open(name, manager.engineContact());
+        } catch (RuntimeException e) {
+            // One manager that cannot tell (closed, or not DLM's) must not hide the others.
+            return ManagerReport.failed(name, e);
+        }
     }
 }

@@ -11,8 +11,9 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
  * @param name the manager's name in the report ({@link ManagerNames})
  * @param state {@value #OPEN}, or why the check has no engine contact to judge by
  * @param contact the manager's last engine contact, when it is open
+ * @param broken whether reading the contact failed
  */
-record ManagerReport(String name, String state, Optional<EngineContact> contact) {
+record ManagerReport(String name, String state, Optional<EngineContact> contact, boolean broken) {
 
     static final String OPEN = "open";
     static final String NOT_OPENED = "not opened";
@@ -23,16 +24,24 @@ record ManagerReport(String name, String state, Optional<EngineContact> contact)
     private static final int FAILURE_LENGTH = 300;
 
     static ManagerReport open(String name, EngineContact contact) {
-        return new ManagerReport(name, OPEN, Optional.of(contact));
+        return new ManagerReport(name, OPEN, Optional.of(contact), false);
     }
 
     static ManagerReport without(String name, String state) {
-        return new ManagerReport(name, state, Optional.empty());
+        return new ManagerReport(name, state, Optional.empty(), false);
     }
 
-    /** A manager without engine contact has not failed: only a silent engine makes it DOWN. */
+    /** A manager whose engine contact could not be read: DOWN, with why. */
+    static ManagerReport failed(String name, RuntimeException why) {
+        return new ManagerReport(name, "unreadable: " + oneLine(String.valueOf(why)), Optional.empty(), true);
+    }
+
+    /**
+     * A manager without engine contact has not failed: only a silent engine, or a manager that
+     * cannot tell, makes it DOWN.
+     */
     boolean up() {
-        return contact.map(EngineContact::answering).orElse(true);
+        return !broken && contact.map(EngineContact::answering).orElse(true);
     }
 
     void addTo(HealthCheckResponseBuilder response) {

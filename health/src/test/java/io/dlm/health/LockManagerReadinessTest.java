@@ -66,9 +66,23 @@ class LockManagerReadinessTest {
             assertThat(down.readiness().data("default.lastFailure")).isNotBlank();
             assertThat(failure.get().error()).isEqualTo(LockError.INTERNAL_ERROR);
 
+            // DOWN for as long as the calls keep failing...
+            long keptFailing = System.nanoTime();
+            while (since(keptFailing).compareTo(OPERATION_TIMEOUT.multipliedBy(3)) < 0) {
+                catchThrowableOfType(LockException.class, () -> manager.inspect("orders/1"));
+                assertThat(app.readiness().status()).isEqualTo("DOWN");
+            }
+            // ...and UP again once no call has failed for two operation timeouts, so that a
+            // readiness check that stopped the traffic lets it back to find out (O2).
+            long quiet = System.nanoTime();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> app.readiness().status().equals("UP"));
+            assertThat(since(quiet)).isGreaterThanOrEqualTo(OPERATION_TIMEOUT.multipliedBy(2));
+            assertThat(app.readiness().data("default.lastFailure")).isNotBlank();
+
             redis.restart();
-            // DOWN until the engine answers again: a restarted Redis alone changes nothing.
-            assertThat(app.readiness().status()).isEqualTo("DOWN");
             Awaitility.await()
                     .atMost(Duration.ofSeconds(20))
                     .pollInterval(Duration.ofMillis(50))

@@ -426,9 +426,13 @@ final class DefaultLease implements Lease {
                 .append(") was lost: ")
                 .append(lossReason)
                 .toString();
-        // Recorded first: whoever learns of the loss from lost() finds it in the metrics too.
-        manager.leaseLossReported(resourceId, clientId, fencingToken, sentAt, lossReason);
-        lost.complete(new LockException(LockError.LOCK_NOT_HELD, message));
+        // Recorded first: whoever learns of the loss from lost() finds it in the metrics too; and
+        // the holder is told whatever the recording does (K3).
+        try {
+            manager.leaseLossReported(resourceId, clientId, fencingToken, sentAt, lossReason);
+        } finally {
+            lost.complete(new LockException(LockError.LOCK_NOT_HELD, message));
+        }
     }
 
     /** Drops the lease from the keeper and its booked timer, so an ended lease costs nothing. */

@@ -109,6 +109,27 @@ public final class DefaultLockManager implements LockManager {
     }
 
     /**
+     * Opens a manager over an open backend with one given observer instead of those on the class
+     * path: for tests of what the runtime tells observers (O1).
+     *
+     * @param backend the backend
+     * @param properties {@code dlm.*} settings (E1a)
+     * @param ticker the monotonic clock
+     * @param observer the observer
+     * @return the manager
+     */
+    static LockManager open(
+            LockBackend backend, Map<String, String> properties, Ticker ticker, io.dlm.spi.LockObserver observer) {
+        LockSettings settings = LockSettings.parse(properties);
+        String name = properties.getOrDefault("dlm.backend", backend.getClass().getSimpleName());
+        return new DefaultLockManager(
+                backend,
+                settings,
+                new LeaseKeeper(backend, settings, ticker),
+                LockTelemetry.observedBy(name, ticker, observer));
+    }
+
+    /**
      * Opens a backend with a context that routes its loss reports to the new manager (K3).
      *
      * @param provider opens the backend
@@ -251,6 +272,7 @@ public final class DefaultLockManager implements LockManager {
     boolean releaseAcquisition(String resourceId, String clientId, long fencingToken) {
         ensureOpen();
         boolean released;
+        HoldRecords.Hold hold = telemetry.releasing(resourceId, clientId, fencingToken);
         long started = callStarts();
         try {
             released = backend.release(resourceId, clientId, fencingToken);
@@ -262,7 +284,7 @@ public final class DefaultLockManager implements LockManager {
             // Released or found gone: either way there is nothing left to release on close.
             held.released(resourceId, clientId, fencingToken);
         }
-        telemetry.releaseAnswered(resourceId, clientId, fencingToken, released);
+        telemetry.releaseAnswered(resourceId, hold, released);
         if (released && queueCount.get() != 0) {
             wakeHead(resourceId);
         }
@@ -305,6 +327,7 @@ public final class DefaultLockManager implements LockManager {
         Arguments.id("clientId", clientId);
         ensureOpen();
         boolean released;
+        HoldRecords.Hold hold = telemetry.releasing(resourceId, clientId, LockBackend.ANY_ACQUISITION);
         long started = callStarts();
         try {
             released = backend.release(resourceId, clientId, LockBackend.ANY_ACQUISITION);
@@ -312,7 +335,7 @@ public final class DefaultLockManager implements LockManager {
             throw failed(started, engineFailure("unlock", resourceId, e));
         }
         answered();
-        telemetry.releaseAnswered(resourceId, clientId, LockBackend.ANY_ACQUISITION, released);
+        telemetry.releaseAnswered(resourceId, hold, released);
         if (released) {
             if (held != null) {
                 held.released(resourceId, clientId, LockBackend.ANY_ACQUISITION);
@@ -371,6 +394,7 @@ public final class DefaultLockManager implements LockManager {
                     Optional.of(Duration.ZERO),
                     Optional.empty(),
                     Optional.empty(),
+                    Optional.empty(),
                     settings.operationTimeout());
         }
         return tracked.snapshot(ticker.nanoTime());
@@ -396,10 +420,11 @@ public final class DefaultLockManager implements LockManager {
     private LockException failed(long started, LockException failure) {
         EngineContacts tracked = contacts;
         if (tracked != null) {
-            if (failure.error() == LockError.INTERNAL_ERROR) {
-                tracked.failed(started, failure);
-            } else {
+            if (failure.error() != LockError.INTERNAL_ERROR) {
                 tracked.answered(ticker.nanoTime());
+            } else if (!(failure.getCause() instanceof InterruptedException)) {
+                // An interrupted call says nothing of the engine (X2).
+                tracked.failed(started, ticker.nanoTime(), failure);
             }
         }
         return failure;
@@ -414,7 +439,7 @@ public final class DefaultLockManager implements LockManager {
         if (failure == null) {
             tracked.answered(ticker.nanoTime());
         } else {
-            tracked.failed(sent, failure);
+            tracked.failed(sent, ticker.nanoTime(), failure);
         }
     }
 
@@ -435,6 +460,7 @@ public final class DefaultLockManager implements LockManager {
                 held.releaseAll(backend, settings.operationTimeout().toNanos());
             }
             backend.close();
+            telemetry.closed();
         } finally {
             closing.unlock();
         }
@@ -454,7 +480,7 @@ public final class DefaultLockManager implements LockManager {
         // The wait counts from here: every engine call made for it spends it, so that only the
         // call in flight when it runs out can outlast it, by one operation timeout at most (X1).
         long start = ticker.nanoTime();
-        LockWaitEvent event = telemetry.waitStarted();
+        Object event = telemetry.waitStarted();
         long token;
         try {
             token = acquireFrom(start, resourceId, clientId, waitNanos, leaseNanos, sentAt);

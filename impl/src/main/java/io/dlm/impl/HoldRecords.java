@@ -1,6 +1,7 @@
 package io.dlm.impl;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,10 +19,12 @@ final class HoldRecords {
         final long grantedAt;
         final long leaseNanos;
         volatile long deadline;
-        /** Begun at the grant when a recording wanted it, committed at the end (O3). */
-        final @Nullable LockHeldEvent event;
+        /** Set when a release or a loss reported this hold, so that it is reported once. */
+        volatile int ended;
+        /** A hold event begun at the grant when a recording wanted it, committed at the end (O3). */
+        final @Nullable Object event;
 
-        Hold(String clientId, long fencingToken, long grantedAt, long leaseNanos, @Nullable LockHeldEvent event) {
+        Hold(String clientId, long fencingToken, long grantedAt, long leaseNanos, @Nullable Object event) {
             this.clientId = clientId;
             this.fencingToken = fencingToken;
             this.grantedAt = grantedAt;
@@ -36,6 +39,9 @@ final class HoldRecords {
         }
     }
 
+    private static final AtomicIntegerFieldUpdater<Hold> ENDED =
+            AtomicIntegerFieldUpdater.newUpdater(Hold.class, "ended");
+
     private final ConcurrentHashMap<String, Hold> holds = new ConcurrentHashMap<>();
     /** Above this size a grant first drops the records whose leases ran out unseen. */
     private volatile int sweepAbove = 1024;
@@ -48,14 +54,28 @@ final class HoldRecords {
         holds.put(resourceId, hold);
     }
 
-    /** The record of the acquisition a release or a loss ends, removed; {@code null} if none. */
+    /** The record of the acquisition a release or a loss would end; {@code null} if none. */
     @Nullable
-    Hold end(String resourceId, String clientId, long fencingToken) {
+    Hold find(String resourceId, String clientId, long fencingToken) {
         Hold hold = holds.get(resourceId);
-        if (hold == null || !hold.matches(clientId, fencingToken)) {
-            return null;
-        }
-        return holds.remove(resourceId, hold) ? hold : null;
+        return hold != null && hold.matches(clientId, fencingToken) ? hold : null;
+    }
+
+    /**
+     * Ends a record found before the engine was asked: removed unless a newer grant replaced it
+     * meanwhile, and reported either way, so that a release racing the next grant is still seen.
+     *
+     * @return whether this call ended it (not an earlier one)
+     */
+    boolean end(String resourceId, Hold hold) {
+        boolean first = ENDED.compareAndSet(hold, 0, 1);
+        holds.remove(resourceId, hold);
+        return first;
+    }
+
+    /** Forgets every record: the manager closed. */
+    void clear() {
+        holds.clear();
     }
 
     void renewed(String resourceId, String clientId, long fencingToken, long now) {

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import jdk.jfr.FlightRecorder;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,35 +21,6 @@ import org.jspecify.annotations.Nullable;
 final class LockTelemetry {
 
     private static final System.Logger LOG = System.getLogger(LockTelemetry.class.getName());
-    /**
-     * Probes, never committed: an event's {@code isEnabled()} reads its class's state. Loaded only
-     * once JFR runs, since defining an event class in a JVM where it does not run costs a few
-     * hundred milliseconds (JDK 17), which a process that records nothing must not pay.
-     */
-    private static final class Jfr {
-        static final LockWaitEvent WAIT = new LockWaitEvent();
-        static final LockHeldEvent HELD = new LockHeldEvent();
-        static final LeaseLostEvent LOST = new LeaseLostEvent();
-
-        private Jfr() {}
-    }
-
-    /** The backend's name, as the events and the observers carry it. */
-    String backend() {
-        return backend;
-    }
-
-    private static boolean recordingWaits() {
-        return FlightRecorder.isInitialized() && Jfr.WAIT.isEnabled();
-    }
-
-    private static boolean recordingHolds() {
-        return FlightRecorder.isInitialized() && Jfr.HELD.isEnabled();
-    }
-
-    private static boolean recordingLosses() {
-        return FlightRecorder.isInitialized() && Jfr.LOST.isEnabled();
-    }
 
     private final String backend;
     private final Ticker ticker;
@@ -62,6 +32,11 @@ final class LockTelemetry {
         this.ticker = ticker;
         this.holds = holds;
         this.observer = observer;
+    }
+
+    /** The backend's name, as the events and the observers carry it. */
+    String backend() {
+        return backend;
     }
 
     /**
@@ -97,6 +72,18 @@ final class LockTelemetry {
         return new LockTelemetry(backend, ticker, holds, observer);
     }
 
+    /**
+     * Telemetry with one given observer, for tests of the runtime's side of the SPI.
+     *
+     * @param backend the backend's name
+     * @param ticker the manager's monotonic clock
+     * @param observer the observer
+     * @return the telemetry
+     */
+    static LockTelemetry observedBy(String backend, Ticker ticker, LockObserver observer) {
+        return new LockTelemetry(backend, ticker, new HoldRecords(), observer);
+    }
+
     private static List<LockObserver.Factory> factories() {
         List<LockObserver.Factory> found = new ArrayList<>();
         ClassLoader context = Thread.currentThread().getContextClassLoader();
@@ -124,22 +111,17 @@ final class LockTelemetry {
     }
 
     private boolean tracksHolds() {
-        return observer != null || recordingHolds();
+        return observer != null || JfrRecorder.recordingHolds();
     }
 
     /**
      * Starts timing a wait, when a recording wants lock waits.
      *
-     * @return the event to hand to {@link #waitEnded}, or {@code null}
+     * @return what to hand to {@link #waitEnded}: a begun JFR event, or {@code null}
      */
     @Nullable
-    LockWaitEvent waitStarted() {
-        if (!recordingWaits()) {
-            return null;
-        }
-        LockWaitEvent event = new LockWaitEvent();
-        event.begin();
-        return event;
+    Object waitStarted() {
+        return JfrRecorder.waitStarted();
     }
 
     /**
@@ -151,7 +133,7 @@ final class LockTelemetry {
      * @param startedAt when the call started, on the manager's clock
      */
     void waitEnded(
-            @Nullable LockWaitEvent event,
+            @Nullable Object event,
             String resourceId,
             String clientId,
             WaitOutcome outcome,
@@ -163,27 +145,25 @@ final class LockTelemetry {
         }
         long now = ticker.nanoTime();
         if (event != null) {
-            event.end();
-            event.resourceId = resourceId;
-            event.clientId = clientId;
-            event.backend = backend;
-            event.outcome = outcome.attributeValue();
-            event.fencingToken = outcome == WaitOutcome.ACQUIRED ? fencingToken : 0;
-            event.commit();
+            JfrRecorder.waitEnded(
+                    event,
+                    resourceId,
+                    clientId,
+                    backend,
+                    outcome.attributeValue(),
+                    outcome == WaitOutcome.ACQUIRED ? fencingToken : 0);
         }
         if (outcome == WaitOutcome.ACQUIRED && tracksHolds()) {
-            LockHeldEvent held = null;
-            if (recordingHolds()) {
-                held = new LockHeldEvent();
-                held.begin();
-            }
-            holds.granted(resourceId, new HoldRecords.Hold(clientId, fencingToken, now, leaseNanos, held), now);
+            holds.granted(
+                    resourceId,
+                    new HoldRecords.Hold(clientId, fencingToken, now, leaseNanos, JfrRecorder.holdStarted()),
+                    now);
         }
         LockObserver to = observer;
         if (to != null) {
             try {
                 to.waitEnded(resourceId, clientId, outcome, now - startedAt);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 dropped(e);
             }
         }
@@ -197,25 +177,33 @@ final class LockTelemetry {
     }
 
     /**
-     * The engine answered a release ({@code fencingToken} is {@link LockBackend#ANY_ACQUISITION}
-     * for {@code unlock}): the hold ended, by the release when it found the acquisition held, else
-     * unseen, when its lease ran out.
+     * A release is about to be sent ({@code fencingToken} is {@link LockBackend#ANY_ACQUISITION}
+     * for {@code unlock}): the record of the hold it would end, taken now, so that a grant that
+     * replaces it while the release travels does not hide the release.
+     *
+     * @return the record, or {@code null} when nothing is tracked
      */
-    void releaseAnswered(String resourceId, String clientId, long fencingToken, boolean released) {
-        if (!tracksHolds()) {
+    HoldRecords.@Nullable Hold releasing(String resourceId, String clientId, long fencingToken) {
+        return tracksHolds() ? holds.find(resourceId, clientId, fencingToken) : null;
+    }
+
+    /**
+     * The engine answered a release: the hold ended, by the release when it found the
+     * acquisition held, else unseen, when its lease ran out.
+     *
+     * @param hold what {@link #releasing} returned
+     */
+    void releaseAnswered(String resourceId, HoldRecords.@Nullable Hold hold, boolean released) {
+        if (hold == null || !holds.end(resourceId, hold) || !released) {
             return;
-        }
-        HoldRecords.Hold hold = holds.end(resourceId, clientId, fencingToken);
-        if (hold == null || !released) {
-            return; // granted before anything observed it, or already over
         }
         long now = ticker.nanoTime();
         commitHeld(hold, resourceId, "released");
         LockObserver to = observer;
         if (to != null) {
             try {
-                to.released(resourceId, clientId, hold.fencingToken, now - hold.grantedAt);
-            } catch (RuntimeException e) {
+                to.released(resourceId, hold.clientId, hold.fencingToken, now - hold.grantedAt);
+            } catch (Throwable e) {
                 dropped(e);
             }
         }
@@ -228,50 +216,57 @@ final class LockTelemetry {
      *     recorded the grant
      */
     void leaseLost(String resourceId, String clientId, long fencingToken, long grantedAt, String reason) {
-        if (observer == null && !recordingLosses() && !recordingHolds()) {
+        if (observer == null && !JfrRecorder.recordingLosses() && !JfrRecorder.recordingHolds()) {
             return;
         }
         long now = ticker.nanoTime();
-        HoldRecords.Hold hold = tracksHolds() ? holds.end(resourceId, clientId, fencingToken) : null;
+        HoldRecords.Hold hold = tracksHolds() ? holds.find(resourceId, clientId, fencingToken) : null;
+        boolean endsHold = hold != null && holds.end(resourceId, hold);
         long heldFor = now - (hold != null ? hold.grantedAt : grantedAt);
-        if (hold != null) {
+        if (endsHold) {
             commitHeld(hold, resourceId, "lost");
         }
-        if (recordingLosses()) {
-            LeaseLostEvent event = new LeaseLostEvent();
-            event.resourceId = resourceId;
-            event.clientId = clientId;
-            event.backend = backend;
-            event.fencingToken = fencingToken;
-            event.heldFor = heldFor;
-            event.reason = reason;
-            event.commit();
+        if (JfrRecorder.recordingLosses()) {
+            JfrRecorder.leaseLost(resourceId, clientId, backend, fencingToken, heldFor, reason);
         }
         LockObserver to = observer;
         if (to != null) {
             try {
                 to.leaseLost(resourceId, clientId, fencingToken, heldFor);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                dropped(e);
+            }
+        }
+    }
+
+    /** The manager closed: its holds are over, and its observers are told (O1's held count). */
+    void closed() {
+        holds.clear();
+        LockObserver to = observer;
+        if (to != null) {
+            try {
+                to.closed();
+            } catch (Throwable e) {
                 dropped(e);
             }
         }
     }
 
     private void commitHeld(HoldRecords.Hold hold, String resourceId, String endedBy) {
-        LockHeldEvent event = hold.event;
-        if (event == null) {
-            return;
+        Object event = hold.event;
+        if (event != null) {
+            JfrRecorder.holdEnded(event, resourceId, hold.clientId, backend, hold.fencingToken, endedBy);
         }
-        event.end();
-        event.resourceId = resourceId;
-        event.clientId = hold.clientId;
-        event.backend = backend;
-        event.fencingToken = hold.fencingToken;
-        event.endedBy = endedBy;
-        event.commit();
     }
 
-    private static void dropped(RuntimeException e) {
+    /**
+     * An observer's failure, whatever it was, never reaches a lock operation or a loss report (K3):
+     * dropped, except the JVM's own errors.
+     */
+    private static void dropped(Throwable e) {
+        if (e instanceof VirtualMachineError fatal) {
+            throw fatal;
+        }
         LOG.log(Level.DEBUG, "DLM: a lock observer failed; its failure is dropped", e);
     }
 
@@ -288,7 +283,7 @@ final class LockTelemetry {
             for (LockObserver o : all) {
                 try {
                     o.waitEnded(resourceId, clientId, outcome, waitNanos);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
                     dropped(e);
                 }
             }
@@ -299,7 +294,7 @@ final class LockTelemetry {
             for (LockObserver o : all) {
                 try {
                     o.released(resourceId, clientId, fencingToken, heldNanos);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
                     dropped(e);
                 }
             }
@@ -310,7 +305,18 @@ final class LockTelemetry {
             for (LockObserver o : all) {
                 try {
                     o.leaseLost(resourceId, clientId, fencingToken, heldNanos);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
+                    dropped(e);
+                }
+            }
+        }
+
+        @Override
+        public void closed() {
+            for (LockObserver o : all) {
+                try {
+                    o.closed();
+                } catch (Throwable e) {
                     dropped(e);
                 }
             }

@@ -30,7 +30,7 @@ class EngineContactTest {
 
     @Test
     void O2_aManagerThatHasCalledNothingKnowsNothingWrong() {
-        try (LockManager manager = open(new SwitchableEngine(), "300ms")) {
+        try (LockManager manager = open(new SwitchableEngine(), "1s")) {
             EngineContact contact = manager.engineContact();
             assertThat(contact.lastAnswerAgo()).isEmpty();
             assertThat(contact.failingFor()).isEmpty();
@@ -42,8 +42,9 @@ class EngineContactTest {
     @Test
     void O2_failingCallsMakeTheEngineNotAnsweringAfterAnOperationTimeoutAndAnAnswerHealsIt() {
         SwitchableEngine engine = new SwitchableEngine();
-        try (LockManager manager = open(engine, "300ms")) {
-            assertThat(manager.lock("r", "a", 0)).isTrue();
+        try (LockManager manager = open(engine, "1s")) {
+            // A lease (twice the timeout) that outlasts the test: inspect finds it at the end.
+            assertThat(manager.lock("r", "a", 60_000)).isTrue();
             EngineContact answered = manager.engineContact();
             assertThat(answered.lastAnswerAgo()).isPresent();
             assertThat(answered.failingFor()).isEmpty();
@@ -59,10 +60,21 @@ class EngineContactTest {
                     .as("failing for less than an operation timeout")
                     .isTrue();
 
-            await().atMost(PATIENCE).until(() -> !manager.engineContact().answering());
+            await().atMost(PATIENCE).until(() -> {
+                // Calls keep failing, as they do while traffic still comes.
+                assertThatThrownBy(() -> manager.inspect("r")).isInstanceOf(LockException.class);
+                return !manager.engineContact().answering();
+            });
             int calls = engine.calls;
             manager.engineContact();
             assertThat(engine.calls).as("reading the contact calls the engine").isEqualTo(calls);
+
+            // No call for two operation timeouts: the failure no longer counts, so that a
+            // readiness check that stopped the traffic lets it back to find out.
+            long quiet = System.nanoTime();
+            await().atMost(PATIENCE).until(() -> manager.engineContact().answering());
+            assertThat(Duration.ofNanos(System.nanoTime() - quiet)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            assertThat(manager.engineContact().lastFailureAgo()).isPresent();
 
             engine.down = false;
             assertThat(manager.inspect("r")).isPresent();
@@ -78,7 +90,7 @@ class EngineContactTest {
     @Test
     void O2_backgroundRenewalsCountAsContactToo() {
         SwitchableEngine engine = new SwitchableEngine();
-        try (LockManager manager = open(engine, "300ms")) {
+        try (LockManager manager = open(engine, "1s")) {
             Lease lease = manager.tryAcquire("r", "a", Duration.ZERO, Duration.ofSeconds(3))
                     .orElseThrow()
                     .keepAlive();

@@ -14,9 +14,11 @@ import org.jspecify.annotations.Nullable;
  * managers. The instance is read once per manager, when it opens: a manager keeps recording into
  * the instance it opened with.
  *
- * <p>Reading the global before anything registered one fixes it to the no-op instance for the rest
- * of the JVM (OpenTelemetry's own rule), so register the SDK, or call {@link #use}, before opening
- * the first manager. With a no-op instance DLM records nothing and adds no work to any lock call.
+ * <p>DLM never reads a global that nothing registered yet (OpenTelemetry would fix it to the no-op
+ * instance for the rest of the JVM, and the application's own registration would then fail): a
+ * manager that opens before the SDK is registered records nothing, so register the SDK, or call
+ * {@link #use}, before opening the managers whose metrics you want. With no instance DLM records
+ * nothing and adds no work to any lock call.
  */
 public final class DlmOpenTelemetry {
 
@@ -39,9 +41,17 @@ public final class DlmOpenTelemetry {
         chosen = null;
     }
 
-    /** The instance for a manager that opens now. */
+    /**
+     * The instance for a manager that opens now: the one {@link #use} chose, else the global one if
+     * something registered it, else none (the no-op instance). DLM never reads an unset global:
+     * {@link GlobalOpenTelemetry#get()} would fix it to the no-op instance for good, and the
+     * application's own registration later would fail.
+     */
     static OpenTelemetry current() {
         OpenTelemetry own = chosen;
-        return own != null ? own : GlobalOpenTelemetry.get();
+        if (own != null) {
+            return own;
+        }
+        return GlobalState.isSet() ? GlobalOpenTelemetry.get() : OpenTelemetry.noop();
     }
 }

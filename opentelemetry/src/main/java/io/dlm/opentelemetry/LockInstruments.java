@@ -90,8 +90,20 @@ final class LockInstruments {
      * @param observer the observer of an opened manager
      */
     void countHeldOf(OpenTelemetryLockObserver observer) {
-        // Weak: the runtime gives no close hook, so a manager that is gone must not be kept alive.
+        // Weak as well as removed on close: a manager nobody closed must not be kept alive by it.
         holders.add(new WeakReference<>(observer));
+    }
+
+    /**
+     * Stops counting a closed manager's held locks.
+     *
+     * @param observer the observer of a manager that closed
+     */
+    void stopCounting(OpenTelemetryLockObserver observer) {
+        holders.removeIf(ref -> {
+            OpenTelemetryLockObserver counted = ref.get();
+            return counted == null || counted == observer;
+        });
     }
 
     private void reportHeld(ObservableLongMeasurement measurement) {

@@ -89,6 +89,12 @@ final class OpenTelemetryLockObserver implements LockObserver {
         instruments.leaseLost.add(1, attributes);
     }
 
+    @Override
+    public void closed() {
+        // A closed manager holds nothing: out of dlm.lock.held at once, not when it is collected.
+        instruments.stopCounting(this);
+    }
+
     /** The attributes of this manager's {@code dlm.lock.held} count. */
     Attributes backendAttributes() {
         return backend;

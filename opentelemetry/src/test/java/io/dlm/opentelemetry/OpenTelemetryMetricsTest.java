@@ -154,6 +154,10 @@ class OpenTelemetryMetricsTest {
             assertThat(manager.unlock(resource, "a")).isTrue();
             assertThat(plain.lock(resource, "b", 0)).isTrue();
             assertThat(plain.unlock(resource, "b")).isTrue();
+            // Read while the managers are open: a closed manager leaves the held count at once.
+            assertThat(held(metrics.collect(), MEMORY))
+                    .as("the held count never carries the resource: one series per backend")
+                    .isZero();
         }
         Collection<MetricData> all = metrics.collect();
         Attributes withResource =
@@ -168,9 +172,24 @@ class OpenTelemetryMetricsTest {
         assertThat(histogram(all, WAIT_DURATION, waitOf("memory", "acquired")).getCount())
                 .as("the manager without the setting, no resource")
                 .isEqualTo(1);
-        assertThat(held(all, MEMORY))
-                .as("the held count never carries the resource: one series per backend")
-                .isZero();
+    }
+
+    @Test
+    void O1_aClosedManagerLeavesTheHeldCountAtOnce() {
+        LockManager closing = LockManagers.inMemory();
+        try (LockManager staying = LockManagers.inMemory()) {
+            assertThat(closing.lock("otel-closing-" + UUID.randomUUID(), "a", 60_000))
+                    .isTrue();
+            assertThat(staying.lock("otel-staying-" + UUID.randomUUID(), "b", 60_000))
+                    .isTrue();
+            assertThat(held(metrics.collect(), MEMORY)).isEqualTo(2);
+            closing.close();
+            assertThat(held(metrics.collect(), MEMORY))
+                    .as("the closed manager's lock no longer counts, though it is not collected yet")
+                    .isEqualTo(1);
+        } finally {
+            closing.close();
+        }
     }
 
     @Test
