@@ -7,26 +7,29 @@ import io.dlm.LockAdmin;
 import io.dlm.LockInfo;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.tck.LockAdminTck;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import org.awaitility.Awaitility;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator's capabilities of the Redis backend (O4): listing the live leases of its own key
- * prefix with {@code SCAN}, and breaking a lease so that the next holder gets a larger token (F1).
+ * The operator's tier of the TCK (O4) on Redis: listing the live leases of the backend's own key
+ * prefix with {@code SCAN}, and breaking a lease so that the next holder gets a larger token (F1);
+ * and what only Redis has to get right: the fence counter kept, other programs' keys skipped.
  */
-class RedisAdminTest {
+class RedisAdminTest extends LockAdminTck {
 
     private static final Duration LONG = Duration.ofSeconds(30);
 
     private static String prefix;
+
+    /** The last lock space handed out; the next one's prefix extends it, to prove prefixes nest safely. */
+    private @Nullable String lastSpace;
 
     @BeforeAll
     static void server() {
@@ -38,102 +41,26 @@ class RedisAdminTest {
     static void cleanUp() {
         if (prefix != null) {
             TestRedis.deleteKeys(prefix);
-            TestRedis.deleteKeys(prefix + "sibling");
         }
+    }
+
+    @Override
+    protected String backend() {
+        return "redis";
+    }
+
+    /**
+     * A key prefix of its own, which starts with the previous one: the lock spaces of one test nest
+     * ({@code p:1:} and {@code p:1:n:}), and listing one must not show the other's keys.
+     */
+    @Override
+    protected Map<String, String> newLockSpace() {
+        lastSpace = (lastSpace == null ? prefix + UUID.randomUUID() + ":" : lastSpace + "n:");
+        return TestRedis.withServer(lastSpace, Map.of());
     }
 
     private static LockAdmin admin(String keyPrefix) {
         return LockManagers.admin("redis", TestRedis.withServer(keyPrefix, Map.of()));
-    }
-
-    @Test
-    void listsOnlyLiveLeasesOfItsOwnPrefixWhoseIdsStartWithTheGivenTextTakenLiterally() throws Exception {
-        String space = prefix + "list:";
-        try (LockManager manager = TestRedis.open(space, Map.of());
-                LockManager sibling = TestRedis.open(space + "sibling", Map.of());
-                LockAdmin admin = admin(space)) {
-            for (String id : List.of("a*b", "a*c", "axb", "a{1}%", "a\\[?]", "b")) {
-                assertThat(manager.tryAcquire(id, "c-" + id, Duration.ZERO, LONG))
-                        .isPresent();
-            }
-            assertThat(sibling.tryAcquire("a*z", "other", Duration.ZERO, LONG)).isPresent();
-            assertThat(manager.tryAcquire("a-short", "brief", Duration.ZERO, Duration.ofMillis(50)))
-                    .isPresent();
-            // The short lease runs out: only live leases are listed.
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
-                    .until(() -> admin.inspect("a-short").isEmpty());
-
-            assertThat(admin.canList()).isTrue();
-            assertThat(admin.list("a*", 100)).extracting(LockInfo::resourceId).containsExactly("a*b", "a*c");
-            assertThat(admin.list("a", 100))
-                    .extracting(LockInfo::resourceId)
-                    .containsExactly("a*b", "a*c", "a\\[?]", "axb", "a{1}%");
-            assertThat(admin.list("a{", 100)).extracting(LockInfo::resourceId).containsExactly("a{1}%");
-            assertThat(admin.list("a\\[?", 100))
-                    .extracting(LockInfo::resourceId)
-                    .containsExactly("a\\[?]");
-            assertThat(admin.list("", 100)).hasSize(6);
-            assertThat(admin.list("", 2)).hasSize(2);
-            assertThat(admin.list("zzz", 100)).isEmpty();
-
-            LockInfo b = admin.list("b", 10).get(0);
-            LockInfo inspected = manager.inspect("b").orElseThrow();
-            assertThat(b.clientId()).isEqualTo("c-b");
-            assertThat(b.fencingToken()).isEqualTo(inspected.fencingToken());
-            assertThat(b.remaining()).isPositive().isLessThanOrEqualTo(LONG);
-        }
-    }
-
-    @Test
-    void aForcedReleaseReturnsTheBrokenLeaseAndTheNextHolderGetsALargerToken() {
-        String space = prefix + "force:";
-        try (LockManager holder = TestRedis.open(space, Map.of());
-                LockManager next = TestRedis.open(space, Map.of());
-                LockAdmin admin = admin(space)) {
-            Lease lease = holder.tryAcquire("job", "old", Duration.ZERO, LONG).orElseThrow();
-
-            LockInfo broken = admin.forceRelease("job").orElseThrow();
-
-            assertThat(broken.clientId()).isEqualTo("old");
-            assertThat(broken.fencingToken()).isEqualTo(lease.fencingToken());
-            assertThat(admin.inspect("job")).isEmpty();
-            assertThat(lease.renew()).isFalse();
-            assertThat(holder.heartbeat("job", "old")).isFalse();
-            assertThat(holder.unlock("job", "old")).isFalse();
-            Lease taken = next.tryAcquire("job", "new", Duration.ZERO, LONG).orElseThrow();
-            assertThat(taken.fencingToken()).isGreaterThan(broken.fencingToken());
-            assertThat(lease.release()).isFalse();
-            assertThat(admin.inspect("job").orElseThrow().clientId()).isEqualTo("new");
-            assertThat(admin.forceRelease("free")).isEmpty();
-        }
-    }
-
-    @Test
-    void aForcedReleaseWakesAParkedWaiterAtOnce() throws Exception {
-        String space = prefix + "wake:";
-        // The waiter's own re-check (500 ms by default) would wake it soon enough by itself: an
-        // hour leaves the forced release's announcement as the only thing that can.
-        try (LockManager holder = TestRedis.open(space, Map.of());
-                LockManager waiter = TestRedis.open(space, Map.of("dlm.wait.recheck", "1h"));
-                LockAdmin admin = admin(space)) {
-            holder.tryAcquire("r", "old", Duration.ZERO, LONG).orElseThrow();
-            CompletableFuture<Boolean> waiting = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    waiting.complete(waiter.lock("r", "new", 20_000));
-                } catch (RuntimeException | Error e) {
-                    waiting.completeExceptionally(e);
-                }
-            });
-            thread.start();
-            awaitParked(thread);
-
-            long start = System.nanoTime();
-            assertThat(admin.forceRelease("r")).isPresent();
-            assertThat(waiting.get(5, TimeUnit.SECONDS)).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-        }
     }
 
     @Test
@@ -151,28 +78,6 @@ class RedisAdminTest {
 
             assertThat(redis.sync().get(fence)).isEqualTo(before);
         }
-    }
-
-    /** Waits until the thread is parked by the runtime, waiting for its turn, not in a reply's wait. */
-    private static void awaitParked(Thread thread) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(thread.getState() == Thread.State.TIMED_WAITING || thread.getState() == Thread.State.WAITING)
-                || LockSupport.getBlocker(thread) == null
-                || !parkedByTheRuntime(thread)) {
-            assertThat(System.nanoTime()).as("the waiter parks within 10 s").isLessThan(deadline);
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
-    }
-
-    /** A pool or driver may park too; only the runtime's wait for its turn counts. */
-    private static boolean parkedByTheRuntime(Thread thread) {
-        StackTraceElement[] frames = thread.getStackTrace();
-        for (int i = 0; i + 1 < frames.length; i++) {
-            if (frames[i].getClassName().equals(LockSupport.class.getName())) {
-                return frames[i + 1].getMethodName().equals("awaitTurn");
-            }
-        }
-        return false;
     }
 
     @Test
