@@ -23,12 +23,14 @@ import picocli.CommandLine.Spec;
         name = "dlm",
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
-        description = "Inspects, lists, watches and force-releases the locks of a DLM backend.",
+        description = "Inspects, lists, watches and force-releases the locks of a DLM backend, and runs the TCK against"
+                + " one.",
         subcommands = {
             InspectCommand.class,
             ListCommand.class,
             WatchCommand.class,
             ReleaseCommand.class,
+            TckCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%n",
@@ -160,7 +162,7 @@ public final class Dlm implements Runnable {
     @Override
     public void run() {
         CommandLine line = spec == null ? new CommandLine(this) : spec.commandLine();
-        throw new CommandLine.ParameterException(line, "missing command: inspect, list, watch or release");
+        throw new CommandLine.ParameterException(line, "missing command: inspect, list, watch, release or tck");
     }
 
     /**
@@ -182,6 +184,35 @@ public final class Dlm implements Runnable {
             throw new BadInputException("backend 'memory' keeps its locks inside the process that uses them;"
                     + " dlm cannot see them (use redis, jdbc or another shared backend)");
         }
+        checkVariables(settings, destructive);
+        openedBackend = name;
+        return LockManagers.admin(name, settings.values());
+    }
+
+    /**
+     * The backend and settings of this run, for commands that open managers rather than an admin
+     * ({@code tck}). Unknown {@code DLM_*} variables are warned about.
+     *
+     * @return the backend's name and its {@code dlm.*} settings
+     * @throws BadInputException when the settings are malformed or name no backend
+     */
+    Target target() {
+        Settings settings = Settings.resolve(environment, config, properties);
+        String name = settings.backend(backend);
+        checkVariables(settings, false);
+        openedBackend = name;
+        return new Target(name, settings.values());
+    }
+
+    /**
+     * A backend to open and the settings to open it with.
+     *
+     * @param backend the provider name
+     * @param settings the {@code dlm.*} settings
+     */
+    record Target(String backend, Map<String, String> settings) {}
+
+    private void checkVariables(Settings settings, boolean destructive) {
         for (String variable : settings.unknownVariables()) {
             String what = variable + " names no setting dlm knows (read as " + EnvironmentSettings.key(variable) + ")";
             if (destructive) {
@@ -190,8 +221,6 @@ public final class Dlm implements Runnable {
             }
             warn(what);
         }
-        openedBackend = name;
-        return LockManagers.admin(name, settings.values());
     }
 
     private void warn(String text) {

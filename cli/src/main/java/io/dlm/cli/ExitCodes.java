@@ -18,6 +18,8 @@ final class ExitCodes {
     static final int ENGINE = 3;
     /** The backend cannot do this ({@code list} or {@code release --force} on a backend without it). */
     static final int UNSUPPORTED = 4;
+    /** {@code tck}: the backend failed some of the TCK's tests; the report names them. */
+    static final int TCK_FAILED = 6;
     /** A bug of {@code dlm} itself; {@code --verbose} prints its stack trace. */
     static final int BUG = 70;
 
@@ -28,6 +30,7 @@ final class ExitCodes {
         "2   bad input: option, backend, setting or id; nothing was changed",
         "3   the engine is unreachable or failed (release --force: it may have acted)",
         "4   the backend cannot do this (list, release --force)",
+        "6   the backend failed tests of the TCK (tck)",
         "70  a bug in dlm (run with --verbose for the stack trace)"
     };
 

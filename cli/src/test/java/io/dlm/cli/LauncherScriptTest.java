@@ -95,4 +95,19 @@ class LauncherScriptTest {
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).startsWith("Usage: dlm ");
     }
+
+    /** The jar carries the TCK, JUnit's engine and its merged service files: dlm tck runs from it. */
+    @Test
+    void theJarRunsTheTck() throws Exception {
+        Run tck = dlm(
+                Map.of("DLM_REDIS_URI", TestServers.REDIS_URI, "DLM_REDIS_KEY__PREFIX", PREFIX),
+                "tck",
+                "--backend",
+                "redis",
+                "--rules",
+                "U1");
+
+        assertThat(tck.exitCode()).as(tck.out() + tck.err()).isZero();
+        assertThat(tck.out()).containsPattern("  passed  U1_\\w+ ").contains(" 0 failed");
+    }
 }

@@ -1,0 +1,39 @@
+package io.dlm.cli;
+
+import io.dlm.LockInfo;
+import io.dlm.spi.BackendContext;
+import io.dlm.spi.LockBackend;
+import io.dlm.spi.LockBackendProvider;
+import io.dlm.tck.ForwardingLockBackend;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * A deliberately broken backend for {@link TckCommandTest}: Redis, except that {@code inspect}
+ * never sees a holder, which breaks I1. Registered for the tests only, as {@code blind-redis}.
+ */
+public final class BlindRedisProvider implements LockBackendProvider {
+
+    /** Created by {@link ServiceLoader}. */
+    public BlindRedisProvider() {}
+
+    @Override
+    public String name() {
+        return "blind-redis";
+    }
+
+    @Override
+    public LockBackend open(BackendContext context) {
+        LockBackendProvider redis = ServiceLoader.load(LockBackendProvider.class).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(provider -> provider.name().equals("redis"))
+                .findFirst()
+                .orElseThrow();
+        return new ForwardingLockBackend(redis.open(context)) {
+            @Override
+            public Optional<LockInfo> inspect(String resourceId) {
+                return Optional.empty();
+            }
+        };
+    }
+}
