@@ -55,6 +55,15 @@ record JdbcSettings(
      */
     static final int RETENTION_PER_OPERATION_TIMEOUT = 10;
 
+    /**
+     * The shortest {@code dlm.operation.timeout} with a pool of DLM's own ({@value #URL}): HikariCP
+     * refuses to wait less than 250 ms for a connection, so an operation that has to wait for one
+     * (the pool busy, a connection being opened, the database away) could not end within a shorter
+     * timeout (X1). A DataSource of the application's is not bound by it: how long it makes a
+     * caller wait for a connection is its own setting.
+     */
+    static final Duration MIN_POOLED_OPERATION_TIMEOUT = Duration.ofMillis(250);
+
     private static final Duration DEFAULT_RETENTION = Duration.ofMinutes(10);
     private static final Duration DEFAULT_REAP_INTERVAL = Duration.ofMinutes(1);
     private static final int DEFAULT_POOL_SIZE = 10;
@@ -97,6 +106,11 @@ record JdbcSettings(
         Dialect.Kind dialect = dialect(context);
         int poolSize = poolSize(context);
         Duration operationTimeout = context.operationTimeout();
+        if (url != null && operationTimeout.compareTo(MIN_POOLED_OPERATION_TIMEOUT) < 0) {
+            throw new IllegalArgumentException("Invalid value for " + BackendContext.OPERATION_TIMEOUT + ": "
+                    + operationTimeout + " is below 250ms, the least it may be with " + URL
+                    + " (HikariCP, which pools the connections, waits at least 250 ms for one)");
+        }
         Duration minimumRetention = operationTimeout.multipliedBy(RETENTION_PER_OPERATION_TIMEOUT);
         Duration retention = context.duration(RETENTION, max(DEFAULT_RETENTION, minimumRetention));
         if (retention.compareTo(minimumRetention) < 0) {

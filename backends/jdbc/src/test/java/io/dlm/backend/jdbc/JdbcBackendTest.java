@@ -131,8 +131,9 @@ class JdbcBackendTest {
     void reaperDeletesRowsFreeForLongerThanTheRetention(TestDatabase database) {
         String table = table(database);
         Map<String, String> settings = database.settings(table);
-        settings.put("dlm.operation.timeout", "100ms");
-        settings.put("dlm.jdbc.retention", "1s");
+        // The smallest operation timeout of the backend's own pool, and the smallest retention it allows.
+        settings.put("dlm.operation.timeout", "250ms");
+        settings.put("dlm.jdbc.retention", "2500ms");
         settings.put("dlm.jdbc.reap-interval", "200ms");
         LockManager manager = open(settings);
         assertThat(manager.lock("released", "c", 0)).isTrue();

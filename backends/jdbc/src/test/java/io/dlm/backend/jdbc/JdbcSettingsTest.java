@@ -45,6 +45,29 @@ class JdbcSettingsTest {
     }
 
     @Test
+    void anOwnPoolNeedsAnOperationTimeoutOfAtLeast250Milliseconds() {
+        assertThat(parse("dlm.operation.timeout", "250ms").operationTimeout()).isEqualTo(Duration.ofMillis(250));
+        for (String tooShort : new String[] {"249ms", "100ms", "1ms", "PT0.0005S"}) {
+            assertThatThrownBy(() -> parse("dlm.operation.timeout", tooShort, "dlm.jdbc.retention", "10m"))
+                    .as("dlm.operation.timeout=%s", tooShort)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("dlm.operation.timeout")
+                    .hasMessageContaining("250ms");
+        }
+    }
+
+    @Test
+    void aDataSourceOfTheApplicationsTakesShorterOperationTimeouts() {
+        Map<String, String> jndi =
+                Map.of("dlm.jdbc.datasource", "java:comp/env/jdbc/locks", "dlm.operation.timeout", "10ms");
+        assertThat(JdbcSettings.parse(BackendContext.of(jndi), false).operationTimeout())
+                .isEqualTo(Duration.ofMillis(10));
+        Map<String, String> handedIn = Map.of("dlm.operation.timeout", "10ms");
+        assertThat(JdbcSettings.parse(BackendContext.of(handedIn), true).operationTimeout())
+                .isEqualTo(Duration.ofMillis(10));
+    }
+
+    @Test
     void tableNamesAreIdentifiersOrSchemaQualifiedIdentifiers() {
         assertThat(parse("dlm.jdbc.table", "ops.app_locks").table().expiryIndex())
                 .isEqualTo("app_locks_expires");

@@ -50,6 +50,13 @@ record RedisSettings(
      */
     static final String REPLICA_ACKS = "dlm.redis.replica-acks";
 
+    /**
+     * The shortest {@code dlm.operation.timeout} and connect timeout this backend takes. Netty,
+     * Lettuce and the backend's own waits count them in whole milliseconds, where 0 means no bound
+     * at all: a connect without a timeout, a close that waits for ever for a reconnecting thread.
+     */
+    static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+
     static final String DEFAULT_URI = "redis://127.0.0.1:6379";
     static final String DEFAULT_KEY_PREFIX = "dlm:";
 
@@ -71,8 +78,9 @@ record RedisSettings(
      */
     static RedisSettings parse(BackendContext context) {
         warnAboutUnknownKeys(context);
-        Duration operationTimeout = context.operationTimeout();
-        Duration connectTimeout = context.duration(CONNECT_TIMEOUT, operationTimeout);
+        Duration operationTimeout = atLeastOneMillisecond(BackendContext.OPERATION_TIMEOUT, context.operationTimeout());
+        Duration connectTimeout =
+                atLeastOneMillisecond(CONNECT_TIMEOUT, context.duration(CONNECT_TIMEOUT, operationTimeout));
         String prefix = context.property(KEY_PREFIX).orElse(DEFAULT_KEY_PREFIX);
         if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
             throw new IllegalArgumentException(KEY_PREFIX + " must not contain '{' or '}': the braces after it are"
@@ -87,6 +95,14 @@ record RedisSettings(
         }
         int replicaAcks = parseReplicaAcks(context, cluster);
         return new RedisSettings(List.copyOf(uris), cluster, prefix, connectTimeout, operationTimeout, replicaAcks);
+    }
+
+    private static Duration atLeastOneMillisecond(String key, Duration value) {
+        if (value.compareTo(MIN_TIMEOUT) < 0) {
+            throw new IllegalArgumentException(key + " must be at least 1ms for the Redis backend, not " + value
+                    + ": its client counts timeouts in whole milliseconds, and 0 would mean no timeout at all");
+        }
+        return value;
     }
 
     private static int parseReplicaAcks(BackendContext context, boolean cluster) {

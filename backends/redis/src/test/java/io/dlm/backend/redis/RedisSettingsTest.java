@@ -117,6 +117,24 @@ class RedisSettingsTest {
     }
 
     @Test
+    void timeoutsGoDownToOneMillisecond() {
+        RedisSettings settings = parse(Map.of("dlm.operation.timeout", "1ms"));
+        assertThat(settings.operationTimeout()).isEqualTo(Duration.ofMillis(1));
+        assertThat(settings.connectTimeout()).isEqualTo(Duration.ofMillis(1));
+        for (String key : new String[] {"dlm.operation.timeout", RedisSettings.CONNECT_TIMEOUT}) {
+            assertThatThrownBy(() -> parse(Map.of(key, "PT0.0009S")))
+                    .as(key)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(key)
+                    .hasMessageContaining("1ms");
+        }
+        assertThatThrownBy(() -> LockManagers.open("redis", Map.of("dlm.operation.timeout", "PT0.0005S")))
+                .as("before connecting")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dlm.operation.timeout");
+    }
+
+    @Test
     void anUnknownRedisKeyIsLoggedAsAWarningNotAnError() {
         try (CapturedLog log = new CapturedLog(RedisSettings.class)) {
             RedisSettings settings = parse(Map.of("dlm.redis.url", "redis://elsewhere:6379"));

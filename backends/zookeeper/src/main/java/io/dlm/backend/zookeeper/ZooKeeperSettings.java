@@ -63,6 +63,12 @@ record ZooKeeperSettings(
             AUTH_DIGEST,
             ACL_KEY);
 
+    /**
+     * The shortest {@code dlm.operation.timeout} this backend takes. ZooKeeper's request timeout
+     * and Curator's waits when closing are whole milliseconds, in which 0 means no bound at all.
+     */
+    static final Duration MIN_OPERATION_TIMEOUT = Duration.ofMillis(1);
+
     private static final System.Logger LOG = System.getLogger(ZooKeeperSettings.class.getName());
 
     /**
@@ -79,6 +85,7 @@ record ZooKeeperSettings(
                 .orElseThrow(() -> new IllegalArgumentException(
                         CONNECT + " is required: the ZooKeeper ensemble, e.g. zk1:2181,zk2:2181,zk3:2181"));
         checkConnect(connect);
+        checkOperationTimeout(context.operationTimeout());
         String basePath = basePath(context.property(BASE_PATH).orElse("/dlm/locks"));
         Duration sessionTimeout =
                 millisAsInt(SESSION_TIMEOUT, context.duration(SESSION_TIMEOUT, Duration.ofSeconds(15)));
@@ -126,6 +133,14 @@ record ZooKeeperSettings(
                     "Invalid value '" + connect + "' for " + CONNECT + ": expected host:port[,host:port...][/chroot] ("
                             + e.getMessage() + ")",
                     e);
+        }
+    }
+
+    private static void checkOperationTimeout(Duration timeout) {
+        if (timeout.compareTo(MIN_OPERATION_TIMEOUT) < 0) {
+            throw new IllegalArgumentException(BackendContext.OPERATION_TIMEOUT
+                    + " must be at least 1ms for the ZooKeeper backend, not " + timeout
+                    + ": ZooKeeper and Curator count it in whole milliseconds, and 0 would mean no timeout at all");
         }
     }
 

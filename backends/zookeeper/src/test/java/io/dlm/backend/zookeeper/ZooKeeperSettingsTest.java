@@ -1,8 +1,10 @@
 package io.dlm.backend.zookeeper;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlm.LockManagers;
+import io.dlm.spi.BackendContext;
 import java.util.HashMap;
 import java.util.Map;
 import org.assertj.core.api.SoftAssertions;
@@ -44,6 +46,20 @@ class ZooKeeperSettingsTest {
                     .hasMessageContaining(key);
         });
         softly.assertAll();
+    }
+
+    @Test
+    void theOperationTimeoutGoesDownToOneMillisecond() {
+        assertThatThrownBy(() -> LockManagers.open(
+                        "zookeeper",
+                        Map.of("dlm.zookeeper.connect", "127.0.0.1:1", "dlm.operation.timeout", "PT0.0009S")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dlm.operation.timeout")
+                .hasMessageContaining("1ms");
+        assertThat(ZooKeeperSettings.from(BackendContext.of(
+                                Map.of("dlm.zookeeper.connect", "127.0.0.1:1", "dlm.operation.timeout", "1ms")))
+                        .connect())
+                .isEqualTo("127.0.0.1:1");
     }
 
     @Test
