@@ -50,7 +50,8 @@ public final class Dlm implements Runnable {
             names = {"-b", "--backend"},
             paramLabel = "NAME",
             scope = ScopeType.INHERIT,
-            description = "The backend: redis, jdbc (bundled), or another on the class path; default: dlm.backend.")
+            description = "The backend: redis, jdbc, etcd, zookeeper (bundled), or another on the class path; default:"
+                    + " dlm.backend.")
     @Nullable
     String backend;
 
@@ -182,7 +183,7 @@ public final class Dlm implements Runnable {
             // Its locks live in one process's memory: a new one here is empty and unrelated to any
             // application's, so every answer would be "free" and no release would ever act.
             throw new BadInputException("backend 'memory' keeps its locks inside the process that uses them;"
-                    + " dlm cannot see them (use redis, jdbc or another shared backend)");
+                    + " dlm cannot see them (use redis, jdbc, etcd, zookeeper or another shared backend)");
         }
         checkVariables(settings, destructive);
         openedBackend = name;

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Lists live locks, sorted by resource id: holder, fencing token, remaining lease.",
-            "Only backends that can enumerate their lock space support it (redis, jdbc)."
+            "Only backends that can enumerate their lock space support it (all bundled ones)."
         })
 final class ListCommand extends AdminCommand {
 

@@ -251,10 +251,20 @@ public abstract class LockAdminTck {
         assertThat(taken.fencingToken())
                 .as("the next holder's token after a forced release (F1)")
                 .isGreaterThan(broken.fencingToken());
+        // Again once the resource is held anew: a renewal or release that checked only the
+        // resource, or a version number that restarted, would now act on the new holder's lock.
+        assertThat(lease.renew())
+                .as("renew() of the broken lease, with a new holder")
+                .isFalse();
+        assertThat(holder.heartbeat("job", "old"))
+                .as("heartbeat of the broken lease, with a new holder")
+                .isFalse();
         assertThat(lease.release())
                 .as("release() of the broken lease, with a new holder")
                 .isFalse();
-        assertThat(admin.inspect("job").orElseThrow().clientId()).isEqualTo("new");
+        LockInfo now = admin.inspect("job").orElseThrow();
+        assertThat(now.clientId()).isEqualTo("new");
+        assertThat(now.fencingToken()).isEqualTo(taken.fencingToken());
     }
 
     @Test

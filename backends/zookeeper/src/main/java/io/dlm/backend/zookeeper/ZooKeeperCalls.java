@@ -3,8 +3,11 @@ package io.dlm.backend.zookeeper;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.zookeeper.KeeperException;
@@ -106,6 +109,34 @@ final class ZooKeeperCalls {
         return run(what, path, deadline, false, null, step);
     }
 
+    /**
+     * Runs steps at once, each on its own path, and waits for their replies by one deadline: all
+     * requests are on the wire before the first reply is awaited, so that many reads cost about
+     * one round trip rather than one each. Each step then ends as in {@link #uninterruptibly},
+     * retries included.
+     *
+     * @param what the steps, for messages
+     * @param paths the node of each step
+     * @param deadline from {@link #deadline()}, for all of them together
+     * @param steps the submission of the step on a path
+     * @return the replies, in the order of {@code paths}
+     * @throws LockException {@code INTERNAL_ERROR} on the first step that fails or is late
+     */
+    List<Reply> allUninterruptibly(String what, List<String> paths, long deadline, Function<String, Step> steps) {
+        List<Step> each = new ArrayList<>(paths.size());
+        List<Handoff<Received>> sent = new ArrayList<>(paths.size());
+        for (String path : paths) {
+            Step step = steps.apply(path);
+            each.add(step);
+            sent.add(submit(what, path, step));
+        }
+        List<Reply> replies = new ArrayList<>(paths.size());
+        for (int i = 0; i < paths.size(); i++) {
+            replies.add(settle(what, paths.get(i), deadline, false, null, each.get(i), sent.get(i)));
+        }
+        return replies;
+    }
+
     private Reply run(
             String what,
             String path,
@@ -113,13 +144,33 @@ final class ZooKeeperCalls {
             boolean interruptible,
             @Nullable Consumer<CuratorEvent> lateSuccess,
             Step step) {
+        return settle(what, path, deadline, interruptible, lateSuccess, step, submit(what, path, step));
+    }
+
+    private static Handoff<Received> submit(String what, String path, Step step) {
+        Handoff<Received> reply = new Handoff<>();
+        try {
+            step.submit((client, event) -> reply.complete(new Received(event, System.nanoTime())));
+        } catch (Exception e) {
+            throw failure(what, path, e);
+        }
+        return reply;
+    }
+
+    /** Waits for the reply of a step already sent, and sends it again while that is worth it. */
+    private Reply settle(
+            String what,
+            String path,
+            long deadline,
+            boolean interruptible,
+            @Nullable Consumer<CuratorEvent> lateSuccess,
+            Step step,
+            Handoff<Received> firstReply) {
         boolean maybeApplied = false;
+        Handoff<Received> reply = firstReply;
         for (int attempt = 0; ; attempt++) {
-            Handoff<Received> reply = new Handoff<>();
-            try {
-                step.submit((client, event) -> reply.complete(new Received(event, System.nanoTime())));
-            } catch (Exception e) {
-                throw failure(what, path, e);
+            if (attempt > 0) {
+                reply = submit(what, path, step);
             }
             Received received = await(reply, what, path, deadline, interruptible, lateSuccess);
             Code code = Code.get(received.event.getResultCode());

@@ -5,6 +5,8 @@ import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.AsyncLockBackend;
+import io.dlm.spi.BreakingLockBackend;
+import io.dlm.spi.EnumeratingLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.WatchingLockBackend;
 import java.time.Duration;
@@ -58,8 +60,13 @@ import org.jspecify.annotations.Nullable;
  * deletes exactly the acquisition of that attempt (X5, {@link Undos}). Renewals also run without
  * blocking, on Curator's callbacks ({@link AsyncRenewal}, K1). When the session is lost, or given up
  * before the ensemble could end it ({@link SessionGuard}), every lease is reported lost at once (K3).
+ *
+ * <p>For operators (O4), {@link #list} reads the children of the base path ({@link LockListing}),
+ * and {@link #forceRelease} deletes the lock and key node of whatever acquisition holds a resource,
+ * at the version read, as a release by its holder would.
  */
-public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLockBackend {
+public final class ZooKeeperLockBackend
+        implements WatchingLockBackend, AsyncLockBackend, EnumeratingLockBackend, BreakingLockBackend {
 
     private static final byte[] EMPTY = new byte[0];
 
@@ -80,6 +87,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
     private final Nonces nonces = new Nonces();
     private final LockWatches watches;
     private final Undos undos;
+    private final LockListing listing;
     private final Timeouts timeouts;
     private final LeaseLossListener leaseLoss;
     private final ConnectionStateListener reconnection = this::onConnectionStateChange;
@@ -98,6 +106,7 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
         this.calls = calls;
         this.watches = new LockWatches(client);
         this.undos = new Undos(client, calls);
+        this.listing = new LockListing(client, paths, calls, this::describe);
         this.timeouts = timeouts;
         this.leaseLoss = leaseLoss;
         this.sessionGuard = new SessionGuard(client, timeouts, sessionTimeoutMillis, this::sessionLost);
@@ -414,6 +423,14 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
 
     /** Deletes key and lock node, the lock node only at the version of the lease's last write. */
     private ZooKeeperCalls.Reply releaseAt(String lock, HeldLease lease, long deadline) {
+        return releaseAt(lock, lease.keyPath(), lease.version(), deadline);
+    }
+
+    /**
+     * Deletes a key node and its lock node at a version, in one transaction; the key node first,
+     * so that a failure because it is gone shows as the first operation's.
+     */
+    private ZooKeeperCalls.Reply releaseAt(String lock, String key, int version, long deadline) {
         return calls.uninterruptibly(
                 "release",
                 lock,
@@ -421,10 +438,10 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
                 callback -> client.transaction()
                         .inBackground(callback)
                         .forOperations(
-                                client.transactionOp().delete().forPath(lease.keyPath()),
+                                client.transactionOp().delete().forPath(key),
                                 client.transactionOp()
                                         .delete()
-                                        .withVersion(lease.version())
+                                        .withVersion(version)
                                         .forPath(lock)));
     }
 
@@ -664,14 +681,114 @@ public final class ZooKeeperLockBackend implements WatchingLockBackend, AsyncLoc
             return Optional.empty();
         }
         LockRecord current = LockRecord.decode(lock, read.event().getData());
-        Stat stat = read.event().getStat();
+        return Optional.ofNullable(
+                describe(resourceId, lock, current, read.event().getStat(), read.receivedNanos()));
+    }
+
+    /**
+     * Describes the lease a read of a lock node shows (I1): holder, token and what is left of it,
+     * at most the lease.
+     *
+     * @return the lease, or {@code null} once it is over by this process's judgement
+     */
+    private @Nullable LockInfo describe(
+            String resourceId, String lock, LockRecord record, Stat stat, long receivedNanos) {
         long remaining = Math.min(
-                remainingNanos(resourceId, lock, current, stat, read.receivedNanos()),
-                Duration.ofMillis(current.leaseMillis()).toNanos());
-        if (remaining <= 0) {
-            return Optional.empty();
+                remainingNanos(resourceId, lock, record, stat, receivedNanos),
+                Duration.ofMillis(record.leaseMillis()).toNanos());
+        return remaining <= 0
+                ? null
+                : new LockInfo(resourceId, record.clientId(), stat.getCzxid(), Duration.ofNanos(remaining));
+    }
+
+    // ---- operators (O4) -----------------------------------------------------------------------
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Lists the lock nodes that are children of this backend's base path, decoded back to ids;
+     * with more than {@code limit} matching live locks, the ones listed are the first {@code limit}
+     * by id ({@link String#compareTo}). Each lock is described as {@link #inspect} would describe
+     * it; nodes that are not lock nodes are skipped ({@link LockListing}). The whole listing ends
+     * within the operation timeout, else it fails with {@code INTERNAL_ERROR}.
+     */
+    @Override
+    public List<LockInfo> list(String prefix, int limit) {
+        ensureOpen();
+        return listing.list(prefix, limit);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the lock node, then deletes its key node and the lock node at the version read, in
+     * one transaction: the key node, named by the acquisition's nonce, exists only as long as that
+     * acquisition's lock node, and the version only as long as nobody renewed it, so the step
+     * removes exactly the lease read or nothing. If the lease was renewed, released or taken in
+     * between, it reads again, within the operation timeout. What follows comes from ZooKeeper
+     * itself: the deletion wakes every waiter's watch (U3, L4); the former holder's renewal and
+     * release check its key node, which is gone, so they return {@code false} and a kept-alive
+     * lease is reported lost (K3); the next acquisition creates the lock node anew, and its {@code
+     * czxid}, the token, is a later transaction id (F1).
+     *
+     * <p>A lease that is already over by this process's judgement is deleted too, to free the
+     * resource for everybody at once, but not returned: the resource was free (E2).
+     */
+    @Override
+    public Optional<LockInfo> forceRelease(String resourceId) {
+        ensureOpen();
+        long deadline = calls.deadline();
+        String lock = paths.lockPath(resourceId);
+        // The lock node seen when the key node was found missing, to tell a lock that changed
+        // from one whose key node was deleted by hand (which no step of DLM can ever remove).
+        @Nullable Stat withoutKey = null;
+        for (; ; ) {
+            ZooKeeperCalls.Reply read = read(lock, deadline, false);
+            if (!read.ok()) {
+                return Optional.empty();
+            }
+            LockRecord current = LockRecord.decode(lock, read.event().getData());
+            Stat stat = read.event().getStat();
+            if (withoutKey != null
+                    && withoutKey.getCzxid() == stat.getCzxid()
+                    && withoutKey.getMzxid() == stat.getMzxid()) {
+                throw new LockException(
+                        LockError.INTERNAL_ERROR,
+                        "cannot force the release of " + ZooKeeperCalls.shorten(lock)
+                                + ": its key node was deleted by hand, so it can only be deleted by hand too (or"
+                                + " freed when its holder's session ends)");
+            }
+            LockInfo broken = describe(resourceId, lock, current, stat, read.receivedNanos());
+            String key = NodePaths.keyPath(lock, current.nonce());
+            ZooKeeperCalls.Reply deleted = releaseAt(lock, key, stat.getVersion(), deadline);
+            if (deleted.ok()) {
+                // Also when this backend held the lease itself: its reaper has nothing left to end.
+                forget(resourceId, key);
+                sightings.forget(lock);
+                return Optional.ofNullable(broken);
+            }
+            int failed = failedOp(deleted);
+            if (deleted.maybeAppliedBefore() && failed == 0) {
+                // The key node is gone, maybe by the attempt whose reply was lost. Not retried:
+                // the lock may belong to a new holder by now, whom a retry would break. (A
+                // failure at the version alone proves that the lost attempt deleted nothing.)
+                throw new LockException(
+                        LockError.INTERNAL_ERROR,
+                        "forced release of " + ZooKeeperCalls.shorten(lock)
+                                + ": the connection was lost after the request may have reached ZooKeeper, so whether"
+                                + " it took effect is unknown; inspect the resource before trying again");
+            }
+            // The reply of a failed transaction comes after ZooKeeper applied it, so the next read
+            // shows the lock at least as it was then: if it is unchanged, the key node is missing.
+            withoutKey = failed == 0 ? stat : null;
+            if (System.nanoTime() - deadline >= 0) {
+                throw new LockException(
+                        LockError.INTERNAL_ERROR,
+                        "forced release of " + ZooKeeperCalls.shorten(lock)
+                                + " gave up: the lock changed hands or was renewed on every try within"
+                                + " dlm.operation.timeout");
+            }
         }
-        return Optional.of(new LockInfo(resourceId, current.clientId(), stat.getCzxid(), Duration.ofNanos(remaining)));
     }
 
     /** One millisecond: the lock node states leases in whole milliseconds (E1). */

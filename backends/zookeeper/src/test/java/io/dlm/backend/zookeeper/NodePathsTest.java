@@ -55,6 +55,33 @@ class NodePathsTest {
     }
 
     @Test
+    void lockNodeNamesDecodeBackToTheirIdsAndNoOtherNameDoes() {
+        for (String id : List.of("orders-42_a", "a/b/../c", ".", "%2F", "\0", "añ", "\ud83d\udd12", "锁", "\uffff")) {
+            assertThat(NodePaths.decode(NodePaths.encode(id))).as("id %s", id).isEqualTo(id);
+        }
+        assertThat(NodePaths.decode(NodePaths.encode("x".repeat(1024)))).hasSize(1024);
+        assertThat(NodePaths.decode(NodePaths.encode("x".repeat(1025))))
+                .as("longer than V1 allows")
+                .isNull();
+        String lock = NodePaths.encode("r");
+        for (String name : List.of(
+                "",
+                NodePaths.keyPath(lock, "00ff"),
+                ".clock",
+                "%41", // "A" is written as it is
+                "%2f", // lower-case hex
+                "%2",
+                "%G0",
+                "%FF", // not UTF-8
+                "%ED%A0%BD", // an encoded surrogate, which UTF-8 forbids
+                "%C0%AF", // an overlong '/'
+                "a b",
+                "é")) {
+            assertThat(NodePaths.decode(name)).as("name %s", name).isNull();
+        }
+    }
+
+    @Test
     void keyAndClockNodesCannotClashWithLockNodes() {
         String lock = paths.lockPath("r");
         assertThat(NodePaths.keyPath(lock, "00ff")).isEqualTo("/dlm/locks/r.00ff");
