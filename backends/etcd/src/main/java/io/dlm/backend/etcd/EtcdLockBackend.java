@@ -1,9 +1,12 @@
 package io.dlm.backend.etcd;
 
+import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.AsyncLockBackend;
+import io.dlm.spi.BreakingLockBackend;
+import io.dlm.spi.EnumeratingLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.WatchingLockBackend;
 import io.etcd.jetcd.ByteSequence;
@@ -20,9 +23,14 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -32,6 +40,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -55,31 +64,48 @@ import org.jspecify.annotations.Nullable;
  *       another's lock, and a retry after a failure never deletes a later holder's (U2, U4). A
  *       runtime {@code Lease} names its own incarnation by its token (K4). The lease goes back to
  *       the pool.
- *   <li><b>renew</b>: a keep-alive of the lock's lease: 1 RTT (H3), also without blocking ({@link
- *       #renewAsync}, K1). The lease is the proof of ownership (see below); an expired lease
- *       cannot be revived by etcd (H2). A lease etcd no longer knows is reported lost (K3).
+ *   <li><b>renew</b>: a keep-alive of the lock's lease, and alongside it a serializable read of
+ *       the key that the member serves locally: 1 RTT (H3); the runtime's keep-alive ({@link
+ *       #renewAsync}, K1) reads the key only once per lease length, after the keep-alive. The
+ *       lease is the proof of ownership (see below); an expired lease cannot be revived by etcd
+ *       (H2). A lease etcd no longer knows, or a key incarnation the
+ *       member no longer has, is reported lost (K3).
  *   <li><b>undo</b> (X5): revokes the lease of an acquisition whose outcome is unknown, which
  *       undoes its put whether etcd applies it before or after; or deletes a key whose value names
  *       the attempt: 1 RTT, only after a failure.
  *   <li><b>inspect</b>: the key, then its lease's time to live: 2 RTT (I1).
  *   <li><b>watch</b>: an etcd watch on the key's deletions (L4, L5), see {@link KeyWatch}.
+ *   <li><b>list</b> (O4): range reads of the namespace's keys from the prefix's bytes, in pages,
+ *       each with its leases' times to live, within one operation timeout ({@link #list}).
+ *   <li><b>forceRelease</b> (O4): the key, then a delete of exactly that incarnation, then a
+ *       revocation of its lease: 3 RTT ({@link #forceRelease}).
  * </ul>
  *
  * <p>Expiry is etcd's: the leader counts lease TTLs on its own clock and deletes the key by a
- * replicated revocation (E2, E3). TTLs are whole seconds; a lease is rounded up (E1).
+ * replicated revocation (E2, E3). TTLs are whole seconds and no shorter than etcd's minimum, which
+ * the backend learns when it opens ({@link MinimumTtl}) and declares as its granularity, so that
+ * the runtime rounds every lease up to a multiple of it (E1).
  *
  * <p>This class also keeps, per lock it acquired, a {@link Holding} that names its lease, token and
  * attempt. It lets release and renew skip a read; whenever etcd disagrees with it, etcd wins and a
  * client's lock found through another manager (same client id) is handled from the key alone.
  *
- * <p><b>Why a keep-alive alone proves ownership.</b> A holding's lease carries that lock's key and
- * no other, and every way the key can end also ends the lease or the holding: expiry ends both at
- * once; a release through this manager deletes the key and removes the holding before the lease
- * is pooled, so a later renew finds no holding; a release through another manager (same client id)
- * deletes the key and then revokes its lease, which is safe because this manager pools a lease
- * only after deleting that very key itself. So while the holding exists, a live lease means a live
- * lock of this client. The one way around it is deleting the key by hand; operators revoke the
- * lease instead (see the docs).
+ * <p><b>Why a keep-alive nearly proves ownership, and what the key check adds.</b> A holding's
+ * lease carries that lock's key and no other (leases are never shared between locks; the pool
+ * holds only leases without a key), and nearly every way the key can end also ends the lease or
+ * the holding: expiry ends both at once; a release through this manager deletes the key and
+ * removes the holding before the lease is pooled, so a later renew finds no holding; a release
+ * through another manager (same client id) or a forced release (O4) deletes the key and then
+ * revokes its lease, which is safe because this manager pools a lease only after deleting that
+ * very key itself. The exceptions are a revocation that never reached etcd (the breaking process
+ * timed out or died between its two requests) and a key deleted by hand: the lease then lives on
+ * without its key, and keep-alives alone would renew a lock that someone else may already hold.
+ * So renewals also read the key from the member's local store ({@link #checkKey}), and a missing
+ * incarnation is a loss (K3) like a refused keep-alive: an explicit renewal ({@link #renew}, a
+ * heartbeat) reads it alongside its keep-alive and waits for both; the runtime's keep-alive
+ * ({@link #renewAsync}) is confirmed by etcd's keep-alive answer alone and reads the key at most
+ * once per lease length, after that answer, so such a loss is noticed within about one lease and
+ * one renewal interval.
  *
  * <p><b>Which leases this instance owns</b>, and so revokes on {@link #close}: those of its
  * holdings, the idle ones in the pool, those of unsettled acquisitions (failed with an unknown
@@ -87,7 +113,8 @@ import org.jspecify.annotations.Nullable;
  * Each lease is in at most one of these, moved by whichever thread removed it from another, so
  * none is pooled and revoked, or pooled twice.
  */
-final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
+final class EtcdLockBackend
+        implements WatchingLockBackend, AsyncLockBackend, EnumeratingLockBackend, BreakingLockBackend {
 
     static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -107,7 +134,16 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     /** When a holder's lease is already gone, its key goes with it: look again soon, not at once. */
     private static final long GONE_LEASE_RECHECK_NANOS = 100_000_000L;
 
+    /** Keys read per page of a listing: a page of the longest keys and values stays near 2 MB. */
+    private static final int LIST_PAGE = 256;
+
+    private static final System.Logger LOG = System.getLogger(EtcdLockBackend.class.getName());
+
     private static final CompletableFuture<Boolean> NOT_RENEWED = CompletableFuture.completedFuture(false);
+
+    /** The renewal's check of its key: the member's own copy, revisions without the value. */
+    private static final GetOption KEY_CHECK =
+            GetOption.builder().withSerializable(true).withKeysOnly(true).build();
 
     private final ReplaceableClient client;
     private final ExecutorService executor;
@@ -116,6 +152,10 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     private final Duration operationTimeout;
     private final LeaseLossListener losses;
     private final LeasePool pool;
+
+    /** etcd's minimum lease TTL, learnt at open; the runtime rounds leases up to it (E1). */
+    private final Duration granularity;
+
     private final ConcurrentHashMap<Holding.Key, Holding> holdings = new ConcurrentHashMap<>();
 
     /**
@@ -135,6 +175,9 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     /** Above this many holdings, an acquisition first drops the expired ones. */
     private volatile int sweepAbove = MIN_SWEEP_THRESHOLD;
 
+    /** Whether {@link #warnOfLongerLease} has spoken; once per backend is enough. */
+    private final AtomicBoolean warnedOfLongerLease = new AtomicBoolean();
+
     EtcdLockBackend(
             ReplaceableClient client,
             ExecutorService executor,
@@ -149,6 +192,8 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         this.operationTimeout = operationTimeout;
         this.losses = losses;
         this.pool = new LeasePool(POOL_CAPACITY, this::revokeQuietly);
+        // Asked now, because the runtime reads the granularity once, when it opens (E1).
+        this.granularity = MinimumTtl.learn(client.leases(), budget());
     }
 
     // ---- acquire --------------------------------------------------------------------------------
@@ -239,6 +284,9 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         long sent = System.nanoTime();
         // A grant that fails leaves at worst an empty lease, which expires by its TTL: no key was sent.
         LeaseGrantResponse grant = budget.await(leases().grant(ttl), "grant a lease for '" + tried.resourceId() + "'");
+        if (grant.getTTL() > ttl) {
+            warnOfLongerLease(ttl, grant.getTTL());
+        }
         IdleLease lease = new IdleLease(grant.getID(), grant.getTTL(), 0).refreshedAt(sent);
         TxnResponse response;
         try {
@@ -406,7 +454,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
 
     @Override
     public boolean renew(String resourceId, String clientId, long fencingToken) {
-        return budget().await(renewal(resourceId, clientId, fencingToken), "renew '" + resourceId + "'");
+        return budget().await(renewal(resourceId, clientId, fencingToken, true), "renew '" + resourceId + "'");
     }
 
     /**
@@ -420,7 +468,7 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
     public CompletionStage<Boolean> renewAsync(String resourceId, String clientId, long fencingToken) {
         CompletableFuture<Boolean> renewal;
         try {
-            renewal = renewal(resourceId, clientId, fencingToken);
+            renewal = renewal(resourceId, clientId, fencingToken, false);
         } catch (RuntimeException e) {
             renewal = CompletableFuture.failedFuture(e);
         }
@@ -437,27 +485,117 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
      * One renewal, without blocking: a keep-alive of the holding's lease, or, for a lock this
      * instance has no holding of (taken through another manager), a read of the key first.
      *
+     * <p>The lease carries this lock's key and nothing else, so a live lease almost always means a
+     * live lock. The exception is a key deleted while its lease lives on: a forced release whose
+     * revocation of the lease was not confirmed, or a key deleted by hand. A check of the key
+     * catches it. An explicit renewal ({@link #renew}, a heartbeat) waits for that check, sent
+     * alongside the keep-alive. A keep-alive of the runtime ({@link #renewAsync}) is confirmed by
+     * the keep-alive alone, and checks the key at most once per lease length, without waiting for
+     * the answer: a thousand kept-alive leases must not double their requests, and a slow or
+     * leaderless member answering the check must not delay a renewal that etcd has granted (a
+     * late confirmation is a false loss, K3).
+     *
+     * @param checkKeyNow whether to check the key with this renewal and wait for it
      * @return whether a live lease of the named acquisition was extended; fails on engine errors
      */
-    private CompletableFuture<Boolean> renewal(String resourceId, String clientId, long fencingToken) {
+    private CompletableFuture<Boolean> renewal(
+            String resourceId, String clientId, long fencingToken, boolean checkKeyNow) {
         Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
         Holding holding = holdings.get(holdingKey);
         if (holding == null || !holding.isNamedBy(fencingToken)) {
             return renewalFromKey(resourceId, clientId, fencingToken);
         }
-        // The lease is the proof of ownership: it carries this lock's key and nothing else, and
-        // every way the key ends also ends the lease or this holding (see the class comment).
         long sent = System.nanoTime();
+        ByteSequence key = keys.key(resourceId);
+        CompletableFuture<KeyCheck> keyGone = checkKeyNow ? checkKey(key, holding.token) : null;
         return keepAlive(holding.leaseId).thenCompose(extended -> {
-            if (extended) {
+            if (!extended) {
+                // etcd says the lease is gone, so the lock ended with it (K3); nothing to revoke.
+                if (holdings.remove(holdingKey, holding)) {
+                    losses.leaseLost(resourceId, holding.token);
+                }
+                return fencingToken == ANY_ACQUISITION
+                        ? renewalFromKey(resourceId, clientId, fencingToken)
+                        : NOT_RENEWED;
+            }
+            if (keyGone == null) {
                 holding.refreshedAt(sent);
+                // Taken only once etcd granted the keep-alive, so a failed keep-alive does not use
+                // up the check; an answer that proves nothing makes it due again at once.
+                if (holding.takeKeyCheck(sent)) {
+                    checkKey(key, holding.token)
+                            .thenAccept(check -> {
+                                if (check == KeyCheck.GONE) {
+                                    forget(resourceId, holdingKey, holding);
+                                } else if (check == KeyCheck.UNKNOWN) {
+                                    holding.keyCheckInconclusive();
+                                }
+                            })
+                            .exceptionally(failure -> {
+                                LOG.log(
+                                        Level.WARNING,
+                                        "The key check of a renewal of '" + resourceId + "' failed",
+                                        failure);
+                                return null;
+                            });
+                }
                 return CompletableFuture.completedFuture(true);
             }
-            // etcd says the lease is gone, so the lock ended with it (K3); nothing to revoke.
-            if (holdings.remove(holdingKey, holding)) {
-                losses.leaseLost(resourceId, holding.token);
+            return keyGone.thenCompose(check -> {
+                if (check != KeyCheck.GONE) {
+                    holding.refreshedAt(sent);
+                    return CompletableFuture.completedFuture(true);
+                }
+                // Broken (O4) or deleted by hand while the lease lives: the lock is lost (K3), and
+                // the lease, which carries nothing now, is ours to revoke.
+                forget(resourceId, holdingKey, holding);
+                return fencingToken == ANY_ACQUISITION
+                        ? renewalFromKey(resourceId, clientId, fencingToken)
+                        : NOT_RENEWED;
+            });
+        });
+    }
+
+    /** What a check of a lock's key proved. */
+    private enum KeyCheck {
+        /** The member has the incarnation. */
+        PRESENT,
+        /** The member has seen the incarnation and no longer has it: the lock ended. */
+        GONE,
+        /** Nothing: the read failed, or the member has not caught up with the incarnation yet. */
+        UNKNOWN
+    }
+
+    /**
+     * Tells whether a key incarnation surely ended, cheaply: a serializable read of the key alone
+     * (no value) that the member the client talks to serves from its own store, with no Raft round
+     * and no trip to the leader. A member that lags may not have applied the acquisition yet; its
+     * answer then proves nothing, so the read counts only once the member's revision has reached
+     * the incarnation's. A failed read proves nothing either: the keep-alive decides then, as it
+     * did alone before.
+     *
+     * @param key the lock's key
+     * @param token the incarnation's create revision
+     * @return a stage with what the read proved; it never fails
+     */
+    private CompletableFuture<KeyCheck> checkKey(ByteSequence key, long token) {
+        CompletableFuture<TxnResponse> read;
+        try {
+            // A read-only transaction rather than a get: jetcd retries a get that a member refuses
+            // (no leader, unavailable) after half a second and more, and a check must answer once,
+            // within its deadline. etcd serves a transaction of serializable reads locally too.
+            read = kv().txn().Then(Op.get(key, KEY_CHECK)).commit();
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(KeyCheck.UNKNOWN);
+        }
+        return read.handle((response, failure) -> {
+            if (failure != null
+                    || response.getHeader().getRevision() < token
+                    || response.getGetResponses().isEmpty()) {
+                return KeyCheck.UNKNOWN;
             }
-            return fencingToken == ANY_ACQUISITION ? renewalFromKey(resourceId, clientId, fencingToken) : NOT_RENEWED;
+            KeyValue current = first(response.getGetResponses().get(0).getKvs());
+            return current == null || current.getCreateRevision() != token ? KeyCheck.GONE : KeyCheck.PRESENT;
         });
     }
 
@@ -593,13 +731,234 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         LockKeys.Holder holder = LockKeys.holder(current.getValue());
         LeaseTimeToLiveResponse ttl = budget.await(
                 leases().timeToLive(current.getLease(), LeaseOption.DEFAULT), "read the lease of '" + resourceId + "'");
-        if (ttl.getTTL() < 0) {
+        Duration remaining = remaining(ttl);
+        if (remaining == null) {
             return Optional.empty(); // expired between the two reads
         }
+        return Optional.of(new LockInfo(resourceId, holder.clientId(), current.getCreateRevision(), remaining));
+    }
+
+    /**
+     * What a live lease has left, as {@link #inspect}, {@link #list} and {@link #forceRelease}
+     * report it (I1).
+     *
+     * @param ttl etcd's answer about the lease
+     * @return the time left, or {@code null} when etcd no longer knows the lease (it expired)
+     */
+    private static @Nullable Duration remaining(LeaseTimeToLiveResponse ttl) {
+        if (ttl.getTTL() < 0) {
+            return null;
+        }
         // etcd truncates the remaining time to whole seconds; the truth lies within the next second.
-        long remainingSeconds = Math.min(ttl.getTTL() + 1, Math.max(ttl.getGrantedTTL(), 1));
-        return Optional.of(new LockInfo(
-                resourceId, holder.clientId(), current.getCreateRevision(), Duration.ofSeconds(remainingSeconds)));
+        return Duration.ofSeconds(Math.min(ttl.getTTL() + 1, Math.max(ttl.getGrantedTTL(), 1)));
+    }
+
+    // ---- list (O4) ------------------------------------------------------------------------------
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A range read of the keys from {@code namespace + UTF-8(prefix)} to the end of that byte
+     * prefix, in pages, each followed by the time to live of the page's leases, all sent at once.
+     * UTF-8 keeps prefixes (an id starts with {@code prefix} exactly when its key starts with the
+     * range's bytes), so the prefix is matched exactly and no character is special (V1). etcd
+     * returns keys in byte order, so with more than {@code limit} matching locks, the ones listed
+     * are those whose ids come first in the byte order of their UTF-8 encoding (code point order);
+     * they are then sorted by {@link String#compareTo}, which differs from it only between
+     * characters above U+FFFF and those from U+E000 to U+FFFF.
+     *
+     * <p>Skipped: keys that DLM cannot have written (a rest that is not the UTF-8 of a V1 id, no
+     * lease, a value not of {@link LockKeys#value}), with a warning; leases etcd no longer knows
+     * (E2), as {@link #inspect} skips them; and the keys of registered namespaces that start with
+     * this one, which belong to other lock spaces ({@link NamespaceRegistry#nestedNamespaces}),
+     * whose key ranges are stepped over in one read each. The whole listing has one deadline, the
+     * operation timeout (X1).
+     */
+    @Override
+    public List<LockInfo> list(String prefix, int limit) {
+        OperationBudget budget = budget();
+        String what = "list the locks under '" + prefix + "'";
+        CompletableFuture<List<ByteSequence>> nestedReply = registry.nestedNamespaces();
+        ByteSequence from = keys.key(prefix);
+        // A namespace is non-empty UTF-8, which has no 0xFF byte, so the range has an end.
+        ByteSequence end = OptionsUtil.prefixEndOf(from);
+        List<ByteSequence> nested = null;
+        List<LockInfo> found = new ArrayList<>();
+        while (found.size() < limit && compare(from, end) < 0) {
+            GetOption page = GetOption.builder()
+                    .withRange(end)
+                    .withLimit(Math.min(limit - found.size(), LIST_PAGE))
+                    .build();
+            GetResponse response = budget.await(kv().get(from, page), what);
+            if (nested == null) {
+                nested = budget.await(nestedReply, "read the registered namespaces");
+            }
+            List<KeyValue> candidates = new ArrayList<>();
+            ByteSequence next = null;
+            for (KeyValue current : response.getKvs()) {
+                ByteSequence inner = nestedUnder(current.getKey(), nested);
+                if (inner != null) {
+                    // Another lock space's keys: go on after all of them.
+                    next = OptionsUtil.prefixEndOf(inner);
+                    break;
+                }
+                candidates.add(current);
+                next = after(current.getKey());
+            }
+            found.addAll(describe(budget, candidates, what));
+            if (next == null
+                    || (!response.isMore()
+                            && candidates.size() == response.getKvs().size())) {
+                break; // the range is exhausted
+            }
+            from = next;
+        }
+        found.sort(Comparator.comparing(LockInfo::resourceId));
+        return found;
+    }
+
+    /**
+     * The live locks among keys of one page: the time to live of every lease is asked at once, and
+     * each answer awaited within the listing's budget.
+     */
+    private List<LockInfo> describe(OperationBudget budget, List<KeyValue> page, String what) {
+        List<LockInfo> live = new ArrayList<>(page.size());
+        List<KeyValue> locks = new ArrayList<>(page.size());
+        List<String> ids = new ArrayList<>(page.size());
+        List<LockKeys.Holder> holders = new ArrayList<>(page.size());
+        List<CompletableFuture<LeaseTimeToLiveResponse>> ttls = new ArrayList<>(page.size());
+        for (KeyValue current : page) {
+            String resourceId = keys.lockResourceId(current.getKey());
+            LockKeys.Holder holder = resourceId == null || current.getLease() == 0 ? null : holderOrNull(current);
+            if (holder == null) {
+                // One odd key must not hide every other lock from the operator.
+                LOG.log(
+                        Level.WARNING,
+                        "Skipping the etcd key {0} in a listing: DLM did not write it (no V1 id, no lease or"
+                                + " not a DLM value); do not write under a DLM namespace with other tools",
+                        current.getKey().toString(StandardCharsets.UTF_8));
+                continue;
+            }
+            locks.add(current);
+            ids.add(resourceId);
+            holders.add(holder);
+            ttls.add(leases().timeToLive(current.getLease(), LeaseOption.DEFAULT));
+        }
+        for (int i = 0; i < locks.size(); i++) {
+            Duration remaining = remaining(budget.await(ttls.get(i), what));
+            if (remaining != null) {
+                live.add(new LockInfo(
+                        ids.get(i), holders.get(i).clientId(), locks.get(i).getCreateRevision(), remaining));
+            }
+        }
+        return live;
+    }
+
+    private static LockKeys.@Nullable Holder holderOrNull(KeyValue current) {
+        try {
+            return LockKeys.holder(current.getValue());
+        } catch (IllegalStateException e) {
+            return null;
+        }
+    }
+
+    /** The key prefix of the nested namespace that {@code key} lies in, if any. */
+    private static @Nullable ByteSequence nestedUnder(ByteSequence key, List<ByteSequence> nested) {
+        for (ByteSequence inner : nested) {
+            // The namespace's own key would be the empty id there, which V1 rules out: it is ours.
+            if (key.size() > inner.size() && key.startsWith(inner)) {
+                return inner;
+            }
+        }
+        return null;
+    }
+
+    /** The smallest key after {@code key}: the next page starts there. */
+    private static ByteSequence after(ByteSequence key) {
+        byte[] bytes = key.getBytes();
+        return ByteSequence.from(Arrays.copyOf(bytes, bytes.length + 1));
+    }
+
+    /** Compares keys as etcd orders them: bytes, unsigned. */
+    private static int compare(ByteSequence a, ByteSequence b) {
+        return Arrays.compareUnsigned(a.getBytes(), b.getBytes());
+    }
+
+    // ---- forceRelease (O4) ----------------------------------------------------------------------
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the key, then deletes exactly that incarnation, by its create revision, as the
+     * holder's own release would (1 RTT, the read of its lease's time to live sent alongside); if
+     * the lock changed hands in between, the same transaction returns the new holder, which is
+     * broken the same way, within the operation timeout. The key's deletion is what frees the
+     * lock: waiters' watches see it (U3, L4), and the next acquisition creates the key at a later
+     * revision, a larger token (F1). Then the holder's lease is revoked (1 RTT), so that its next
+     * keep-alive is refused and it notices the loss (K3, H2). That is safe because the lease is
+     * this lock's alone (see the class comment): the holder's manager gives a lease back to its
+     * pool only after deleting that very key incarnation itself, which can no longer happen. If
+     * the revocation is not confirmed, the lock is broken all the same and the holder's next
+     * renewal or key check finds its key gone ({@link #checkKey}); the lease expires by its TTL.
+     *
+     * <p>A key whose value DLM did not write fails the call, as in {@link #inspect}, before
+     * anything is changed.
+     */
+    @Override
+    public Optional<LockInfo> forceRelease(String resourceId) {
+        OperationBudget budget = budget();
+        String what = "break the lock on '" + resourceId + "'";
+        ByteSequence key = keys.key(resourceId);
+        KeyValue current = first(budget.await(kv().get(key), what).getKvs());
+        while (current != null) {
+            LockKeys.Holder holder = LockKeys.holder(current.getValue());
+            long leaseId = current.getLease();
+            CompletableFuture<LeaseTimeToLiveResponse> ttl = leases().timeToLive(leaseId, LeaseOption.DEFAULT);
+            TxnResponse response;
+            try {
+                response = budget.await(deleteIfIncarnation(key, current.getCreateRevision()), what);
+            } catch (LockException e) {
+                // Not retried: the delete may have been applied and only its reply lost, and the
+                // lock may belong to a new holder by now, whom a retry would break.
+                throw new LockException(
+                        LockError.INTERNAL_ERROR,
+                        "forced release of '" + resourceId + "': etcd did not answer the delete, so whether it took"
+                                + " effect is unknown; inspect the resource before trying again",
+                        e);
+            }
+            if (response.isSucceeded()) {
+                Duration remaining = remainingOfBroken(budget, ttl, holder);
+                revokeBroken(budget, leaseId, resourceId);
+                return Optional.of(new LockInfo(resourceId, holder.clientId(), current.getCreateRevision(), remaining));
+            }
+            current = firstOf(response.getGetResponses());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The time the broken lease had left: as {@link #inspect} reads it, zero if it ran out just as
+     * it was broken, or the TTL its key records if etcd did not say in time (an upper bound).
+     */
+    private static Duration remainingOfBroken(
+            OperationBudget budget, CompletableFuture<LeaseTimeToLiveResponse> ttl, LockKeys.Holder holder) {
+        try {
+            Duration remaining = remaining(budget.await(ttl, "read the broken lease"));
+            return remaining == null ? Duration.ZERO : remaining;
+        } catch (LockException e) {
+            return Duration.ofSeconds(holder.ttlSeconds());
+        }
+    }
+
+    private void revokeBroken(OperationBudget budget, long leaseId, String resourceId) {
+        try {
+            budget.await(leases().revoke(leaseId), "revoke the broken lease of '" + resourceId + "'");
+        } catch (LockException e) {
+            if (!OperationBudget.isLeaseNotFound(e)) {
+                // Once more without waiting; the holder's renewal finds the key gone in any case.
+                revokeQuietly(leaseId);
+            }
+        }
     }
 
     // ---- watch ----------------------------------------------------------------------------------
@@ -609,9 +968,16 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
         return client.watch(watches -> KeyWatch.open(watches, keys.key(resourceId), onMaybeFree, budget(), executor));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>etcd's minimum lease TTL, as the cluster told it when this backend opened ({@link
+     * MinimumTtl}): 2 s with etcd's default timings, 1 s with elections up to about 666 ms. TTLs
+     * are whole seconds, so never less than 1 s.
+     */
     @Override
     public Duration leaseGranularity() {
-        return Duration.ofSeconds(1);
+        return granularity;
     }
 
     // ---- close ----------------------------------------------------------------------------------
@@ -678,8 +1044,31 @@ final class EtcdLockBackend implements WatchingLockBackend, AsyncLockBackend {
      */
     private void forget(String resourceId, Holding.Key holdingKey, Holding holding) {
         if (holdings.remove(holdingKey, holding)) {
-            revokeQuietly(holding.leaseId);
-            losses.leaseLost(resourceId, holding.token);
+            // Reported first: the loss must reach the runtime whatever the revocation does.
+            try {
+                losses.leaseLost(resourceId, holding.token);
+            } finally {
+                revokeQuietly(holding.leaseId);
+            }
+        }
+    }
+
+    /**
+     * etcd granted more than the granularity declared at open lets the runtime ask for: the
+     * minimum learnt then was wrong (assumed without an answer, given by a member with other
+     * timings than the leader's, or changed by a restart since). The lock lasts the longer lease,
+     * which is safe, but ends later than the runtime reports (E2), so an operator should know.
+     */
+    private void warnOfLongerLease(long asked, long granted) {
+        if (warnedOfLongerLease.compareAndSet(false, true)) {
+            LOG.log(
+                    Level.WARNING,
+                    "etcd granted a lease of {0} s where {1} s was asked for (the minimum lease TTL learnt when"
+                            + " this manager opened is {2} s), so locks end later than it reports. Give every"
+                            + " member the same --election-timeout and --heartbeat-interval, and reopen the manager.",
+                    granted,
+                    asked,
+                    granularity.toSeconds());
         }
     }
 

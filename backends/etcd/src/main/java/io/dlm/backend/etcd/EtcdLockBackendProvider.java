@@ -26,8 +26,10 @@ public final class EtcdLockBackendProvider implements LockBackendProvider {
     }
 
     /**
-     * Opens a backend with its own jetcd client. Nothing is sent to etcd yet: the first lock
-     * operation connects, so an unreachable cluster shows as {@code INTERNAL_ERROR} then (X1).
+     * Opens a backend with its own jetcd client. Opening asks etcd for its smallest lease TTL (one
+     * grant and one revoke), bounded by the operation timeout; an unreachable cluster does not fail
+     * the open (a safe TTL is assumed and a warning logged) but shows as {@code INTERNAL_ERROR} at
+     * the first lock operation (X1).
      *
      * @param context the settings
      * @return the backend
@@ -40,7 +42,7 @@ public final class EtcdLockBackendProvider implements LockBackendProvider {
         ReplaceableClient client;
         try {
             client = new ReplaceableClient(
-                    () -> EtcdClients.open(settings, executor),
+                    inbound -> EtcdClients.open(settings, executor, inbound),
                     executor,
                     settings.operationTimeout(),
                     ByteSequence.from(settings.namespaceBytes()));

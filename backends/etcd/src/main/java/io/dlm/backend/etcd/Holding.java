@@ -22,12 +22,37 @@ final class Holding {
     /** When the last grant or keep-alive that succeeded was sent, by {@link System#nanoTime()}. */
     private volatile long refreshedAtNanos;
 
+    /** When a keep-alive next checks that the key still exists, by {@link System#nanoTime()}. */
+    private volatile long keyCheckDueNanos;
+
     Holding(long leaseId, long ttlSeconds, long token, long attempt, long refreshedAtNanos) {
         this.leaseId = leaseId;
         this.ttlSeconds = ttlSeconds;
         this.token = token;
         this.attempt = attempt;
         this.refreshedAtNanos = refreshedAtNanos;
+        this.keyCheckDueNanos = refreshedAtNanos;
+    }
+
+    /**
+     * Takes the key check of a keep-alive if one is due, and makes the next one due a lease length
+     * later: a key deleted while its lease lives is so noticed within about one lease.
+     *
+     * @param nowNanos the time, by {@link System#nanoTime()}
+     * @return whether this keep-alive checks the key
+     */
+    boolean takeKeyCheck(long nowNanos) {
+        if (nowNanos - keyCheckDueNanos < 0) {
+            return false;
+        }
+        // Two renewals racing may both check once: harmless, and cheaper than a compare-and-set.
+        keyCheckDueNanos = nowNanos + ttlSeconds * EtcdLockBackend.NANOS_PER_SECOND;
+        return true;
+    }
+
+    /** A key check proved nothing (a failed read, a member behind): the next keep-alive checks again. */
+    void keyCheckInconclusive() {
+        keyCheckDueNanos = System.nanoTime();
     }
 
     void refreshedAt(long sentNanos) {

@@ -1,8 +1,11 @@
 package io.dlm.backend.etcd;
 
 import io.etcd.jetcd.ByteSequence;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How resources map to etcd keys, and holders to values (V1).
@@ -16,6 +19,9 @@ import java.util.Arrays;
  * and {@code a/b} are unrelated locks.
  */
 final class LockKeys {
+
+    /** The longest id V1 admits, in UTF-16 chars. */
+    static final int MAX_ID_LENGTH = 1024;
 
     private final byte[] namespace;
 
@@ -45,6 +51,35 @@ final class LockKeys {
     String resourceId(ByteSequence key) {
         byte[] bytes = key.getBytes();
         return new String(bytes, namespace.length, bytes.length - namespace.length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The resource id of a key found under the namespace by a range read, if DLM could have
+     * written it (O4): the rest of the key must be the UTF-8 of a V1 id, so a key that another
+     * program put under the namespace with bytes no id encodes to is not mistaken for a lock.
+     * Strict decoding rejects malformed UTF-8 and encoded surrogates, which {@link
+     * #resourceId(ByteSequence)} would turn into replacement characters, i.e. into another id.
+     *
+     * @param key a key that starts with the namespace
+     * @return the id, or {@code null} when no V1 id has this key
+     */
+    @Nullable
+    String lockResourceId(ByteSequence key) {
+        byte[] bytes = key.getBytes();
+        if (bytes.length <= namespace.length
+                || !Arrays.equals(bytes, 0, namespace.length, namespace, 0, namespace.length)) {
+            return null;
+        }
+        String id;
+        try {
+            id = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(bytes, namespace.length, bytes.length - namespace.length))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        return id.length() <= MAX_ID_LENGTH ? id : null;
     }
 
     /**

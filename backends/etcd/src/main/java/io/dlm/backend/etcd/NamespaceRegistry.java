@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
@@ -133,6 +135,52 @@ final class NamespaceRegistry {
                 + " etcd cluster: one starts with the other, so their locks could share keys ('/a/' + 'b/x' is"
                 + " '/a/b/' + 'x'). Use namespaces neither of which starts with the other; if a namespace is no"
                 + " longer used, delete its registration, the key '" + PREFIX + "<namespace>'.");
+    }
+
+    /**
+     * Reads the registered namespaces that start with this one and are longer, for a listing (O4):
+     * their keys lie among this namespace's keys ({@code /a/} + {@code b/x} is the key {@code
+     * /a/b/x} of {@code /a/b/}), but belong to another manager's lock space, so a listing skips
+     * them. They can exist only if they were registered while this namespace was not (a listing
+     * does not register: it takes no locks), or by a manager from before the check.
+     *
+     * @return the key prefixes of the nested namespaces; none when the etcd user may not read the
+     *     registry (then a warning says that keys of nested namespaces may be listed); fails on
+     *     other engine errors
+     */
+    CompletableFuture<List<ByteSequence>> nestedNamespaces() {
+        GetOption everyRegistration =
+                GetOption.builder().isPrefix(true).withKeysOnly(true).build();
+        return kv.get()
+                .get(ByteSequence.from(PREFIX, StandardCharsets.UTF_8), everyRegistration)
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        if (!isPermissionDenied(failure)) {
+                            throw failure instanceof CompletionException known
+                                    ? known
+                                    : new CompletionException(failure);
+                        }
+                        LOG.log(
+                                Level.WARNING,
+                                "Cannot read the DLM namespaces registered under {0}: the etcd user may not read"
+                                        + " them. A listing of {1} then also shows the locks of any namespace"
+                                        + " that starts with it.",
+                                PREFIX,
+                                namespace);
+                        return List.of();
+                    }
+                    List<ByteSequence> nested = new ArrayList<>();
+                    for (KeyValue registered : response.getKvs()) {
+                        String other = registered
+                                .getKey()
+                                .toString(StandardCharsets.UTF_8)
+                                .substring(PREFIX.length());
+                        if (other.length() > namespace.length() && other.startsWith(namespace)) {
+                            nested.add(ByteSequence.from(other, StandardCharsets.UTF_8));
+                        }
+                    }
+                    return nested;
+                });
     }
 
     private static String quoted(List<String> namespaces) {

@@ -21,7 +21,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * The backend's jetcd client, replaced when its connection died without a sign (SPEC N1, X1).
@@ -33,9 +32,17 @@ import java.util.function.Supplier;
  * --grpc-keepalive-min-time} (5 s by default), or at all while no stream is open. So whoever sees a
  * call go unanswered for the operation timeout calls {@link #suspectStall()}: a cheap read that
  * jetcd does not retry probes the client, and if that goes unanswered for an operation timeout
- * too, a new client (a new channel, new connections) takes its place. A member that is only slow answers the probe late, and
- * a replacement then costs a reconnect and nothing else. A client that fails calls at once (no
- * member reachable, connection refused) is not stuck and is kept: gRPC reconnects it by itself.
+ * while nothing else came back on the client either, a new client (a new channel, new
+ * connections) takes its place. A client that fails calls at once (no member reachable,
+ * connection refused) is not stuck and is kept: gRPC reconnects it by itself.
+ *
+ * <p><b>Slow is not stalled (N7).</b> On a loaded host, a thousand leases kept alive send some
+ * 3,000 keep-alives a second down the client's HTTP/2 connection, and the probe queues behind
+ * them: it may miss its bound although the connection delivers answers all the time. Replacing
+ * such a client would buy nothing and cost what goes over it (renewals failing on a new
+ * connection that has yet to be set up, leases lost with them). So every client counts the
+ * headers and messages that arrive on it ({@link InboundActivity}), and a probe that goes
+ * unanswered replaces the client only if that count did not move for the whole probe window.
  *
  * <p>Watches opened on a replaced client keep it open until they are closed: a waiter's watch is
  * not cut by a replacement that a slow reply caused. A watch on a dead connection is ended by
@@ -47,7 +54,7 @@ final class ReplaceableClient {
 
     private static final System.Logger LOG = System.getLogger(ReplaceableClient.class.getName());
 
-    private final Supplier<Client> opener;
+    private final Function<InboundActivity, Client> opener;
     private final ExecutorService executor;
     private final Duration timeout;
     private final ByteSequence probeKey;
@@ -64,17 +71,22 @@ final class ReplaceableClient {
     /**
      * Builds the first client (jetcd connects lazily, on the first call).
      *
-     * @param opener builds a client from the backend's settings; does not block
+     * @param opener builds a client from the backend's settings with the given interceptor
+     *     installed on its channel; does not block
      * @param executor runs probes' outcomes and closes replaced clients
      * @param timeout the operation timeout, which bounds a probe
      * @param probeKey a key the probe reads (the namespace itself, which the user may read)
      */
-    ReplaceableClient(Supplier<Client> opener, ExecutorService executor, Duration timeout, ByteSequence probeKey) {
+    ReplaceableClient(
+            Function<InboundActivity, Client> opener,
+            ExecutorService executor,
+            Duration timeout,
+            ByteSequence probeKey) {
         this.opener = opener;
         this.executor = executor;
         this.timeout = timeout;
         this.probeKey = probeKey;
-        this.current = new Generation(opener.get());
+        this.current = new Generation(opener);
     }
 
     /** The key-value client of the current connection. */
@@ -143,13 +155,16 @@ final class ReplaceableClient {
     /**
      * Told that a call went unanswered for the operation timeout: probes the current client with a
      * read bounded by the operation timeout and replaces the client if the read goes unanswered
-     * too. Returns at once; at most one probe runs at a time.
+     * and nothing else arrived on the client meanwhile either. Returns at once; at most one probe
+     * runs at a time.
      */
     void suspectStall() {
         if (closed || !probing.compareAndSet(false, true)) {
             return;
         }
         Generation suspect = current;
+        // Read before the probe is sent: whatever arrives from here on proves the client alive.
+        long arrivedBefore = suspect.inbound.arrivals();
         CompletableFuture<?> probe;
         try {
             // A transaction, because jetcd retries a plain get while the member refuses connections:
@@ -168,9 +183,18 @@ final class ReplaceableClient {
         probe.whenCompleteAsync(
                 (answer, failure) -> {
                     try {
-                        if (failure != null && isTimeout(failure)) {
-                            replace(suspect);
+                        if (failure == null || !isTimeout(failure)) {
+                            return; // answered, or refused at once: not stuck
                         }
+                        if (suspect.inbound.arrivals() != arrivedBefore) {
+                            LOG.log(
+                                    Level.DEBUG,
+                                    "Kept the etcd client: a probe went unanswered for {0}, but other answers"
+                                            + " arrived on it meanwhile (slow, not stalled)",
+                                    timeout);
+                            return;
+                        }
+                        replace(suspect);
                     } finally {
                         probing.set(false);
                     }
@@ -184,14 +208,14 @@ final class ReplaceableClient {
             if (closed || current != suspect) {
                 return;
             }
-            fresh = new Generation(opener.get());
+            fresh = new Generation(opener);
             current = fresh;
             retired.add(suspect);
         }
         LOG.log(
                 Level.WARNING,
-                "Replaced the etcd client: neither a call nor a probe was answered within {0}; new calls go"
-                        + " over new connections",
+                "Replaced the etcd client: a call and a probe went unanswered and nothing at all arrived on it"
+                        + " within {0}; new calls go over new connections",
                 timeout);
         release(suspect, suspect.users.get());
     }
@@ -248,8 +272,9 @@ final class ReplaceableClient {
         }
     }
 
-    /** One jetcd client and the sub-clients taken from it once. */
+    /** One jetcd client, what arrives on it, and the sub-clients taken from it once. */
     private static final class Generation {
+        final InboundActivity inbound = new InboundActivity();
         final Client client;
         final KV kv;
         final Lease leases;
@@ -257,8 +282,8 @@ final class ReplaceableClient {
         /** Open watches on this client. */
         final AtomicInteger users = new AtomicInteger();
 
-        Generation(Client client) {
-            this.client = client;
+        Generation(Function<InboundActivity, Client> opener) {
+            this.client = opener.apply(inbound);
             this.kv = client.getKVClient();
             this.leases = client.getLeaseClient();
             this.watches = client.getWatchClient();

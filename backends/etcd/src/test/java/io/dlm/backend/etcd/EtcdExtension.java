@@ -51,6 +51,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
 
     private final int size;
     private final boolean peerProxies;
+    private final List<String> timings;
     private @Nullable PeerLinks peerLinks;
     private final List<EtcdMember> members = new ArrayList<>();
     private final HttpClient http =
@@ -60,9 +61,10 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     private Path root = Path.of(".");
     private @Nullable String owner;
 
-    private EtcdExtension(int size, boolean peerProxies) {
+    private EtcdExtension(int size, boolean peerProxies, List<String> timings) {
         this.size = size;
         this.peerProxies = peerProxies;
+        this.timings = timings;
     }
 
     /**
@@ -72,7 +74,19 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
      * @return the extension
      */
     public static EtcdExtension members(int size) {
-        return new EtcdExtension(size, false);
+        return new EtcdExtension(size, false, EtcdMember.TUNED_TIMINGS);
+    }
+
+    /**
+     * An extension whose members run with etcd's default heartbeat interval and election timeout
+     * (100 ms, 1 s), as a production server does, rather than the tests' faster ones: their
+     * minimum lease TTL is 2 s, not 1 s.
+     *
+     * @param size members
+     * @return the extension
+     */
+    public static EtcdExtension membersWithStockTimings(int size) {
+        return new EtcdExtension(size, false, List.of());
     }
 
     /**
@@ -86,7 +100,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
      * @return the extension
      */
     public static EtcdExtension membersWithPeerProxies(int size) {
-        return new EtcdExtension(size, true);
+        return new EtcdExtension(size, true, EtcdMember.TUNED_TIMINGS);
     }
 
     @Override
@@ -120,6 +134,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
                     root.resolve(name + ".data"),
                     root.resolve(name + ".log"),
                     peerLinks == null ? null : peerLinks.advertisedUrl(name),
+                    timings,
                     peerLinks == null ? List.of() : List.of("--pre-vote=true")));
         }
         initialCluster = members.stream()

@@ -17,10 +17,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One real etcd server process of a test: its ports, data directory and log, started and stopped
- * on demand. Timings are tuned for tests (50 ms heartbeats, 500 ms elections), which also brings
- * etcd's minimum lease TTL down to one second.
+ * on demand. Timings are tuned for tests by default ({@link #TUNED_TIMINGS}: 50 ms heartbeats,
+ * 500 ms elections), which also brings etcd's minimum lease TTL down to one second; a member given
+ * no timing flags runs with etcd's own defaults, as a production server does.
  */
 final class EtcdMember {
+
+    /**
+     * Fast heartbeats and elections, so that failover tests end quickly. They also lower etcd's
+     * minimum lease TTL (1.5 election timeouts, in whole seconds up) from 2 s to 1 s, which hides a
+     * backend that assumes 1 s: {@code EtcdStockTimingTest} runs without them for that reason.
+     */
+    static final List<String> TUNED_TIMINGS = List.of("--heartbeat-interval=50", "--election-timeout=500");
 
     private final String binary;
     private final String name;
@@ -29,11 +37,12 @@ final class EtcdMember {
     private final Path dataDir;
     private final Path log;
     private final String advertisedPeerUrl;
+    private final List<String> timings;
     private final List<String> extraFlags;
     private @Nullable Process process;
 
     EtcdMember(String binary, String name, int clientPort, int peerPort, Path dataDir, Path log) {
-        this(binary, name, clientPort, peerPort, dataDir, log, null, List.of());
+        this(binary, name, clientPort, peerPort, dataDir, log, null, TUNED_TIMINGS, List.of());
     }
 
     /**
@@ -41,6 +50,8 @@ final class EtcdMember {
      *
      * @param advertisedPeerUrl the peer URL the other members dial (a proxy in front of {@link
      *     #peerUrl()}), or {@code null} for the listening one
+     * @param timings the heartbeat and election flags: {@link #TUNED_TIMINGS}, or none for etcd's
+     *     defaults (100 ms heartbeats, 1 s elections, so a minimum lease TTL of 2 s)
      * @param extraFlags further command-line flags, e.g. {@code --pre-vote=true}
      */
     EtcdMember(
@@ -51,6 +62,7 @@ final class EtcdMember {
             Path dataDir,
             Path log,
             @Nullable String advertisedPeerUrl,
+            List<String> timings,
             List<String> extraFlags) {
         this.binary = binary;
         this.name = name;
@@ -59,6 +71,7 @@ final class EtcdMember {
         this.dataDir = dataDir;
         this.log = log;
         this.advertisedPeerUrl = advertisedPeerUrl == null ? peerUrl() : advertisedPeerUrl;
+        this.timings = List.copyOf(timings);
         this.extraFlags = List.copyOf(extraFlags);
     }
 
@@ -119,11 +132,10 @@ final class EtcdMember {
                 "--initial-cluster=" + initialCluster,
                 "--initial-cluster-token=" + clusterToken,
                 "--initial-cluster-state=new",
-                "--heartbeat-interval=50",
-                "--election-timeout=500",
                 "--logger=zap",
                 "--log-outputs=stderr",
                 "--log-level=warn"));
+        command.addAll(timings);
         command.addAll(extraFlags);
         try {
             process = new ProcessBuilder(command)

@@ -2,19 +2,22 @@ package io.dlm.backend.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlm.Lease;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What each operation sends to etcd, counted by the server (H3 and the design's round-trip
  * budget): an uncontended acquire is one transaction with one keep-alive sent alongside (one round
- * trip), a release one transaction, a heartbeat one keep-alive; no grant and no revoke once the
- * lease pool is warm.
+ * trip), a release one transaction, a heartbeat one keep-alive with a local read of its key sent
+ * alongside (one round trip); no grant and no revoke once the lease pool is warm.
  */
 class EtcdRoundTripTest {
 
@@ -45,8 +48,13 @@ class EtcdRoundTripTest {
         }
     }
 
+    /**
+     * An explicit heartbeat checks its key alongside the keep-alive, with a read-only transaction
+     * of one serializable read: the member answers from its own store, with no Raft round and no
+     * trip to the leader. It catches a key deleted while its lease lives (K3).
+     */
     @Test
-    void aHeartbeatIsOneKeepAlive() {
+    void anExplicitHeartbeatIsOneKeepAliveAndOneLocalRead() {
         try (LockManager manager = open()) {
             assertThat(manager.lock("r", "c", 0)).isTrue();
             Map<String, Double> before = calls();
@@ -56,9 +64,38 @@ class EtcdRoundTripTest {
             }
             assertThat(since(before))
                     .containsEntry("LeaseKeepAlive", 1.0 * beats)
+                    .containsEntry("Txn", 1.0 * beats)
                     .containsEntry("Range", 0.0)
-                    .containsEntry("Txn", 0.0)
                     .containsEntry("LeaseGrant", 0.0);
+        }
+    }
+
+    /**
+     * The runtime's keep-alive checks the key at most once per lease length, however often it
+     * renews: a thousand kept-alive leases must not double their requests (N7).
+     */
+    @Test
+    void aKeptAliveLeaseChecksItsKeyAtMostOncePerLeaseLength() {
+        try (LockManager manager = LockManagers.open(
+                "etcd",
+                Map.of(
+                        "dlm.etcd.endpoints",
+                        ETCD.endpoints(),
+                        "dlm.etcd.namespace",
+                        "/dlm-test/round-trips-" + UUID.randomUUID() + "/"))) {
+            Lease lease = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofSeconds(3))
+                    .orElseThrow()
+                    .keepAlive();
+            Map<String, Double> before = calls();
+            // A 3 s lease is renewed about every second: wait for six renewals, about two leases.
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> since(before).get("LeaseKeepAlive") >= 6);
+            Map<String, Double> spent = since(before);
+            assertThat(lease.isValid()).isTrue();
+            assertThat(spent.get("Txn"))
+                    .as("key checks in %s keep-alives of a 3 s lease", spent.get("LeaseKeepAlive"))
+                    .isLessThanOrEqualTo(Math.ceil(spent.get("LeaseKeepAlive") / 3) + 1);
         }
     }
 

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * E1a for the {@code dlm.etcd.*} keys: a bad value fails {@code open} naming its key; a good one
- * opens without contacting etcd, and an unreachable cluster then shows as {@code INTERNAL_ERROR}
- * within the operation timeout (X1). No server is needed.
+ * opens even when etcd cannot be reached (the backend then assumes etcd's default minimum lease
+ * TTL, see {@code EtcdStockTimingTest}), and an unreachable cluster then shows as {@code
+ * INTERNAL_ERROR} within the operation timeout (X1). No server is needed.
  */
 class EtcdSettingsTest {
 

@@ -38,7 +38,10 @@ class EtcdTckTest extends LockManagerTck {
         return all;
     }
 
-    /** etcd counts lease TTLs in whole seconds (E1). */
+    /**
+     * etcd's minimum lease TTL on the tests' server (500 ms elections): 1 s, which the backend
+     * learns and declares at open (E1; {@code EtcdStockTimingTest} checks both).
+     */
     @Override
     protected Duration leaseGranularity() {
         return Duration.ofSeconds(1);

@@ -60,6 +60,25 @@ class LeasePoolTest {
         assertThat(pool.size()).isZero();
     }
 
+    /**
+     * A server whose minimum TTL is above the one asked for grants more (E1). The pool files such
+     * a lease under the TTL asked for, which it outlives, and judges its freshness by the TTL it
+     * has: half of 2 s, not half of 1 s.
+     */
+    @Test
+    void aLeaseGrantedLongerThanAskedIsFiledUnderTheAskedTtlAndAgedByItsOwn() {
+        long now = 1_000 * SECOND;
+        pool.offer(1, new IdleLease(1, 2, now + 2 * SECOND), now);
+        assertThat(pool.take(2, now)).isNull();
+        assertThat(pool.take(1, now + SECOND))
+                .extracting(IdleLease::id, IdleLease::ttlSeconds)
+                .containsExactly(1L, 2L);
+        // Half a second left would do for a 1 s lease, not for this one.
+        pool.offer(1, new IdleLease(2, 2, now + 2 * SECOND), now);
+        assertThat(pool.take(1, now + 3 * SECOND / 2)).isNull();
+        assertThat(revoked).containsExactly(2L);
+    }
+
     @Test
     void ttlsRoundUpToWholeSecondsNeverDown() {
         assertThat(EtcdLockBackend.ttlSeconds(1)).isEqualTo(1);
