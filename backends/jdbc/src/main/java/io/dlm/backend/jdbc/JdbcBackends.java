@@ -29,6 +29,9 @@ final class JdbcBackends {
      * @param dataSource where statements get their connections
      * @param owned closed with the backend (DLM's own pool), or a no-op for a DataSource of others
      * @param listenerConnections opens the PostgreSQL listener's dedicated connection
+     * @param serverBoundsStatements whether {@code dataSource} is DLM's own pool on PostgreSQL, whose
+     *     connections have the server end every statement after the operation timeout (see {@link
+     *     Connections#serverBoundsStatements})
      * @return a {@link PostgresLockBackend} on PostgreSQL, else a {@link JdbcLockBackend}
      * @throws LockException {@code INTERNAL_ERROR} when the database cannot be reached or lacks the
      *     table; {@code owned} is closed then
@@ -37,16 +40,22 @@ final class JdbcBackends {
             JdbcSettings settings,
             DataSource dataSource,
             AutoCloseable owned,
-            ReleaseListener.ConnectionFactory listenerConnections) {
+            ReleaseListener.ConnectionFactory listenerConnections,
+            boolean serverBoundsStatements) {
         Reaper reaper = null;
         try {
             Dialect.Kind kind = settings.dialect() != null ? settings.dialect() : detect(dataSource, settings);
             Dialect dialect = Dialect.of(kind, settings.table());
-            SqlExecutor sql = new SqlExecutor(dataSource, dialect, settings.operationTimeout());
+            SqlExecutor sql = new SqlExecutor(
+                    dataSource,
+                    dialect,
+                    settings.operationTimeout(),
+                    serverBoundsStatements && kind == Dialect.Kind.POSTGRESQL);
             if (settings.createTable()) {
                 createTable(sql, dialect, settings);
             }
             check(sql, dialect, settings, null);
+            adviseOnLegacyIndex(sql, dialect);
             reaper = new Reaper(
                     sql, dialect, settings.retention(), settings.reapInterval(), settings.operationTimeout());
             if (kind == Dialect.Kind.POSTGRESQL) {
@@ -100,7 +109,7 @@ final class JdbcBackends {
         boolean recentEnough;
         if (name.contains("postgresql")) {
             kind = Dialect.Kind.POSTGRESQL;
-            recentEnough = major > 9 || (major == 9 && minor >= 5);
+            recentEnough = major > 9 || (major == 9 && minor >= 6);
         } else if (name.contains("mariadb") || version.toLowerCase(Locale.ROOT).contains("mariadb")) {
             kind = Dialect.Kind.MARIADB;
             recentEnough = major > 10 || (major == 10 && minor >= 5);
@@ -113,7 +122,7 @@ final class JdbcBackends {
                     + " only for a database compatible with one of them");
         }
         if (!recentEnough) {
-            throw new IllegalArgumentException("The jdbc backend needs PostgreSQL 9.5, MariaDB 10.5 or H2 2.0 or"
+            throw new IllegalArgumentException("The jdbc backend needs PostgreSQL 9.6, MariaDB 10.5 or H2 2.0 or"
                     + " later; " + settings.source() + " runs " + product + " " + version);
         }
         return kind;
@@ -157,12 +166,39 @@ final class JdbcBackends {
                             + dialect.kind().id()
                             + ".sql (see docs/backends/jdbc.md), or set " + JdbcSettings.CREATE_TABLE + "=true;"
                             + " a table made by an earlier version needs the column attempt_id: ALTER TABLE "
-                            + dialect.table.name() + " ADD COLUMN attempt_id BIGINT",
+                            + dialect.table.name() + " ADD COLUMN attempt_id BIGINT; and the column reap_from"
+                            + " with its index, which " + JdbcSettings.CREATE_TABLE + "=true adds: "
+                            + String.join("; ", dialect.upgrade()),
                     e.getCause());
             if (earlier != null) {
                 missing.addSuppressed(earlier);
             }
             throw missing;
+        }
+    }
+
+    /**
+     * Tells the operator, once per open, that a table made before {@code reap_from} still has the
+     * index on {@code expires_at}: nothing reads it, but it makes every acquisition and release
+     * write an index entry (and, on PostgreSQL, not a HOT update). Dropping it is theirs to do,
+     * once no older DLM, whose reaper walks it, uses the table. Only a hint: a failure to look is
+     * ignored.
+     */
+    private static void adviseOnLegacyIndex(SqlExecutor sql, Dialect dialect) {
+        try {
+            boolean present = sql.execute("check", dialect.table.name(), dialect::hasLegacyIndex);
+            if (present) {
+                LOG.log(
+                        Level.INFO,
+                        "The lock table {0} still has the index {1}, which this version of DLM does not use"
+                                + " but every acquisition and release still writes; drop it once no older DLM"
+                                + " uses the table: {2}",
+                        dialect.table.name(),
+                        dialect.table.expiryIndex(),
+                        dialect.dropLegacyIndexSql());
+            }
+        } catch (LockException e) {
+            LOG.log(Level.DEBUG, "Could not look for the old index on " + dialect.table.name(), e);
         }
     }
 

@@ -42,9 +42,14 @@ public final class JdbcLockBackendProvider implements LockBackendProvider {
         String jndiName = settings.jndiName();
         if (jndiName != null) {
             DataSource dataSource = Connections.lookup(jndiName);
-            return JdbcBackends.open(settings, dataSource, () -> {}, Connections.from(dataSource, listenerName));
+            return JdbcBackends.open(settings, dataSource, () -> {}, Connections.from(dataSource, listenerName), false);
         }
         HikariDataSource pool = Connections.pool(settings);
-        return JdbcBackends.open(settings, pool, pool, Connections.direct(settings, listenerName));
+        return JdbcBackends.open(
+                settings,
+                pool,
+                pool,
+                Connections.direct(settings, listenerName),
+                Connections.serverBoundsStatements(settings));
     }
 }

@@ -34,8 +34,8 @@ import java.util.HexFormat;
  * see {@link Dialect}) in the session variable {@code @dlm_expired},
  * and the others read it (MariaDB applies the assignments left to right; the variable is only read
  * by the statement that has just set it). A statement that reads without waiting ({@code inspect})
- * keeps the start time; so does the reaper, whose range on the expiry index needs a constant, and
- * which at worst deletes a row one statement later. Ids are {@code VARBINARY}, compared byte for
+ * keeps the start time; so does the reaper, whose range on the index of {@code reap_from} needs a
+ * constant, and which at worst deletes a row one statement later. Ids are {@code VARBINARY}, compared byte for
  * byte (no collation, no trailing-space rule).
  */
 final class MariaDbDialect extends Dialect {
@@ -50,8 +50,8 @@ final class MariaDbDialect extends Dialect {
 
     private final String acquire =
             sql(IN_UTC + "INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token, lease_micros,"
-                    + " expires_at, attempt_id) VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?,"
-                    + " " + NOW + " + INTERVAL ? MICROSECOND, ?)"
+                    + " expires_at, attempt_id, reap_from) VALUES (?, ?, ?, NEXT VALUE FOR {sequence}, ?,"
+                    + " " + NOW + " + INTERVAL ? MICROSECOND, ?, " + NOW + ")"
                     + " ON DUPLICATE KEY UPDATE"
                     + " client_id = IF((" + TAKE_OVER + " := (expires_at <= " + NOW + " AND NOT (client_id ="
                     + " VALUES(client_id) AND attempt_id <=> VALUES(attempt_id)))), VALUES(client_id), client_id),"
@@ -65,7 +65,10 @@ final class MariaDbDialect extends Dialect {
 
     private static final String TOKEN = "(? = 0 OR fencing_token = ?)";
 
+    // reap_from reads the expires_at just assigned (left to right), and is left as it is unless the
+    // reaper moved it past now, so that no secondary index entry is written.
     private final String release = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
+            + ", reap_from = LEAST(reap_from, expires_at)"
             + " WHERE lock_key = ? AND client_id = ? AND " + TOKEN + " AND expires_at > " + NOW);
 
     private static final String UNDONE = "@dlm_undone";
@@ -76,13 +79,15 @@ final class MariaDbDialect extends Dialect {
      * decision is taken once, in the first assignment, as the acquisition's is.
      */
     private final String undo = sql(IN_UTC + "INSERT INTO {table} (lock_key, resource_id, client_id, fencing_token,"
-            + " lease_micros, expires_at, attempt_id) VALUES (?, ?, ?, 0, " + TOMBSTONE_LEASE + ", " + NOW + ", ?)"
+            + " lease_micros, expires_at, attempt_id, reap_from) VALUES (?, ?, ?, 0, " + TOMBSTONE_LEASE + ", " + NOW
+            + ", ?, " + NOW + ")"
             + " ON DUPLICATE KEY UPDATE"
             + " client_id = IF((" + UNDONE + " := (expires_at <= " + NOW + " OR (client_id = VALUES(client_id)"
             + " AND attempt_id <=> VALUES(attempt_id)))), VALUES(client_id), client_id),"
             + " attempt_id = IF(" + UNDONE + ", VALUES(attempt_id), attempt_id),"
             + " lease_micros = IF(" + UNDONE + ", " + TOMBSTONE_LEASE + ", lease_micros),"
-            + " expires_at = IF(" + UNDONE + ", " + NOW + ", expires_at)"
+            + " expires_at = IF(" + UNDONE + ", " + NOW + ", expires_at),"
+            + " reap_from = IF(" + UNDONE + ", LEAST(reap_from, expires_at), reap_from)"
             + " RETURNING client_id, attempt_id");
 
     private final String renew = sql(IN_UTC + "UPDATE {table} SET expires_at = " + NOW
@@ -97,9 +102,23 @@ final class MariaDbDialect extends Dialect {
             + " TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), expires_at) FROM {table}"
             + " WHERE expires_at > UTC_TIMESTAMP(6) AND LEFT(resource_id, ?) = ? ORDER BY resource_id LIMIT ?");
 
-    private final String reap = sql("DELETE FROM {table} WHERE expires_at < UTC_TIMESTAMP(6) - INTERVAL ?"
-            + " MICROSECOND AND (lease_micros <> " + TOMBSTONE_LEASE + " OR expires_at < UTC_TIMESTAMP(6)"
-            + " - INTERVAL ? MICROSECOND) ORDER BY expires_at LIMIT ?");
+    /** A row whose lease ended a retention ago (parameter 1), or a tombstone its keep ago (2). */
+    private static final String GONE = "expires_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND AND (lease_micros <> "
+            + TOMBSTONE_LEASE + " OR expires_at < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND)";
+
+    /** Rows whose mark is older than the retention (parameter 1), in the mark's order. */
+    private static final String DUE = " reap_from < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
+
+    /*
+     * The reaper's two statements (see Dialect), each on the reap_from index: delete the due rows
+     * that may go, then move the mark of the due rows that may not to where they may. The statement
+     * start's time suffices: a row that comes due between the two is deleted by the next run.
+     */
+    private final String reap = sql("DELETE FROM {table} WHERE" + DUE + " AND " + GONE + " ORDER BY reap_from LIMIT ?");
+
+    private final String moveMarks = sql("UPDATE {table} SET reap_from = IF(lease_micros = " + TOMBSTONE_LEASE
+            + ", expires_at + INTERVAL ? MICROSECOND, expires_at) WHERE" + DUE + " AND NOT (" + GONE + ")"
+            + " ORDER BY reap_from LIMIT ?");
 
     MariaDbDialect(TableName table) {
         super(table);
@@ -281,7 +300,18 @@ final class MariaDbDialect extends Dialect {
 
     @Override
     String checkSql() {
-        return sql("SELECT NEXT VALUE FOR {sequence}, attempt_id FROM {table} WHERE 1 = 0");
+        return sql("SELECT NEXT VALUE FOR {sequence}, attempt_id, reap_from FROM {table} WHERE 1 = 0");
+    }
+
+    @Override
+    String legacyIndexSql() {
+        return "SELECT 1 FROM information_schema.statistics WHERE table_schema = COALESCE(?, DATABASE())"
+                + " AND table_name = ? AND index_name = ?";
+    }
+
+    @Override
+    String dropLegacyIndexSql() {
+        return "ALTER TABLE " + table.name() + " DROP INDEX " + table.expiryIndex();
     }
 
     @Override
@@ -312,7 +342,28 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
-    String reapSql() {
-        return reap;
+    Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
+        long keepMicros = tombstoneKeepMicros(retentionMicros);
+        int deleted;
+        try (PreparedStatement statement = connection.prepareStatement(reap)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setLong(1, retentionMicros);
+            statement.setLong(2, retentionMicros);
+            statement.setLong(3, keepMicros);
+            statement.setInt(4, REAP_BATCH);
+            deleted = statement.executeUpdate();
+        }
+        if (deleted >= REAP_BATCH) {
+            return new Reaped(deleted, 0);
+        }
+        try (PreparedStatement statement = connection.prepareStatement(moveMarks)) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setLong(1, keepMicros - retentionMicros);
+            statement.setLong(2, retentionMicros);
+            statement.setLong(3, retentionMicros);
+            statement.setLong(4, keepMicros);
+            statement.setInt(5, REAP_BATCH);
+            return new Reaped(deleted, statement.executeUpdate());
+        }
     }
 }

@@ -43,7 +43,7 @@ public final class PostgresLockBackend extends JdbcLockBackend implements Watchi
             Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
             throws SQLException {
         PostgresDialect postgres = (PostgresDialect) dialect;
-        return listener.isWatched(key.hex())
+        return listener.watchesAny() && listener.isWatched(key.hex())
                 ? postgres.acquireAndWatch(connection, key, clientId, leaseMicros, attempt, timeoutSeconds)
                 : postgres.acquire(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
     }

@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Deletes the rows of resources that have been free for longer than {@code dlm.jdbc.retention}
  * (E4), on one thread per backend ({@code dlm-jdbc-reaper-N}). A lease is free the moment it
  * expires, whether or not its row is still there (E2); the reaper only keeps the table small. It
- * walks the expiry index, so a run costs in proportion to the rows it deletes. Several managers
- * reaping one table at once are harmless: each row is deleted once.
+ * walks the index on {@code reap_from}, so a run costs in proportion to the rows it deletes, plus
+ * the rows held (or used again) for longer than the retention, whose mark it moves ahead about
+ * once per retention (see {@link Dialect}). Several managers reaping one table at once are
+ * harmless: each row is deleted once, and rows another run has locked are skipped.
  */
 final class Reaper implements AutoCloseable {
 
@@ -55,9 +57,10 @@ final class Reaper implements AutoCloseable {
     int reapOnce() {
         int total = 0;
         for (int batch = 0; batch < MAX_BATCHES; batch++) {
-            int deleted = sql.execute("reap", dialect.table.name(), (c, t) -> dialect.reap(c, retentionMicros, t));
-            total += deleted;
-            if (deleted < Dialect.REAP_BATCH) {
+            Dialect.Reaped run =
+                    sql.execute("reap", dialect.table.name(), (c, t) -> dialect.reap(c, retentionMicros, t));
+            total += run.deleted();
+            if (!run.full()) {
                 break;
             }
         }

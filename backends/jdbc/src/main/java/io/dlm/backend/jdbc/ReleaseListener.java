@@ -132,6 +132,16 @@ final class ReleaseListener implements AutoCloseable {
     }
 
     /**
+     * Tells whether any waiter of this backend watches a key: when none does, which is the case of
+     * every uncontended acquisition, an attempt need not even spell its key in hex.
+     *
+     * @return whether a watch is open
+     */
+    boolean watchesAny() {
+        return !watches.isEmpty();
+    }
+
+    /**
      * Counts registered watches, for tests of L5.
      *
      * @return the number of open watches

@@ -50,14 +50,28 @@ record TableName(String name) {
     }
 
     /**
-     * The index on {@code expires_at} that the reaper scans, unqualified (PostgreSQL puts an index
+     * The index on {@code reap_from} that the reaper scans, unqualified (PostgreSQL puts an index
      * in its table's schema and refuses a qualified name).
      *
      * @return the index name
      */
+    String reapIndex() {
+        return unqualified() + "_reap";
+    }
+
+    /**
+     * The index on {@code expires_at} that tables made before {@code reap_from} have, unqualified.
+     * Nothing reads it any more, but every acquisition and release still writes it until it is
+     * dropped, which the backend tells at open.
+     *
+     * @return the index name
+     */
     String expiryIndex() {
-        int dot = name.indexOf('.');
-        return name.substring(dot + 1) + "_expires";
+        return unqualified() + "_expires";
+    }
+
+    private String unqualified() {
+        return name.substring(name.indexOf('.') + 1);
     }
 
     /**

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A statement that waits for a row lock decides on expiry by the clock after the wait (E2, U2,
  * H2): a transaction of the test's own holds the lock row while the lease runs out on the engine,
  * and the unlock, heartbeat or acquisition queued behind it must see the lease as over when it gets
- * the row. Judging by the time the statement started (MariaDB's {@code UTC_TIMESTAMP()}, H2's
+ * the row. (PostgreSQL's acquisition does not queue while the lease lives: it is refused at once,
+ * and the one that comes after the expiry queues and takes the lock.) Judging by the time the statement started (MariaDB's {@code UTC_TIMESTAMP()}, H2's
  * {@code CURRENT_TIMESTAMP}, a PostgreSQL clock read before the wait) would let the unlock report a
  * release after the expiry, the heartbeat revive the lease, or the acquisition be refused by a lease
  * that had ended. And the other way round: when the transaction that held the row had renewed the
@@ -93,8 +94,10 @@ class ExpiryUnderRowLockTest {
                 .tryAcquire(resource, "holder", Duration.ZERO, LEASE)
                 .orElseThrow();
 
-        Optional<Lease> taken =
-                fixture.blockedPastExpiry(() -> fixture.other.tryAcquire(resource, "other", Duration.ZERO, PATIENCE));
+        Optional<Lease> taken = database == TestDatabase.POSTGRESQL
+                ? fixture.refusedThenBlockedPastExpiry(
+                        () -> fixture.other.tryAcquire(resource, "other", Duration.ZERO, PATIENCE))
+                : fixture.blockedPastExpiry(() -> fixture.other.tryAcquire(resource, "other", Duration.ZERO, PATIENCE));
 
         assertThat(taken).as("an acquisition over a lease that had ended (E2)").isPresent();
         assertThat(taken.orElseThrow().fencingToken()).isGreaterThan(lease.fencingToken());
@@ -208,6 +211,32 @@ class ExpiryUnderRowLockTest {
         <T> T blockedPastExpiry(Callable<T> call) throws Exception {
             try (RowLock row = RowLock.take(database, table, resource)) {
                 Future<T> result = waitingPastExpiry(row, call);
+                row.release();
+                return result.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /**
+         * For PostgreSQL's acquisition, a plain update that judges the lease when it reads the row
+         * and does not wait for the lock of a row whose lease lives (see {@link PostgresDialect}):
+         * while the lease is live and the row locked, the call is refused at once; issued again
+         * once the lease has run out, it waits for the row, and gets it when the row goes,
+         * unchanged.
+         *
+         * @return what the second call returned
+         */
+        Optional<Lease> refusedThenBlockedPastExpiry(Callable<Optional<Lease>> call) throws Exception {
+            try (RowLock row = RowLock.take(database, table, resource)) {
+                Future<Optional<Lease>> refused = calls.submit(call);
+                assertThat(refused.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+                        .as("refused at once by the live lease, without waiting for the row lock")
+                        .isEmpty();
+                assertThat(row.waiters()).isZero();
+                await().atMost(LEASE.plus(PATIENCE))
+                        .until(() -> holder.inspect(resource).isEmpty());
+                Future<Optional<Lease>> result = calls.submit(call);
+                await().atMost(PATIENCE).until(() -> row.waiters() > 0);
+                assertThat(result).as("waits for the row lock").isNotDone();
                 row.release();
                 return result.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
             }

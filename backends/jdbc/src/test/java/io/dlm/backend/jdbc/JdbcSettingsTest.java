@@ -69,6 +69,7 @@ class JdbcSettingsTest {
 
     @Test
     void tableNamesAreIdentifiersOrSchemaQualifiedIdentifiers() {
+        assertThat(parse("dlm.jdbc.table", "ops.app_locks").table().reapIndex()).isEqualTo("app_locks_reap");
         assertThat(parse("dlm.jdbc.table", "ops.app_locks").table().expiryIndex())
                 .isEqualTo("app_locks_expires");
         assertThat(parse("dlm.jdbc.table", "Locks2").table().channel()).isEqualTo("Locks2");
