@@ -2,6 +2,7 @@ package io.dlm.backend.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -19,6 +20,12 @@ import org.jspecify.annotations.Nullable;
 final class Connections {
 
     private static final AtomicInteger POOLS = new AtomicInteger();
+
+    /** PostgreSQL's {@code statement_timeout} is an int of milliseconds (about 24.8 days). */
+    private static final long POSTGRES_MAX_STATEMENT_TIMEOUT_MILLIS = Integer.MAX_VALUE;
+
+    /** MariaDB's {@code max_statement_time} is at most a year of seconds. */
+    private static final long MARIADB_MAX_STATEMENT_TIME_MILLIS = 31_536_000_000L;
 
     /** Hikari refuses timeouts below this. */
     private static final long HIKARI_MIN_TIMEOUT_MILLIS = 250;
@@ -61,25 +68,48 @@ final class Connections {
             // the server's and the client's time per acquire and release. Settings in the URL win.
             config.addDataSourceProperty("useServerPrepStmts", "true");
         }
-        if (serverBoundsStatements(settings)) {
-            config.setConnectionInitSql(
-                    "SET statement_timeout = " + settings.operationTimeout().toMillis());
+        String bound = statementBound(settings);
+        if (bound != null) {
+            config.setConnectionInitSql(bound);
         }
         return new HikariDataSource(config);
     }
 
     /**
+     * The statement that makes the server end each of the session's statements after the
+     * operation timeout, on the databases where DLM's own pool does so, else null. Clamped to what
+     * each server accepts: a longer timeout would make every new connection fail.
+     */
+    private static @Nullable String statementBound(JdbcSettings settings) {
+        long millis = settings.operationTimeout().toMillis();
+        if (settings.url().startsWith("jdbc:postgresql:")) {
+            return "SET statement_timeout = " + Math.min(millis, POSTGRES_MAX_STATEMENT_TIMEOUT_MILLIS);
+        }
+        if (settings.url().startsWith("jdbc:mariadb:")) {
+            // In seconds, to the millisecond; the session's value also bounds statements that
+            // carry a SET STATEMENT prefix of their own, where the driver's per-statement prefix
+            // would be ignored.
+            long bounded = Math.min(millis, MARIADB_MAX_STATEMENT_TIME_MILLIS);
+            return "SET max_statement_time = " + BigDecimal.valueOf(bounded, 3).toPlainString();
+        }
+        return null;
+    }
+
+    /**
      * Whether DLM's own pool has the server end every statement after the operation timeout, so
-     * that statements need no query timeout (see {@link SqlExecutor}): on PostgreSQL, whose driver
-     * times a query on a timer thread that wakes for every statement, the pool sets {@code
-     * statement_timeout} once per connection instead. MariaDB's driver bounds a statement by a
-     * server-side prefix already, and H2 by a check in the statement's own thread.
+     * that statements need no query timeout (see {@link SqlExecutor}). On PostgreSQL the driver
+     * times a query timeout on a timer thread that wakes for every statement, so the pool sets
+     * {@code statement_timeout} once per connection instead. On MariaDB the driver's query timeout
+     * is a {@code SET STATEMENT max_statement_time} prefix, which the server ignores in front of a
+     * statement that has such a prefix already (DLM's own, for the time zone), so the pool sets
+     * {@code max_statement_time} once per connection. H2 checks a query timeout in the statement's
+     * own thread and needs neither.
      *
      * @param settings the settings, with a URL
      * @return whether the pool of {@link #pool} sets it
      */
     static boolean serverBoundsStatements(JdbcSettings settings) {
-        return settings.url().startsWith("jdbc:postgresql:");
+        return statementBound(settings) != null;
     }
 
     /**

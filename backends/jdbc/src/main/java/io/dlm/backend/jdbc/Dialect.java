@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -308,6 +309,92 @@ abstract class Dialect {
     abstract Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException;
 
     /**
+     * {@link #reap} for dialects without a statement that picks, deletes and updates at once
+     * (MariaDB, H2), in three statements that each touch at most {@link #REAP_BATCH} rows: read the
+     * keys of the rows whose mark is due, in the mark's order, without locking; delete those of them
+     * that may go; move the mark of the others. The two writes find their rows by primary key, so
+     * they lock only those rows: a range on {@code reap_from} would lock every row it passes, held
+     * ones too (InnoDB), and a statement that counts only the rows it deletes may read the whole
+     * table. Each write judges its rows again by their current version, so a row taken over or
+     * released after the read is kept or moved, never deleted while it may still be needed (F1).
+     *
+     * @param connection an auto-commit connection
+     * @param statements the dialect's three statements
+     * @param retentionMicros how long a free row is kept
+     * @param timeoutSeconds the query timeout of each statement
+     * @return what the two writes did
+     * @throws SQLException on any failure of the database
+     */
+    static Reaped reapByKeys(Connection connection, ReapStatements statements, long retentionMicros, int timeoutSeconds)
+            throws SQLException {
+        long keepMicros = tombstoneKeepMicros(retentionMicros);
+        List<byte[]> keys = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(statements.dueKeys())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setLong(1, retentionMicros);
+            statement.setInt(2, REAP_BATCH);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    keys.add(rows.getBytes(1));
+                }
+            }
+        }
+        if (keys.isEmpty()) {
+            return new Reaped(0, 0);
+        }
+        int deleted;
+        try (PreparedStatement statement = connection.prepareStatement(statements.delete())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            int next = setKeys(statement, 1, keys);
+            statement.setLong(next, retentionMicros);
+            statement.setLong(next + 1, keepMicros);
+            deleted = statement.executeUpdate();
+        }
+        try (PreparedStatement statement = connection.prepareStatement(statements.moveMarks())) {
+            statement.setQueryTimeout(timeoutSeconds);
+            statement.setLong(1, keepMicros - retentionMicros);
+            int next = setKeys(statement, 2, keys);
+            statement.setLong(next, retentionMicros);
+            statement.setLong(next + 1, retentionMicros);
+            statement.setLong(next + 2, keepMicros);
+            // A full read means more may be due, whatever the writes found.
+            return new Reaped(deleted, statement.executeUpdate(), keys.size() >= REAP_BATCH);
+        }
+    }
+
+    /**
+     * Binds the keys to the {@link #REAP_BATCH} placeholders of {@link #keyList()}, repeating the
+     * first for the places left over, which changes nothing in an {@code IN} list.
+     *
+     * @return the index of the next parameter
+     */
+    private static int setKeys(PreparedStatement statement, int first, List<byte[]> keys) throws SQLException {
+        for (int i = 0; i < REAP_BATCH; i++) {
+            statement.setBytes(first + i, keys.get(i < keys.size() ? i : 0));
+        }
+        return first + REAP_BATCH;
+    }
+
+    /**
+     * An {@code IN} list of {@link #REAP_BATCH} placeholders, for {@link #reapByKeys}.
+     *
+     * @return {@code (?, ?, ..., ?)}
+     */
+    static String keyList() {
+        return "(" + String.join(", ", Collections.nCopies(REAP_BATCH, "?")) + ")";
+    }
+
+    /**
+     * The statements of {@link #reapByKeys}.
+     *
+     * @param dueKeys the keys of due rows in the mark's order: retention, batch size
+     * @param delete deletes the listed rows that may go: {@link #keyList()}, retention, tombstone keep
+     * @param moveMarks moves the listed due rows' marks: keep minus retention, {@link #keyList()},
+     *     retention (due), retention and keep (gone)
+     */
+    record ReapStatements(String dueKeys, String delete, String moveMarks) {}
+
+    /**
      * How long a tombstone is kept at least, in microseconds, given the retention.
      *
      * @param retentionMicros how long a free row is kept
@@ -318,19 +405,21 @@ abstract class Dialect {
     }
 
     /**
-     * What one reaper statement (or pair of statements) did.
+     * What one run of the reaper's statements did.
      *
      * @param deleted rows deleted
      * @param moved rows whose {@code reap_from} moved ahead, because they may not go yet
+     * @param full whether the run stopped at its batch size, so that more rows may be due
      */
-    record Reaped(int deleted, int moved) {
+    record Reaped(int deleted, int moved, boolean full) {
         /**
-         * Whether the run stopped at its batch size, so that more rows may be due.
+         * A run that was full when it deleted or moved a whole batch.
          *
-         * @return whether to run again
+         * @param deleted rows deleted
+         * @param moved rows whose {@code reap_from} moved ahead
          */
-        boolean full() {
-            return deleted + moved >= REAP_BATCH;
+        Reaped(int deleted, int moved) {
+            this(deleted, moved, deleted + moved >= REAP_BATCH);
         }
     }
 
@@ -353,11 +442,27 @@ abstract class Dialect {
      * @throws SQLException on any failure of the database
      */
     boolean hasLegacyIndex(Connection connection, int timeoutSeconds) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(legacyIndexSql())) {
+        return hasIndex(connection, timeoutSeconds, table.expiryIndex());
+    }
+
+    /**
+     * Whether the table has the index on {@code reap_from} that the reaper reads (E4).
+     *
+     * @param connection a connection
+     * @param timeoutSeconds the query timeout
+     * @return whether the index {@link TableName#reapIndex()} exists
+     * @throws SQLException on any failure of the database
+     */
+    boolean hasReapIndex(Connection connection, int timeoutSeconds) throws SQLException {
+        return hasIndex(connection, timeoutSeconds, table.reapIndex());
+    }
+
+    private boolean hasIndex(Connection connection, int timeoutSeconds, String index) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(indexSql())) {
             statement.setQueryTimeout(timeoutSeconds);
             statement.setString(1, tableSchema());
             statement.setString(2, unqualifiedTable());
-            statement.setString(3, table.expiryIndex());
+            statement.setString(3, index);
             try (ResultSet row = statement.executeQuery()) {
                 return row.next();
             }
@@ -371,7 +476,7 @@ abstract class Dialect {
      *
      * @return the SQL
      */
-    abstract String legacyIndexSql();
+    abstract String indexSql();
 
     /**
      * The statement that drops the old index, for the operator to run.

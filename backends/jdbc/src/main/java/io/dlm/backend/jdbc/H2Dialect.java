@@ -86,13 +86,13 @@ final class H2Dialect extends Dialect {
             + " AND (lease_micros <> " + TOMBSTONE_LEASE + " OR expires_at < DATEADD(MICROSECOND, -CAST(? AS BIGINT), "
             + NOW + "))";
 
-    // The reaper's two statements, as MariaDB's: delete the due rows that may go, then move the
-    // mark of the others to where they may.
-    private final String reap = sql("DELETE FROM {table} WHERE" + DUE + " AND " + GONE + " FETCH FIRST ? ROWS ONLY");
-
-    private final String moveMarks = sql("UPDATE {table} SET reap_from = CASE WHEN lease_micros = "
-            + TOMBSTONE_LEASE + " THEN DATEADD(MICROSECOND, CAST(? AS BIGINT), expires_at) ELSE expires_at END"
-            + " WHERE" + DUE + " AND NOT (" + GONE + ") FETCH FIRST ? ROWS ONLY");
+    // The reaper's statements, as MariaDB's (see Dialect.reapByKeys).
+    private final ReapStatements reap = new ReapStatements(
+            sql("SELECT lock_key FROM {table} WHERE" + DUE + " ORDER BY reap_from FETCH FIRST ? ROWS ONLY"),
+            sql("DELETE FROM {table} WHERE lock_key IN " + keyList() + " AND " + GONE),
+            sql("UPDATE {table} SET reap_from = CASE WHEN lease_micros = " + TOMBSTONE_LEASE
+                    + " THEN DATEADD(MICROSECOND, CAST(? AS BIGINT), expires_at) ELSE expires_at END"
+                    + " WHERE lock_key IN " + keyList() + " AND" + DUE + " AND NOT (" + GONE + ")"));
 
     /** Locks the row of a key, if there is one, and reads no time. */
     private final String lockRow = sql("SELECT lock_key FROM {table} WHERE lock_key = ? FOR UPDATE");
@@ -232,7 +232,7 @@ final class H2Dialect extends Dialect {
     }
 
     @Override
-    String legacyIndexSql() {
+    String indexSql() {
         return "SELECT 1 FROM INFORMATION_SCHEMA.INDEXES WHERE INDEX_SCHEMA = COALESCE(UPPER(?), SCHEMA())"
                 + " AND TABLE_NAME = UPPER(?) AND INDEX_NAME = UPPER(?)";
     }
@@ -280,27 +280,6 @@ final class H2Dialect extends Dialect {
 
     @Override
     Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
-        long keepMicros = tombstoneKeepMicros(retentionMicros);
-        int deleted;
-        try (PreparedStatement statement = connection.prepareStatement(reap)) {
-            statement.setQueryTimeout(timeoutSeconds);
-            statement.setLong(1, retentionMicros);
-            statement.setLong(2, retentionMicros);
-            statement.setLong(3, keepMicros);
-            statement.setInt(4, REAP_BATCH);
-            deleted = statement.executeUpdate();
-        }
-        if (deleted >= REAP_BATCH) {
-            return new Reaped(deleted, 0);
-        }
-        try (PreparedStatement statement = connection.prepareStatement(moveMarks)) {
-            statement.setQueryTimeout(timeoutSeconds);
-            statement.setLong(1, keepMicros - retentionMicros);
-            statement.setLong(2, retentionMicros);
-            statement.setLong(3, retentionMicros);
-            statement.setLong(4, keepMicros);
-            statement.setInt(5, REAP_BATCH);
-            return new Reaped(deleted, statement.executeUpdate());
-        }
+        return reapByKeys(connection, reap, retentionMicros, timeoutSeconds);
     }
 }

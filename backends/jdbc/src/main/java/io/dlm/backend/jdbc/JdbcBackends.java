@@ -8,9 +8,10 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import javax.sql.DataSource;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Opens a backend over a DataSource: finds the dialect, creates the table if asked to, checks that
@@ -29,9 +30,9 @@ final class JdbcBackends {
      * @param dataSource where statements get their connections
      * @param owned closed with the backend (DLM's own pool), or a no-op for a DataSource of others
      * @param listenerConnections opens the PostgreSQL listener's dedicated connection
-     * @param serverBoundsStatements whether {@code dataSource} is DLM's own pool on PostgreSQL, whose
-     *     connections have the server end every statement after the operation timeout (see {@link
-     *     Connections#serverBoundsStatements})
+     * @param serverBoundsStatements whether {@code dataSource} is DLM's own pool on PostgreSQL or
+     *     MariaDB, whose connections have the server end every statement after the operation timeout
+     *     (see {@link Connections#serverBoundsStatements})
      * @return a {@link PostgresLockBackend} on PostgreSQL, else a {@link JdbcLockBackend}
      * @throws LockException {@code INTERNAL_ERROR} when the database cannot be reached or lacks the
      *     table; {@code owned} is closed then
@@ -50,11 +51,12 @@ final class JdbcBackends {
                     dataSource,
                     dialect,
                     settings.operationTimeout(),
-                    serverBoundsStatements && kind == Dialect.Kind.POSTGRESQL);
-            if (settings.createTable()) {
-                createTable(sql, dialect, settings);
+                    serverBoundsStatements && kind != Dialect.Kind.H2);
+            List<Exception> ddlFailures = new ArrayList<>();
+            if (settings.createTable() && !schemaComplete(sql, dialect)) {
+                createTable(sql, dialect, ddlFailures);
             }
-            check(sql, dialect, settings, null);
+            check(sql, dialect, settings, ddlFailures);
             adviseOnLegacyIndex(sql, dialect);
             reaper = new Reaper(
                     sql, dialect, settings.retention(), settings.reapInterval(), settings.operationTimeout());
@@ -128,7 +130,33 @@ final class JdbcBackends {
         return kind;
     }
 
-    private static void createTable(SqlExecutor sql, Dialect dialect, JdbcSettings settings) {
+    /**
+     * Whether the table, its sequence, its columns and the reaper's index all exist, read without
+     * DDL: on PostgreSQL even a no-op {@code ALTER TABLE ... IF NOT EXISTS} takes the table's
+     * exclusive lock, which would stall every manager behind a long reader at each open.
+     */
+    private static boolean schemaComplete(SqlExecutor sql, Dialect dialect) {
+        try {
+            sql.execute("check", dialect.table.name(), (connection, timeout) -> {
+                try (PreparedStatement statement = connection.prepareStatement(dialect.checkSql())) {
+                    statement.setQueryTimeout(timeout);
+                    statement.executeQuery().close();
+                }
+                return null;
+            });
+            return sql.execute("check", dialect.table.name(), dialect::hasReapIndex);
+        } catch (LockException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs every statement of the schema. One that fails is recorded and the others still run:
+     * another manager may be creating the same table right now ("IF NOT EXISTS" is not atomic on
+     * PostgreSQL), and what matters is whether the schema is complete afterwards, which {@link
+     * #check} then decides.
+     */
+    private static void createTable(SqlExecutor sql, Dialect dialect, List<Exception> failures) {
         for (String ddl : dialect.schema()) {
             try {
                 sql.execute("create table", dialect.table.name(), (connection, timeout) -> {
@@ -139,16 +167,17 @@ final class JdbcBackends {
                     return null;
                 });
             } catch (LockException e) {
-                // Another manager may be creating the same table right now ("IF NOT EXISTS" is not
-                // atomic on PostgreSQL); if the table works afterwards, that is all we wanted.
-                LOG.log(Level.DEBUG, "DDL failed; checking whether the table exists anyway: " + ddl, e);
-                check(sql, dialect, settings, e);
-                return;
+                LOG.log(Level.DEBUG, "DDL failed; the check after the schema decides: " + ddl, e);
+                failures.add(e);
             }
         }
     }
 
-    private static void check(SqlExecutor sql, Dialect dialect, JdbcSettings settings, @Nullable Exception earlier) {
+    /**
+     * Fails the open unless the table, its sequence, its columns and the reaper's index exist,
+     * naming the statements that would add what is missing.
+     */
+    private static void check(SqlExecutor sql, Dialect dialect, JdbcSettings settings, List<Exception> earlier) {
         try {
             sql.execute("check", dialect.table.name(), (connection, timeout) -> {
                 try (PreparedStatement statement = connection.prepareStatement(dialect.checkSql())) {
@@ -170,9 +199,19 @@ final class JdbcBackends {
                             + " with its index, which " + JdbcSettings.CREATE_TABLE + "=true adds: "
                             + String.join("; ", dialect.upgrade()),
                     e.getCause());
-            if (earlier != null) {
-                missing.addSuppressed(earlier);
-            }
+            earlier.forEach(missing::addSuppressed);
+            throw missing;
+        }
+        boolean indexed = sql.execute("check", dialect.table.name(), dialect::hasReapIndex);
+        if (!indexed) {
+            // Without it every reaper run reads the whole table (E4), and on MariaDB locks it.
+            LockException missing = new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "jdbc: the lock table " + dialect.table.name() + " at " + settings.source()
+                            + " lacks the index " + dialect.table.reapIndex() + " that its reaper reads; add it ("
+                            + String.join("; ", dialect.upgrade()) + "), or set " + JdbcSettings.CREATE_TABLE
+                            + "=true");
+            earlier.forEach(missing::addSuppressed);
             throw missing;
         }
     }

@@ -109,16 +109,14 @@ final class MariaDbDialect extends Dialect {
     /** Rows whose mark is older than the retention (parameter 1), in the mark's order. */
     private static final String DUE = " reap_from < UTC_TIMESTAMP(6) - INTERVAL ? MICROSECOND";
 
-    /*
-     * The reaper's two statements (see Dialect), each on the reap_from index: delete the due rows
-     * that may go, then move the mark of the due rows that may not to where they may. The statement
-     * start's time suffices: a row that comes due between the two is deleted by the next run.
-     */
-    private final String reap = sql("DELETE FROM {table} WHERE" + DUE + " AND " + GONE + " ORDER BY reap_from LIMIT ?");
-
-    private final String moveMarks = sql("UPDATE {table} SET reap_from = IF(lease_micros = " + TOMBSTONE_LEASE
-            + ", expires_at + INTERVAL ? MICROSECOND, expires_at) WHERE" + DUE + " AND NOT (" + GONE + ")"
-            + " ORDER BY reap_from LIMIT ?");
+    // The reaper's statements (see Dialect.reapByKeys). The statement start's time suffices: a
+    // row that comes due during a run is handled by the next.
+    private final ReapStatements reap = new ReapStatements(
+            sql("SELECT lock_key FROM {table} WHERE" + DUE + " ORDER BY reap_from LIMIT ?"),
+            sql("DELETE FROM {table} WHERE lock_key IN " + keyList() + " AND " + GONE),
+            sql("UPDATE {table} SET reap_from = IF(lease_micros = " + TOMBSTONE_LEASE
+                    + ", expires_at + INTERVAL ? MICROSECOND, expires_at) WHERE lock_key IN " + keyList() + " AND"
+                    + DUE + " AND NOT (" + GONE + ")"));
 
     MariaDbDialect(TableName table) {
         super(table);
@@ -304,7 +302,7 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
-    String legacyIndexSql() {
+    String indexSql() {
         return "SELECT 1 FROM information_schema.statistics WHERE table_schema = COALESCE(?, DATABASE())"
                 + " AND table_name = ? AND index_name = ?";
     }
@@ -343,27 +341,6 @@ final class MariaDbDialect extends Dialect {
 
     @Override
     Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
-        long keepMicros = tombstoneKeepMicros(retentionMicros);
-        int deleted;
-        try (PreparedStatement statement = connection.prepareStatement(reap)) {
-            statement.setQueryTimeout(timeoutSeconds);
-            statement.setLong(1, retentionMicros);
-            statement.setLong(2, retentionMicros);
-            statement.setLong(3, keepMicros);
-            statement.setInt(4, REAP_BATCH);
-            deleted = statement.executeUpdate();
-        }
-        if (deleted >= REAP_BATCH) {
-            return new Reaped(deleted, 0);
-        }
-        try (PreparedStatement statement = connection.prepareStatement(moveMarks)) {
-            statement.setQueryTimeout(timeoutSeconds);
-            statement.setLong(1, keepMicros - retentionMicros);
-            statement.setLong(2, retentionMicros);
-            statement.setLong(3, retentionMicros);
-            statement.setLong(4, keepMicros);
-            statement.setInt(5, REAP_BATCH);
-            return new Reaped(deleted, statement.executeUpdate());
-        }
+        return reapByKeys(connection, reap, retentionMicros, timeoutSeconds);
     }
 }

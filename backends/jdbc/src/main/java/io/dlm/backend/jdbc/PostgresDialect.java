@@ -324,7 +324,7 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    String legacyIndexSql() {
+    String indexSql() {
         return "SELECT 1 FROM pg_indexes WHERE schemaname = COALESCE(lower(?), current_schema())"
                 + " AND tablename = lower(?) AND indexname = lower(?)";
     }

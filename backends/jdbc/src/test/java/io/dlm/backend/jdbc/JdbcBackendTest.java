@@ -183,6 +183,57 @@ class JdbcBackendTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
+    void E4_aTableWithoutTheReapersIndexFailsOpenNamingItAndCreateTableAddsIt(TestDatabase database) throws Exception {
+        String table = table(database);
+        TableName name = TableName.parse(table);
+        Dialect dialect = Dialect.of(database.kind(), name);
+        try (Connection connection = database.connect();
+                Statement statement = connection.createStatement()) {
+            // As after an upgrade whose CREATE INDEX failed or was never run: the column is there.
+            statement.execute(
+                    database == TestDatabase.MARIADB
+                            ? "DROP INDEX " + name.reapIndex() + " ON " + table
+                            : "DROP INDEX " + name.reapIndex());
+        }
+        Map<String, String> settings = database.settings(table);
+        assertThatThrownBy(() -> open(settings))
+                .isInstanceOf(LockException.class)
+                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR))
+                .hasMessageContaining(name.reapIndex())
+                .hasMessageContaining(dialect.upgrade().get(1));
+        settings.put("dlm.jdbc.create-table", "true");
+        assertThat(open(settings).lock("r", "c", 0)).isTrue();
+        try (Connection connection = database.connect()) {
+            assertThat(dialect.hasReapIndex(connection, 10)).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.class, names = "POSTGRESQL")
+    void createTableRunsNoDdlOnAnUpToDateTableSoAReaderDoesNotHoldOpenUp(TestDatabase database) throws Exception {
+        String table = table(database);
+        Map<String, String> settings = database.settings(table);
+        settings.put("dlm.jdbc.create-table", "true");
+        settings.put("dlm.operation.timeout", "10s");
+        // A long reader (a report, a dump): an ALTER TABLE, even one with nothing to do, would wait
+        // for it with the table's exclusive lock, and every lock call of every manager behind it.
+        try (Connection reader = database.connect()) {
+            reader.setAutoCommit(false);
+            try (Statement statement = reader.createStatement()) {
+                statement.executeQuery("SELECT count(*) FROM " + table).close();
+            }
+            long start = System.nanoTime();
+            LockManager manager = open(settings);
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as("open beside an open reader, with an operation timeout of 10 s")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThat(manager.lock("r", "c", 0)).isTrue();
+            reader.rollback();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
     void E4_theReaperMeetsARowHeldPastTheRetentionOncePerRetentionNotOnEveryRun(TestDatabase database)
             throws Exception {
         String table = table(database);
