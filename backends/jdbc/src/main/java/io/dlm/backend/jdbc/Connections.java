@@ -96,14 +96,14 @@ final class Connections {
     }
 
     /**
-     * Whether DLM's own pool has the server end every statement after the operation timeout, so
-     * that statements need no query timeout (see {@link SqlExecutor}). On PostgreSQL the driver
-     * times a query timeout on a timer thread that wakes for every statement, so the pool sets
-     * {@code statement_timeout} once per connection instead. On MariaDB the driver's query timeout
-     * is a {@code SET STATEMENT max_statement_time} prefix, which the server ignores in front of a
-     * statement that has such a prefix already (DLM's own, for the time zone), so the pool sets
-     * {@code max_statement_time} once per connection. H2 checks a query timeout in the statement's
-     * own thread and needs neither.
+     * Whether DLM's own pool has the server end every statement after the operation timeout. On
+     * PostgreSQL the driver times a query timeout on a timer thread that wakes for every statement,
+     * so the pool sets {@code statement_timeout} once per connection and statements get no query
+     * timeout (see {@link SqlExecutor}). On MariaDB the driver's query timeout is a {@code SET
+     * STATEMENT max_statement_time} prefix, which the server ignores in front of a statement that
+     * has such a prefix already (DLM's own, for the time zone), so the pool also sets {@code
+     * max_statement_time} once per connection, under the statements' own. H2 checks a query timeout
+     * in the statement's own thread and needs neither.
      *
      * @param settings the settings, with a URL
      * @return whether the pool of {@link #pool} sets it

@@ -30,9 +30,10 @@ final class JdbcBackends {
      * @param dataSource where statements get their connections
      * @param owned closed with the backend (DLM's own pool), or a no-op for a DataSource of others
      * @param listenerConnections opens the PostgreSQL listener's dedicated connection
-     * @param serverBoundsStatements whether {@code dataSource} is DLM's own pool on PostgreSQL or
-     *     MariaDB, whose connections have the server end every statement after the operation timeout
-     *     (see {@link Connections#serverBoundsStatements})
+     * @param serverBoundsStatements whether {@code dataSource} is DLM's own pool, whose connections
+     *     have the server end every statement after the operation timeout (see {@link
+     *     Connections#serverBoundsStatements}); on PostgreSQL its statements then get no query
+     *     timeout of the driver's
      * @return a {@link PostgresLockBackend} on PostgreSQL, else a {@link JdbcLockBackend}
      * @throws LockException {@code INTERNAL_ERROR} when the database cannot be reached or lacks the
      *     table; {@code owned} is closed then
@@ -51,7 +52,10 @@ final class JdbcBackends {
                     dataSource,
                     dialect,
                     settings.operationTimeout(),
-                    serverBoundsStatements && kind != Dialect.Kind.H2);
+                    // MariaDB's statements still get the driver's query timeout: the batch of
+                    // renewals writes it into its own statements' text, and the others take it as a
+                    // per-statement bound below the session's.
+                    serverBoundsStatements && kind == Dialect.Kind.POSTGRESQL);
             List<Exception> ddlFailures = new ArrayList<>();
             if (settings.createTable() && !schemaComplete(sql, dialect)) {
                 createTable(sql, dialect, ddlFailures);

@@ -20,12 +20,12 @@ import javax.sql.DataSource;
  * serialization failure) runs again while the budget lasts; any other failure becomes
  * {@link LockException} with {@link LockError#INTERNAL_ERROR} and the {@link SQLException} as cause.
  *
- * <p>On DLM's own pool on PostgreSQL and MariaDB the server ends every statement after the
- * operation timeout ({@code statement_timeout}, {@code max_statement_time}, set once per
- * connection), and statements get no query timeout of the driver's: pgjdbc arms a timer thread for
- * each statement with one, and that thread's wake-ups were about a third of the client's CPU for a
- * lock and unlock; MariaDB's driver sends it as a prefix the server ignores on DLM's statements
- * (see {@link Connections#serverBoundsStatements}). The socket's network timeout bounds
+ * <p>On DLM's own pool on PostgreSQL the server ends every statement after the operation timeout
+ * ({@code statement_timeout}, set once per connection), and statements get no query timeout of the
+ * driver's: pgjdbc arms a timer thread for each statement with one, and that thread's wake-ups were
+ * about a third of the client's CPU for a lock and unlock. (DLM's own MariaDB pool sets {@code
+ * max_statement_time} per connection too, beside the driver's query timeout: see {@link
+ * Connections#serverBoundsStatements}.) The socket's network timeout bounds
  * every wait for an answer to what is left of the budget in either case; a query timeout of whole
  * seconds, rounded up, never fired before it anyway.
  *
