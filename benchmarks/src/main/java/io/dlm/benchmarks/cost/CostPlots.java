@@ -1,5 +1,7 @@
 package io.dlm.benchmarks.cost;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +17,9 @@ import org.jspecify.annotations.Nullable;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 
 /**
  * Draws the cost curves as PNG files from the JSON that JMH wrote ({@code -rf json}) for {@link
@@ -34,6 +38,18 @@ public final class CostPlots {
     private static final String HELD = "io.dlm.benchmarks.cost.HeldLocksBenchmark.oneMoreLock";
     private static final String WAITERS = "io.dlm.benchmarks.cost.WaitersCurveBenchmark.handOffThroughTheQueue";
     private static final String KEPT = "io.dlm.benchmarks.cost.KeptAliveLeasesBenchmark.keepAliveWindow";
+
+    /** One colour per engine or handoff in every chart, so that the plots read alike. */
+    private static final Map<String, Color> COLORS = Map.of(
+            "MEMORY", new Color(0xE69F00),
+            "REDIS", new Color(0xD55E00),
+            "POSTGRESQL", new Color(0x0072B2),
+            "ETCD", new Color(0x009E73),
+            "ZOOKEEPER", new Color(0xCC79A7),
+            "DLM", new Color(0x0072B2),
+            "PARK_UNPARK", new Color(0x999999));
+
+    private static final BasicStroke[] LINES = {SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT};
 
     private final List<Row> rows;
     private final Path out;
@@ -58,7 +74,12 @@ public final class CostPlots {
         try (Stream<Path> files = Files.list(Path.of(args[0]))) {
             for (Path file :
                     files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
-                rows.addAll(Row.readAll(Files.readString(file)));
+                String text = Files.readString(file);
+                if (text.isBlank()) {
+                    System.out.println("skipped " + file + ": empty (a run still going, or one that failed)");
+                } else {
+                    rows.addAll(Row.readAll(text));
+                }
             }
         }
         Path out = Path.of(args[1]);
@@ -99,6 +120,14 @@ public final class CostPlots {
                 false,
                 byEngine,
                 row -> row.secondary("clientHeapBytesPerLock"));
+        printTable(
+                "Held locks taken per second while setting up",
+                "heldLocks",
+                collect(HELD, "heldLocks", byEngine, row -> row.secondary("setupLocksPerSecond"), false));
+        printTable(
+                "Seconds to close the manager with the locks held",
+                "heldLocks",
+                collect(HELD, "heldLocks", byEngine, row -> row.secondary("closeSeconds"), false));
         // Waiters, one series per handoff and thread kind.
         Function<Row, String> byKind =
                 row -> row.param("handoff") + ", " + row.param("threads").toLowerCase(Locale.ROOT);
@@ -139,29 +168,30 @@ public final class CostPlots {
 
     private void drawCpu(Function<Row, String> byEngine) throws IOException {
         XYChart chart = chart(
-                "Client CPU per kept-alive lease", "kept-alive leases (log)", "CPU us per lease per second", false);
-        boolean any = false;
-        any |= addSeries(
+                "CPU per kept-alive lease (the client, and the Redis server)",
+                "kept-alive leases (log)",
+                "CPU us per lease per second",
+                false);
+        Map<String, TreeMap<Double, Double>> points = new TreeMap<>();
+        points.putAll(addSeries(
                 chart,
                 KEPT,
                 "leases",
-                row -> byEngine.apply(row) + ", process",
-                row -> row.secondary("processCpuMicrosPerLeaseSecond"));
-        any |= addSeries(
+                row -> byEngine.apply(row) + ", client process",
+                row -> row.secondary("processCpuMicrosPerLeaseSecond")));
+        points.putAll(addSeries(
                 chart,
                 KEPT,
                 "leases",
-                row -> byEngine.apply(row) + ", dlm-* threads",
-                row -> row.secondary("dlmCpuMicrosPerLeaseSecond"));
-        addSeries(
+                row -> byEngine.apply(row) + ", client dlm-* threads",
+                row -> row.secondary("dlmCpuMicrosPerLeaseSecond")));
+        points.putAll(addSeries(
                 chart,
                 KEPT,
                 "leases",
                 row -> byEngine.apply(row) + ", Redis server",
-                row -> row.secondary("engineCpuMicrosPerLeaseSecond"));
-        if (any) {
-            save(chart, "keepalive-cpu");
-        }
+                row -> row.secondary("engineCpuMicrosPerLeaseSecond")));
+        save(chart, "keepalive-cpu", "leases", points);
     }
 
     private void draw(
@@ -176,9 +206,7 @@ public final class CostPlots {
             Function<Row, @Nullable Double> value)
             throws IOException {
         XYChart chart = chart(title, xTitle, yTitle, logY);
-        if (addSeries(chart, benchmark, sizeParam, series, value)) {
-            save(chart, name);
-        }
+        save(chart, name, sizeParam, addSeries(chart, benchmark, sizeParam, series, value));
     }
 
     private static XYChart chart(String title, String xTitle, String yTitle, boolean logY) {
@@ -191,7 +219,7 @@ public final class CostPlots {
                 .build();
         Styler styler = chart.getStyler();
         styler.setLegendPosition(Styler.LegendPosition.OutsideE);
-        styler.setChartBackgroundColor(java.awt.Color.WHITE);
+        styler.setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setXAxisDecimalPattern("#,###");
@@ -200,31 +228,67 @@ public final class CostPlots {
         return chart;
     }
 
-    /** Adds one series per name, points sorted by size; returns whether any point was added. */
-    private boolean addSeries(
+    /** Adds one series per name, points sorted by size; returns the points, by series. */
+    private Map<String, TreeMap<Double, Double>> addSeries(
             XYChart chart,
             String benchmark,
             String sizeParam,
             Function<Row, String> series,
             Function<Row, @Nullable Double> value) {
+        Map<String, TreeMap<Double, Double>> points =
+                collect(benchmark, sizeParam, series, value, chart.getStyler().isYAxisLogarithmic());
+        List<String> variants = points.keySet().stream()
+                .map(CostPlots::variant)
+                .distinct()
+                .sorted()
+                .toList();
+        points.forEach((name, curve) -> {
+            XYSeries added = chart.addSeries(
+                    name,
+                    curve.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
+                    curve.values().stream().mapToDouble(Double::doubleValue).toArray());
+            Color color = COLORS.get(name.split(",")[0]);
+            if (color != null) {
+                added.setLineColor(color);
+                added.setMarkerColor(color);
+            }
+            // The same engine's variants (thread kind, whose CPU) by line style.
+            added.setLineStyle(LINES[variants.indexOf(variant(name)) % LINES.length]);
+        });
+        return points;
+    }
+
+    /** What follows the engine or handoff in a series' name, e.g. {@code virtual}; empty if nothing. */
+    private static String variant(String series) {
+        int comma = series.indexOf(',');
+        return comma < 0 ? "" : series.substring(comma + 1).trim();
+    }
+
+    /** The points of one figure, by series, sorted by size; log scales cannot show values at or below 0. */
+    private Map<String, TreeMap<Double, Double>> collect(
+            String benchmark,
+            String sizeParam,
+            Function<Row, String> series,
+            Function<Row, @Nullable Double> value,
+            boolean positiveOnly) {
         Map<String, TreeMap<Double, Double>> points = new TreeMap<>();
         for (Row row : rows) {
             Double y = row.benchmark.equals(benchmark) ? value.apply(row) : null;
-            boolean drawable = y != null && !(chart.getStyler().isYAxisLogarithmic() && y <= 0);
-            if (drawable) {
+            if (y != null && !(positiveOnly && y <= 0)) {
                 points.computeIfAbsent(series.apply(row), s -> new TreeMap<>())
                         .put(Double.parseDouble(row.param(sizeParam)), y);
             }
         }
-        points.forEach((name, curve) -> chart.addSeries(
-                name,
-                curve.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
-                curve.values().stream().mapToDouble(Double::doubleValue).toArray()));
-        printTable(chart.getTitle(), sizeParam, points);
-        return !points.isEmpty();
+        return points;
     }
 
-    private void save(XYChart chart, String name) throws IOException {
+    /** Writes the chart and prints its table, unless no benchmark gave it a point. */
+    private void save(XYChart chart, String name, String sizeParam, Map<String, TreeMap<Double, Double>> points)
+            throws IOException {
+        if (points.isEmpty()) {
+            return;
+        }
+        printTable(chart.getTitle(), sizeParam, points);
         Path file = out.resolve(name + ".png");
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         System.out.println("wrote " + file);

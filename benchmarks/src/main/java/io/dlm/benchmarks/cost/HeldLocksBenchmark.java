@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * DLM's table, etcd's database in use, ZooKeeper's {@code zk_approximate_data_size}) after less
  * before, per lock; {@code engineRssBytesPerLock}, the resident memory of an engine process the
  * trial started; {@code setupLocksPerSecond}, how fast the locks were taken (by {@code
- * SETUP_THREADS} threads at once).
+ * SETUP_THREADS} threads at once); {@code closeSeconds}, how long the manager's {@code close()} took
+ * with the locks still held (it releases them, C1).
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.cost.HeldLocksBenchmark \
@@ -145,11 +146,17 @@ public class HeldLocksBenchmark {
         return manager.unlock(resource, CLIENT);
     }
 
-    /** Closes the manager and removes the trial's data from the engine. */
+    /**
+     * Closes the manager, timing it (closing releases what the manager still holds, C1), and
+     * removes the trial's data from the engine. The time reaches the last iteration's figures as
+     * {@code closeSeconds}.
+     */
     @TearDown(Level.Trial)
     public void close() {
+        long start = System.nanoTime();
         try {
             manager.close();
+            CostReadings.put("closeSeconds", (System.nanoTime() - start) / 1e9, "s");
         } finally {
             opened.cleanup().run();
         }
