@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +90,9 @@ public class ManyWaitersBenchmark {
         PARK_UNPARK
     }
 
+    /** How many waiters queue; {@link #WAITERS} unless a subclass sizes the queue. */
+    private int count;
+
     private ThreadFactory factory;
     private LockManager manager;
     private String[] clients;
@@ -100,16 +104,20 @@ public class ManyWaitersBenchmark {
     /** The number of the waiter whose turn it is, for {@code PARK_UNPARK}. */
     private volatile int turn;
 
+    /** The last operation's time, for subclasses that report per handoff. */
+    private long lastPassNanos;
+
     private final List<Long> heapPerWaiter = new ArrayList<>();
     private final List<Long> residentPerWaiter = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void open() {
+        count = waiterCount();
         factory = threads.factory();
         manager = LockManagers.inMemory();
-        clients = Ids.resources("waiter-", WAITERS);
-        waiters = new Thread[WAITERS];
-        servedOrder = new int[WAITERS];
+        clients = Ids.resources("waiter-", count);
+        waiters = new Thread[count];
+        servedOrder = new int[count];
     }
 
     /**
@@ -120,22 +128,22 @@ public class ManyWaitersBenchmark {
     @Setup(Level.Invocation)
     public void queueWaiters() throws InterruptedException {
         served.set(0);
-        allServed = new CountDownLatch(WAITERS);
+        allServed = new CountDownLatch(count);
         turn = -1;
         if (handoff == Handoff.DLM && !manager.lock(RESOURCE, HOLDER, TIMEOUT_MILLIS)) {
             throw new IllegalStateException("the holder did not get the free lock");
         }
         long heapBefore = usedHeap();
         long residentBefore = residentBytes();
-        for (int i = 0; i < WAITERS; i++) {
+        for (int i = 0; i < count; i++) {
             int number = i;
             waiters[i] = factory.newThread(() -> waitForTurn(number));
             waiters[i].start();
             awaitParked(waiters[i]);
         }
-        heapPerWaiter.add((usedHeap() - heapBefore) / WAITERS);
+        heapPerWaiter.add((usedHeap() - heapBefore) / count);
         if (residentBefore >= 0) {
-            residentPerWaiter.add((residentBytes() - residentBefore) / WAITERS);
+            residentPerWaiter.add((residentBytes() - residentBefore) / count);
         }
     }
 
@@ -147,6 +155,7 @@ public class ManyWaitersBenchmark {
      */
     @Benchmark
     public int handOffThroughTheQueue() throws InterruptedException {
+        long start = System.nanoTime();
         if (handoff == Handoff.DLM) {
             manager.unlock(RESOURCE, HOLDER);
         } else {
@@ -155,6 +164,7 @@ public class ManyWaitersBenchmark {
         if (!allServed.await(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("the waiters were not served in time");
         }
+        lastPassNanos = System.nanoTime() - start;
         return served.get();
     }
 
@@ -173,7 +183,7 @@ public class ManyWaitersBenchmark {
         if (failed != null) {
             throw new IllegalStateException("a waiter failed", failed);
         }
-        for (int place = 0; place < WAITERS; place++) {
+        for (int place = 0; place < count; place++) {
             if (servedOrder[place] != place) {
                 throw new IllegalStateException("place " + place + " went to waiter " + servedOrder[place]);
             }
@@ -188,10 +198,41 @@ public class ManyWaitersBenchmark {
                         + " heap %s, resident memory %s%n",
                 handoff,
                 threads,
-                WAITERS,
+                count,
                 heapPerWaiter.size(),
                 spread(heapPerWaiter),
                 residentPerWaiter.isEmpty() ? "unknown" : spread(residentPerWaiter));
+    }
+
+    /**
+     * How many waiters queue behind the holder. A subclass that changes it also sets its own
+     * {@link OperationsPerInvocation}, as this class's divides by {@link #WAITERS}.
+     *
+     * @return the number of waiters
+     */
+    protected int waiterCount() {
+        return WAITERS;
+    }
+
+    /**
+     * The time of the last operation, the lock's trip down the whole queue, as the operation
+     * itself measured it.
+     *
+     * @return nanoseconds
+     */
+    protected final long lastPassNanos() {
+        return lastPassNanos;
+    }
+
+    /**
+     * Heap per parked waiter measured before the last operation.
+     *
+     * @return bytes (noise can make it negative), or empty before the first operation
+     */
+    protected final OptionalLong lastHeapPerWaiter() {
+        return heapPerWaiter.isEmpty()
+                ? OptionalLong.empty()
+                : OptionalLong.of(heapPerWaiter.get(heapPerWaiter.size() - 1));
     }
 
     private void waitForTurn(int number) {
@@ -207,7 +248,7 @@ public class ManyWaitersBenchmark {
                     LockSupport.park(this);
                 }
                 servedOrder[served.getAndIncrement()] = number;
-                if (number + 1 < WAITERS) {
+                if (number + 1 < count) {
                     passTurnTo(number + 1);
                 }
             }
