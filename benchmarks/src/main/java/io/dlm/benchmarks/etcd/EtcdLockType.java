@@ -4,6 +4,13 @@ import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -83,6 +90,30 @@ public enum EtcdLockType {
         Locks open(String endpoint) {
             return new JetcdLocks(endpoint, true);
         }
+    },
+
+    /**
+     * The least a lock on etcd takes: a transaction that puts the key if it has no create revision
+     * (with one session lease per client, as {@link #JETCD_LOCK}), and a transaction that deletes
+     * it while its create revision is the token. Two round trips, two Raft writes.
+     */
+    RAW_TXN {
+        @Override
+        Locks open(String endpoint) {
+            return new RawTxnLocks(endpoint, false);
+        }
+    },
+
+    /**
+     * {@link #RAW_TXN} with a lease per lock as DLM keeps it: each session keeps one lease for its
+     * next lock, and the acquiring transaction goes out with a keep-alive of that lease beside it,
+     * both awaited. What a TTL per lock costs at least, without a grant per lock.
+     */
+    RAW_TXN_KEEPALIVE {
+        @Override
+        Locks open(String endpoint) {
+            return new RawTxnLocks(endpoint, true);
+        }
     };
 
     /** The TTL every lock gets; far longer than any benchmark operation. */
@@ -114,6 +145,17 @@ public enum EtcdLockType {
         void release(String resource);
 
         void renew(String resource);
+    }
+
+    private static <T> T await(CompletableFuture<T> reply, long timeoutMillis) {
+        try {
+            return reply.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void check(boolean done, String what, String resource) {
@@ -180,16 +222,73 @@ public enum EtcdLockType {
         public void close() {
             client.close();
         }
+    }
 
-        private static <T> T await(CompletableFuture<T> reply, long timeoutMillis) {
-            try {
-                return reply.get(timeoutMillis, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException(e);
-            }
+    /** Bare jetcd transactions: the floor the lock clients are measured against. */
+    private static final class RawTxnLocks implements Locks {
+        private final Client client;
+        private final boolean keepAliveOnAcquire;
+
+        RawTxnLocks(String endpoint, boolean keepAliveOnAcquire) {
+            this.client = Client.builder().endpoints(endpoint).build();
+            this.keepAliveOnAcquire = keepAliveOnAcquire;
+        }
+
+        @Override
+        public Session session(String clientId) {
+            long lease = await(
+                            client.getLeaseClient().grant(keepAliveOnAcquire ? LEASE_SECONDS : SESSION_LEASE_SECONDS),
+                            10_000)
+                    .getID();
+            ByteSequence value = ByteSequence.from(clientId, StandardCharsets.UTF_8);
+            PutOption withLease = PutOption.builder().withLeaseId(lease).build();
+            // One thread per session, so a plain map does.
+            Map<String, Long> tokens = new HashMap<>();
+            return new Session() {
+                @Override
+                public void acquire(String resource, long timeoutMillis) {
+                    ByteSequence key = key(resource);
+                    CompletableFuture<TxnResponse> txn = client.getKVClient()
+                            .txn()
+                            .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                            .Then(Op.put(key, value, withLease))
+                            .Else(Op.get(key, GetOption.DEFAULT))
+                            .commit();
+                    if (keepAliveOnAcquire) {
+                        await(client.getLeaseClient().keepAliveOnce(lease), 10_000);
+                    }
+                    TxnResponse response = await(txn, 10_000);
+                    check(response.isSucceeded(), "put-if-absent", resource);
+                    tokens.put(resource, response.getHeader().getRevision());
+                }
+
+                @Override
+                public void release(String resource) {
+                    ByteSequence key = key(resource);
+                    TxnResponse response = await(
+                            client.getKVClient()
+                                    .txn()
+                                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(tokens.remove(resource))))
+                                    .Then(Op.delete(key, DeleteOption.DEFAULT))
+                                    .commit(),
+                            10_000);
+                    check(response.isSucceeded(), "guarded delete", resource);
+                }
+
+                @Override
+                public void renew(String resource) {
+                    await(client.getLeaseClient().keepAliveOnce(lease), 10_000);
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
+
+        private static ByteSequence key(String resource) {
+            return ByteSequence.from("/raw-bench/" + resource, StandardCharsets.UTF_8);
         }
     }
 }

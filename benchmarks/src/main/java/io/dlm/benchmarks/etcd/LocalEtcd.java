@@ -73,6 +73,25 @@ final class LocalEtcd implements AutoCloseable {
         return "http://127.0.0.1:" + clientPort;
     }
 
+    /**
+     * The server's Prometheus metrics, as text.
+     *
+     * @return the body of {@code /metrics}
+     */
+    String metrics() {
+        try (java.io.InputStream in =
+                java.net.URI.create(endpoint() + "/metrics").toURL().openStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read etcd's metrics", e);
+        }
+    }
+
+    /** The server's process id, to read its CPU time from {@code /proc}. */
+    long pid() {
+        return process.pid();
+    }
+
     @Override
     public void close() {
         process.destroy();

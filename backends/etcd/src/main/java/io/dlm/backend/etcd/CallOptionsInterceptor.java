@@ -1,5 +1,6 @@
 package io.dlm.backend.etcd;
 
+import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -9,6 +10,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Adds two things to every gRPC call jetcd makes for this backend.
@@ -23,19 +25,27 @@ import java.util.concurrent.TimeUnit;
  */
 final class CallOptionsInterceptor implements ClientInterceptor {
 
-    private static final Metadata.Key<String> REQUIRE_LEADER =
-            Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> REQUIRE_LEADER = Metadata.Key.of("hasleader", Metadata.ASCII_STRING_MARSHALLER);
 
     private static final String WATCH_METHOD = "etcdserverpb.Watch/Watch";
 
     private final long deadlineNanos;
+    private final Capture capture;
 
-    CallOptionsInterceptor(Duration operationTimeout) {
+    /**
+     * Creates the interceptor of one client.
+     *
+     * @param operationTimeout the deadline of every call but watches
+     * @param capture filled with the channel beneath this interceptor by every call
+     */
+    CallOptionsInterceptor(Duration operationTimeout, Capture capture) {
         this.deadlineNanos = operationTimeout.toNanos();
+        this.capture = capture;
     }
 
     @Override
     public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        capture.saw(next, options.getCredentials());
         CallOptions bounded = options;
         if (options.getDeadline() == null && !WATCH_METHOD.equals(method.getFullMethodName())) {
             bounded = options.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS);
@@ -47,5 +57,35 @@ final class CallOptionsInterceptor implements ClientInterceptor {
                 super.start(listener, headers);
             }
         };
+    }
+
+    /**
+     * The channel beneath this interceptor (the rest of the client's interceptors, then its
+     * connections) and the credentials jetcd's calls carry (the user's token, when there is one),
+     * as the latest call saw them. jetcd offers no keep-alive of a single lease on a stream that
+     * stays open; {@link KeepAliveStream} opens one on this channel with these credentials.
+     */
+    static final class Capture {
+        private volatile @Nullable Channel channel;
+        private volatile @Nullable CallCredentials credentials;
+
+        void saw(Channel next, @Nullable CallCredentials callCredentials) {
+            if (channel != next) {
+                channel = next;
+            }
+            if (callCredentials != null && credentials != callCredentials) {
+                credentials = callCredentials;
+            }
+        }
+
+        @Nullable
+        Channel channel() {
+            return channel;
+        }
+
+        @Nullable
+        CallCredentials credentials() {
+            return credentials;
+        }
     }
 }

@@ -76,10 +76,15 @@ final class EtcdClients {
      * @param settings the checked settings
      * @param executor the pool for jetcd's callbacks
      * @param inbound counts what arrives on the client's channel, for {@link ReplaceableClient}
+     * @param capture filled with the client's channel by its calls, for {@link KeepAliveStream}
      * @return the client
      * @throws IllegalArgumentException naming the TLS keys when the TLS material cannot be loaded
      */
-    static Client open(EtcdSettings settings, ExecutorService executor, InboundActivity inbound) {
+    static Client open(
+            EtcdSettings settings,
+            ExecutorService executor,
+            InboundActivity inbound,
+            CallOptionsInterceptor.Capture capture) {
         Retries retry = Retries.within(settings.operationTimeout());
         ClientBuilder builder = Client.builder()
                 .endpoints(settings.endpoints())
@@ -96,7 +101,7 @@ final class EtcdClients {
                 // etcd refuses pings on a connection without open streams (its enforcement policy
                 // does not permit them), and closes connections that keep sending them.
                 .keepaliveWithoutCalls(false)
-                .interceptor(new CallOptionsInterceptor(settings.operationTimeout()), inbound);
+                .interceptor(new CallOptionsInterceptor(settings.operationTimeout(), capture), inbound);
         if (settings.user() != null && settings.password() != null) {
             builder.user(ByteSequence.from(settings.user(), StandardCharsets.UTF_8))
                     .password(ByteSequence.from(settings.password(), StandardCharsets.UTF_8));

@@ -15,7 +15,6 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.lease.LeaseTimeToLiveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -52,7 +51,8 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>acquire</b>: one transaction, {@code if createRevision(key) == 0 then put(key,
  *       ttl:attempt:client, lease) else get(key)}, so it takes a free key and reports the holder of
  *       a taken one in one step (L1, L3). The lease comes from the {@link LeasePool} and a
- *       keep-alive resetting its TTL is sent alongside the transaction: 1 RTT. Without a pooled
+ *       keep-alive resetting its TTL is sent alongside the transaction, as one message on the
+ *       client's open keep-alive stream ({@link KeepAliveStream}): 1 RTT. Without a pooled
  *       lease, a grant comes first: 2 RTT. The fencing token is the key's create revision, etcd's
  *       cluster-wide revision counter, which only grows and is persisted by the cluster (F1). A
  *       lock found taken costs one more RTT: the holder's lease's time to live, so that a waiter
@@ -241,11 +241,12 @@ final class EtcdLockBackend
     private @Nullable Acquisition acquireWithPooledLease(
             OperationBudget budget, Attempt tried, ByteSequence key, long ttl, IdleLease lease) {
         long sent = System.nanoTime();
-        CompletableFuture<LeaseKeepAliveResponse> refresh;
+        CompletableFuture<Long> refresh;
         TxnResponse response;
         try {
             CompletableFuture<TxnResponse> txn = createIfAbsent(key, tried, lease.id(), lease.ttlSeconds());
-            refresh = leases().keepAliveOnce(lease.id());
+            // On the client's open keep-alive stream: one message each way, no stream set up per lock.
+            refresh = client.keepAliveOnce(lease.id());
             response = budget.await(txn, "acquire '" + tried.resourceId() + "'");
         } catch (RuntimeException e) {
             if (OperationBudget.isLeaseNotFound(e)) {

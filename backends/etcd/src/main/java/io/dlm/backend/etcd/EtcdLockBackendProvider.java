@@ -42,7 +42,7 @@ public final class EtcdLockBackendProvider implements LockBackendProvider {
         ReplaceableClient client;
         try {
             client = new ReplaceableClient(
-                    inbound -> EtcdClients.open(settings, executor, inbound),
+                    (inbound, capture) -> EtcdClients.open(settings, executor, inbound, capture),
                     executor,
                     settings.operationTimeout(),
                     ByteSequence.from(settings.namespaceBytes()));

@@ -6,6 +6,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.grpc.Status;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -54,7 +56,7 @@ final class ReplaceableClient {
 
     private static final System.Logger LOG = System.getLogger(ReplaceableClient.class.getName());
 
-    private final Function<InboundActivity, Client> opener;
+    private final BiFunction<InboundActivity, CallOptionsInterceptor.Capture, Client> opener;
     private final ExecutorService executor;
     private final Duration timeout;
     private final ByteSequence probeKey;
@@ -72,13 +74,14 @@ final class ReplaceableClient {
      * Builds the first client (jetcd connects lazily, on the first call).
      *
      * @param opener builds a client from the backend's settings with the given interceptor
-     *     installed on its channel; does not block
+     *     installed on its channel, and a {@link CallOptionsInterceptor} that fills the given
+     *     capture; does not block
      * @param executor runs probes' outcomes and closes replaced clients
      * @param timeout the operation timeout, which bounds a probe
      * @param probeKey a key the probe reads (the namespace itself, which the user may read)
      */
     ReplaceableClient(
-            Function<InboundActivity, Client> opener,
+            BiFunction<InboundActivity, CallOptionsInterceptor.Capture, Client> opener,
             ExecutorService executor,
             Duration timeout,
             ByteSequence probeKey) {
@@ -86,7 +89,7 @@ final class ReplaceableClient {
         this.executor = executor;
         this.timeout = timeout;
         this.probeKey = probeKey;
-        this.current = new Generation(opener);
+        this.current = new Generation(opener, executor, timeout);
     }
 
     /** The key-value client of the current connection. */
@@ -97,6 +100,22 @@ final class ReplaceableClient {
     /** The lease client of the current connection. */
     Lease leases() {
         return current.leases;
+    }
+
+    /**
+     * One keep-alive of a lease on the current connection, over a stream that stays open ({@link
+     * KeepAliveStream}), or jetcd's own keep-alive until the client has made its first call.
+     *
+     * @param leaseId the lease
+     * @return the TTL etcd reset it to; fails as {@link OperationBudget#isLeaseNotFound} tells when
+     *     etcd no longer knows the lease
+     */
+    CompletableFuture<Long> keepAliveOnce(long leaseId) {
+        Generation generation = current;
+        CompletableFuture<Long> answer = generation.keepAlives.keepAlive(leaseId);
+        return answer != null
+                ? answer
+                : generation.leases.keepAliveOnce(leaseId).thenApply(LeaseKeepAliveResponse::getTTL);
     }
 
     /**
@@ -208,7 +227,7 @@ final class ReplaceableClient {
             if (closed || current != suspect) {
                 return;
             }
-            fresh = new Generation(opener);
+            fresh = new Generation(opener, executor, timeout);
             current = fresh;
             retired.add(suspect);
         }
@@ -253,7 +272,7 @@ final class ReplaceableClient {
                 return; // closed with the backend already
             }
         }
-        generation.client.close();
+        generation.close();
     }
 
     /** Closes the current client and every replaced one. */
@@ -268,7 +287,7 @@ final class ReplaceableClient {
             all.add(current);
         }
         for (Generation generation : all) {
-            generation.client.close();
+            generation.close();
         }
     }
 
@@ -279,14 +298,25 @@ final class ReplaceableClient {
         final KV kv;
         final Lease leases;
         final Watch watches;
+        final KeepAliveStream keepAlives;
         /** Open watches on this client. */
         final AtomicInteger users = new AtomicInteger();
 
-        Generation(Function<InboundActivity, Client> opener) {
-            this.client = opener.apply(inbound);
+        Generation(
+                BiFunction<InboundActivity, CallOptionsInterceptor.Capture, Client> opener,
+                ExecutorService executor,
+                Duration timeout) {
+            CallOptionsInterceptor.Capture capture = new CallOptionsInterceptor.Capture();
+            this.client = opener.apply(inbound, capture);
             this.kv = client.getKVClient();
             this.leases = client.getLeaseClient();
             this.watches = client.getWatchClient();
+            this.keepAlives = new KeepAliveStream(capture, executor, timeout);
+        }
+
+        void close() {
+            keepAlives.close();
+            client.close();
         }
     }
 }

@@ -163,7 +163,7 @@ class ReplaceableClientProbeTest {
         ExecutorService executor = EtcdClients.newExecutor();
         toClose.push(executor::shutdownNow);
         ReplaceableClient opened = new ReplaceableClient(
-                inbound -> EtcdClients.open(settings, executor, inbound),
+                (inbound, capture) -> EtcdClients.open(settings, executor, inbound, capture),
                 executor,
                 OPERATION_TIMEOUT,
                 bytes(settings.namespace()));
