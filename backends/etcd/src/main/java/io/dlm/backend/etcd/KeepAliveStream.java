@@ -6,6 +6,7 @@ import io.etcd.jetcd.api.LeaseKeepAliveResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.time.Duration;
@@ -109,23 +110,23 @@ final class KeepAliveStream {
                 stuck = stream;
                 pending.answer.completeExceptionally(e);
             }
-        }
-        if (stuck != null) {
-            stuck.call.cancel("etcd left a lease keep-alive unanswered for an operation timeout", null);
+            if (stuck != null) {
+                // Under the lock, as every use of a call but request(): a ClientCall is not
+                // thread-safe, and nothing may be sent on it after the cancel.
+                stuck.call.cancel("etcd left a lease keep-alive unanswered for an operation timeout", null);
+            }
         }
         return pending.answer;
     }
 
     /** Ends the stream; what is pending on it fails. */
     void close() {
-        Stream stream;
         synchronized (lock) {
             closed = true;
-            stream = current;
-            current = null;
-        }
-        if (stream != null) {
-            stream.call.cancel("closed", null);
+            if (current != null) {
+                current.call.cancel("closed", null);
+                current = null;
+            }
         }
     }
 
@@ -139,15 +140,23 @@ final class KeepAliveStream {
         if (channel.credentials() != null) {
             options = options.withCallCredentials(channel.credentials());
         }
-        ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> call =
-                target.newCall(LeaseGrpc.getLeaseKeepAliveMethod(), options);
-        Stream stream = new Stream(call);
-        Metadata headers = new Metadata();
-        // As on every other call: a member cut off from the leader fails the stream at once.
-        headers.put(CallOptionsInterceptor.REQUIRE_LEADER, "true");
-        call.start(stream, headers);
-        call.request(1);
-        return stream;
+        // The stream serves every caller of this client, so it must not take the deadline or the
+        // cancellation of the gRPC context of the one whose keep-alive happened to open it (an
+        // application that is itself a gRPC service calls DLM inside its requests' contexts).
+        Context previous = Context.ROOT.attach();
+        try {
+            ClientCall<LeaseKeepAliveRequest, LeaseKeepAliveResponse> call =
+                    target.newCall(LeaseGrpc.getLeaseKeepAliveMethod(), options);
+            Stream stream = new Stream(call);
+            Metadata headers = new Metadata();
+            // As on every other call: a member cut off from the leader fails the stream at once.
+            headers.put(CallOptionsInterceptor.REQUIRE_LEADER, "true");
+            call.start(stream, headers);
+            call.request(1);
+            return stream;
+        } finally {
+            Context.ROOT.detach(previous);
+        }
     }
 
     /** A keep-alive on its way. */
@@ -174,12 +183,20 @@ final class KeepAliveStream {
         @Override
         public void onMessage(LeaseKeepAliveResponse message) {
             Pending answered;
+            boolean mismatch;
             synchronized (lock) {
                 answered = pending.pollFirst();
+                mismatch = answered == null || answered.leaseId != message.getID();
+                if (mismatch) {
+                    // Not the answer expected: nothing on this stream can be matched any more. No
+                    // keep-alive may be sent on it from now on (see keepAlive).
+                    if (current == this) {
+                        current = null;
+                    }
+                    call.cancel("etcd answered a lease keep-alive out of order", null);
+                }
             }
-            if (answered == null || answered.leaseId != message.getID()) {
-                // Not the answer expected: nothing on this stream can be matched any more.
-                call.cancel("etcd answered a lease keep-alive out of order", null);
+            if (mismatch) {
                 if (answered != null) {
                     answered.answer.completeExceptionally(Status.INTERNAL
                             .withDescription("etcd answered a lease keep-alive out of order")
