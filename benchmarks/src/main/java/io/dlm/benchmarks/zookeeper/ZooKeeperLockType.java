@@ -2,8 +2,8 @@ package io.dlm.benchmarks.zookeeper;
 
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -11,6 +11,8 @@ import org.apache.curator.framework.recipes.locks.InterProcessLock;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex;
 import org.apache.curator.retry.RetryNTimes;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 
 /**
  * The lock clients compared on ZooKeeper.
@@ -23,6 +25,9 @@ import org.apache.curator.retry.RetryNTimes;
  *       siblings to see whether it is first; release deletes the node.
  *   <li>{@link #CURATOR_SEMAPHORE_MUTEX}: Curator's {@code InterProcessSemaphoreMutex}, the
  *       non-reentrant mutex (a semaphore of one lease), closest to DLM's non-reentrant locks.
+ *   <li>{@link #RAW_CREATE_DELETE}: the least a ZooKeeper lock can send, not a lock anyone should
+ *       use (no lease, no fencing check on release): a synchronous create of an ephemeral node and
+ *       a synchronous delete of it, through Curator's plain node calls.
  * </ul>
  *
  * Neither Curator recipe has a lease: a lock lives as long as its session. DLM's locks also end
@@ -38,7 +43,7 @@ public enum ZooKeeperLockType {
                     Map.of(
                             "dlm.zookeeper.connect", connect,
                             "dlm.zookeeper.base-path", "/dlm-bench",
-                            "dlm.lease.min", "60s"));
+                            "dlm.lease.min", "30s"));
             return new Locks() {
                 @Override
                 public void acquire(String resource, String clientId) {
@@ -72,7 +77,53 @@ public enum ZooKeeperLockType {
         Locks open(String connect) {
             return new CuratorLocks(connect, true);
         }
+    },
+
+    /** Two writes per pair: create an ephemeral node, delete it. */
+    RAW_CREATE_DELETE {
+        @Override
+        Locks open(String connect) {
+            CuratorFramework client = CuratorFrameworkFactory.builder()
+                    .connectString(connect)
+                    .retryPolicy(new RetryNTimes(3, 50))
+                    .build();
+            client.start();
+            try {
+                client.blockUntilConnected();
+                client.create().creatingParentsIfNeeded().forPath("/raw-bench");
+            } catch (KeeperException.NodeExistsException e) {
+                // left by an earlier trial on the same server
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return new Locks() {
+                @Override
+                public void acquire(String resource, String clientId) {
+                    try {
+                        client.create().withMode(CreateMode.EPHEMERAL).forPath("/raw-bench/" + resource, EMPTY);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("create of " + resource + " failed", e);
+                    }
+                }
+
+                @Override
+                public void release(String resource, String clientId) {
+                    try {
+                        client.delete().forPath("/raw-bench/" + resource);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("delete of " + resource + " failed", e);
+                    }
+                }
+
+                @Override
+                public void close() {
+                    client.close();
+                }
+            };
+        }
     };
+
+    private static final byte[] EMPTY = new byte[0];
 
     abstract Locks open(String connect);
 
@@ -98,8 +149,8 @@ public enum ZooKeeperLockType {
     private static final class CuratorLocks implements Locks {
         private final CuratorFramework client;
         private final boolean semaphore;
-        // One thread per trial (Scope.Thread), so a plain map does.
-        private final Map<String, InterProcessLock> locks = new HashMap<>();
+        // Threads of one trial share the client, each on its own resources.
+        private final Map<String, InterProcessLock> locks = new ConcurrentHashMap<>();
 
         CuratorLocks(String connect, boolean semaphore) {
             this.client = CuratorFrameworkFactory.builder()

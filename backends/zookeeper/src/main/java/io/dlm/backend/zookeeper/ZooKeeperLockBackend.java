@@ -24,6 +24,7 @@ import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Op;
 import org.apache.zookeeper.data.Stat;
 import org.jspecify.annotations.Nullable;
 
@@ -35,10 +36,10 @@ import org.jspecify.annotations.Nullable;
  * most one read:
  *
  * <ul>
- *   <li>acquire: create lock and key node, and write the key node once more, whose result
- *       carries the token; if the lock node exists and its lease has ended (below), delete it at
- *       the version read together with the old key node and create the new pair, all in one
- *       transaction;
+ *   <li>acquire: create lock and key node, the lock node with ZooKeeper's {@code create2}, whose
+ *       result carries the node's stat and so the token ({@link Transactions}); if the lock node
+ *       exists and its lease has ended (below), delete it at the version read together with the old
+ *       key node and create the new pair, all in one transaction;
  *   <li>renew (H3): check the key node and rewrite the lock node at its known version, one round
  *       trip, only while the lease has not ended by this process's clock (H2);
  *   <li>release (U2): delete the key node and the lock node at its known version, one round
@@ -82,6 +83,7 @@ public final class ZooKeeperLockBackend
     private final CuratorFramework client;
     private final NodePaths paths;
     private final ZooKeeperCalls calls;
+    private final Transactions transactions;
     private final HeldLeases held = new HeldLeases();
     private final Sightings sightings = new Sightings();
     private final Nonces nonces = new Nonces();
@@ -98,12 +100,14 @@ public final class ZooKeeperLockBackend
             CuratorFramework client,
             String basePath,
             ZooKeeperCalls calls,
+            Transactions transactions,
             Timeouts timeouts,
             long sessionTimeoutMillis,
             LeaseLossListener leaseLoss) {
         this.client = client;
         this.paths = new NodePaths(basePath);
         this.calls = calls;
+        this.transactions = transactions;
         this.watches = new LockWatches(client);
         this.undos = new Undos(client, calls);
         this.listing = new LockListing(client, paths, calls, this::describe);
@@ -131,6 +135,7 @@ public final class ZooKeeperLockBackend
                 client,
                 settings.basePath(),
                 new ZooKeeperCalls(operationTimeout, settings.maxRetries(), settings.retryBaseSleep()),
+                new Transactions(client, settings.acl()),
                 new Timeouts(name + "-timeouts"),
                 settings.sessionTimeout().toMillis(),
                 leaseLoss);
@@ -167,8 +172,8 @@ public final class ZooKeeperLockBackend
         for (int round = 0; round < MAX_ROUNDS; round++) {
             ZooKeeperCalls.Reply created = create(lock, key, data, deadline);
             if (created.ok()) {
-                Stat stamped = resultStat(created, 2);
-                return granted(resourceId, lock, clientId, data, key, leaseMillis, stamped.getCzxid(), 0, sent);
+                long token = resultStat(created, 0).getCzxid();
+                return granted(resourceId, lock, clientId, data, key, leaseMillis, token, 0, sent);
             }
             ZooKeeperCalls.Reply read = read(lock, deadline, true);
             if (!read.ok()) {
@@ -195,9 +200,8 @@ public final class ZooKeeperLockBackend
             String oldKey = NodePaths.keyPath(lock, current.nonce());
             ZooKeeperCalls.Reply taken = takeOver(lock, stat.getVersion(), oldKey, key, data, deadline);
             if (taken.ok()) {
-                List<CuratorTransactionResult> results = taken.event().getOpResults();
-                Stat stamped = results.get(results.size() - 1).getResultStat();
-                return granted(resourceId, lock, clientId, data, key, leaseMillis, stamped.getCzxid(), 0, sent);
+                long token = resultStat(taken, 2).getCzxid();
+                return granted(resourceId, lock, clientId, data, key, leaseMillis, token, 0, sent);
             }
             if (failedOp(taken) == 1) {
                 // The lock node matched but its key node is gone: our read was stale (a member
@@ -285,20 +289,13 @@ public final class ZooKeeperLockBackend
         }
     }
 
-    /** Creates lock and key node; the key node's stamp (third result) gives token and time. */
+    /**
+     * Creates lock and key node; the lock node's create (first result) carries its stat, whose
+     * {@code czxid} is the token.
+     */
     private ZooKeeperCalls.Reply create(String lock, String key, byte[] data, long deadline) {
-        ZooKeeperCalls.Step step = callback -> client.transaction()
-                .inBackground(callback)
-                .forOperations(
-                        client.transactionOp()
-                                .create()
-                                .withMode(CreateMode.EPHEMERAL)
-                                .forPath(lock, data),
-                        client.transactionOp()
-                                .create()
-                                .withMode(CreateMode.EPHEMERAL)
-                                .forPath(key, EMPTY),
-                        client.transactionOp().setData().forPath(key, EMPTY));
+        ZooKeeperCalls.Step step = callback -> transactions.send(
+                List.of(transactions.createEphemeral(lock, data), transactions.createEphemeral(key, EMPTY)), callback);
         ZooKeeperCalls.Reply reply =
                 calls.interruptibly("create", lock, deadline, late -> undos.undoInBackground(lock, key), step);
         if (reply.code() == Code.NONODE) {
@@ -309,22 +306,19 @@ public final class ZooKeeperLockBackend
         return reply;
     }
 
+    /**
+     * Deletes the expired lock node at the version read with its key node, and creates the new
+     * pair; the lock node's create (third result) carries the token.
+     */
     private ZooKeeperCalls.Reply takeOver(
             String lock, int version, String oldKey, String key, byte[] data, long deadline) {
-        ZooKeeperCalls.Step step = callback -> client.transaction()
-                .inBackground(callback)
-                .forOperations(
-                        client.transactionOp().delete().withVersion(version).forPath(lock),
-                        client.transactionOp().delete().forPath(oldKey),
-                        client.transactionOp()
-                                .create()
-                                .withMode(CreateMode.EPHEMERAL)
-                                .forPath(lock, data),
-                        client.transactionOp()
-                                .create()
-                                .withMode(CreateMode.EPHEMERAL)
-                                .forPath(key, EMPTY),
-                        client.transactionOp().setData().forPath(key, EMPTY));
+        ZooKeeperCalls.Step step = callback -> transactions.send(
+                List.of(
+                        Op.delete(lock, version),
+                        Op.delete(oldKey, -1),
+                        transactions.createEphemeral(lock, data),
+                        transactions.createEphemeral(key, EMPTY)),
+                callback);
         return calls.interruptibly(
                 "take over the expired lease of", lock, deadline, late -> undos.undoInBackground(lock, key), step);
     }
@@ -435,14 +429,7 @@ public final class ZooKeeperLockBackend
                 "release",
                 lock,
                 deadline,
-                callback -> client.transaction()
-                        .inBackground(callback)
-                        .forOperations(
-                                client.transactionOp().delete().forPath(key),
-                                client.transactionOp()
-                                        .delete()
-                                        .withVersion(version)
-                                        .forPath(lock)));
+                callback -> transactions.send(List.of(Op.delete(key, -1), Op.delete(lock, version)), callback));
     }
 
     private void forget(String resourceId, String key) {
