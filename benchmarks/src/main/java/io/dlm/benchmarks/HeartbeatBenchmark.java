@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>Each thread holds its own resource, taken once at setup with a one-hour lease
  * ({@code lock(r, c, 30 min)}: the lease is twice the timeout, E1), so the measured heartbeats
  * never meet an expired lease; the setup of each iteration checks that the last one succeeded.
- * {@code threads1} runs one thread, {@code threads2} two threads on one manager, each on its own
- * resource.
+ * {@code threads1} runs one thread, {@code threads2} two and {@code threads8} eight threads on one
+ * manager, each on its own resource.
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.HeartbeatBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s
@@ -92,6 +92,13 @@ public class HeartbeatBenchmark {
     @Group("threads2")
     @GroupThreads(2)
     public boolean heartbeat2(Holder holder) {
+        return table.heartbeat(holder.resourceId, holder.clientId);
+    }
+
+    @Benchmark
+    @Group("threads8")
+    @GroupThreads(8)
+    public boolean heartbeat8(Holder holder) {
         return table.heartbeat(holder.resourceId, holder.clientId);
     }
 }

@@ -31,7 +31,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code threads1} group runs one thread, {@code threads2} two threads on one table; with one key
  * the two threads do contend, and the {@code missed} counter reports the lock attempts that found
  * the key taken (timeout 0 never waits), which differ between implementations and must be read
- * beside the throughput.
+ * beside the throughput. {@code threads8} runs eight threads on one table, four per core on a
+ * two-core machine, to show whether the throughput holds when threads are descheduled mid-call.
  *
  * <pre>{@code
  * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.LockUnlockBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s
@@ -107,6 +108,13 @@ public class LockUnlockBenchmark {
     @Group("threads2")
     @GroupThreads(2)
     public void lockUnlock2(ClientState client, Blackhole bh) {
+        lockUnlock(client, bh);
+    }
+
+    @Benchmark
+    @Group("threads8")
+    @GroupThreads(8)
+    public void lockUnlock8(ClientState client, Blackhole bh) {
         lockUnlock(client, bh);
     }
 

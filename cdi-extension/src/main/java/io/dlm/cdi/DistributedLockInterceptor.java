@@ -94,7 +94,8 @@ public class DistributedLockInterceptor {
             }
         }
         String resourceId = plan.resource().render(invocation.getParameters());
-        if (context.holds(resourceId)) {
+        ThreadLockContext.Frames frames = context.frames();
+        if (frames.contains(resourceId)) {
             throw DlmMessages.nestedCall(resourceId, plan.operation());
         }
         String clientId = ClientIds.next();
@@ -105,10 +106,13 @@ public class DistributedLockInterceptor {
         }
         Lease lease = acquired.get();
         HeldLock lock = new HeldLock(resourceId, clientId, lease.fencingToken());
-        return plan.async() ? callAsync(invocation, plan, lease, lock) : call(invocation, plan, lease, lock);
+        return plan.async()
+                ? callAsync(invocation, plan, lease, lock, frames)
+                : call(invocation, plan, lease, lock, frames);
     }
 
-    private @Nullable Object call(InvocationContext invocation, LockPlan plan, Lease lease, HeldLock lock)
+    private @Nullable Object call(
+            InvocationContext invocation, LockPlan plan, Lease lease, HeldLock lock, ThreadLockContext.Frames frames)
             throws Exception {
         Thread caller = plan.interruptOnLeaseLoss() ? Thread.currentThread() : null;
         LeaseGuard guard = LeaseGuard.watch(lease, lock, plan.operation(), events, caller, null);
@@ -116,13 +120,13 @@ public class DistributedLockInterceptor {
         events.acquired(lock, plan.operation());
         Object result = null;
         Throwable failure = null;
-        context.push(lock);
+        frames.push(lock);
         try {
             result = invocation.proceed();
         } catch (Throwable t) {
             failure = t;
         } finally {
-            context.pop();
+            frames.pop();
         }
         if (guard.stop()) {
             // The guard interrupted this thread because the lease was lost; the caller learns it
@@ -133,7 +137,9 @@ public class DistributedLockInterceptor {
         return outcome(result, failure, problem);
     }
 
-    private Object callAsync(InvocationContext invocation, LockPlan plan, Lease lease, HeldLock lock) throws Exception {
+    private Object callAsync(
+            InvocationContext invocation, LockPlan plan, Lease lease, HeldLock lock, ThreadLockContext.Frames frames)
+            throws Exception {
         CompletableFuture<@Nullable Object> outcome = new CompletableFuture<>();
         Consumer<LeaseLost.Reason> failEarly = plan.interruptOnLeaseLoss()
                 ? reason -> outcome.completeExceptionally(DlmMessages.leaseLost(lock, plan.operation(), reason))
@@ -141,15 +147,15 @@ public class DistributedLockInterceptor {
         LeaseGuard guard = LeaseGuard.watch(lease, lock, plan.operation(), events, null, failEarly);
         events.acquired(lock, plan.operation());
         Object stage;
-        context.push(lock);
+        frames.push(lock);
         try {
             stage = invocation.proceed();
         } catch (Throwable t) {
-            context.pop();
+            frames.pop();
             guard.stop();
             return outcome(null, t, release(guard, lease, lock, plan));
         }
-        context.pop();
+        frames.pop();
         if (stage == null) {
             guard.stop();
             return outcome(null, null, release(guard, lease, lock, plan));

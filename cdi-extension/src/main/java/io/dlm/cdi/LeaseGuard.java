@@ -28,8 +28,8 @@ final class LeaseGuard implements Consumer<LockException> {
     /** Run once when a loss is reported while the call runs (async calls fail their stage at once). */
     private final @Nullable Consumer<LeaseLost.Reason> onLoss;
 
-    private final Object monitor = new Object();
-    // Guarded by monitor.
+    // Guarded by this guard's monitor: the class is private to the package, so no code outside it
+    // can synchronize on an instance, and a separate monitor object would cost an allocation per call.
     private boolean stopped;
     private boolean interrupted;
     private LeaseLost.@Nullable Reason lost;
@@ -85,7 +85,7 @@ final class LeaseGuard implements Consumer<LockException> {
     @Override
     public void accept(LockException loss) {
         LeaseLost.Reason reason = reasonOf(loss);
-        synchronized (monitor) {
+        synchronized (this) {
             if (stopped || lost != null) {
                 return;
             }
@@ -111,7 +111,7 @@ final class LeaseGuard implements Consumer<LockException> {
      * @return whether this guard interrupted the calling thread, which the caller then clears
      */
     boolean stop() {
-        synchronized (monitor) {
+        synchronized (this) {
             stopped = true;
             return interrupted;
         }
@@ -123,7 +123,7 @@ final class LeaseGuard implements Consumer<LockException> {
      * @return the reason, or {@code null}
      */
     LeaseLost.@Nullable Reason lost() {
-        synchronized (monitor) {
+        synchronized (this) {
             return lost;
         }
     }
@@ -135,7 +135,7 @@ final class LeaseGuard implements Consumer<LockException> {
      * @return how the loss was noticed
      */
     LeaseLost.Reason lostOnRelease() {
-        synchronized (monitor) {
+        synchronized (this) {
             if (lost == null) {
                 lost = LeaseLost.Reason.RELEASE_REFUSED;
                 events.leaseLost(lock, operation, lost);

@@ -38,6 +38,16 @@ public class ThreadLockContext implements LockContext {
     }
 
     /**
+     * This thread's stack, for a caller that checks, pushes and pops on one thread and so needs to
+     * look it up only once.
+     *
+     * @return the calling thread's stack
+     */
+    Frames frames() {
+        return frames.get();
+    }
+
+    /**
      * Enters a locked method on this thread.
      *
      * @param lock the lock it holds
@@ -53,7 +63,7 @@ public class ThreadLockContext implements LockContext {
     }
 
     /** A small stack; touched by its own thread only, so it needs no locking. */
-    private static final class Frames {
+    static final class Frames {
         private @Nullable HeldLock[] locks = new HeldLock[4];
         private int size;
 

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,10 +43,12 @@ final class DefaultLease implements Lease {
     private static final System.Logger LOG = System.getLogger(DefaultLease.class.getName());
 
     private static final VarHandle DEADLINE;
+    private static final VarHandle STATE;
 
     static {
         try {
             DEADLINE = MethodHandles.lookup().findVarHandle(DefaultLease.class, "deadline", long.class);
+            STATE = MethodHandles.lookup().findVarHandle(DefaultLease.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -66,7 +67,9 @@ final class DefaultLease implements Lease {
     /** When the acquisition was sent: where a lost lease's hold time counts from (O1, O3). */
     private final long sentAt;
 
-    private final AtomicInteger state = new AtomicInteger(HELD);
+    /** One of the states above; changed by compare-and-set (a field, not an object of its own). */
+    private volatile int state; // HELD (0) from the start
+
     private final CompletableFuture<LockException> lost = new CompletableFuture<>();
     private final Object lock = new Object();
     // Made once per lease, at the acquisition: linking a lambda the first time costs milliseconds,
@@ -174,7 +177,7 @@ final class DefaultLease implements Lease {
             return false;
         }
         confirm(sent);
-        return state.get() != LOST;
+        return state != LOST;
     }
 
     @Override
@@ -183,9 +186,9 @@ final class DefaultLease implements Lease {
         int before;
         CountDownLatch renewalsToWaitFor;
         synchronized (lock) {
-            before = state.get();
+            before = state;
             if (before == HELD) {
-                state.set(RELEASING);
+                state = RELEASING;
             } else if (before != LOST) {
                 return false; // released, being released, or ended with the manager
             }
@@ -207,7 +210,7 @@ final class DefaultLease implements Lease {
                 boolean heldAgain;
                 synchronized (lock) {
                     releasing = false;
-                    heldAgain = state.compareAndSet(RELEASING, HELD);
+                    heldAgain = STATE.compareAndSet(this, RELEASING, HELD);
                 }
                 if (heldAgain && watched) {
                     // A watch() or step() during the release may have dropped it from the keeper.
@@ -220,16 +223,16 @@ final class DefaultLease implements Lease {
         if (before == LOST) {
             // The runtime had given it up already; a token-bound release takes only this
             // acquisition (K4), in case a renewal the engine confirmed too late kept it alive.
-            state.compareAndSet(LOST, RELEASED);
+            STATE.compareAndSet(this, LOST, RELEASED);
             return false;
         }
         if (released) {
-            state.set(RELEASED);
+            state = RELEASED;
             forget();
             return true;
         }
         lose(RELEASING, "it had already ended when it was released");
-        state.compareAndSet(LOST, RELEASED);
+        STATE.compareAndSet(this, LOST, RELEASED);
         return false;
     }
 
@@ -245,7 +248,7 @@ final class DefaultLease implements Lease {
     @Override
     public Lease keepAlive() {
         manager.ensureOpen();
-        if (!keptAlive && state.get() == HELD) {
+        if (!keptAlive && state == HELD) {
             keptAlive = true;
             if (!watch()) {
                 // Watched already (lost() asked first): its timer waits for the deadline only,
@@ -273,7 +276,7 @@ final class DefaultLease implements Lease {
     @Override
     public CompletionStage<LockException> lost() {
         manager.ensureOpen();
-        if (!watched && state.get() == HELD) {
+        if (!watched && state == HELD) {
             watch();
         }
         CompletionStage<LockException> view = lostView;
@@ -295,7 +298,8 @@ final class DefaultLease implements Lease {
 
     /** Ends the lease as its manager closes: no longer valid, and reported lost to whoever waits. */
     void endWithManager() {
-        if (state.compareAndSet(HELD, ENDED_WITH_MANAGER) || state.compareAndSet(RELEASING, ENDED_WITH_MANAGER)) {
+        if (STATE.compareAndSet(this, HELD, ENDED_WITH_MANAGER)
+                || STATE.compareAndSet(this, RELEASING, ENDED_WITH_MANAGER)) {
             lost.complete(new LockException(
                     LockError.LOCK_NOT_HELD,
                     "the lease of '" + resourceId + "' held by '" + clientId + "' ended: the manager was closed"));
@@ -340,7 +344,7 @@ final class DefaultLease implements Lease {
      */
     boolean startBlockingRenewal() {
         synchronized (lock) {
-            if (releasing || state.get() != HELD || keeper.ticker().nanoTime() - deadline >= 0) {
+            if (releasing || state != HELD || keeper.ticker().nanoTime() - deadline >= 0) {
                 return false;
             }
             blockingRenewalsOnTheirWay++;
@@ -386,7 +390,7 @@ final class DefaultLease implements Lease {
 
     /** Held, the manager open, and no session or lease loss reported since the acquisition was sent. */
     private boolean isCurrent() {
-        if (state.get() != HELD || keeper.isClosed()) {
+        if (state != HELD || keeper.isClosed()) {
             return false;
         }
         if (keeper.lossEpoch() != epoch) {
@@ -401,7 +405,7 @@ final class DefaultLease implements Lease {
     }
 
     private void lose(int from, String why) {
-        if (!state.compareAndSet(from, LOST)) {
+        if (!STATE.compareAndSet(this, from, LOST)) {
             return;
         }
         lossReason = why;
@@ -519,7 +523,7 @@ final class DefaultLease implements Lease {
         if (failure != null || renewed != null) {
             manager.renewalAnswered(sent, failure);
         }
-        if (state.get() != HELD) {
+        if (state != HELD) {
             return;
         }
         long now = keeper.ticker().nanoTime();
@@ -560,7 +564,7 @@ final class DefaultLease implements Lease {
         // renewal, say) would otherwise move the timer, and a loss, that much later (K3).
         ScheduledFuture<?> booked = keeper.schedule(fire, wake - keeper.ticker().nanoTime());
         pending = booked;
-        if (booked != null && state.get() != HELD) {
+        if (booked != null && state != HELD) {
             // Ended while we booked: the ending thread may have looked for a booking before this
             // one existed, so this one is cancelled here and nothing stays queued.
             booked.cancel(false);

@@ -477,10 +477,14 @@ public final class DefaultLockManager implements LockManager {
         if (Thread.currentThread().isInterrupted()) {
             throw interrupted(resourceId);
         }
+        Object event = telemetry.waitStarted();
         // The wait counts from here: every engine call made for it spends it, so that only the
         // call in flight when it runs out can outlast it, by one operation timeout at most (X1).
-        long start = ticker.nanoTime();
-        Object event = telemetry.waitStarted();
+        // The same reading stands for the first try's send time (K2, O2). A single try of lock()
+        // with nothing recording it uses neither, and skips the clock read.
+        long start = waitNanos == 0 && sentAt == null && contacts == null && event == null && !telemetry.tracksHolds()
+                ? 0
+                : ticker.nanoTime();
         long token;
         try {
             token = acquireFrom(start, resourceId, clientId, waitNanos, leaseNanos, sentAt);
@@ -499,7 +503,7 @@ public final class DefaultLockManager implements LockManager {
     private long acquireFrom(
             long start, String resourceId, String clientId, long waitNanos, long leaseNanos, long @Nullable [] sentAt) {
         if (queueCount.get() == 0 || !hasWaiters(resourceId)) {
-            Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
+            Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt, start);
             if (attempt.isAcquired()) {
                 return keepUnlessClosed(resourceId, clientId, attempt.fencingToken(), leaseNanos);
             }
@@ -534,7 +538,7 @@ public final class DefaultLockManager implements LockManager {
                     return NOT_ACQUIRED;
                 }
                 if (queue.isHead(waiter)) {
-                    Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt);
+                    Acquisition attempt = tryBackend(resourceId, clientId, leaseNanos, sentAt, ticker.nanoTime());
                     if (attempt.isAcquired()) {
                         return keepUnlessClosed(resourceId, clientId, attempt.fencingToken(), leaseNanos);
                     }
@@ -568,17 +572,18 @@ public final class DefaultLockManager implements LockManager {
     }
 
     /**
-     * One acquisition attempt. An attempt that failed may still have been applied by the engine,
+     * One acquisition attempt, whose request leaves after {@code sent}, a clock reading taken
+     * before it (K2: an earlier reading only shortens the local deadline). An attempt that failed may still have been applied by the engine,
      * or may be applied later: it is undone, by its attempt id, before the error is thrown (X5).
      */
-    private Acquisition tryBackend(String resourceId, String clientId, long leaseNanos, long @Nullable [] sentAt) {
+    private Acquisition tryBackend(
+            String resourceId, String clientId, long leaseNanos, long @Nullable [] sentAt, long sent) {
         Acquisition attempt;
         // Random rather than counted: no shared counter on the hot path, and ids of different
         // managers of the same client do not collide (2^-64 per pair).
         long attemptId = ThreadLocalRandom.current().nextLong();
         // Read before the send: a session lost while the reply travels must end this lease too.
         long epoch = sentAt == null ? 0 : keeper.lossEpoch();
-        long sent = ticker.nanoTime();
         try {
             attempt = backend.acquire(resourceId, clientId, leaseNanos, attemptId);
         } catch (RuntimeException e) {

@@ -110,7 +110,8 @@ final class LockTelemetry {
         return found;
     }
 
-    private boolean tracksHolds() {
+    /** Whether holds are recorded (an observer, or a JFR recording of holds). */
+    boolean tracksHolds() {
         return observer != null || JfrRecorder.recordingHolds();
     }
 

@@ -3,6 +3,7 @@ package io.dlm.impl.memory;
 import io.dlm.spi.LockBackend;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,18 +13,32 @@ import org.jspecify.annotations.Nullable;
  * <p>The lease's whole life is its {@link #deadline} word. Release, renewal, reaping and takeover
  * all change it with compare-and-set, so exactly one of them wins a race: a heartbeat can never
  * revive a lease that a takeover already ended (H2), and an unlock can never end a lease that a
- * takeover already replaced (U2).
+ * takeover already replaced (U2). An ended lease's word is one of two sentinels: {@link #RELEASED}
+ * when the thread that ended it also takes it out of the map (release, undo), so the wheel can drop
+ * it without looking at the map, and {@link #ENDED} otherwise (expiry seen by an observer, takeover,
+ * reaping), when the reaper must make sure the map no longer holds it.
+ *
+ * <p>A new holding is also the remapping function of its own acquisition ({@link #apply}), so an
+ * acquisition allocates nothing but the holding and the map's node. Until the map installs it, its
+ * deadline word holds the acquisition's clock reading and, when the resource turned out to be held,
+ * the holder's deadline; only the acquiring thread reads it then.
  */
-final class Holding {
+final class Holding implements BiFunction<String, Holding, Holding> {
 
-    /** The deadline of a lease that was released or reaped; no live deadline ever equals it. */
+    /** The deadline of a lease that ended and may still be in the map; no live deadline equals it. */
     static final long ENDED = Long.MIN_VALUE;
 
+    /** The deadline of a lease whose ender also removes it from the map; no live deadline equals it. */
+    static final long RELEASED = Long.MIN_VALUE + 1;
+
     private static final VarHandle DEADLINE;
+    private static final VarHandle PREVIOUS;
 
     static {
         try {
-            DEADLINE = MethodHandles.lookup().findVarHandle(Holding.class, "deadline", long.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            DEADLINE = lookup.findVarHandle(Holding.class, "deadline", long.class);
+            PREVIOUS = lookup.findVarHandle(Holding.class, "previous", Holding.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -31,37 +46,98 @@ final class Holding {
 
     final String resourceId;
     final String clientId;
-    final long fencingToken;
+    /**
+     * Drawn inside the map's atomic step that installs this holding (F1), and published with it;
+     * never changed after.
+     */
+    long fencingToken;
+
     final long leaseNanos;
     /** The runtime's id of the attempt that made this holding, for undo (X5). */
     final long attempt;
 
-    /** Monotonic-clock instant at which the lease runs out (E3), or {@link #ENDED}. */
+    /** Monotonic-clock instant at which the lease runs out (E3), or one of the two sentinels. */
     private volatile long deadline;
 
-    // Links of the expiry wheel; read and written only under the lock of the wheel's stripe.
+    /**
+     * Wheel link, guarded by the lock of the wheel's stripe; not {@code null} exactly while the node
+     * is filed in a bucket. Written with a volatile store and read without the lock by a release,
+     * which thus knows whether it must take the lock to unlink (see {@link ExpiryWheel}).
+     */
     @Nullable
     Holding previous;
 
+    /** Wheel link: the next node of a bucket, or of the stripe's arrivals while not yet filed. */
     @Nullable
     Holding next;
 
-    /** True while the node is in one of the wheel's buckets; guarded like the links. */
-    boolean scheduled;
+    /** While in the stripe's arrivals: how many arrivals it tops, itself included. */
+    int arrivalDepth;
 
-    Holding(String resourceId, String clientId, long fencingToken, long leaseNanos, long attempt, long now) {
+    /**
+     * A candidate for an acquisition made at {@code now}; the map's {@code compute} decides whether
+     * it becomes the holding.
+     */
+    Holding(String resourceId, String clientId, long leaseNanos, long attempt, long now) {
         this.resourceId = resourceId;
         this.clientId = clientId;
-        this.fencingToken = fencingToken;
         this.leaseNanos = leaseNanos;
         this.attempt = attempt;
-        this.deadline = deadlineAfter(now, leaseNanos);
+        // Plain: the candidate is private to its thread until the map publishes it.
+        DEADLINE.set(this, now);
     }
 
     /** A node that heads a bucket of the wheel; it holds no lock. */
     Holding() {
-        this("", "", 0, 0, 0, 0);
-        this.deadline = ENDED;
+        this("", "", 0, 0, ENDED);
+    }
+
+    /**
+     * The remapping step of this holding's acquisition, run by the map with the resource's bin
+     * locked: takes the resource when it is free or its lease is over, drawing the token then, so
+     * that no other acquisition of the resource runs between the draw and the install (F1).
+     *
+     * @param resource the resource, this holding's own
+     * @param current the present holding, or {@code null}
+     * @return this holding when it takes the resource, else {@code current}, unchanged
+     */
+    @Override
+    public Holding apply(String resource, @Nullable Holding current) {
+        long now = (long) DEADLINE.get(this);
+        if (current != null) {
+            long observed = current.deadline;
+            if (!isEnded(observed) && observed - now > 0) {
+                DEADLINE.set(this, observed);
+                return current;
+            }
+            if (!current.endIfExpired(now)) {
+                // Renewed between the two reads: it is live, until at least the new deadline.
+                DEADLINE.set(this, current.deadline);
+                return current;
+            }
+        }
+        fencingToken = FencingSequence.next(resource);
+        DEADLINE.set(this, deadlineAfter(now, leaseNanos));
+        return this;
+    }
+
+    /**
+     * For a candidate the map did not install: the live deadline of the holder it met.
+     *
+     * @return a deadline that was live when the acquisition compared it
+     */
+    long observedDeadline() {
+        return (long) DEADLINE.get(this);
+    }
+
+    /**
+     * Tells whether a deadline word is one of the two ended sentinels.
+     *
+     * @param d a deadline word
+     * @return whether it marks an ended lease
+     */
+    static boolean isEnded(long d) {
+        return (d | 1L) == RELEASED;
     }
 
     /**
@@ -79,6 +155,16 @@ final class Holding {
         return deadline;
     }
 
+    /** Whether the node is filed in a bucket of the wheel, read without the stripe's lock. */
+    boolean isFiled() {
+        return PREVIOUS.getVolatile(this) != null;
+    }
+
+    /** Sets the back link with a volatile store; see {@link #isFiled()}. */
+    void linkPrevious(@Nullable Holding node) {
+        PREVIOUS.setVolatile(this, node);
+    }
+
     /**
      * Tells whether the lease is live at {@code now}.
      *
@@ -87,11 +173,12 @@ final class Holding {
      */
     boolean isLiveAt(long now) {
         long d = deadline;
-        return d != ENDED && d - now > 0;
+        return !isEnded(d) && d - now > 0;
     }
 
     /**
-     * Ends a live lease (release): fails if it already ended or expired.
+     * Ends a live lease (release, undo), whose caller then removes it from the map: fails if it
+     * already ended or expired.
      *
      * @param now a reading of the backend's ticker
      * @return whether this call ended a live lease
@@ -99,13 +186,14 @@ final class Holding {
     boolean endIfLive(long now) {
         for (; ; ) {
             long d = deadline;
-            if (d == ENDED) {
+            if (isEnded(d)) {
                 return false;
             }
-            if (DEADLINE.compareAndSet(this, d, ENDED)) {
-                // Ended either way: a live lease by this release, an expired one as every
-                // observer of an expiry must (see renewIfLive).
-                return d - now > 0;
+            boolean live = d - now > 0;
+            // An expired lease is ended too, as every observer of an expiry must (see renewIfLive);
+            // the caller leaves that one in the map, for a takeover or the reaper.
+            if (DEADLINE.compareAndSet(this, d, live ? RELEASED : ENDED)) {
+                return live;
             }
         }
     }
@@ -119,7 +207,7 @@ final class Holding {
     boolean endIfExpired(long now) {
         for (; ; ) {
             long d = deadline;
-            if (d == ENDED) {
+            if (isEnded(d)) {
                 return true;
             }
             if (d - now > 0) {
@@ -141,7 +229,7 @@ final class Holding {
         long renewed = deadlineAfter(now, leaseNanos);
         for (; ; ) {
             long d = deadline;
-            if (d == ENDED) {
+            if (isEnded(d)) {
                 return false;
             }
             if (d - now <= 0) {
@@ -168,7 +256,7 @@ final class Holding {
      */
     long remainingOrSeal(long now) {
         long d = deadline;
-        if (d == ENDED) {
+        if (isEnded(d)) {
             return 0;
         }
         long remaining = d - now;
@@ -180,7 +268,7 @@ final class Holding {
 
     private static long deadlineAfter(long now, long leaseNanos) {
         long d = now + leaseNanos;
-        // Ticker readings may sit anywhere in the long range; only the sentinel itself is taken.
-        return d == ENDED ? d + 1 : d;
+        // Ticker readings may sit anywhere in the long range; only the sentinels themselves are taken.
+        return isEnded(d) ? RELEASED + 1 : d;
     }
 }

@@ -7,8 +7,6 @@ import io.dlm.spi.Ticker;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,15 +18,23 @@ import org.jspecify.annotations.Nullable;
  * heartbeats do not lock at all: they compare-and-set the lease's deadline (H3). An expired lease
  * is free the moment its deadline passes, because every step reads the clock (E2); the reaper only
  * gives the memory back (E4).
+ *
+ * <p>The new holding is itself {@code compute}'s remapping function, and the wheel takes it without
+ * a lock ({@link ExpiryWheel#add}), so an uncontended acquisition allocates the holding and the map
+ * node and nothing else, and a release of a lease not yet filed in the wheel takes no lock either.
  */
 public final class MemoryLockBackend implements InProcessLockBackend {
 
-    private final ConcurrentHashMap<String, Holding> holdings = new ConcurrentHashMap<>();
-    private final FencingSequence tokens = new FencingSequence();
+    /**
+     * Sized for more bins than a small lock space needs: {@code compute} locks its bin even when it
+     * is empty, and with the default 16 bins a few threads on different resources share bins often
+     * enough that one descheduled inside its step blocks the others (8 KiB of table per space).
+     */
+    private final ConcurrentHashMap<String, Holding> holdings = new ConcurrentHashMap<>(1024);
+
     private final Ticker ticker;
     private final ExpiryWheel wheel;
     private final @Nullable Reaper reaper;
-    private final Consumer<Holding> forget = this::forget;
 
     /**
      * Creates an empty lock space with its reaper thread.
@@ -47,29 +53,26 @@ public final class MemoryLockBackend implements InProcessLockBackend {
      */
     MemoryLockBackend(Ticker ticker, boolean reaping) {
         this.ticker = ticker;
-        this.wheel = new ExpiryWheel(ticker.nanoTime());
+        this.wheel = new ExpiryWheel(ticker.nanoTime(), this::forget);
         this.reaper = reaping ? new Reaper(this) : null;
     }
 
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attemptId) {
-        long now = ticker.nanoTime();
-        Attempt attempt = new Attempt(clientId, leaseNanos, attemptId, now);
-        Holding current = holdings.compute(resourceId, attempt);
-        if (current == attempt.created) {
-            Holding replaced = attempt.replaced;
-            if (replaced != null) {
-                wheel.remove(replaced);
-            }
-            if (wheel.add(current) && reaper != null) {
+        Holding candidate = new Holding(resourceId, clientId, leaseNanos, attemptId, ticker.nanoTime());
+        Holding current = holdings.compute(resourceId, candidate);
+        if (current == candidate) {
+            // A holding it replaced has ended; the wheel drops it when its bucket comes due.
+            wheel.add(candidate);
+            if (reaper != null) {
                 reaper.wake();
             }
-            return Acquisition.acquired(current.fencingToken);
+            return Acquisition.acquired(candidate.fencingToken);
         }
         // The deadline seen inside compute, not a fresh read: the holder may have ended since,
-        // and ENDED is no deadline to sleep until. The clock is read again so a stall since does
-        // not stretch the wait beyond the real expiry.
-        long remaining = Math.max(1, attempt.observedDeadline - ticker.nanoTime());
+        // and an ended deadline is no deadline to sleep until. The clock is read again so a stall
+        // since does not stretch the wait beyond the real expiry.
+        long remaining = Math.max(1, candidate.observedDeadline() - ticker.nanoTime());
         return clientId.equals(current.clientId) ? Acquisition.heldByCaller(remaining) : Acquisition.held(remaining);
     }
 
@@ -136,7 +139,7 @@ public final class MemoryLockBackend implements InProcessLockBackend {
      * @return how many expired leases were reclaimed
      */
     public int reapExpired() {
-        return wheel.advance(ticker.nanoTime(), forget);
+        return wheel.advance(ticker.nanoTime());
     }
 
     boolean hasScheduledLeases() {
@@ -157,52 +160,6 @@ public final class MemoryLockBackend implements InProcessLockBackend {
             reaper.stop();
         }
         holdings.clear();
-    }
-
-    /**
-     * The remapping step of one acquisition: takes the resource when it is free or its lease is
-     * over, and remembers what it created and replaced. A class rather than a lambda, because the
-     * caller needs both results back.
-     */
-    private final class Attempt implements BiFunction<String, Holding, Holding> {
-        private final String clientId;
-        private final long leaseNanos;
-        private final long attemptId;
-        private final long now;
-
-        @Nullable
-        Holding created;
-
-        @Nullable
-        Holding replaced;
-
-        /** When the current holder is kept: the live deadline this attempt compared against. */
-        long observedDeadline;
-
-        Attempt(String clientId, long leaseNanos, long attemptId, long now) {
-            this.clientId = clientId;
-            this.leaseNanos = leaseNanos;
-            this.attemptId = attemptId;
-            this.now = now;
-        }
-
-        @Override
-        public Holding apply(String resourceId, Holding current) {
-            if (current != null) {
-                long observed = current.deadline();
-                if (observed != Holding.ENDED && observed - now > 0) {
-                    observedDeadline = observed;
-                    return current;
-                }
-                if (!current.endIfExpired(now)) {
-                    // Renewed between the two reads: it is live, until at least the new deadline.
-                    observedDeadline = current.deadline();
-                    return current;
-                }
-            }
-            replaced = current;
-            created = new Holding(resourceId, clientId, tokens.next(resourceId), leaseNanos, attemptId, now);
-            return created;
-        }
+        wheel.clear();
     }
 }

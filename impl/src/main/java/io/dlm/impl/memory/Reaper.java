@@ -5,7 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The background thread that gives the memory of expired leases back (E4). Correctness never waits
  * for it (E2): it ticks about every 134 ms while leases are filed and sleeps without a timeout
- * while there are none, so an idle manager costs no CPU.
+ * while there are none, so an idle manager costs no CPU; a new lease wakes it at most once a tick.
  */
 final class Reaper implements Runnable {
 
@@ -65,6 +65,12 @@ final class Reaper implements Runnable {
                 LockSupport.park(this);
             }
             idle = false;
+            if (!stopped) {
+                // Woken by a new lease: let a tick's worth gather before the next pass. Otherwise a
+                // stream of short holds, each released before the pass, would find the wheel empty
+                // every time and wake this thread once per acquisition, each wake a system call.
+                LockSupport.parkNanos(this, TICK_NANOS);
+            }
         }
     }
 }
