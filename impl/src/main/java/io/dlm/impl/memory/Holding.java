@@ -74,11 +74,21 @@ final class Holding implements BiFunction<String, Holding, Holding> {
     /** While in the stripe's arrivals: how many arrivals it tops, itself included. */
     int arrivalDepth;
 
+    /** Where the token comes from: its backend's own sequence (null for a bucket head). */
+    private final @Nullable FencingSequence tokens;
+
     /**
      * A candidate for an acquisition made at {@code now}; the map's {@code compute} decides whether
      * it becomes the holding.
      */
-    Holding(String resourceId, String clientId, long leaseNanos, long attempt, long now) {
+    Holding(
+            String resourceId,
+            String clientId,
+            long leaseNanos,
+            long attempt,
+            long now,
+            @Nullable FencingSequence tokens) {
+        this.tokens = tokens;
         this.resourceId = resourceId;
         this.clientId = clientId;
         this.leaseNanos = leaseNanos;
@@ -89,7 +99,7 @@ final class Holding implements BiFunction<String, Holding, Holding> {
 
     /** A node that heads a bucket of the wheel; it holds no lock. */
     Holding() {
-        this("", "", 0, 0, ENDED);
+        this("", "", 0, 0, ENDED, null);
     }
 
     /**
@@ -116,7 +126,10 @@ final class Holding implements BiFunction<String, Holding, Holding> {
                 return current;
             }
         }
-        fencingToken = FencingSequence.next(resource);
+        if (tokens == null) {
+            throw new IllegalStateException("a bucket head takes no resource");
+        }
+        fencingToken = tokens.next(resource);
         DEADLINE.set(this, deadlineAfter(now, leaseNanos));
         return this;
     }

@@ -34,6 +34,10 @@ public final class MemoryLockBackend implements InProcessLockBackend {
 
     private final Ticker ticker;
     private final ExpiryWheel wheel;
+
+    /** This lock space's own tokens (F1, C1). */
+    private final FencingSequence tokens;
+
     private final @Nullable Reaper reaper;
 
     /**
@@ -54,12 +58,13 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     MemoryLockBackend(Ticker ticker, boolean reaping) {
         this.ticker = ticker;
         this.wheel = new ExpiryWheel(ticker.nanoTime(), this::forget);
+        this.tokens = new FencingSequence();
         this.reaper = reaping ? new Reaper(this) : null;
     }
 
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attemptId) {
-        Holding candidate = new Holding(resourceId, clientId, leaseNanos, attemptId, ticker.nanoTime());
+        Holding candidate = new Holding(resourceId, clientId, leaseNanos, attemptId, ticker.nanoTime(), tokens);
         Holding current = holdings.compute(resourceId, candidate);
         if (current == candidate) {
             // A holding it replaced has ended; the wheel drops it when its bucket comes due.

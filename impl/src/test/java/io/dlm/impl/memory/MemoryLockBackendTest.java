@@ -28,6 +28,23 @@ class MemoryLockBackendTest {
     }
 
     @Test
+    void C1_twoLockSpacesShareNoTokenCounter() {
+        MemoryLockBackend other = new MemoryLockBackend(ticker, false);
+        try {
+            long first = other.acquire("r", "a", SECOND, 1L).fencingToken();
+            other.release("r", "a", first);
+            for (int i = 0; i < 100; i++) {
+                long token = backend.acquire("r", "a", SECOND, 1L).fencingToken();
+                assertThat(backend.release("r", "a", token)).isTrue();
+            }
+            // A hundred acquisitions in this space did not move the other's sequence.
+            assertThat(other.acquire("r", "a", SECOND, 1L).fencingToken()).isEqualTo(first + 1);
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
     void E3_leasesAreMeasuredByTheInjectedMonotonicClockAcrossItsOverflow() {
         assertThat(backend.acquire("r", "a", 2 * SECOND, 1L).isAcquired()).isTrue();
         ticker.advance(Duration.ofMillis(1_999));
