@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -375,6 +376,84 @@ public abstract class LockManagerFaultTck {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // X1 over several round trips
+
+    /**
+     * X1: an engine whose every reply comes four fifths of {@code dlm.operation.timeout} late makes
+     * no single round trip miss the timeout, yet must not stretch a call that takes several: each
+     * call ends within one operation timeout when it succeeds, and fails with {@code
+     * INTERNAL_ERROR} within it (an acquisition within two, for its undo, X5) when its round trips
+     * do not fit. A backend that gives each round trip the whole timeout fails here. Tried: an
+     * acquisition of a free resource, one that another holder refuses, a renewal, an inspection
+     * and a release.
+     */
+    @Test
+    void X1_anEngineAnsweringEachRequestJustInTimeCannotStretchACall() throws Exception {
+        InetSocketAddress engine = requireEngine();
+        FaultProxy proxy = proxy(engine);
+        Duration timeout = TckTimings.scaledMillis(2_000);
+        LockManager slowSide = open(proxy.host(), proxy.port(), timeout);
+        LockManager other = open(engine.getHostString(), engine.getPort());
+        Duration lease = lease(60_000);
+        String taken = resource();
+        Lease theirs = acquire(other, "other", taken, Duration.ZERO, lease).orElseThrow();
+        Lease ours = acquire(slowSide, "slow", resource(), Duration.ZERO, lease).orElseThrow();
+
+        history.note("slow replies: every reply of the engine arrives four fifths of an operation timeout late");
+        proxy.latency(FaultProxy.Direction.TO_CLIENT, timeout.multipliedBy(4).dividedBy(5));
+        Duration room = TckTimings.scaledMillis(500);
+        Duration done = timeout.plus(room);
+        Duration acquisitionFailed = timeout.multipliedBy(2).plus(room);
+        endsInTime(
+                "an acquisition of a free resource",
+                () -> acquire(slowSide, "slow", resource(), Duration.ZERO, lease),
+                done,
+                acquisitionFailed);
+        endsInTime(
+                "an acquisition another holder refuses",
+                () -> acquire(slowSide, "slow", taken, Duration.ZERO, lease),
+                done,
+                acquisitionFailed);
+        endsInTime("a renewal", () -> renew("slow", ours), done, done);
+        endsInTime("an inspection", () -> slowSide.inspect(taken), done, done);
+        endsInTime(
+                "a release",
+                () -> {
+                    release("slow", ours);
+                    return null;
+                },
+                done,
+                done);
+
+        proxy.latency(FaultProxy.Direction.TO_CLIENT, Duration.ZERO);
+        release("other", theirs);
+        HistoryChecker.assertSafe(history);
+    }
+
+    /**
+     * Runs a call on the slow engine: it may succeed or fail with {@code INTERNAL_ERROR}, but must
+     * end within {@code ifDone} when it succeeds and within {@code ifFailed} when it fails.
+     */
+    private void endsInTime(String what, Callable<?> call, Duration ifDone, Duration ifFailed) throws Exception {
+        long start = System.nanoTime();
+        LockException failure = null;
+        try {
+            call.call();
+        } catch (LockException e) {
+            assertThat(e.error()).as(what).isEqualTo(LockError.INTERNAL_ERROR);
+            assertThat(e.getCause())
+                    .as(what + ": the engine's failure is attached (X1)")
+                    .isNotNull();
+            failure = e;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        history.note(what + (failure == null ? " returned" : " failed") + " after " + took.toMillis() + " ms");
+        assertThat(took)
+                .as("X1: " + what + (failure == null ? " that succeeded" : " that failed") + " ended in time")
+                .isLessThanOrEqualTo(failure == null ? ifDone : ifFailed);
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // N4
 
     /**
@@ -711,6 +790,18 @@ public abstract class LockManagerFaultTck {
         }
     }
 
+    private boolean renew(String process, Lease lease) {
+        History.Op op = history.call(process, "renew", lease.resourceId());
+        try {
+            boolean renewed = lease.renew();
+            op.ok(Boolean.toString(renewed), lease.fencingToken());
+            return renewed;
+        } catch (RuntimeException e) {
+            op.failed(e);
+            throw e;
+        }
+    }
+
     private void releaseQuietly(Lease lease) {
         try {
             release(lease.clientId(), lease);
@@ -850,7 +941,13 @@ public abstract class LockManagerFaultTck {
      * one-second operation timeout while its session was being set up).
      */
     private LockManager open(String host, int port) {
+        return open(host, port, operationTimeout());
+    }
+
+    /** {@link #open(String, int)} with another operation timeout. */
+    private LockManager open(String host, int port, Duration operationTimeout) {
         Map<String, String> properties = new HashMap<>(settings());
+        properties.put("dlm.operation.timeout", operationTimeout.toMillis() + "ms");
         properties.putAll(properties());
         properties.putAll(connectionProperties(host, port));
         LockManager manager = track(LockManagers.open(backendName(), properties));
