@@ -135,12 +135,12 @@ abstract class Dialect {
      * @param clientId the would-be holder in UTF-8
      * @param leaseMicros the lease length
      * @param attempt the runtime's id of this attempt, stored with a lease it makes (X5)
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return the outcome
      * @throws SQLException on any failure of the database
      */
     abstract Acquisition acquire(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException;
 
     /**
@@ -151,13 +151,13 @@ abstract class Dialect {
      * @param key the resource
      * @param clientId the holder in UTF-8
      * @param fencingToken the lease's token, or {@link LockBackend#ANY_ACQUISITION}
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return whether a live lease of this client (and token) was ended
      * @throws SQLException on any failure of the database
      */
-    boolean release(Connection connection, LockKey key, byte[] clientId, long fencingToken, int timeoutSeconds)
+    boolean release(Connection connection, LockKey key, byte[] clientId, long fencingToken, StatementBudget budget)
             throws SQLException {
-        return endLease(connection, releaseSql(), key, clientId, timeoutSeconds, fencingToken, fencingToken);
+        return endLease(connection, releaseSql(), key, clientId, budget, fencingToken, fencingToken);
     }
 
     /**
@@ -172,12 +172,12 @@ abstract class Dialect {
      * @param key the resource
      * @param clientId the would-be holder in UTF-8
      * @param attempt the id the failed acquisition was given
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return whether the row now stands for this attempt, ended or tombstone; false when a live
      *     lease of another acquisition stays
      * @throws SQLException on any failure of the database
      */
-    abstract boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+    abstract boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, StatementBudget budget)
             throws SQLException;
 
     /**
@@ -188,13 +188,13 @@ abstract class Dialect {
      * @param key the resource
      * @param clientId the holder in UTF-8
      * @param fencingToken the lease's token, or {@link LockBackend#ANY_ACQUISITION}
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return whether a live lease was extended
      * @throws SQLException on any failure of the database
      */
-    boolean renew(Connection connection, LockKey key, byte[] clientId, long fencingToken, int timeoutSeconds)
+    boolean renew(Connection connection, LockKey key, byte[] clientId, long fencingToken, StatementBudget budget)
             throws SQLException {
-        return updateOwned(connection, renewSql(), key, clientId, timeoutSeconds, fencingToken, fencingToken);
+        return updateOwned(connection, renewSql(), key, clientId, budget, fencingToken, fencingToken);
     }
 
     /**
@@ -205,16 +205,17 @@ abstract class Dialect {
      * @param keys the resources
      * @param clientIds the holders, as {@code keys}
      * @param fencingTokens the tokens, as {@code keys}
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return the driver's update count of each statement, in the order of {@code keys}: {@code 1}
      *     renewed, {@code 0} refused, anything else unknown (a driver's bulk protocol may answer
      *     {@link java.sql.Statement#SUCCESS_NO_INFO})
      * @throws SQLException on any failure of the database
      */
-    int[] renewAll(Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, int timeoutSeconds)
+    int[] renewAll(
+            Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, StatementBudget budget)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(renewSql())) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             for (int i = 0; i < keys.length; i++) {
                 bindOwned(statement, keys[i], clientIds[i], fencingTokens[i], fencingTokens[i]);
                 statement.addBatch();
@@ -232,9 +233,9 @@ abstract class Dialect {
      * @throws SQLException on any failure of the database
      */
     boolean endLease(
-            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            Connection connection, String sql, LockKey key, byte[] clientId, StatementBudget budget, long... conditions)
             throws SQLException {
-        return updateOwned(connection, sql, key, clientId, timeoutSeconds, conditions);
+        return updateOwned(connection, sql, key, clientId, budget, conditions);
     }
 
     /**
@@ -242,14 +243,14 @@ abstract class Dialect {
      *
      * @param connection a connection
      * @param key the resource
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return the holder, or null when the resource is free
      * @throws SQLException on any failure of the database
      */
     @Nullable
-    Holder inspect(Connection connection, LockKey key, int timeoutSeconds) throws SQLException {
+    Holder inspect(Connection connection, LockKey key, StatementBudget budget) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(inspectSql())) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setBytes(1, key.hash());
             try (ResultSet row = statement.executeQuery()) {
                 return row.next() ? new Holder(row.getBytes(1), row.getLong(2), row.getLong(3)) : null;
@@ -264,13 +265,14 @@ abstract class Dialect {
      * @param connection a connection
      * @param idPrefix the start of the ids in UTF-8, possibly empty
      * @param limit how many rows to return at most
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return the leases, in the byte order of their ids
      * @throws SQLException on any failure of the database
      */
-    List<LiveLease> list(Connection connection, byte[] idPrefix, int limit, int timeoutSeconds) throws SQLException {
+    List<LiveLease> list(Connection connection, byte[] idPrefix, int limit, StatementBudget budget)
+            throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(listSql())) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setInt(1, idPrefix.length);
             statement.setBytes(2, idPrefix);
             statement.setInt(3, limit);
@@ -302,11 +304,11 @@ abstract class Dialect {
      *
      * @param connection an auto-commit connection
      * @param retentionMicros how long a free row is kept
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return what it did
      * @throws SQLException on any failure of the database
      */
-    abstract Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException;
+    abstract Reaped reap(Connection connection, long retentionMicros, StatementBudget budget) throws SQLException;
 
     /**
      * {@link #reap} for dialects without a statement that picks, deletes and updates at once
@@ -321,16 +323,17 @@ abstract class Dialect {
      * @param connection an auto-commit connection
      * @param statements the dialect's three statements
      * @param retentionMicros how long a free row is kept
-     * @param timeoutSeconds the query timeout of each statement
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return what the two writes did
      * @throws SQLException on any failure of the database
      */
-    static Reaped reapByKeys(Connection connection, ReapStatements statements, long retentionMicros, int timeoutSeconds)
+    static Reaped reapByKeys(
+            Connection connection, ReapStatements statements, long retentionMicros, StatementBudget budget)
             throws SQLException {
         long keepMicros = tombstoneKeepMicros(retentionMicros);
         List<byte[]> keys = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(statements.dueKeys())) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setLong(1, retentionMicros);
             statement.setInt(2, REAP_BATCH);
             try (ResultSet rows = statement.executeQuery()) {
@@ -344,14 +347,14 @@ abstract class Dialect {
         }
         int deleted;
         try (PreparedStatement statement = connection.prepareStatement(statements.delete())) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             int next = setKeys(statement, 1, keys);
             statement.setLong(next, retentionMicros);
             statement.setLong(next + 1, keepMicros);
             deleted = statement.executeUpdate();
         }
         try (PreparedStatement statement = connection.prepareStatement(statements.moveMarks())) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setLong(1, keepMicros - retentionMicros);
             int next = setKeys(statement, 2, keys);
             statement.setLong(next, retentionMicros);
@@ -437,29 +440,29 @@ abstract class Dialect {
      * reap_from} (see {@link TableName#expiryIndex()}).
      *
      * @param connection a connection
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return whether it exists
      * @throws SQLException on any failure of the database
      */
-    boolean hasLegacyIndex(Connection connection, int timeoutSeconds) throws SQLException {
-        return hasIndex(connection, timeoutSeconds, table.expiryIndex());
+    boolean hasLegacyIndex(Connection connection, StatementBudget budget) throws SQLException {
+        return hasIndex(connection, budget, table.expiryIndex());
     }
 
     /**
      * Whether the table has the index on {@code reap_from} that the reaper reads (E4).
      *
      * @param connection a connection
-     * @param timeoutSeconds the query timeout
+     * @param budget bounds each statement by what the operation has left of its timeout
      * @return whether the index {@link TableName#reapIndex()} exists
      * @throws SQLException on any failure of the database
      */
-    boolean hasReapIndex(Connection connection, int timeoutSeconds) throws SQLException {
-        return hasIndex(connection, timeoutSeconds, table.reapIndex());
+    boolean hasReapIndex(Connection connection, StatementBudget budget) throws SQLException {
+        return hasIndex(connection, budget, table.reapIndex());
     }
 
-    private boolean hasIndex(Connection connection, int timeoutSeconds, String index) throws SQLException {
+    private boolean hasIndex(Connection connection, StatementBudget budget, String index) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(indexSql())) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setString(1, tableSchema());
             statement.setString(2, unqualifiedTable());
             statement.setString(3, index);
@@ -592,10 +595,10 @@ abstract class Dialect {
     }
 
     private static boolean updateOwned(
-            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            Connection connection, String sql, LockKey key, byte[] clientId, StatementBudget budget, long... conditions)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             bindOwned(statement, key, clientId, conditions);
             return statement.executeUpdate() == 1;
         }

@@ -108,11 +108,11 @@ final class H2Dialect extends Dialect {
 
     @Override
     Acquisition acquire(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
-        return afterRowLock(connection, key, timeoutSeconds, () -> {
+        return afterRowLock(connection, key, budget, () -> {
             try (PreparedStatement statement = connection.prepareStatement(acquire)) {
-                statement.setQueryTimeout(timeoutSeconds);
+                budget.bound(statement);
                 statement.setBytes(1, key.hash());
                 statement.setBytes(2, key.id());
                 statement.setBytes(3, clientId);
@@ -124,7 +124,7 @@ final class H2Dialect extends Dialect {
                     }
                 }
             }
-            Holder holder = inspect(connection, key, timeoutSeconds);
+            Holder holder = inspect(connection, key, budget);
             // A row made after the lock step and already gone: "held" for a moment; the runtime tries again.
             return holder != null ? holder.refuse(clientId) : Acquisition.held(1);
         });
@@ -132,21 +132,18 @@ final class H2Dialect extends Dialect {
 
     @Override
     boolean endLease(
-            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            Connection connection, String sql, LockKey key, byte[] clientId, StatementBudget budget, long... conditions)
             throws SQLException {
         return afterRowLock(
-                connection,
-                key,
-                timeoutSeconds,
-                () -> super.endLease(connection, sql, key, clientId, timeoutSeconds, conditions));
+                connection, key, budget, () -> super.endLease(connection, sql, key, clientId, budget, conditions));
     }
 
     @Override
-    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, StatementBudget budget)
             throws SQLException {
-        return afterRowLock(connection, key, timeoutSeconds, () -> {
+        return afterRowLock(connection, key, budget, () -> {
             try (PreparedStatement statement = connection.prepareStatement(undo)) {
-                statement.setQueryTimeout(timeoutSeconds);
+                budget.bound(statement);
                 statement.setBytes(1, key.hash());
                 statement.setBytes(2, key.id());
                 statement.setBytes(3, clientId);
@@ -157,13 +154,10 @@ final class H2Dialect extends Dialect {
     }
 
     @Override
-    boolean renew(Connection connection, LockKey key, byte[] clientId, long fencingToken, int timeoutSeconds)
+    boolean renew(Connection connection, LockKey key, byte[] clientId, long fencingToken, StatementBudget budget)
             throws SQLException {
         return afterRowLock(
-                connection,
-                key,
-                timeoutSeconds,
-                () -> super.renew(connection, key, clientId, fencingToken, timeoutSeconds));
+                connection, key, budget, () -> super.renew(connection, key, clientId, fencingToken, budget));
     }
 
     /**
@@ -172,11 +166,12 @@ final class H2Dialect extends Dialect {
      * #renew}). H2 runs in the same process, so there is no round trip to save.
      */
     @Override
-    int[] renewAll(Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, int timeoutSeconds)
+    int[] renewAll(
+            Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, StatementBudget budget)
             throws SQLException {
         int[] counts = new int[keys.length];
         for (int i = 0; i < keys.length; i++) {
-            counts[i] = renew(connection, keys[i], clientIds[i], fencingTokens[i], timeoutSeconds) ? 1 : 0;
+            counts[i] = renew(connection, keys[i], clientIds[i], fencingTokens[i], budget) ? 1 : 0;
         }
         return counts;
     }
@@ -193,7 +188,7 @@ final class H2Dialect extends Dialect {
      * auto-commit connection gets a transaction of its own here; one handed out with auto-commit
      * off is committed by {@link SqlExecutor} after the operation.
      */
-    private <T> T afterRowLock(Connection connection, LockKey key, int timeoutSeconds, UnderLock<T> then)
+    private <T> T afterRowLock(Connection connection, LockKey key, StatementBudget budget, UnderLock<T> then)
             throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
         if (autoCommit) {
@@ -201,7 +196,7 @@ final class H2Dialect extends Dialect {
         }
         try {
             try (PreparedStatement lock = connection.prepareStatement(lockRow)) {
-                lock.setQueryTimeout(timeoutSeconds);
+                budget.bound(lock);
                 lock.setBytes(1, key.hash());
                 lock.executeQuery().close();
             }
@@ -279,7 +274,7 @@ final class H2Dialect extends Dialect {
     }
 
     @Override
-    Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
-        return reapByKeys(connection, reap, retentionMicros, timeoutSeconds);
+    Reaped reap(Connection connection, long retentionMicros, StatementBudget budget) throws SQLException {
+        return reapByKeys(connection, reap, retentionMicros, budget);
     }
 }

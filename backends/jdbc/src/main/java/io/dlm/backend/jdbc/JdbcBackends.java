@@ -141,9 +141,9 @@ final class JdbcBackends {
      */
     private static boolean schemaComplete(SqlExecutor sql, Dialect dialect) {
         try {
-            sql.execute("check", dialect.table.name(), (connection, timeout) -> {
+            sql.execute("check", dialect.table.name(), (connection, budget) -> {
                 try (PreparedStatement statement = connection.prepareStatement(dialect.checkSql())) {
-                    statement.setQueryTimeout(timeout);
+                    budget.bound(statement);
                     statement.executeQuery().close();
                 }
                 return null;
@@ -163,9 +163,9 @@ final class JdbcBackends {
     private static void createTable(SqlExecutor sql, Dialect dialect, List<Exception> failures) {
         for (String ddl : dialect.schema()) {
             try {
-                sql.execute("create table", dialect.table.name(), (connection, timeout) -> {
+                sql.execute("create table", dialect.table.name(), (connection, budget) -> {
                     try (Statement statement = connection.createStatement()) {
-                        statement.setQueryTimeout(timeout);
+                        budget.bound(statement);
                         statement.execute(ddl);
                     }
                     return null;
@@ -183,9 +183,9 @@ final class JdbcBackends {
      */
     private static void check(SqlExecutor sql, Dialect dialect, JdbcSettings settings, List<Exception> earlier) {
         try {
-            sql.execute("check", dialect.table.name(), (connection, timeout) -> {
+            sql.execute("check", dialect.table.name(), (connection, budget) -> {
                 try (PreparedStatement statement = connection.prepareStatement(dialect.checkSql())) {
-                    statement.setQueryTimeout(timeout);
+                    budget.bound(statement);
                     statement.executeQuery().close();
                 }
                 return null;

@@ -356,9 +356,9 @@ public class JdbcLockBackend implements BatchRenewingLockBackend, EnumeratingLoc
      * @throws SQLException on any failure of the database
      */
     Acquisition attempt(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
-        return dialect.acquire(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
+        return dialect.acquire(connection, key, clientId, leaseMicros, attempt, budget);
     }
 
     /** Hook for the PostgreSQL backend: stop listening before the pool goes. */

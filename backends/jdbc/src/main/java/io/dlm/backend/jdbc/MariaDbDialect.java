@@ -129,10 +129,10 @@ final class MariaDbDialect extends Dialect {
 
     @Override
     Acquisition acquire(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(acquire)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setBytes(1, key.hash());
             statement.setBytes(2, key.id());
             statement.setBytes(3, clientId);
@@ -157,10 +157,10 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
-    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, StatementBudget budget)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(undo)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setBytes(1, key.hash());
             statement.setBytes(2, key.id());
             statement.setBytes(3, clientId);
@@ -216,19 +216,22 @@ final class MariaDbDialect extends Dialect {
      * statement still judges expiry once its row is locked (H2).
      */
     @Override
-    int[] renewAll(Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, int timeoutSeconds)
+    int[] renewAll(
+            Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, StatementBudget budget)
             throws SQLException {
         try (Statement statement = connection.createStatement()) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
+            // The batch's own bounds, written into its text: what the operation has left.
+            int seconds = budget.seconds();
             // Saved unless an earlier batch that failed before it restored them saved them already.
             statement.addBatch(
                     "SET @dlm_idle = " + numeric("IFNULL(@dlm_idle, @@session.idle_transaction_timeout)") + ","
                             + " @dlm_net_read = " + numeric("IFNULL(@dlm_net_read, @@session.net_read_timeout)") + ","
-                            + " @@session.idle_transaction_timeout = " + timeoutSeconds + ","
-                            + " @@session.net_read_timeout = " + timeoutSeconds);
+                            + " @@session.idle_transaction_timeout = " + seconds + ","
+                            + " @@session.net_read_timeout = " + seconds);
             statement.addBatch("START TRANSACTION");
             for (int i = 0; i < keys.length; i++) {
-                statement.addBatch(renewText(keys[i], clientIds[i], fencingTokens[i], timeoutSeconds));
+                statement.addBatch(renewText(keys[i], clientIds[i], fencingTokens[i], seconds));
             }
             statement.addBatch("COMMIT");
             statement.addBatch(RESTORE_TIMEOUTS);
@@ -340,7 +343,7 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
-    Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
-        return reapByKeys(connection, reap, retentionMicros, timeoutSeconds);
+    Reaped reap(Connection connection, long retentionMicros, StatementBudget budget) throws SQLException {
+        return reapByKeys(connection, reap, retentionMicros, budget);
     }
 }

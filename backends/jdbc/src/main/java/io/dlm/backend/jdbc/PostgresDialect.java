@@ -181,9 +181,9 @@ final class PostgresDialect extends Dialect {
 
     @Override
     Acquisition acquire(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
-        Holder holder = attempt(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
+        Holder holder = attempt(connection, key, clientId, leaseMicros, attempt, budget);
         return holder == null ? Acquisition.held(1) : holder.outcome(clientId);
     }
 
@@ -195,9 +195,9 @@ final class PostgresDialect extends Dialect {
      *     before it could be marked
      */
     Acquisition acquireAndWatch(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
-        Holder holder = attempt(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
+        Holder holder = attempt(connection, key, clientId, leaseMicros, attempt, budget);
         if (holder == null) {
             return Acquisition.held(1);
         }
@@ -206,7 +206,7 @@ final class PostgresDialect extends Dialect {
             return outcome;
         }
         try (PreparedStatement statement = connection.prepareStatement(mark)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setBytes(1, key.hash());
             statement.setLong(2, holder.fencingToken());
             return statement.executeUpdate() == 1 ? outcome : Acquisition.held(1);
@@ -218,10 +218,10 @@ final class PostgresDialect extends Dialect {
      * or null when the resource was freed between the acquisition and a second look.
      */
     private @Nullable Holder attempt(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(takeOver)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setBytes(1, clientId);
             statement.setLong(2, attempt);
             statement.setLong(3, leaseMicros);
@@ -236,7 +236,7 @@ final class PostgresDialect extends Dialect {
             }
         }
         try (PreparedStatement statement = connection.prepareStatement(insertOrReport)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setBytes(1, key.hash());
             statement.setBytes(2, key.id());
             statement.setBytes(3, clientId);
@@ -258,15 +258,15 @@ final class PostgresDialect extends Dialect {
         }
         // Lost to a holder the snapshot does not show, or the lease just ended: a second look, with
         // a fresh snapshot, names the holder, or finds the resource free ("try again now").
-        return inspect(connection, key, timeoutSeconds);
+        return inspect(connection, key, budget);
     }
 
     @Override
     boolean endLease(
-            Connection connection, String sql, LockKey key, byte[] clientId, int timeoutSeconds, long... conditions)
+            Connection connection, String sql, LockKey key, byte[] clientId, StatementBudget budget, long... conditions)
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             int channel = bindOwned(statement, key, clientId, conditions);
             statement.setString(channel, table.channel());
             try (ResultSet row = statement.executeQuery()) {
@@ -276,10 +276,10 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    Reaped reap(Connection connection, long retentionMicros, int timeoutSeconds) throws SQLException {
+    Reaped reap(Connection connection, long retentionMicros, StatementBudget budget) throws SQLException {
         long keepMicros = tombstoneKeepMicros(retentionMicros);
         try (PreparedStatement statement = connection.prepareStatement(reap)) {
-            statement.setQueryTimeout(timeoutSeconds);
+            budget.bound(statement);
             statement.setLong(1, retentionMicros);
             statement.setLong(2, keepMicros);
             statement.setInt(3, REAP_BATCH);
@@ -292,13 +292,13 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, int timeoutSeconds)
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, StatementBudget budget)
             throws SQLException {
         // A run that finds no row and then loses the insert to an acquisition runs again: the row
         // is there now, and the reaper leaves it for the retention.
         for (int run = 1; ; run++) {
             try (PreparedStatement statement = connection.prepareStatement(undo)) {
-                statement.setQueryTimeout(timeoutSeconds);
+                budget.bound(statement);
                 statement.setBytes(1, key.hash());
                 statement.setBytes(2, key.id());
                 statement.setBytes(3, clientId);

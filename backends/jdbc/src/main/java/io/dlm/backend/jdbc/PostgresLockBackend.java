@@ -40,12 +40,12 @@ public final class PostgresLockBackend extends JdbcLockBackend implements Watchi
 
     @Override
     Acquisition attempt(
-            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, int timeoutSeconds)
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
         PostgresDialect postgres = (PostgresDialect) dialect;
         return listener.watchesAny() && listener.isWatched(key.hex())
-                ? postgres.acquireAndWatch(connection, key, clientId, leaseMicros, attempt, timeoutSeconds)
-                : postgres.acquire(connection, key, clientId, leaseMicros, attempt, timeoutSeconds);
+                ? postgres.acquireAndWatch(connection, key, clientId, leaseMicros, attempt, budget)
+                : postgres.acquire(connection, key, clientId, leaseMicros, attempt, budget);
     }
 
     /**

@@ -15,8 +15,9 @@ import javax.sql.DataSource;
 
 /**
  * Runs one lock operation on a pooled connection within {@code dlm.operation.timeout} (X1): the
- * wait for a connection, the statement's query timeout and the socket's network timeout all come
- * out of one budget. A statement the database rolled back to resolve contention (deadlock,
+ * wait for a connection and every statement come out of one budget, each statement bounded by what
+ * is left of it when it starts ({@link StatementBudget}), so that an operation of several
+ * statements ends by its deadline too. A statement the database rolled back to resolve contention (deadlock,
  * serialization failure) runs again while the budget lasts; any other failure becomes
  * {@link LockException} with {@link LockError#INTERNAL_ERROR} and the {@link SQLException} as cause.
  *
@@ -43,11 +44,11 @@ final class SqlExecutor {
          * Runs the operation.
          *
          * @param connection a connection of the pool
-         * @param timeoutSeconds the query timeout to set on each statement, 0 for none
+         * @param budget bounds each statement, before it runs, by what the operation has left
          * @return the result
          * @throws SQLException on any failure of the database
          */
-        T run(Connection connection, int timeoutSeconds) throws SQLException;
+        T run(Connection connection, StatementBudget budget) throws SQLException;
     }
 
     /** setNetworkTimeout wants an executor for its abort; the drivers we know close the socket inline. */
@@ -131,11 +132,13 @@ final class SqlExecutor {
             int networkTimeout = boundSocket(connection, left);
             boolean autoCommit = connection.getAutoCommit();
             try {
-                // A network timeout is what bounds the wait when the server bounds the statement
-                // (0 turns the driver's query timeout off); without one, the query timeout must.
-                T result =
-                        work.run(connection, serverBoundsStatements && networkTimeout >= 0 ? 0 : timeoutSeconds(left));
+                // A network timeout is what bounds the wait when the server bounds the statement;
+                // without one, the driver's query timeout must.
+                StatementBudget budget = new StatementBudget(
+                        connection, deadline, networkTimeout >= 0, !(serverBoundsStatements && networkTimeout >= 0));
+                T result = work.run(connection, budget);
                 if (!autoCommit) {
+                    budget.boundCommit();
                     connection.commit();
                 }
                 return result;

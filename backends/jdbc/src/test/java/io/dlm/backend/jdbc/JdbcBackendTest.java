@@ -174,9 +174,12 @@ class JdbcBackendTest {
         assertThat(manager.unlock("new", "c")).isTrue();
         try (Connection connection = database.connect()) {
             // Dropping the old index is the operator's, once no older version uses the table.
-            assertThat(dialect.hasLegacyIndex(connection, 10)).isTrue();
+            assertThat(dialect.hasLegacyIndex(connection, Budgets.seconds(connection, 10)))
+                    .isTrue();
             // The row from before has the oldest mark, and goes with the first run of the reaper.
-            assertThat(dialect.reap(connection, 0, 10).deleted()).isEqualTo(2);
+            assertThat(dialect.reap(connection, 0, Budgets.seconds(connection, 10))
+                            .deleted())
+                    .isEqualTo(2);
         }
         assertThat(database.rows(table)).isZero();
     }
@@ -204,7 +207,8 @@ class JdbcBackendTest {
         settings.put("dlm.jdbc.create-table", "true");
         assertThat(open(settings).lock("r", "c", 0)).isTrue();
         try (Connection connection = database.connect()) {
-            assertThat(dialect.hasReapIndex(connection, 10)).isTrue();
+            assertThat(dialect.hasReapIndex(connection, Budgets.seconds(connection, 10)))
+                    .isTrue();
         }
     }
 
@@ -247,9 +251,11 @@ class JdbcBackendTest {
         try (Connection connection = database.connect()) {
             // With a retention of zero both rows are due: the free one goes, the held one's mark
             // moves to the end of its lease ...
-            assertThat(dialect.reap(connection, 0, 10)).isEqualTo(new Dialect.Reaped(1, 1));
+            assertThat(dialect.reap(connection, 0, Budgets.seconds(connection, 10)))
+                    .isEqualTo(new Dialect.Reaped(1, 1));
             // ... so the next run does not look at it again.
-            assertThat(dialect.reap(connection, 0, 10)).isEqualTo(new Dialect.Reaped(0, 0));
+            assertThat(dialect.reap(connection, 0, Budgets.seconds(connection, 10)))
+                    .isEqualTo(new Dialect.Reaped(0, 0));
         }
         assertThat(manager.inspect("held")).isPresent();
         assertThat(database.rows(table)).isEqualTo(1);

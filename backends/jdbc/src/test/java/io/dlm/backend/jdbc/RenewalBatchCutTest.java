@@ -164,7 +164,8 @@ class RenewalBatchCutTest {
                 Statement statement = connection.createStatement()) {
             statement.execute("SET @@session.idle_transaction_timeout = 123, @@session.net_read_timeout = 45");
 
-            assertThat(dialect.renewAll(connection, keys, clients, tokens, 3)).containsExactly(0, 0);
+            assertThat(dialect.renewAll(connection, keys, clients, tokens, Budgets.seconds(connection, 3)))
+                    .containsExactly(0, 0);
             assertThat(timeouts(statement)).containsExactly(123L, 45L);
             try (ResultSet saved = statement.executeQuery("SELECT @dlm_idle IS NULL AND @dlm_net_read IS NULL")) {
                 saved.next();
@@ -174,7 +175,8 @@ class RenewalBatchCutTest {
             }
 
             statement.execute("DROP TABLE " + table);
-            assertThatThrownBy(() -> dialect.renewAll(connection, keys, clients, tokens, 3))
+            assertThatThrownBy(
+                            () -> dialect.renewAll(connection, keys, clients, tokens, Budgets.seconds(connection, 3)))
                     .isInstanceOf(SQLException.class);
             assertThat(timeouts(statement)).as("after a failed batch").containsExactly(123L, 45L);
             try (ResultSet open = statement.executeQuery("SELECT @@in_transaction")) {

@@ -191,7 +191,7 @@ class UndoBeforeAcquisitionTest {
         Dialect dialect = Dialect.of(on.kind(), TableName.parse(table));
         try (Connection connection = on.connect()) {
             // A retention of zero: every free row is old enough, except a tombstone younger than TCP's give-up.
-            dialect.reap(connection, 0, 10);
+            dialect.reap(connection, 0, Budgets.seconds(connection, 10));
         }
 
         assertThat(on.rows(table))
