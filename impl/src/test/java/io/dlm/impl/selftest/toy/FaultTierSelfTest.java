@@ -30,7 +30,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 /**
  * Proves the fault tier right both ways, over a real TCP connection to the toy engine: a correct
  * engine passes every fault test, and each planted fault (a backend that keeps answering "held"
- * during a partition, an engine that grants before expiry, one that loses its tokens on restart) is
+ * during a partition, one that gives each round trip a whole operation timeout, an engine that
+ * grants before expiry, one that loses its tokens on restart) is
  * caught by the test of the rule it breaks. The tier runs through the JUnit Platform launcher, as a
  * backend's build runs it.
  */
@@ -52,7 +53,8 @@ class FaultTierSelfTest {
         return Stream.of(
                 Arguments.of(HeldDuringPartitionFixture.class, "N1_"),
                 Arguments.of(EarlyGrantFixture.class, "N1_"),
-                Arguments.of(TokensResetOnRestartFixture.class, "N5_"));
+                Arguments.of(TokensResetOnRestartFixture.class, "N5_"),
+                Arguments.of(TimeoutPerRoundTripFixture.class, "X1_"));
     }
 
     @ParameterizedTest(name = "{0} fails {1}")
@@ -166,6 +168,12 @@ class FaultTierSelfTest {
     static class EarlyGrantFixture extends ToyFixture {
         EarlyGrantFixture() {
             super(ToyFlaw.EARLY_GRANT, "none");
+        }
+    }
+
+    static class TimeoutPerRoundTripFixture extends ToyFixture {
+        TimeoutPerRoundTripFixture() {
+            super(ToyFlaw.NONE, "timeout-per-round-trip");
         }
     }
 

@@ -25,13 +25,17 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * backoff (L4). It renews many leases in one request ({@code renewall}), so the runtime keeps a
  * thousand leases alive through it on a slow connection (N7). With {@code
  * dlm.toy.flaw=held-during-partition} a renewal that could not reach the engine answers {@code
- * true}, like a backend that keeps saying "held" during a partition.
+ * true}, like a backend that keeps saying "held" during a partition. With {@code
+ * dlm.toy.flaw=timeout-per-round-trip} an acquisition looks at the resource first, in a round trip
+ * with a whole operation timeout of its own, like a backend that bounds each of its requests but
+ * not the call (X1).
  */
 final class ToyLockBackend implements BatchRenewingLockBackend {
 
     private final InetSocketAddress address;
     private final long timeoutNanos;
     private final boolean heldDuringPartition;
+    private final boolean timeoutPerRoundTrip;
     /** Idle connections, most recently used first, so that only as many stay open as are busy at once. */
     private final ConcurrentLinkedDeque<ToyConnection> idle = new ConcurrentLinkedDeque<>();
     /** Every open connection, idle or busy, for close(). */
@@ -39,14 +43,22 @@ final class ToyLockBackend implements BatchRenewingLockBackend {
 
     private volatile boolean closed;
 
-    ToyLockBackend(InetSocketAddress address, Duration operationTimeout, boolean heldDuringPartition) {
+    ToyLockBackend(
+            InetSocketAddress address,
+            Duration operationTimeout,
+            boolean heldDuringPartition,
+            boolean timeoutPerRoundTrip) {
         this.address = address;
         this.timeoutNanos = operationTimeout.toNanos();
         this.heldDuringPartition = heldDuringPartition;
+        this.timeoutPerRoundTrip = timeoutPerRoundTrip;
     }
 
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
+        if (timeoutPerRoundTrip) {
+            call("inspect", resourceId); // the planted flaw: a second round trip with a deadline of its own
+        }
         String[] reply = call("acquire", resourceId, clientId, Long.toString(leaseNanos), Long.toString(attempt));
         if (reply.length == 2) {
             long value = number(reply[1], reply);

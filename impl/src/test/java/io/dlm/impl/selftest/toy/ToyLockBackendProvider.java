@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
 /**
  * Provides the {@code toy} backend, a client of {@link ToyLockServer}. Settings: {@code
  * dlm.toy.address} ({@code host:port}, required) and {@code dlm.toy.flaw} ({@code none}, the
- * default, or {@code held-during-partition}).
+ * default, {@code held-during-partition} or {@code timeout-per-round-trip}).
  */
 public final class ToyLockBackendProvider implements LockBackendProvider {
 
@@ -32,11 +32,15 @@ public final class ToyLockBackendProvider implements LockBackendProvider {
     @Override
     public LockBackend open(BackendContext context) {
         String flaw = context.property(FLAW).orElse("none").trim();
-        if (!flaw.equals("none") && !flaw.equals("held-during-partition")) {
-            throw new IllegalArgumentException(
-                    "Invalid value '" + flaw + "' for " + FLAW + ": expected none or held-during-partition");
+        if (!flaw.equals("none") && !flaw.equals("held-during-partition") && !flaw.equals("timeout-per-round-trip")) {
+            throw new IllegalArgumentException("Invalid value '" + flaw + "' for " + FLAW
+                    + ": expected none, held-during-partition or timeout-per-round-trip");
         }
-        return new ToyLockBackend(address(context), context.operationTimeout(), flaw.equals("held-during-partition"));
+        return new ToyLockBackend(
+                address(context),
+                context.operationTimeout(),
+                flaw.equals("held-during-partition"),
+                flaw.equals("timeout-per-round-trip"));
     }
 
     private static InetSocketAddress address(BackendContext context) {
