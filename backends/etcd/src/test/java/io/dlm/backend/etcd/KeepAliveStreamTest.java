@@ -330,6 +330,39 @@ class KeepAliveStreamTest {
         awaitCancelled(0);
     }
 
+    /**
+     * The stuck stream is given up before the keep-alive that found it opens a replacement: when
+     * the send on the replacement fails, the stuck one must not be left open, with its keep-alive
+     * never answered.
+     */
+    @Test
+    void aStuckStreamIsGivenUpEvenWhenTheSendOnItsReplacementFails() throws Exception {
+        AtomicBoolean failSends = new AtomicBoolean();
+        capture.saw(ClientInterceptors.intercept(channel, failingSends(failSends)), null);
+        KeepAliveStream keepAlives = keepAlives(SHORT_TIMEOUT);
+        fake.behaviour = (stream, id, index) -> {
+            if (stream.number > 0) {
+                stream.answer(id);
+            }
+        };
+        long sent = System.nanoTime();
+        CompletableFuture<Long> stuck = keepAlive(keepAlives, 1);
+        awaitReceived(0, 1);
+        awaitPast(sent, SHORT_TIMEOUT);
+
+        failSends.set(true);
+        Throwable failure = failureOf(keepAlive(keepAlives, 2));
+        failSends.set(false);
+
+        assertThat(failure).hasMessageContaining("injected");
+        assertStatus(failureOf(stuck), Status.Code.CANCELLED, "unanswered");
+        awaitCancelled(0);
+        assertThat(ttlOf(keepAlive(keepAlives, 3))).isEqualTo(ttlOf(3));
+        assertThat(fake.stream(0).received).containsExactly(1L);
+        // The stream whose send failed may never have reached the fake: count keep-alives only.
+        assertThat(fake.streams.stream().flatMap(s -> s.received.stream())).containsExactlyInAnyOrder(1L, 3L);
+    }
+
     @Test
     void closeFailsWhatIsPendingAndEveryLaterKeepAlive() throws Exception {
         capture.saw(channel, null);
