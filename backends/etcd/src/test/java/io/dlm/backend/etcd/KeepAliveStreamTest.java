@@ -401,7 +401,7 @@ class KeepAliveStreamTest {
 
         assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("injected");
         // The stream whose send failed is dropped, with what it had pending.
-        assertThat(Status.fromThrowable(failureOf(pending)).getCode()).isEqualTo(Status.Code.CANCELLED);
+        assertStatus(failureOf(pending), Status.Code.CANCELLED, "could not be sent");
         awaitCancelled(0);
         assertThat(ttlOf(keepAlive(keepAlives, 3))).isEqualTo(ttlOf(3));
         assertThat(fake.streams).as("streams opened").hasSize(2);
