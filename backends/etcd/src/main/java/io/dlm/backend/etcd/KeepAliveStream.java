@@ -79,7 +79,6 @@ final class KeepAliveStream {
     @Nullable
     CompletableFuture<Long> keepAlive(long leaseId) {
         Pending pending = new Pending(leaseId, System.nanoTime());
-        Stream stuck = null;
         Stream stream;
         synchronized (lock) {
             if (closed) {
@@ -88,9 +87,13 @@ final class KeepAliveStream {
             }
             stream = current;
             if (stream != null && stream.oldestWaitedSince(pending.sentNanos) > timeoutNanos) {
-                stuck = stream;
-                stream = null;
+                // Given up before a replacement is opened, so that whatever befalls the replacement,
+                // this one is not left open with its keep-alives unanswered. Under the lock, as
+                // every use of a call but request(): a ClientCall is not thread-safe, and nothing
+                // may be sent on it after the cancel.
                 current = null;
+                stream.call.cancel("etcd left a lease keep-alive unanswered for an operation timeout", null);
+                stream = null;
             }
             if (stream == null) {
                 stream = open();
@@ -107,13 +110,8 @@ final class KeepAliveStream {
                 // The call ended under us: drop it; what it had pending fails when it closes.
                 stream.pending.removeLast();
                 current = null;
-                stuck = stream;
+                stream.call.cancel("a lease keep-alive could not be sent on the stream", e);
                 pending.answer.completeExceptionally(e);
-            }
-            if (stuck != null) {
-                // Under the lock, as every use of a call but request(): a ClientCall is not
-                // thread-safe, and nothing may be sent on it after the cancel.
-                stuck.call.cancel("etcd left a lease keep-alive unanswered for an operation timeout", null);
             }
         }
         return pending.answer;
