@@ -242,7 +242,7 @@ final class MariaDbDialect extends Dialect {
             }
             return Arrays.copyOfRange(counts, 2, 2 + keys.length);
         } catch (SQLException | RuntimeException e) {
-            rollBack(connection, e);
+            rollBack(connection, budget, e);
             throw e;
         }
     }
@@ -264,14 +264,16 @@ final class MariaDbDialect extends Dialect {
     /**
      * Ends whatever is left of a failed batch's transaction and puts the session's timeouts back,
      * unless the connection is gone (then the server rolls the transaction back itself, see
-     * above).
+     * above). Both are bounded by what the operation has left, so that a failed batch is still
+     * reported in time (X1).
      */
-    private static void rollBack(Connection connection, Exception failure) {
+    private static void rollBack(Connection connection, StatementBudget budget, Exception failure) {
         for (String sql : new String[] {"ROLLBACK", RESTORE_TIMEOUTS}) {
             try {
                 if (connection.isClosed()) {
                     return;
                 }
+                budget.boundRollback();
                 try (Statement statement = connection.createStatement()) {
                     statement.execute(sql);
                 }

@@ -144,7 +144,7 @@ final class SqlExecutor {
                 return result;
             } catch (SQLException | RuntimeException e) {
                 if (!autoCommit) {
-                    rollbackQuietly(connection, e);
+                    rollbackQuietly(connection, deadline, networkTimeout >= 0, e);
                 }
                 throw e;
             } finally {
@@ -195,8 +195,9 @@ final class SqlExecutor {
         return Math.max(1, (nanos + 999_999) / 1_000_000);
     }
 
-    private static void rollbackQuietly(Connection connection, Exception failure) {
+    private static void rollbackQuietly(Connection connection, long deadline, boolean boundsSocket, Exception failure) {
         try {
+            new StatementBudget(connection, deadline, boundsSocket, false).boundRollback();
             connection.rollback();
         } catch (SQLException e) {
             failure.addSuppressed(e);

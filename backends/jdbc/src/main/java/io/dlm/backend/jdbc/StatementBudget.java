@@ -69,6 +69,18 @@ final class StatementBudget {
     }
 
     /**
+     * Bounds a rollback after a failure by what is left, or by a millisecond when nothing is: a
+     * rollback that cannot finish in time breaks the connection at its socket, and the server then
+     * rolls the transaction back itself, so the failure is still reported within the operation's
+     * bound (X1) and no transaction stays open (X4).
+     *
+     * @throws SQLException when the driver refuses the bound
+     */
+    void boundRollback() throws SQLException {
+        boundSocket(Math.max(1, deadline - System.nanoTime()));
+    }
+
+    /**
      * What is left in whole seconds, rounded up, for a bound the statement carries in its own text.
      *
      * @return at least 1
