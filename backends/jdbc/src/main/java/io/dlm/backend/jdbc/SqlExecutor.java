@@ -17,8 +17,9 @@ import javax.sql.DataSource;
  * Runs one lock operation on a pooled connection within {@code dlm.operation.timeout} (X1): the
  * wait for a connection and every statement come out of one budget, each statement bounded by what
  * is left of it when it starts ({@link StatementBudget}), so that an operation of several
- * statements ends by its deadline too. A statement the database rolled back to resolve contention (deadlock,
- * serialization failure) runs again while the budget lasts; any other failure becomes
+ * statements ends by its deadline too. A statement the database rolled back to resolve contention
+ * (deadlock, serialization failure) runs again on the same connection while the budget lasts; any
+ * other failure becomes
  * {@link LockException} with {@link LockError#INTERNAL_ERROR} and the {@link SQLException} as cause.
  *
  * <p>On DLM's own pool on PostgreSQL the server ends every statement after the operation timeout
@@ -102,15 +103,10 @@ final class SqlExecutor {
      *     time is up
      */
     <T> T execute(String operation, String resourceId, long deadline, Work<T> work) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return once(work, deadline);
-            } catch (SQLException e) {
-                if (!dialect.isTransient(e) || deadline - System.nanoTime() <= 0) {
-                    throw failure(operation, resourceId, e);
-                }
-                pauseBeforeRetry(attempt, operation, resourceId, e);
-            }
+        try {
+            return onOneConnection(operation, resourceId, work, deadline);
+        } catch (SQLException e) {
+            throw failure(operation, resourceId, e);
         }
     }
 
@@ -123,7 +119,13 @@ final class SqlExecutor {
         return System.nanoTime() + timeoutNanos;
     }
 
-    private <T> T once(Work<T> work, long deadline) throws SQLException {
+    /**
+     * Runs the work on one pooled connection. A statement the database rolled back whole to
+     * resolve contention runs again on the same connection, which is still sound after such a
+     * rollback: borrowing another would wait for the pool anew, past the deadline (X1).
+     */
+    private <T> T onOneConnection(String operation, String resourceId, Work<T> work, long deadline)
+            throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -131,22 +133,34 @@ final class SqlExecutor {
             }
             int networkTimeout = boundSocket(connection, left);
             boolean autoCommit = connection.getAutoCommit();
+            // A network timeout is what bounds the wait when the server bounds the statement;
+            // without one, the driver's query timeout must.
+            StatementBudget budget = new StatementBudget(
+                    connection, deadline, networkTimeout >= 0, !(serverBoundsStatements && networkTimeout >= 0));
             try {
-                // A network timeout is what bounds the wait when the server bounds the statement;
-                // without one, the driver's query timeout must.
-                StatementBudget budget = new StatementBudget(
-                        connection, deadline, networkTimeout >= 0, !(serverBoundsStatements && networkTimeout >= 0));
-                T result = work.run(connection, budget);
-                if (!autoCommit) {
-                    budget.boundCommit();
-                    connection.commit();
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        T result = work.run(connection, budget);
+                        if (!autoCommit) {
+                            budget.boundCommit();
+                            connection.commit();
+                        }
+                        return result;
+                    } catch (SQLException e) {
+                        if (!autoCommit) {
+                            rollbackQuietly(connection, budget, e);
+                        }
+                        if (!dialect.isTransient(e) || deadline - System.nanoTime() <= 0) {
+                            throw e;
+                        }
+                        pauseBeforeRetry(attempt, operation, resourceId, e);
+                    } catch (RuntimeException e) {
+                        if (!autoCommit) {
+                            rollbackQuietly(connection, budget, e);
+                        }
+                        throw e;
+                    }
                 }
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                if (!autoCommit) {
-                    rollbackQuietly(connection, deadline, networkTimeout >= 0, e);
-                }
-                throw e;
             } finally {
                 restoreSocket(connection, networkTimeout);
             }
@@ -195,9 +209,9 @@ final class SqlExecutor {
         return Math.max(1, (nanos + 999_999) / 1_000_000);
     }
 
-    private static void rollbackQuietly(Connection connection, long deadline, boolean boundsSocket, Exception failure) {
+    private static void rollbackQuietly(Connection connection, StatementBudget budget, Exception failure) {
         try {
-            new StatementBudget(connection, deadline, boundsSocket, false).boundRollback();
+            budget.boundRollback();
             connection.rollback();
         } catch (SQLException e) {
             failure.addSuppressed(e);

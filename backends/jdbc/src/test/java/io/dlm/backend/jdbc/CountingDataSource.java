@@ -21,6 +21,7 @@ final class CountingDataSource implements DataSource {
 
     private final TestDatabase database;
     final AtomicInteger executions = new AtomicInteger();
+    final AtomicInteger connections = new AtomicInteger();
 
     CountingDataSource(TestDatabase database) {
         this.database = database;
@@ -29,6 +30,7 @@ final class CountingDataSource implements DataSource {
     @Override
     public Connection getConnection() throws SQLException {
         Connection real = database.connect();
+        connections.incrementAndGet();
         return proxy(Connection.class, real, (method, result) -> {
             if (result instanceof Statement statement) {
                 Class<? extends Statement> type = method.getReturnType().asSubclass(Statement.class);
