@@ -55,18 +55,11 @@ final class Connections {
         config.setMinimumIdle(1);
         long timeout =
                 Math.max(HIKARI_MIN_TIMEOUT_MILLIS, settings.operationTimeout().toMillis());
+        config.setConnectionTimeout(timeout);
         // A quarter: a borrow that validates a silently dead connection still leaves most of the
-        // operation's budget (X1, N3).
-        long validation = Math.max(HIKARI_MIN_TIMEOUT_MILLIS, timeout / 4);
-        // HikariCP may begin a validation just before its wait for a connection ends, and the
-        // validation then runs its course, on MariaDB at least a second (the driver's isValid counts
-        // whole seconds); the wait ends early enough for that to fit the operation's budget (X1).
-        boolean mariaDb =
-                settings.url().startsWith("jdbc:mariadb:") || settings.url().startsWith("jdbc:mysql:");
-        long validationRuns = mariaDb ? Math.max(1_000, validation) : validation;
-        long wait = Math.max(HIKARI_MIN_TIMEOUT_MILLIS, timeout - validationRuns);
-        config.setConnectionTimeout(wait);
-        config.setValidationTimeout(Math.min(validation, wait));
+        // operation's budget (X1, N3). (MariaDB's driver waits at least a second for a validation,
+        // whatever this says: docs/backends/jdbc.md, "Failures".)
+        config.setValidationTimeout(Math.max(HIKARI_MIN_TIMEOUT_MILLIS, timeout / 4));
         config.setInitializationFailTimeout(-1);
         config.setAutoCommit(true);
         boundDriver(config, settings);
