@@ -32,6 +32,7 @@ final class LeaseGuard implements Consumer<LockException> {
     // can synchronize on an instance, and a separate monitor object would cost an allocation per call.
     private boolean stopped;
     private boolean interrupted;
+    // Also read without the monitor once stopped, by the thread that stopped it (see lost()).
     private LeaseLost.@Nullable Reason lost;
 
     private LeaseGuard(
@@ -118,14 +119,14 @@ final class LeaseGuard implements Consumer<LockException> {
     }
 
     /**
-     * The reason the lease was lost while the call ran, if it was.
+     * The reason the lease was lost while the call ran, if it was. Call after {@link #stop()}, on
+     * the thread that called it: no report changes the reason after that, and {@code stop()} took
+     * the monitor after any report that did, so the field is read without taking it again.
      *
      * @return the reason, or {@code null}
      */
     LeaseLost.@Nullable Reason lost() {
-        synchronized (this) {
-            return lost;
-        }
+        return lost;
     }
 
     /**

@@ -86,6 +86,25 @@ class LeaseLossTest {
     }
 
     @Test
+    void D4_aLossReportedDuringTheCallIsWhatTheCallerHearsWhenTheFinalReleaseFails() throws Exception {
+        engine.mode = ScriptedBackend.Renewals.REFUSE;
+        Future<String> call = pool.submit(bean::hold);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(log.of(LeaseLost.class)).hasSize(1));
+        engine.releasesFail = true;
+        bean.release.countDown();
+        // The engine's failure on release comes after the loss the runtime already reported: the
+        // caller learns that the lease was lost, not merely that the release failed.
+        assertThatThrownBy(() -> call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOfSatisfying(
+                        LockException.class, e -> assertThat(e.error()).isEqualTo(LockError.LOCK_NOT_HELD));
+        assertThat(log.of(LeaseLost.class)).hasSize(1);
+        engine.releasesFail = false;
+    }
+
+    @Test
     void D4_interruptPolicyInterruptsTheMethodAndClearsTheFlag() throws Exception {
         engine.mode = ScriptedBackend.Renewals.REFUSE;
         Future<Boolean> interruptedAfter = pool.submit(() -> {

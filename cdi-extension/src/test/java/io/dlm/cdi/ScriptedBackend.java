@@ -50,6 +50,8 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
 
     volatile Renewals mode = Renewals.ANSWER;
     volatile Duration latency = Duration.ZERO;
+    /** When set, a release fails as an unreachable engine's would, and releases nothing. */
+    volatile boolean releasesFail;
 
     /**
      * Acquisitions released through this backend, as resource and token (tokens grow per resource),
@@ -87,6 +89,9 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
 
     @Override
     public boolean release(String resourceId, String clientId, long fencingToken) {
+        if (releasesFail) {
+            throw new IllegalStateException("scripted: the engine did not answer the release");
+        }
         released.add(resourceId + '#' + fencingToken);
         return engine().release(resourceId, clientId, fencingToken);
     }

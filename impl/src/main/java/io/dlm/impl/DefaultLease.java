@@ -6,7 +6,6 @@ import io.dlm.LockException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
@@ -34,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class DefaultLease implements Lease {
 
+    // In this order: every state from RELEASED on is final but for LOST becoming RELEASED (isOver).
     private static final int HELD = 0;
     private static final int RELEASING = 1;
     private static final int RELEASED = 2;
@@ -44,11 +44,13 @@ final class DefaultLease implements Lease {
 
     private static final VarHandle DEADLINE;
     private static final VarHandle STATE;
+    private static final VarHandle WATCHED;
 
     static {
         try {
             DEADLINE = MethodHandles.lookup().findVarHandle(DefaultLease.class, "deadline", long.class);
             STATE = MethodHandles.lookup().findVarHandle(DefaultLease.class, "state", int.class);
+            WATCHED = MethodHandles.lookup().findVarHandle(DefaultLease.class, "watched", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -70,7 +72,9 @@ final class DefaultLease implements Lease {
     /** One of the states above; changed by compare-and-set (a field, not an object of its own). */
     private volatile int state; // HELD (0) from the start
 
-    private final CompletableFuture<LockException> lost = new CompletableFuture<>();
+    /** Completed once on loss; {@link #lost()} hands out this very object, which only we complete. */
+    private final LossStage lost = new LossStage();
+
     private final Object lock = new Object();
     // Made once per lease, at the acquisition: linking a lambda the first time costs milliseconds,
     // which must not fall on the keep-alive thread at the first loss, when every deadline counts.
@@ -81,8 +85,18 @@ final class DefaultLease implements Lease {
     private volatile long deadline;
     /** Set by {@link #keepAlive()}: the timer sends renewals. */
     private volatile boolean keptAlive;
-    /** Set once the timer runs at all (keep-alive, or someone waits for {@link #lost()}). */
+    /**
+     * Set once the timer runs at all (keep-alive, or someone waits for {@link #lost()}); by
+     * compare-and-set, so that exactly one call hands the lease to the keeper.
+     */
     private volatile boolean watched;
+    /**
+     * Set once the keeper registered the lease, which happens when the scheduler takes it in (or a
+     * failed release hands it back): a lease released before that skips the registry. Written
+     * after the registration and read after the state changed, so that of a release and the
+     * scheduler taking the lease in, at least one sees the other (see {@link #arrived()}).
+     */
+    private volatile boolean tracked;
     /** Set, under {@link #lock}, when a release starts: no renewal is sent from then on (D4). */
     private volatile boolean releasing;
     /**
@@ -96,8 +110,6 @@ final class DefaultLease implements Lease {
      * #lock}).
      */
     private @Nullable CountDownLatch renewalsBack;
-
-    private volatile @Nullable CompletionStage<LockException> lostView;
 
     /**
      * The booked timer. Written on the scheduler thread; read by a releasing thread, which
@@ -215,6 +227,7 @@ final class DefaultLease implements Lease {
                 if (heldAgain && watched) {
                     // A watch() or step() during the release may have dropped it from the keeper.
                     keeper.track(this);
+                    tracked = true;
                     keeper.onScheduler(this::step);
                 }
             }
@@ -227,8 +240,11 @@ final class DefaultLease implements Lease {
             return false;
         }
         if (released) {
-            state = RELEASED;
-            forget();
+            // Not a plain write: a close() that ran meanwhile has ended the lease and told its
+            // holder (lost() completed), and that end stays. The engine did release it, though.
+            if (STATE.compareAndSet(this, RELEASING, RELEASED)) {
+                forget();
+            }
             return true;
         }
         lose(RELEASING, "it had already ended when it was released");
@@ -279,12 +295,7 @@ final class DefaultLease implements Lease {
         if (!watched && state == HELD) {
             watch();
         }
-        CompletionStage<LockException> view = lostView;
-        if (view == null) {
-            view = lost.minimalCompletionStage();
-            lostView = view;
-        }
-        return view;
+        return lost;
     }
 
     /**
@@ -300,7 +311,7 @@ final class DefaultLease implements Lease {
     void endWithManager() {
         if (STATE.compareAndSet(this, HELD, ENDED_WITH_MANAGER)
                 || STATE.compareAndSet(this, RELEASING, ENDED_WITH_MANAGER)) {
-            lost.complete(new LockException(
+            lost.report(new LockException(
                     LockError.LOCK_NOT_HELD,
                     "the lease of '" + resourceId + "' held by '" + clientId + "' ended: the manager was closed"));
         }
@@ -435,13 +446,15 @@ final class DefaultLease implements Lease {
         try {
             manager.leaseLossReported(resourceId, clientId, fencingToken, sentAt, lossReason);
         } finally {
-            lost.complete(new LockException(LockError.LOCK_NOT_HELD, message));
+            lost.report(new LockException(LockError.LOCK_NOT_HELD, message));
         }
     }
 
     /** Drops the lease from the keeper and its booked timer, so an ended lease costs nothing. */
     private void forget() {
-        keeper.untrack(this);
+        if (tracked) {
+            keeper.untrack(this);
+        }
         ScheduledFuture<?> booked = pending;
         if (booked != null) {
             booked.cancel(false);
@@ -449,31 +462,52 @@ final class DefaultLease implements Lease {
     }
 
     /**
-     * Registers the lease with the keeper and hands it to the scheduler; once.
+     * Hands the lease to the keeper's scheduler, once. The keeper registers it (for loss reports
+     * and close) only when the scheduler takes it from the arrivals, so a lease released before
+     * that costs no registry work at all.
      *
      * @return whether this call did it
      */
     private boolean watch() {
-        synchronized (lock) {
-            if (watched) {
-                return false;
-            }
-            watched = true;
-        }
-        keeper.track(this);
-        if (!isCurrent()) {
-            keeper.untrack(this); // ended while we registered
-            return true;
+        if (!WATCHED.compareAndSet(this, false, true)) {
+            return false;
         }
         // Nothing but this thread has touched nextRenewalAt yet: the scheduler has not seen the lease.
         keeper.arrive(this, keptAlive && nextRenewalAt - deadline < 0 ? nextRenewalAt : deadline);
+        // After the arrival: a loss the engine reported meanwhile either finds the lease among the
+        // arrivals (the keeper then sweeps at once) or is seen here and reported now (K3).
+        isCurrent();
         return true;
     }
 
-    /** The scheduler takes the lease from the arrivals (K1): its timer starts, unless it ended. */
+    /**
+     * The scheduler takes the lease from the arrivals (K1): registered with the keeper and its
+     * timer started, unless it ended. The registration comes first and {@link #step()} looks at the
+     * state after it, so a release that ran meanwhile either finds it registered and takes it out,
+     * or is seen by the step, which takes it out.
+     */
     void arrived() {
+        if (isCurrent()) {
+            keeper.track(this);
+            tracked = true;
+        }
         step();
     }
+
+    /**
+     * Whether the lease has ended for good (released, lost, or ended with the manager): the keeper
+     * may drop it from its arrivals unseen. A release on its way is not the end: it may fail.
+     */
+    boolean isOver() {
+        return state >= RELEASED;
+    }
+
+    /**
+     * The keeper's link in its lock-free stack of arrivals ({@link LeaseKeeper#arrive}): written
+     * before the push that publishes the lease, and cleared only by the sweep that took it off.
+     */
+    @Nullable
+    DefaultLease nextArrival;
 
     // ---- the timer (scheduler thread) -------------------------------------------------------
 
@@ -487,6 +521,12 @@ final class DefaultLease implements Lease {
         if (!isCurrent()) {
             cancelPending();
             keeper.untrack(this);
+            if (keeper.isClosed()) {
+                // The manager closed while the scheduler took the lease in, after close() had
+                // ended the leases it found. Not ended here: its lost() callbacks would run on
+                // the keep-alive thread (K3). The keeper hands it to the closing thread.
+                keeper.endAfterClose(this);
+            }
             return;
         }
         long now = keeper.ticker().nanoTime();

@@ -53,6 +53,8 @@ public final class DefaultLockManager implements LockManager {
     private final @Nullable HeldLocks held;
     /** The backend's lease granularity in nanoseconds; leases are rounded up to it (E1). */
     private final long granularityNanos;
+    /** The lease of {@code lock(r, c, 0)}, the commonest call, worked out once (E1). */
+    private final long singleTryLeaseNanos;
     /** Waits, holds and losses, for JFR and the observers (O1, O3). */
     private final LockTelemetry telemetry;
     /** The engine's last answers and failures (O2); {@code null} for an in-process backend. */
@@ -87,6 +89,7 @@ public final class DefaultLockManager implements LockManager {
                 new PendingUndos(backend, settings.operationTimeout().toNanos());
         this.held = backend instanceof InProcessLockBackend ? null : new HeldLocks(ticker);
         this.granularityNanos = Math.max(1, Durations.toNanosSaturated(backend.leaseGranularity()));
+        this.singleTryLeaseNanos = rounded(settings.leaseNanosForTimeout(0));
     }
 
     /**
@@ -176,8 +179,9 @@ public final class DefaultLockManager implements LockManager {
         Arguments.timeoutMillis(timeoutMillis);
         ensureOpen();
         long waitNanos = timeoutMillis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : timeoutMillis * 1_000_000L;
-        return acquire(resourceId, clientId, waitNanos, rounded(settings.leaseNanosForTimeout(timeoutMillis)), null)
-                != NOT_ACQUIRED;
+        long leaseNanos =
+                timeoutMillis == 0 ? singleTryLeaseNanos : rounded(settings.leaseNanosForTimeout(timeoutMillis));
+        return acquire(resourceId, clientId, waitNanos, leaseNanos, null) != NOT_ACQUIRED;
     }
 
     @Override

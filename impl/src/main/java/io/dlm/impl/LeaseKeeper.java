@@ -6,10 +6,11 @@ import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.Ticker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
@@ -50,8 +51,9 @@ final class LeaseKeeper implements LeaseLossListener {
     private final Ticker ticker;
     /**
      * Leases someone watches (kept alive, or {@code lost()} asked for) and not yet ended, by
-     * resource; at most a few per resource. Unwatched leases are not kept here, so a lease nobody
-     * releases costs nothing once its holder forgot it.
+     * resource; at most a few per resource. A lease is put here when the scheduler takes it from
+     * the arrivals, so the common short hold, released before that, never is. Unwatched leases are
+     * not kept here, so a lease nobody releases costs nothing once its holder forgot it.
      */
     private final ConcurrentHashMap<String, DefaultLease[]> leases = new ConcurrentHashMap<>();
 
@@ -67,7 +69,33 @@ final class LeaseKeeper implements LeaseLossListener {
     private static final long MAX_SWEEP_DELAY_NANOS = 5_000_000L;
 
     private static final long NO_SWEEP = Long.MIN_VALUE;
-    private final ConcurrentLinkedQueue<DefaultLease> arrivals = new ConcurrentLinkedQueue<>();
+
+    /** The most ended leases a push steps over, so that a push stays a constant-time step. */
+    private static final int SKIPPED_PER_PUSH = 4;
+
+    private static final VarHandle ARRIVALS;
+
+    static {
+        try {
+            ARRIVALS = MethodHandles.lookup().findVarHandle(LeaseKeeper.class, "arrivals", DefaultLease.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Top of the lock-free stack of leases watched and not yet swept, linked through {@link
+     * DefaultLease#nextArrival}: no node per lease, and ended leases on top (most short calls end
+     * before the sweep) are dropped by the next push.
+     */
+    private volatile @Nullable DefaultLease arrivals;
+
+    /**
+     * Set by {@link #close()} before it ends the arrivals for the last time: a lease pushed after
+     * that is ended by its pusher ({@link #endAfterClose}).
+     */
+    private volatile boolean arrivalsEndedForGood;
+
     private final AtomicLong sweepAt = new AtomicLong(NO_SWEEP);
     private final Runnable sweep = this::sweep;
 
@@ -111,6 +139,11 @@ final class LeaseKeeper implements LeaseLossListener {
             if (current == null) {
                 return new DefaultLease[] {lease};
             }
+            for (DefaultLease tracked : current) {
+                if (tracked == lease) {
+                    return current; // once: a release that failed may hand it in again
+                }
+            }
             DefaultLease[] grown = java.util.Arrays.copyOf(current, current.length + 1);
             grown[current.length] = lease;
             return grown;
@@ -152,6 +185,18 @@ final class LeaseKeeper implements LeaseLossListener {
                 }
             }
         }
+        sweepArrivalsNow();
+    }
+
+    /**
+     * After a loss report: the leases still among the arrivals are not registered yet, so the
+     * scheduler takes them now rather than at the booked sweep, and each that the report ended is
+     * reported lost at once (K3). A lease that arrives after this look sees the report itself.
+     */
+    private void sweepArrivalsNow() {
+        if (arrivals != null) {
+            onScheduler(sweep);
+        }
     }
 
     long lossEpoch() {
@@ -191,6 +236,7 @@ final class LeaseKeeper implements LeaseLossListener {
                 lease.markLost("the engine reported every lease of this manager gone (session lost)");
             }
         }
+        sweepArrivalsNow();
     }
 
     // ---- timers and renewals --------------------------------------------------------------------
@@ -215,24 +261,30 @@ final class LeaseKeeper implements LeaseLossListener {
 
     /**
      * Hands a newly watched lease to the scheduler without waking it for every lease: the lease
-     * joins a lock-free queue, and one sweep, booked no later than the lease's first timer and at
+     * joins a lock-free stack, and one sweep, booked no later than the lease's first timer and at
      * most {@link #MAX_SWEEP_DELAY_NANOS} away, takes all arrivals at once. A lease released before
      * the sweep (most locked calls are short) never reaches the scheduler at all.
      *
-     * @param lease the lease
+     * @param lease the lease, watched by this call and by no other
      * @param firstWake when its timer must first run: its first renewal or its deadline
      */
     void arrive(DefaultLease lease, long firstWake) {
-        arrivals.add(lease);
+        push(lease);
+        if (closed) {
+            // close() may have taken the arrivals before this push: nobody would sweep it (C1).
+            endArrivals();
+            return;
+        }
+        // Read after the push, so it also tells whether a booked sweep can still come for it.
         long now = ticker.nanoTime();
         long target = firstWake - now < MAX_SWEEP_DELAY_NANOS ? firstWake : now + MAX_SWEEP_DELAY_NANOS;
         for (; ; ) {
             long booked = sweepAt.get();
-            // Trusted only while still ahead: a sweep for a time still to come cannot have run,
-            // and it drains this lease, queued before the read. A time already past may belong to
-            // a sweep that ran before its booker published it (the booker was descheduled between
-            // the two), so this lease books a sweep of its own rather than wait for none.
-            if (booked != NO_SWEEP && booked - target <= 0 && booked - ticker.nanoTime() > 0) {
+            // Trusted only while still ahead of a reading taken after the push: a sweep for a time
+            // still to come then had not run, so it drains this lease. A time already past may
+            // belong to a sweep that ran before its booker published it (the booker was descheduled
+            // between the two), so this lease books a sweep of its own rather than wait for none.
+            if (booked != NO_SWEEP && booked - target <= 0 && booked - now > 0) {
                 return;
             }
             // Booked before it is published, so that a lease that finds it published can count on
@@ -245,13 +297,63 @@ final class LeaseKeeper implements LeaseLossListener {
         }
     }
 
+    /**
+     * Ends, with the manager, a lease that the scheduler found still held after {@link #close()}
+     * had ended the ones it knew of (it was being taken in from the arrivals meanwhile). Not on
+     * the keep-alive thread, where its {@code lost()} callbacks must not run (K3): it goes back on
+     * the arrivals, which close() ends again, on its own thread, once the scheduler has stopped.
+     * Only when close() could not wait for the scheduler (it was called from a loss callback) and
+     * has ended them already does the scheduler end the lease itself; it renews nothing by then.
+     *
+     * @param lease a lease taken from the arrivals after close() began
+     */
+    void endAfterClose(DefaultLease lease) {
+        push(lease);
+        if (arrivalsEndedForGood) {
+            endArrivals();
+        }
+    }
+
+    /** Pushes a lease on the arrivals; lock-free. */
+    private void push(DefaultLease lease) {
+        for (; ; ) {
+            DefaultLease top = arrivals;
+            // A pushed lease's link does not change while it is on the stack (the sweep takes the
+            // whole stack at once), so ended leases on top can be stepped over: they were never
+            // registered and need nothing from the scheduler, and the push succeeds only if the top
+            // is still the one read, and with it everything below.
+            DefaultLease below = top;
+            for (int i = 0; i < SKIPPED_PER_PUSH && below != null && below.isOver(); i++) {
+                below = below.nextArrival;
+            }
+            lease.nextArrival = below;
+            if (ARRIVALS.compareAndSet(this, top, lease)) {
+                return;
+            }
+        }
+    }
+
     /** Takes every arrived lease; on the scheduler thread. */
     private void sweep() {
         // Cleared before draining: a lease that arrives from now on books a sweep of its own.
         sweepAt.set(NO_SWEEP);
-        DefaultLease lease;
-        while ((lease = arrivals.poll()) != null) {
+        DefaultLease lease = (DefaultLease) ARRIVALS.getAndSet(this, (DefaultLease) null);
+        while (lease != null) {
+            DefaultLease following = lease.nextArrival;
+            lease.nextArrival = null;
             lease.arrived();
+            lease = following;
+        }
+    }
+
+    /** Ends every lease still among the arrivals with the manager (C1, K3); once closed. */
+    private void endArrivals() {
+        DefaultLease lease = (DefaultLease) ARRIVALS.getAndSet(this, (DefaultLease) null);
+        while (lease != null) {
+            DefaultLease following = lease.nextArrival;
+            lease.nextArrival = null;
+            lease.endWithManager();
+            lease = following;
         }
     }
 
@@ -402,6 +504,8 @@ final class LeaseKeeper implements LeaseLossListener {
             }
         }
         leases.clear();
+        // Watched but not swept yet, so not registered: they end with the manager too.
+        endArrivals();
         for (ExecutorService pool : stopped) {
             if (pool != null) {
                 pool.shutdownNow();
@@ -415,16 +519,19 @@ final class LeaseKeeper implements LeaseLossListener {
             // Loss notifications already queued still run: a lease reported lost is told so (K3).
             losses.close(onOwnThread ? 0 : budget);
         }
-        for (ExecutorService pool : stopped) {
-            if (pool == null || onOwnThread) {
-                continue;
-            }
-            try {
+        try {
+            for (ExecutorService pool : stopped) {
+                if (pool == null || onOwnThread) {
+                    continue;
+                }
                 pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            // Leases the scheduler was taking in while the ones above were ended (endAfterClose).
+            arrivalsEndedForGood = true;
+            endArrivals();
         }
     }
 }

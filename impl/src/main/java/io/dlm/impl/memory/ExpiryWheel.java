@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A hierarchical timing wheel of leases, so that finding expired leases costs time in proportion
@@ -17,10 +16,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The wheel is split in stripes by resource, each with its own lock. An acquisition does not
  * take that lock: it pushes its new lease on the stripe's arrivals, a lock-free stack, and the
- * reaper files the arrivals at its next tick (or the pushing thread does, once a stripe has
- * {@link #ARRIVALS_LIMIT} waiting, so that they never hold much memory). A lease released before it
- * was filed is simply dropped then, so the common short hold never meets the lock; only a release
- * of a lease already filed in a bucket takes it, to unlink the node at once.
+ * reaper files the arrivals at its next tick (or the pushing thread does, once {@link
+ * #ARRIVALS_LIMIT} pushes came since the last filing, so that they never hold much memory). A lease
+ * released before it was filed is simply dropped: by the next push on its stripe, when it is on
+ * top, else when the arrivals are filed. So the common short hold never meets the lock, nor any
+ * other wheel work on release; only a release of a lease already filed in a bucket takes it, to
+ * unlink the node at once.
+ *
+ * <p>The arrivals of a stripe also issue the fencing tokens of its resources (F1): each push gives
+ * the new lease the token of the stack's top plus one, in the same compare-and-set, and an emptied
+ * stack keeps the last token in its bottom node. A stripe's tokens thus only grow, and a lease is
+ * pushed inside the map's atomic step that installs it, so the tokens of one resource grow with its
+ * acquisitions; each backend has its own wheel, so two lock spaces share no counter (C1).
  *
  * <p>Filing and releasing meet like this: the release ends the deadline, then reads whether the
  * node is filed; the filer marks the node filed, then reads the deadline and unlinks it if it has
@@ -33,8 +40,14 @@ final class ExpiryWheel {
     private static final int[] SHIFTS = {27, 33, 39, 45};
     private static final int LEVELS = SHIFTS.length;
 
-    /** Arrivals on one stripe above which the pushing thread files them itself. */
+    /**
+     * Pushes on one stripe since its arrivals were last filed (an upper bound of how many wait)
+     * above which the pushing thread files them itself.
+     */
     static final int ARRIVALS_LIMIT = 256;
+
+    /** The most released leases a push steps over, so that a push stays a constant-time step. */
+    private static final int SKIPPED_PER_PUSH = 4;
 
     private static final VarHandle ARRIVALS;
 
@@ -68,21 +81,34 @@ final class ExpiryWheel {
     }
 
     /**
-     * Takes a newly acquired lease; lock-free unless its stripe has many arrivals waiting.
+     * The stripe of a resource: where its leases arrive and its tokens come from.
      *
-     * @param holding the lease, not yet in the wheel
+     * @param resourceId the resource
+     * @return its stripe, always the same one
      */
-    void add(Holding holding) {
-        Stripe stripe = stripeOf(holding);
-        for (; ; ) {
-            Holding top = (Holding) ARRIVALS.getVolatile(stripe);
-            holding.next = top;
-            holding.arrivalDepth = top == null ? 1 : top.arrivalDepth + 1;
-            if (ARRIVALS.compareAndSet(stripe, top, holding)) {
-                break;
-            }
+    Stripe stripeOf(String resourceId) {
+        int h = resourceId.hashCode();
+        return stripes[(h ^ (h >>> 16)) & mask];
+    }
+
+    /**
+     * After an acquisition pushed its lease ({@link Stripe#push}), outside the map's atomic step:
+     * files the stripe's arrivals on this thread when many wait.
+     *
+     * @param holding the lease just installed
+     */
+    void arrived(Holding holding) {
+        Stripe stripe = holding.stripe;
+        // Pushes since the last filing, the stepped-over ones included: at least the stack's depth.
+        if (stripe != null && holding.fencingToken - stripe.filedUpTo >= ARRIVALS_LIMIT) {
+            fileNow(stripe);
         }
-        if (holding.arrivalDepth >= ARRIVALS_LIMIT && stripe.lock.tryLock()) {
+    }
+
+    /** Files a stripe's arrivals on the pushing thread, unless someone else is filing it. */
+    private void fileNow(Stripe stripe) {
+        // A method of its own: the push stays small enough to be inlined into the acquisition.
+        if (stripe.lock.tryLock()) {
             try {
                 stripe.fileArrivals(onEnded);
             } finally {
@@ -93,15 +119,16 @@ final class ExpiryWheel {
 
     /**
      * Takes a lease whose deadline was just ended out of its bucket, if it was filed; an unfiled
-     * lease is dropped when its stripe's arrivals are filed. Costs a lock only for a filed lease.
+     * lease is dropped by the next push on its stripe when it is on top, else when its stripe's
+     * arrivals are filed. Costs a lock only for a filed lease.
      *
      * @param holding the lease, already ended
      */
     void remove(Holding holding) {
-        if (!holding.isFiled()) {
+        Stripe stripe = holding.stripe;
+        if (stripe == null || !holding.isFiled()) {
             return;
         }
-        Stripe stripe = stripeOf(holding);
         stripe.lock.lock();
         try {
             if (holding.isFiled()) {
@@ -143,11 +170,37 @@ final class ExpiryWheel {
      */
     boolean isEmpty() {
         for (Stripe stripe : stripes) {
-            if (stripe.size != 0 || ARRIVALS.getVolatile(stripe) != null) {
+            if (stripe.size != 0 || !((Holding) ARRIVALS.getVolatile(stripe)).holdsNoLock()) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Counts the leases on every stripe's arrivals; exact only while nothing runs concurrently.
+     *
+     * @return how many wait to be filed
+     */
+    int unfiledArrivals() {
+        int count = 0;
+        for (Stripe stripe : stripes) {
+            for (Holding node = (Holding) ARRIVALS.getVolatile(stripe);
+                    node != null && !node.holdsNoLock();
+                    node = node.next) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The number of stripes, for tests.
+     *
+     * @return how many stripes the wheel has
+     */
+    int stripeCount() {
+        return stripes.length;
     }
 
     /** Forgets every lease, filed or not: for a closed backend, whose leases nobody can reach. */
@@ -155,7 +208,7 @@ final class ExpiryWheel {
         for (Stripe stripe : stripes) {
             stripe.lock.lock();
             try {
-                ARRIVALS.setVolatile(stripe, null);
+                stripe.takeArrivals();
                 stripe.clear();
             } finally {
                 stripe.lock.unlock();
@@ -163,13 +216,8 @@ final class ExpiryWheel {
         }
     }
 
-    private Stripe stripeOf(Holding holding) {
-        int h = holding.resourceId.hashCode();
-        return stripes[(h ^ (h >>> 16)) & mask];
-    }
-
-    /** One independently locked part of the wheel. */
-    private static final class Stripe {
+    /** One independently locked part of the wheel, with the lock-free arrivals of its resources. */
+    static final class Stripe {
         final ReentrantLock lock = new ReentrantLock();
         final Holding[][] buckets = new Holding[LEVELS][BUCKETS];
         /**
@@ -182,9 +230,17 @@ final class ExpiryWheel {
         long time;
         /** Filed leases; written under the lock, read without it by the reaper's idle check. */
         volatile int size;
-        /** Top of the lock-free stack of leases not filed yet, linked by {@code next}. */
-        @Nullable
-        volatile Holding arrivals;
+        /**
+         * Top of the lock-free stack of leases not filed yet, linked by {@code next} down to a
+         * bottom node ({@link Holding#arrivalsBottom}); never {@code null}.
+         */
+        volatile Holding arrivals = Holding.arrivalsBottom(0);
+        /**
+         * The last token when the arrivals were last taken; written under the lock, read without
+         * it by pushers, whose count of pushes since (their token less this) a stale value only
+         * makes larger.
+         */
+        volatile long filedUpTo;
 
         Stripe(long now) {
             origin = now;
@@ -212,12 +268,61 @@ final class ExpiryWheel {
             size = 0;
         }
 
+        /**
+         * Pushes a newly acquired lease, inside the map's atomic step that installs it, and gives it
+         * its token (F1); lock-free.
+         *
+         * <p>Released leases on top of the stack (the short holds just before this one, most often)
+         * are dropped by the same compare-and-set: a released lease needs nothing from the wheel,
+         * its ender took it out of the map, and nobody else links to it. So a release of an unfiled
+         * lease costs the wheel nothing, and the stack holds on to no ended lease.
+         *
+         * @param holding the lease, with its deadline set
+         */
+        void push(Holding holding) {
+            for (; ; ) {
+                Holding top = (Holding) ARRIVALS.getVolatile(this);
+                // A pushed lease's link does not change while it is on the stack (a filer takes the
+                // whole stack at once), so the released ones on top can be stepped over: the push
+                // succeeds only if the top is still the one read, and with it everything below. A
+                // link read after a filer took the stack may be cleared; that push then fails.
+                Holding below = top;
+                for (int i = 0; i < SKIPPED_PER_PUSH && below != null && below.deadline() == Holding.RELEASED; i++) {
+                    below = below.next;
+                }
+                holding.next = below;
+                // From the top, not from below it: a stepped-over lease's token counts too.
+                holding.fencingToken = top.fencingToken + 1;
+                if (ARRIVALS.compareAndSet(this, top, holding)) {
+                    return;
+                }
+            }
+        }
+
+        /**
+         * Takes the whole stack, leaving a bottom that keeps its last token.
+         *
+         * @return the old top; the taken leases run down from it to a bottom node
+         */
+        Holding takeArrivals() {
+            for (; ; ) {
+                Holding top = (Holding) ARRIVALS.getVolatile(this);
+                if (top.holdsNoLock()) {
+                    return top;
+                }
+                if (ARRIVALS.compareAndSet(this, top, Holding.arrivalsBottom(top.fencingToken))) {
+                    filedUpTo = top.fencingToken;
+                    return top;
+                }
+            }
+        }
+
         /** Files the leases pushed since the last call; drops those that ended meanwhile. */
         int fileArrivals(Consumer<Holding> onEnded) {
-            Holding node = (Holding) ARRIVALS.getAndSet(this, (Holding) null);
+            Holding node = takeArrivals();
             int removed = 0;
             int filed = 0;
-            while (node != null) {
+            while (node != null && !node.holdsNoLock()) {
                 Holding following = node.next;
                 node.next = null;
                 int outcome = fileUnlessEnded(node, onEnded);

@@ -19,9 +19,10 @@ import org.jspecify.annotations.Nullable;
  * reaping), when the reaper must make sure the map no longer holds it.
  *
  * <p>A new holding is also the remapping function of its own acquisition ({@link #apply}), so an
- * acquisition allocates nothing but the holding and the map's node. Until the map installs it, its
+ * acquisition allocates nothing but the holding and the map's node. Until it takes the resource, its
  * deadline word holds the acquisition's clock reading and, when the resource turned out to be held,
- * the holder's deadline; only the acquiring thread reads it then.
+ * the holder's deadline, which only the acquiring thread reads; when it takes the resource, its
+ * real deadline is set before the push on the wheel's arrivals makes it visible to anyone else.
  */
 final class Holding implements BiFunction<String, Holding, Holding> {
 
@@ -47,8 +48,9 @@ final class Holding implements BiFunction<String, Holding, Holding> {
     final String resourceId;
     final String clientId;
     /**
-     * Drawn inside the map's atomic step that installs this holding (F1), and published with it;
-     * never changed after.
+     * Drawn inside the map's atomic step that installs this holding (F1), by the push on its
+     * stripe's arrivals, which publishes it; never changed after. In an arrivals bottom: the last
+     * token the stripe issued.
      */
     long fencingToken;
 
@@ -71,11 +73,11 @@ final class Holding implements BiFunction<String, Holding, Holding> {
     @Nullable
     Holding next;
 
-    /** While in the stripe's arrivals: how many arrivals it tops, itself included. */
-    int arrivalDepth;
-
-    /** Where the token comes from: its backend's own sequence (null for a bucket head). */
-    private final @Nullable FencingSequence tokens;
+    /**
+     * The stripe of the wheel whose arrivals take this holding and issue its token; {@code null}
+     * for a bucket head and an arrivals bottom, which hold no lock.
+     */
+    final ExpiryWheel.@Nullable Stripe stripe;
 
     /**
      * A candidate for an acquisition made at {@code now}; the map's {@code compute} decides whether
@@ -87,8 +89,8 @@ final class Holding implements BiFunction<String, Holding, Holding> {
             long leaseNanos,
             long attempt,
             long now,
-            @Nullable FencingSequence tokens) {
-        this.tokens = tokens;
+            ExpiryWheel.@Nullable Stripe stripe) {
+        this.stripe = stripe;
         this.resourceId = resourceId;
         this.clientId = clientId;
         this.leaseNanos = leaseNanos;
@@ -103,9 +105,29 @@ final class Holding implements BiFunction<String, Holding, Holding> {
     }
 
     /**
+     * The node at the bottom of a stripe's arrivals: it holds no lock, and carries the stripe's
+     * last token while no arrival does.
+     *
+     * @param lastToken the last token the stripe issued
+     * @return the node
+     */
+    static Holding arrivalsBottom(long lastToken) {
+        Holding bottom = new Holding();
+        bottom.fencingToken = lastToken;
+        return bottom;
+    }
+
+    /** Whether this is the bottom of a stripe's arrivals (or a bucket head): no lease of its own. */
+    boolean holdsNoLock() {
+        return stripe == null;
+    }
+
+    /**
      * The remapping step of this holding's acquisition, run by the map with the resource's bin
      * locked: takes the resource when it is free or its lease is over, drawing the token then, so
-     * that no other acquisition of the resource runs between the draw and the install (F1).
+     * that no other acquisition of the resource runs between the draw and the install (F1). The
+     * draw is the push on the stripe's arrivals, which the wheel needs anyway: one atomic step for
+     * both, and the lease is in the arrivals before anyone can see it in the map.
      *
      * @param resource the resource, this holding's own
      * @param current the present holding, or {@code null}
@@ -126,11 +148,13 @@ final class Holding implements BiFunction<String, Holding, Holding> {
                 return current;
             }
         }
-        if (tokens == null) {
+        ExpiryWheel.Stripe arrivals = stripe;
+        if (arrivals == null) {
             throw new IllegalStateException("a bucket head takes no resource");
         }
-        fencingToken = tokens.next(resource);
+        // The deadline first: the push publishes the holding to the wheel's filers.
         DEADLINE.set(this, deadlineAfter(now, leaseNanos));
+        arrivals.push(this);
         return this;
     }
 

@@ -19,9 +19,11 @@ import org.jspecify.annotations.Nullable;
  * is free the moment its deadline passes, because every step reads the clock (E2); the reaper only
  * gives the memory back (E4).
  *
- * <p>The new holding is itself {@code compute}'s remapping function, and the wheel takes it without
- * a lock ({@link ExpiryWheel#add}), so an uncontended acquisition allocates the holding and the map
- * node and nothing else, and a release of a lease not yet filed in the wheel takes no lock either.
+ * <p>The new holding is itself {@code compute}'s remapping function, and inside that step it joins
+ * its wheel stripe's arrivals with one compare-and-set that also gives it its token ({@link
+ * ExpiryWheel.Stripe#push}). So an uncontended acquisition allocates the holding and the map node
+ * (and the {@code ReservationNode} of {@code compute} on an empty bin) and nothing else, and a
+ * release of a lease not yet filed in the wheel does no wheel work at all.
  */
 public final class MemoryLockBackend implements InProcessLockBackend {
 
@@ -34,9 +36,6 @@ public final class MemoryLockBackend implements InProcessLockBackend {
 
     private final Ticker ticker;
     private final ExpiryWheel wheel;
-
-    /** This lock space's own tokens (F1, C1). */
-    private final FencingSequence tokens;
 
     private final @Nullable Reaper reaper;
 
@@ -58,22 +57,29 @@ public final class MemoryLockBackend implements InProcessLockBackend {
     MemoryLockBackend(Ticker ticker, boolean reaping) {
         this.ticker = ticker;
         this.wheel = new ExpiryWheel(ticker.nanoTime(), this::forget);
-        this.tokens = new FencingSequence();
         this.reaper = reaping ? new Reaper(this) : null;
     }
 
     @Override
     public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attemptId) {
-        Holding candidate = new Holding(resourceId, clientId, leaseNanos, attemptId, ticker.nanoTime(), tokens);
+        Holding candidate =
+                new Holding(resourceId, clientId, leaseNanos, attemptId, ticker.nanoTime(), wheel.stripeOf(resourceId));
+        // Taking the resource, the candidate joins its stripe's arrivals and draws its token there.
         Holding current = holdings.compute(resourceId, candidate);
-        if (current == candidate) {
-            // A holding it replaced has ended; the wheel drops it when its bucket comes due.
-            wheel.add(candidate);
-            if (reaper != null) {
-                reaper.wake();
-            }
-            return Acquisition.acquired(candidate.fencingToken);
+        if (current != candidate) {
+            return notAcquired(candidate, current, clientId);
         }
+        // A holding it replaced has ended; the wheel drops it when its bucket comes due.
+        wheel.arrived(candidate);
+        if (reaper != null) {
+            reaper.wake();
+        }
+        // Kept small (the refusal is a method of its own) so that it inlines into the runtime's
+        // call, where escape analysis can drop this record; whether it does varies by JIT run.
+        return Acquisition.acquired(candidate.fencingToken);
+    }
+
+    private Acquisition notAcquired(Holding candidate, Holding current, String clientId) {
         // The deadline seen inside compute, not a fresh read: the holder may have ended since,
         // and an ended deadline is no deadline to sleep until. The clock is read again so a stall
         // since does not stretch the wait beyond the real expiry.
@@ -149,6 +155,25 @@ public final class MemoryLockBackend implements InProcessLockBackend {
 
     boolean hasScheduledLeases() {
         return !wheel.isEmpty();
+    }
+
+    /**
+     * Counts the leases pushed on the wheel's arrivals and not filed yet, for tests of their bound;
+     * exact only while nothing runs concurrently.
+     *
+     * @return how many wait to be filed
+     */
+    int unfiledArrivals() {
+        return wheel.unfiledArrivals();
+    }
+
+    /**
+     * The number of the wheel's stripes, each with arrivals of its own, for the same tests.
+     *
+     * @return the stripe count
+     */
+    int wheelStripes() {
+        return wheel.stripeCount();
     }
 
     private void forget(Holding expired) {

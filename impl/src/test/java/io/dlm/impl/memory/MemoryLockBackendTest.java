@@ -125,6 +125,47 @@ class MemoryLockBackendTest {
     }
 
     @Test
+    void E4_aNewLeaseStepsOverReleasedLeasesOnlyNeverOverExpiredOnes() {
+        // Expired and sealed by an observer: ended, but still in the map, which only the wheel
+        // can clean. Then a new lease on every stripe, pushed on top of them: the push may drop
+        // released leases beneath it, never these.
+        for (int i = 0; i < 64; i++) {
+            backend.acquire("expired-" + i, "c", SECOND, 1L);
+        }
+        ticker.advance(Duration.ofSeconds(1));
+        for (int i = 0; i < 64; i++) {
+            assertThat(backend.inspect("expired-" + i)).isEmpty();
+        }
+        for (int i = 0; i < 64; i++) {
+            backend.acquire("released-" + i, "c", SECOND, 1L);
+            assertThat(backend.release("released-" + i, "c", 0L)).isTrue();
+            backend.acquire("held-" + i, "c", Duration.ofHours(1).toNanos(), 1L);
+        }
+        assertThat(backend.size()).as("map entries before the pass").isEqualTo(128);
+        assertThat(backend.reapExpired()).as("expired leases reclaimed").isEqualTo(64);
+        assertThat(backend.size()).as("the held leases stay").isEqualTo(64);
+        for (int i = 0; i < 64; i++) {
+            assertThat(backend.inspect("held-" + i)).isPresent();
+        }
+    }
+
+    @Test
+    void E4_leasesWaitingToBeFiledStayBoundedWithoutTheReaper() {
+        // No reaper here: only the acquiring threads file the arrivals, once enough wait.
+        int bound = backend.wheelStripes() * ExpiryWheel.ARRIVALS_LIMIT;
+        for (int i = 0; i < 20 * bound; i++) {
+            backend.acquire("held-" + i, "c", Duration.ofHours(1).toNanos(), 1L);
+            backend.acquire("short-" + i, "c", SECOND, 1L);
+            assertThat(backend.release("short-" + i, "c", 0L)).isTrue();
+            if (i % 1_000 == 0) {
+                assertThat(backend.unfiledArrivals()).as("unfiled after %s", i).isLessThanOrEqualTo(bound);
+            }
+        }
+        assertThat(backend.unfiledArrivals()).isLessThanOrEqualTo(bound);
+        assertThat(backend.size()).isEqualTo(20 * bound);
+    }
+
+    @Test
     void F1_tokensIncreaseAcrossReleaseAndTakeover() {
         long previous = 0;
         for (int i = 0; i < 100; i++) {
@@ -135,6 +176,31 @@ class MemoryLockBackendTest {
                 backend.release("r", "c" + i, 0L);
             } else {
                 ticker.advance(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void F1_tokensKeepGrowingAcrossReleasesStepsOverAndFilingsOfTheArrivals() {
+        // The arrivals issue the tokens: a push steps over released leases, a filing (by the reaper
+        // or by a push on a full stack) empties the stack; neither may let a token repeat.
+        long previous = 0;
+        int held = 0;
+        for (int i = 0; i < 2_000; i++) {
+            long token = backend.acquire("r", "c", SECOND, 1L).fencingToken();
+            assertThat(token).as("token %s", i).isGreaterThan(previous);
+            previous = token;
+            if (i % 3 != 2) {
+                assertThat(backend.release("r", "c", token)).isTrue();
+            } else {
+                ticker.advance(Duration.ofSeconds(1)); // expired: the next one takes it over
+            }
+            if (i % 50 == 0) {
+                backend.reapExpired();
+            }
+            // Held leases fill every stripe's arrivals past the limit, so pushes file them too.
+            for (int j = 0; j < 10; j++) {
+                backend.acquire("held-" + held++, "c", Duration.ofHours(10).toNanos(), 1L);
             }
         }
     }
