@@ -740,4 +740,13 @@ public final class DefaultLockManager implements LockManager {
         return new LockException(
                 LockError.INTERNAL_ERROR, operation + " of '" + resourceId + "' failed: " + cause, cause);
     }
+
+    /**
+     * The keeper of this manager's leases; for the runtime's own tests, in this package.
+     *
+     * @return the keeper
+     */
+    LeaseKeeper keeper() {
+        return keeper;
+    }
 }

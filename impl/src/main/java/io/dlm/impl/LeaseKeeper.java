@@ -534,4 +534,15 @@ final class LeaseKeeper implements LeaseLossListener {
             endArrivals();
         }
     }
+
+    /**
+     * How many timer steps and sweeps wait on the scheduler; for the runtime's own tests, which
+     * check that ended leases leave nothing queued.
+     *
+     * @return the scheduler's queue length, 0 before it started
+     */
+    int queuedTimers() {
+        ScheduledThreadPoolExecutor timer = scheduler;
+        return timer == null ? 0 : timer.getQueue().size();
+    }
 }

@@ -33,10 +33,8 @@ class KeepAliveArrivalsTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(5);
 
-    private static LeaseKeeper keeperOf(LockManager manager) throws ReflectiveOperationException {
-        var field = DefaultLockManager.class.getDeclaredField("keeper");
-        field.setAccessible(true);
-        return (LeaseKeeper) field.get(manager);
+    private static LeaseKeeper keeperOf(LockManager manager) {
+        return ((DefaultLockManager) manager).keeper();
     }
 
     /** Occupies the scheduler thread until the latch opens (or the thread is interrupted). */

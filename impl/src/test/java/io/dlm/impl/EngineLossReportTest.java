@@ -1,4 +1,4 @@
-package io.dlm.impl.review;
+package io.dlm.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

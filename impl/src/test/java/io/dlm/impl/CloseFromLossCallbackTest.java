@@ -1,10 +1,9 @@
-package io.dlm.impl.review;
+package io.dlm.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
 import io.dlm.LockManager;
-import io.dlm.impl.DefaultLockManager;
 import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.Ticker;
@@ -28,10 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class CloseFromLossCallbackTest {
 
-    static LeaseLossListener keeper(LockManager manager) throws ReflectiveOperationException {
-        java.lang.reflect.Field field = manager.getClass().getDeclaredField("keeper");
-        field.setAccessible(true);
-        return (LeaseLossListener) field.get(manager);
+    static LeaseLossListener keeper(LockManager manager) {
+        return ((DefaultLockManager) manager).keeper();
     }
 
     @Test

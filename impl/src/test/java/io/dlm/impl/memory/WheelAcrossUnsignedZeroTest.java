@@ -1,8 +1,7 @@
-package io.dlm.impl.regression;
+package io.dlm.impl.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dlm.impl.memory.MemoryLockBackend;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,7 @@ class WheelAcrossUnsignedZeroTest {
     @Test
     void E4_aLeaseExpiringJustAfterTheTickerCrossesZeroIsReapedOnTime() {
         AtomicLong now = new AtomicLong(-Duration.ofHours(10).toNanos());
-        MemoryLockBackend backend = ReviewSupport.backend(now::get, false);
+        MemoryLockBackend backend = new MemoryLockBackend(now::get, false);
         // Level 3 (filed 10.5 h ahead), deadline 30 min after the crossing: bucket 0 of level 3.
         assertThat(backend.acquire("r", "c", Duration.ofMinutes(630).toNanos(), 1L)
                         .isAcquired())

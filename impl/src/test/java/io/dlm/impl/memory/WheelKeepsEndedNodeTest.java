@@ -1,8 +1,7 @@
-package io.dlm.impl.regression;
+package io.dlm.impl.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dlm.impl.memory.MemoryLockBackend;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +21,7 @@ class WheelKeepsEndedNodeTest {
     void E4_endedLeasesDoNotStayInTheWheel() throws Exception {
         AtomicLong now = new AtomicLong(Duration.ofDays(3).toNanos());
         // Every reading moves the clock a little, so one-nanosecond leases expire at once.
-        MemoryLockBackend backend = ReviewSupport.backend(() -> now.addAndGet(10), false);
+        MemoryLockBackend backend = new MemoryLockBackend(() -> now.addAndGet(10), false);
         AtomicBoolean stop = new AtomicBoolean();
         Thread sameClientReleaser = new Thread(() -> {
             while (!stop.get()) {
@@ -53,7 +52,7 @@ class WheelKeepsEndedNodeTest {
         assertThat(backend.size()).as("map entries").isZero();
         now.addAndGet(Duration.ofDays(2).toNanos());
         backend.reapExpired();
-        assertThat(ReviewSupport.hasScheduledLeases(backend))
+        assertThat(backend.hasScheduledLeases())
                 .as("wheel still holds ended nodes two days after every lease ended")
                 .isFalse();
         backend.close();

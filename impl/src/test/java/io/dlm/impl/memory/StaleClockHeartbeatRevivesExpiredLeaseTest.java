@@ -1,10 +1,9 @@
-package io.dlm.impl.regression;
+package io.dlm.impl.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.LockManager;
 import io.dlm.impl.DefaultLockManager;
-import io.dlm.impl.memory.MemoryLockBackend;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,9 +21,8 @@ class StaleClockHeartbeatRevivesExpiredLeaseTest {
 
     @Test
     void H2_aHeartbeatDelayedPastExpiryDoesNotReviveTheLease() throws Exception {
-        ReviewSupport.GateTicker ticker =
-                new ReviewSupport.GateTicker(Duration.ofDays(3).toNanos());
-        MemoryLockBackend backend = ReviewSupport.backend(ticker, false);
+        GateTicker ticker = new GateTicker(Duration.ofDays(3).toNanos());
+        MemoryLockBackend backend = new MemoryLockBackend(ticker, false);
         LockManager manager = DefaultLockManager.open(backend, Map.of(), ticker);
         try {
             assertThat(manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofSeconds(1)))

@@ -1,10 +1,9 @@
-package io.dlm.impl.review;
+package io.dlm.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
 import io.dlm.LockManager;
-import io.dlm.impl.DefaultLockManager;
 import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Ticker;
 import java.time.Duration;

@@ -1,8 +1,7 @@
-package io.dlm.impl.regression;
+package io.dlm.impl.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.Ticker;
 import java.time.Duration;
@@ -26,7 +25,7 @@ class HeldRemainingAfterConcurrentEndTest {
         long origin = System.nanoTime();
         // A positive clock, as System.nanoTime() is on Linux (time since boot).
         Ticker ticker = () -> System.nanoTime() - origin + Duration.ofDays(3).toNanos();
-        MemoryLockBackend backend = ReviewSupport.backend(ticker, false);
+        MemoryLockBackend backend = new MemoryLockBackend(ticker, false);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong worst = new AtomicLong();
         Thread holder = new Thread(() -> {

@@ -1,4 +1,4 @@
-package io.dlm.impl.review;
+package io.dlm.impl;
 
 import io.dlm.spi.LockBackend;
 import io.dlm.tck.ForwardingLockBackend;
@@ -22,17 +22,6 @@ class ForwardingBackend extends ForwardingLockBackend {
     }
 
     static int schedulerQueueSize(io.dlm.LockManager manager) {
-        try {
-            java.lang.reflect.Field keeperField = manager.getClass().getDeclaredField("keeper");
-            keeperField.setAccessible(true);
-            Object keeper = keeperField.get(manager);
-            java.lang.reflect.Field schedulerField = keeper.getClass().getDeclaredField("scheduler");
-            schedulerField.setAccessible(true);
-            java.util.concurrent.ScheduledThreadPoolExecutor scheduler =
-                    (java.util.concurrent.ScheduledThreadPoolExecutor) schedulerField.get(keeper);
-            return scheduler == null ? 0 : scheduler.getQueue().size();
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+        return ((DefaultLockManager) manager).keeper().queuedTimers();
     }
 }
