@@ -85,7 +85,7 @@ final class TckCommand implements Callable<Integer> {
         TckReport report = new TckReport(out, dlm.json);
         report.begin(engine, TckTimings.multiplier());
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClass(ConfiguredEngineTck.class))
+                .selectors(selectClass(ConfiguredEngineTck.forEngine(engine)))
                 .filters((PostDiscoveryFilter) test -> included(test, prefixes))
                 .build();
         LauncherFactory.create().execute(request, report);

@@ -2,7 +2,6 @@ package io.dlm.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dlm.Lease;
 import io.dlm.LockInfo;
@@ -76,36 +75,6 @@ abstract class FencingAndLeaseRules extends RuleGroup {
             assertThat(lease.release()).isTrue();
         }
         assertStrictlyIncreasing(tokens);
-    }
-
-    @Test
-    void F1_tokensIncreaseAcrossManagersOfOneLockSpace() {
-        assumeTrue(sharedLockSpace(), "only where managers share one lock space");
-        String resource = resource();
-        String client = client("c");
-        List<Long> tokens = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            // Each manager stands for a restart of the process: it is closed before the next opens.
-            LockManager manager = open("dlm.lease.min", millis(longLease()));
-            assertThat(manager.lock(resource, client, 0)).isTrue();
-            tokens.add(holder(manager, resource).fencingToken());
-            assertThat(manager.unlock(resource, client)).isTrue();
-            manager.close();
-        }
-        LockManager one = open("dlm.lease.min", millis(longLease()));
-        LockManager two = open("dlm.lease.min", millis(longLease()));
-        for (LockManager manager : List.of(one, two, one, two)) {
-            assertThat(manager.lock(resource, client, 0)).isTrue();
-            tokens.add(holder(manager, resource).fencingToken());
-            assertThat(manager.unlock(resource, client)).isTrue();
-        }
-        assertStrictlyIncreasing(tokens);
-    }
-
-    private static void assertStrictlyIncreasing(List<Long> tokens) {
-        for (int i = 1; i < tokens.size(); i++) {
-            assertThat(tokens.get(i)).as("fencing token %d of %s", i, tokens).isGreaterThan(tokens.get(i - 1));
-        }
     }
 
     // ---- A1 -----------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ package io.dlm.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dlm.Lease;
 import io.dlm.LockError;
@@ -97,45 +95,6 @@ abstract class LifecycleRules extends RuleGroup {
         awaitQueued(waiting);
         manager.close();
         assertLockError(waiting.failure(prompt()), LockError.INTERNAL_ERROR);
-    }
-
-    @Test
-    void C1_inProcessManagersAreSeparateLockSpaces() {
-        assumeFalse(sharedLockSpace(), "only where each manager is its own lock space");
-        LockManager one = manager();
-        LockManager two = open("dlm.lease.min", millis(longLease()));
-        String resource = resource();
-        assertThat(one.lock(resource, client("one"), 0)).isTrue();
-        assertFree(two, resource);
-        String other = client("two");
-        assertThat(two.lock(resource, other, 0)).isTrue();
-        assertHeldBy(two, resource, other);
-    }
-
-    @Test
-    void C1_managersOfASharedLockSpaceSeeEachOthersLocks() {
-        assumeTrue(sharedLockSpace(), "only where managers share one lock space");
-        LockManager one = manager();
-        LockManager two = open("dlm.lease.min", millis(longLease()));
-        String resource = resource();
-        String holder = client("one");
-        assertThat(one.lock(resource, holder, 0)).isTrue();
-        assertHeldBy(two, resource, holder);
-        assertThat(two.lock(resource, client("two"), 0)).isFalse();
-    }
-
-    @Test
-    void C1_closeReleasesTheLocksHeldThroughTheManager() {
-        assumeTrue(sharedLockSpace(), "only where another manager can see the lock");
-        LockManager closing = open("dlm.lease.min", millis(longLease()));
-        LockManager other = manager();
-        String resource = resource();
-        assertThat(closing.lock(resource, client("holder"), 0)).isTrue();
-        String next = client("next");
-        closing.close();
-        // Best effort within dlm.operation.timeout (5 s by default), far sooner than the lease.
-        await(scaled(5_000).plus(prompt())).until(() -> other.lock(resource, next, 0));
-        assertHeldBy(other, resource, next);
     }
 
     @Test

@@ -8,18 +8,20 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The whole DLM compatibility kit as one abstract JUnit 5 class: a backend's test extends it and
- * implements {@link #openManager(Map)}; JUnit then runs every rule group below as a nested class.
+ * The whole DLM compatibility kit as one abstract JUnit 5 class: the rules every backend meets, each
+ * group a nested class. A backend's test extends one of its two tiers, which adds the rules of its
+ * kind of lock space: {@link SharedLockSpaceTck} for an engine that several managers (and
+ * processes) share, {@link PrivateLockSpaceTck} for a lock space inside one manager. It implements
+ * {@link #openManager(Map)}; JUnit then runs every rule group of the tier.
  *
  * <pre>{@code
- * class EtcdTckTest extends LockManagerTck {
+ * class EtcdTckTest extends SharedLockSpaceTck {
  *     protected LockManager openManager(Map<String, String> properties) {
  *         var all = new HashMap<>(properties);
  *         all.put("dlm.etcd.endpoints", ETCD.endpoint());
  *         return LockManagers.open("etcd", all);
  *     }
  *     protected Duration leaseGranularity() { return Duration.ofSeconds(1); }
- *     protected boolean sharedLockSpace() { return true; }
  * }
  * }</pre>
  *
@@ -29,8 +31,8 @@ import org.junit.jupiter.api.Nested;
  */
 public abstract class LockManagerTck {
 
-    /** For subclasses: a backend's test class. */
-    protected LockManagerTck() {}
+    /** For the two tiers only: a backend's test class extends one of them. */
+    LockManagerTck() {}
 
     /**
      * Opens a new manager on the backend under test. The TCK calls it once or more per test and
@@ -77,14 +79,12 @@ public abstract class LockManagerTck {
     }
 
     /**
-     * Whether two managers from {@link #openManager(Map)} see the same locks. Return {@code true}
-     * for engines (etcd, JDBC, Redis, ZooKeeper); keep {@code false} for in-process backends, where
-     * each manager is a private lock space (C1). It selects which of the C1, F1 and L4 tests apply.
-     *
-     * @return {@code false} by default
+     * Whether two managers from {@link #openManager(Map)} see the same locks: the tier the backend's
+     * test class chose. Rules that need a second party use another manager where they can, the
+     * same manager otherwise.
      */
-    protected boolean sharedLockSpace() {
-        return false;
+    final boolean sharedLockSpace() {
+        return this instanceof SharedLockSpaceTck;
     }
 
     /** V1: identifiers are opaque, exact and bounded. */

@@ -287,6 +287,13 @@ abstract class RuleGroup {
                 .isEqualTo(client);
     }
 
+    /** F1: each token larger than the one before it. */
+    static void assertStrictlyIncreasing(List<Long> tokens) {
+        for (int i = 1; i < tokens.size(); i++) {
+            assertThat(tokens.get(i)).as("fencing token %d of %s", i, tokens).isGreaterThan(tokens.get(i - 1));
+        }
+    }
+
     static void assertFree(LockManager manager, String resource) {
         assertThat(manager.inspect(resource))
                 .as("inspect(%s) of a free resource", resource)

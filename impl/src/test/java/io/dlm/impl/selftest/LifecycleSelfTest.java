@@ -7,6 +7,7 @@ import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.spi.LockBackend;
 import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.PrivateLockSpaceTck;
 import io.dlm.tck.TckBackends;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,7 @@ class LifecycleSelfTest {
     }
 
     /** The TCK wired to a broken backend, as a backend author wires it. */
-    abstract static class BrokenFixture extends LockManagerTck {
+    abstract static class BrokenFixture extends PrivateLockSpaceTck {
         private final BrokenBackend.Flaw flaw;
 
         BrokenFixture(BrokenBackend.Flaw flaw) {

@@ -1,7 +1,8 @@
 package io.dlm.tck.selftest;
 
 import io.dlm.LockManager;
-import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.PrivateLockSpaceTck;
+import io.dlm.tck.SharedLockSpaceTck;
 import java.time.Duration;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ final class Fixtures {
     private Fixtures() {}
 
     /** The correct reference, in-process: each manager is its own lock space. */
-    static class ReferenceFixture extends LockManagerTck {
+    static class ReferenceFixture extends PrivateLockSpaceTck {
         @Override
         protected LockManager openManager(Map<String, String> properties) {
             return new ReferenceLockManager(properties, Flaw.NONE, null, Duration.ofNanos(1));
@@ -27,7 +28,7 @@ final class Fixtures {
      * The correct reference posing as a remote engine: every manager shares one lock space, and
      * leases are rounded up to 100 ms, so the shared-space tests and the granularity paths run too.
      */
-    static class SharedSpaceFixture extends LockManagerTck {
+    static class SharedSpaceFixture extends SharedLockSpaceTck {
         private static final Duration GRANULARITY = Duration.ofMillis(100);
         private static final LockSpace ENGINE = new LockSpace(Flaw.NONE);
 
@@ -40,15 +41,10 @@ final class Fixtures {
         protected Duration leaseGranularity() {
             return GRANULARITY;
         }
-
-        @Override
-        protected boolean sharedLockSpace() {
-            return true;
-        }
     }
 
     /** A reference with one flaw, in-process. */
-    abstract static class FlawedFixture extends LockManagerTck {
+    abstract static class FlawedFixture extends PrivateLockSpaceTck {
         private final Flaw flaw;
 
         FlawedFixture(Flaw flaw) {

@@ -3,7 +3,7 @@ package io.dlm.backend.etcd;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.SharedLockSpaceTck;
 import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.HashMap;
@@ -13,7 +13,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The whole DLM compatibility kit against one real etcd server. */
-class EtcdTckTest extends LockManagerTck {
+class EtcdTckTest extends SharedLockSpaceTck {
 
     @RegisterExtension
     static final EtcdExtension ETCD = EtcdExtension.members(1);
@@ -45,10 +45,5 @@ class EtcdTckTest extends LockManagerTck {
     @Override
     protected Duration leaseGranularity() {
         return Duration.ofSeconds(1);
-    }
-
-    @Override
-    protected boolean sharedLockSpace() {
-        return true;
     }
 }

@@ -3,7 +3,7 @@ package io.dlm.backend.jdbc;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.SharedLockSpaceTck;
 import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestInstance;
  * dialect names the database. One instance per class, so that the table is the class's own.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class JdbcTck extends LockManagerTck {
+abstract class JdbcTck extends SharedLockSpaceTck {
 
     private final TestDatabase database;
     private String table = "";
@@ -61,10 +61,5 @@ abstract class JdbcTck extends LockManagerTck {
     @Override
     protected Duration leaseGranularity() {
         return Duration.ofNanos(1_000);
-    }
-
-    @Override
-    protected boolean sharedLockSpace() {
-        return true;
     }
 }

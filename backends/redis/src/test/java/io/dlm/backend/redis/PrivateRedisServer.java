@@ -1,7 +1,6 @@
 package io.dlm.backend.redis;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
+import io.dlm.tck.Prerequisites;
 import io.dlm.tck.fault.FakeClock;
 import java.io.File;
 import java.io.IOException;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A {@code redis-server} of a test's own, on a free port of 127.0.0.1 with its files in a directory
@@ -86,7 +84,7 @@ final class PrivateRedisServer implements AutoCloseable {
      */
     static FakeClock fakeClock(Path dir, String offset) throws IOException {
         if (FakeClock.library().isEmpty()) {
-            throw missing("libfaketime is not installed: run `bash scripts/services.sh faketime`");
+            throw Prerequisites.missing("libfaketime is not installed: run `bash scripts/services.sh faketime`");
         }
         return FakeClock.create(dir.resolve("clock"), offset);
     }
@@ -206,7 +204,7 @@ final class PrivateRedisServer implements AutoCloseable {
                 return candidate.getPath();
             }
         }
-        throw missing("No redis-server on the PATH: install Debian's redis-server package");
+        throw Prerequisites.missing("No redis-server on the PATH: install Debian's redis-server package");
     }
 
     private static String findLibrary(List<String> candidates, String what) {
@@ -215,16 +213,7 @@ final class PrivateRedisServer implements AutoCloseable {
                 return candidate;
             }
         }
-        throw missing("Not found: " + what + " (looked at " + String.join(", ", candidates) + ")");
-    }
-
-    /** Skips the test outside CI, fails it in CI ({@code CI=true}), where every tool must be there. */
-    private static AssertionError missing(String message) {
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(message);
-        }
-        Assumptions.abort(message);
-        return new AssertionError(message);
+        throw Prerequisites.missing("Not found: " + what + " (looked at " + String.join(", ", candidates) + ")");
     }
 
     private static int freePort() throws IOException {

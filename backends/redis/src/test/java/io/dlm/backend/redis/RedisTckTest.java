@@ -2,7 +2,7 @@ package io.dlm.backend.redis;
 
 import io.dlm.LockManager;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.SharedLockSpaceTck;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -10,7 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** Runs the whole TCK against a real Redis, with managers found by name as users find them. */
-class RedisTckTest extends LockManagerTck {
+class RedisTckTest extends SharedLockSpaceTck {
 
     private static final String PREFIX = TestRedis.uniquePrefix("tck");
 
@@ -39,11 +39,5 @@ class RedisTckTest extends LockManagerTck {
     @Override
     protected Duration leaseGranularity() {
         return Duration.ofMillis(1);
-    }
-
-    /** Every manager on one server and prefix sees the same locks. */
-    @Override
-    protected boolean sharedLockSpace() {
-        return true;
     }
 }

@@ -3,7 +3,7 @@ package io.dlm.backend.zookeeper;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.SharedLockSpaceTck;
 import io.dlm.tck.TckBackends;
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,7 +14,7 @@ import java.util.function.UnaryOperator;
  * Runs the whole TCK against a real ZooKeeper server, through {@link LockManagers} as users open
  * the backend. All managers share the server and this class's base path: one lock space.
  */
-class ZooKeeperTckTest extends LockManagerTck {
+class ZooKeeperTckTest extends SharedLockSpaceTck {
 
     private static final String BASE_PATH = TestZooKeeper.basePath(ZooKeeperTckTest.class);
 
@@ -38,10 +38,5 @@ class ZooKeeperTckTest extends LockManagerTck {
     @Override
     protected Duration leaseGranularity() {
         return Duration.ofMillis(1); // the leader stamps writes in whole milliseconds
-    }
-
-    @Override
-    protected boolean sharedLockSpace() {
-        return true;
     }
 }

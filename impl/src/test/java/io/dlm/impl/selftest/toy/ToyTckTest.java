@@ -3,7 +3,7 @@ package io.dlm.impl.selftest.toy;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.LockManagerTck;
+import io.dlm.tck.SharedLockSpaceTck;
 import io.dlm.tck.TckBackends;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
  * The whole rule TCK against the toy engine, through the real runtime: proof that the fixture is a
  * correct lock engine before the fault tier plants faults in it.
  */
-class ToyTckTest extends LockManagerTck {
+class ToyTckTest extends SharedLockSpaceTck {
 
     private static ToyLockServer engine;
 
@@ -38,11 +38,6 @@ class ToyTckTest extends LockManagerTck {
     protected LockManager openManager(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
         return LockManagers.open(
                 TckBackends.decorated(ToyLockBackendProvider.NAME, decorator), withAddress(properties));
-    }
-
-    @Override
-    protected boolean sharedLockSpace() {
-        return true;
     }
 
     private static Map<String, String> withAddress(Map<String, String> properties) {
