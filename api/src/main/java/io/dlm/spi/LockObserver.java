@@ -11,7 +11,7 @@ import java.util.Map;
  * returns quickly, never blocks, never calls the manager, and throws nothing (what it throws is
  * dropped, so that no lock operation fails for an observer). An acquisition's hold ends exactly
  * once: by {@link #released}, by {@link #leaseLost}, or unseen when a lease nobody renews runs
- * out (the manager's {@link #heldNow} count stops counting it at its deadline).
+ * out (the manager's {@link ObservedManager#heldNow} count stops counting it at its deadline).
  *
  * <p>Observers come from {@link Factory}s found with {@link java.util.ServiceLoader} when a
  * manager opens; a factory that cannot load (a metrics library missing from the class path) is

@@ -25,6 +25,9 @@ import java.util.Optional;
 @Singleton // tests read its fields; a client proxy would hide them
 public class ScriptedLockManager implements LockManager {
 
+    /** Made by the container, once (a singleton). */
+    public ScriptedLockManager() {}
+
     /** The engine's script; tests set its renewal mode. */
     final ScriptedBackend backend = new ScriptedBackend();
 

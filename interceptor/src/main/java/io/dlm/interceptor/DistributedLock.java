@@ -19,9 +19,9 @@ import java.time.temporal.ChronoUnit;
  * the lock until the stage completes. Each invocation is its own lock client, so the lock is not
  * reentrant: a nested call on the same thread for a resource its caller holds fails at once (D3).
  *
- * <p>When the lock is not acquired in time the method is not called and the caller gets {@link
- * io.dlm.LockException} with {@link io.dlm.LockError#RESOURCE_LOCKED} (D3). When the lease is lost
- * while the method runs, the caller gets {@link io.dlm.LockError#LOCK_NOT_HELD} once the method
+ * <p>When the lock is not acquired in time the method is not called and the caller gets {@code
+ * io.dlm.LockException} with {@code RESOURCE_LOCKED} (D3). When the lease is lost
+ * while the method runs, the caller gets {@code LOCK_NOT_HELD} once the method
  * returns (D4).
  *
  * <p>On a class, the annotation applies to every business method of the bean; a method's own

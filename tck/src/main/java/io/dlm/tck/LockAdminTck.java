@@ -339,7 +339,11 @@ public abstract class LockAdminTck {
         return Duration.ofNanos((lease.toNanos() + grain - 1) / grain * grain);
     }
 
-    /** How soon a woken waiter must return, as in the main tier. */
+    /**
+     * How soon a woken waiter must return, as in the main tier.
+     *
+     * @return one second, scaled by the timeout multiplier
+     */
     protected static Duration prompt() {
         return TckTimings.scaledMillis(1_000);
     }

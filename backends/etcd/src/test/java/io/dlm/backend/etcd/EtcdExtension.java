@@ -166,7 +166,11 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         }
     }
 
-    /** The client URLs of all members, as {@code dlm.etcd.endpoints} takes them. */
+    /**
+     * The client URLs of all members.
+     *
+     * @return them as {@code dlm.etcd.endpoints} takes them
+     */
     public String endpoints() {
         return members.stream().map(EtcdMember::clientUrl).collect(Collectors.joining(","));
     }
