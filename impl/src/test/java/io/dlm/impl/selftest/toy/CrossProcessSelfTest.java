@@ -1,0 +1,102 @@
+package io.dlm.impl.selftest.toy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import io.dlm.tck.jvm.CrossProcessTck;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+/**
+ * Proves the TCK's cross-process tier right both ways, with lock clients in forked JVMs talking to
+ * the toy engine over TCP: a correct engine passes it, and an engine that grants a held lock before
+ * its lease ran out fails its E2 test (the killed holder's lock is taken early).
+ */
+class CrossProcessSelfTest {
+
+    @Test
+    void aCorrectEnginePassesTheTier() {
+        TestExecutionSummary summary = run(CorrectEngine.class);
+        assertThat(failures(summary))
+                .as("cross-process tests failed by a correct engine")
+                .isEmpty();
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+    }
+
+    @Test
+    void anEngineThatGrantsBeforeTheLeaseEndsFailsE2() {
+        TestExecutionSummary summary = run(EarlyGrantingEngine.class);
+        List<String> failed = failures(summary);
+        System.out.println("[cross-process self-test] early grant: failed " + failed);
+        assertThat(failed).as("tests failed by an engine that grants early").anyMatch(test -> test.startsWith("E2_"));
+    }
+
+    private static TestExecutionSummary run(Class<?> fixture) {
+        SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        LauncherFactory.create()
+                .execute(
+                        LauncherDiscoveryRequestBuilder.request()
+                                .selectors(selectClass(fixture))
+                                .build(),
+                        listener);
+        return listener.getSummary();
+    }
+
+    private static List<String> failures(TestExecutionSummary summary) {
+        return summary.getFailures().stream()
+                .map(failure -> failure.getTestIdentifier().getDisplayName() + ": " + failure.getException())
+                .collect(Collectors.toList());
+    }
+
+    /** The tier wired to a toy engine of its own, as a backend author wires it. */
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    abstract static class ToyEngine extends CrossProcessTck {
+        private final ToyFlaw flaw;
+        private ToyLockServer engine;
+
+        ToyEngine(ToyFlaw flaw) {
+            this.flaw = flaw;
+        }
+
+        @BeforeAll
+        void startEngine() {
+            engine = ToyLockServer.start(flaw);
+        }
+
+        @AfterAll
+        void stopEngine() {
+            engine.close();
+        }
+
+        @Override
+        protected String backend() {
+            return ToyLockBackendProvider.NAME;
+        }
+
+        @Override
+        protected Map<String, String> settings() {
+            return Map.of(ToyLockBackendProvider.ADDRESS, "127.0.0.1:" + engine.port());
+        }
+    }
+
+    static class CorrectEngine extends ToyEngine {
+        CorrectEngine() {
+            super(ToyFlaw.NONE);
+        }
+    }
+
+    static class EarlyGrantingEngine extends ToyEngine {
+        EarlyGrantingEngine() {
+            super(ToyFlaw.EARLY_GRANT);
+        }
+    }
+}
