@@ -11,7 +11,9 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -91,10 +93,14 @@ final class LeaseKeeper implements LeaseLossListener {
     private volatile @Nullable DefaultLease arrivals;
 
     /**
-     * Set by {@link #close()} before it ends the arrivals for the last time: a lease pushed after
-     * that is ended by its pusher ({@link #endAfterClose}).
+     * Set by {@link #close()} before it ends the arrivals and runs the handed-over completions for
+     * the last time: what a keeper thread hands over after that, it hands to another thread
+     * ({@link #endAfterClose}, {@link #notify}).
      */
-    private volatile boolean arrivalsEndedForGood;
+    private volatile boolean endedForGood;
+
+    /** Loss completions handed over on the keeper's own threads after close() began (K3). */
+    private final ConcurrentLinkedQueue<Runnable> completionsAfterClose = new ConcurrentLinkedQueue<>();
 
     private final AtomicLong sweepAt = new AtomicLong(NO_SWEEP);
     private final Runnable sweep = this::sweep;
@@ -302,20 +308,24 @@ final class LeaseKeeper implements LeaseLossListener {
      * had ended the ones it knew of (it was being taken in from the arrivals meanwhile). Not on
      * the keep-alive thread, where its {@code lost()} callbacks must not run (K3): it goes back on
      * the arrivals, which close() ends again, on its own thread, once the scheduler has stopped.
-     * Only when close() could not wait for the scheduler (it was called from a loss callback) and
-     * has ended them already does the scheduler end the lease itself; it renews nothing by then.
+     * When close() has ended them for the last time already (it could not wait for the scheduler,
+     * being called from a loss callback, or the scheduler outlasted its wait), the common pool ends
+     * the lease.
      *
      * @param lease a lease taken from the arrivals after close() began
      */
     void endAfterClose(DefaultLease lease) {
         push(lease);
-        if (arrivalsEndedForGood) {
-            endArrivals();
+        if (endedForGood) {
+            handOffLeftovers();
         }
     }
 
-    /** Pushes a lease on the arrivals; lock-free. */
+    /** Pushes a lease on the arrivals, unless it is on them already; lock-free. */
     private void push(DefaultLease lease) {
+        if (!lease.claimArrival()) {
+            return; // on the arrivals already: whoever takes them handles it
+        }
         for (; ; ) {
             DefaultLease top = arrivals;
             // A pushed lease's link does not change while it is on the stack (the sweep takes the
@@ -341,6 +351,7 @@ final class LeaseKeeper implements LeaseLossListener {
         while (lease != null) {
             DefaultLease following = lease.nextArrival;
             lease.nextArrival = null;
+            lease.leftArrivals();
             lease.arrived();
             lease = following;
         }
@@ -352,6 +363,7 @@ final class LeaseKeeper implements LeaseLossListener {
         while (lease != null) {
             DefaultLease following = lease.nextArrival;
             lease.nextArrival = null;
+            lease.leftArrivals();
             lease.endWithManager();
             lease = following;
         }
@@ -423,11 +435,40 @@ final class LeaseKeeper implements LeaseLossListener {
      */
     void notify(Runnable completion) {
         LossNotifier to = notifier;
-        if (to == null || closed) {
+        if (to != null && !closed && to.submit(completion)) {
+            return;
+        }
+        if (!closed || OWN_THREAD.get() != this) {
             completion.run(); // never watched through the scheduler, or closing: no renewal thread here
             return;
         }
-        to.submit(completion);
+        // One of the keeper's threads, after close() began (a renewal answered, a deadline passed):
+        // the completion runs the application's callbacks, which never run here (K3). close() runs
+        // it once the scheduler stopped; if close() is done already, another thread does.
+        completionsAfterClose.add(completion);
+        if (endedForGood) {
+            handOffLeftovers();
+        }
+    }
+
+    /** Completions handed over on the keeper's own threads after close() began (see notify). */
+    private void runCompletionsAfterClose() {
+        Runnable completion;
+        while ((completion = completionsAfterClose.poll()) != null) {
+            completion.run();
+        }
+    }
+
+    /**
+     * Ends what a keeper thread found left after close() had ended everything (see {@link
+     * #endAfterClose} and {@link #notify}), on a thread that is not the keeper's: the common pool,
+     * as the manager's own are stopping or stopped (K3, C1).
+     */
+    private void handOffLeftovers() {
+        ForkJoinPool.commonPool().execute(() -> {
+            endArrivals();
+            runCompletionsAfterClose();
+        });
     }
 
     // ---- threads --------------------------------------------------------------------------------
@@ -529,9 +570,11 @@ final class LeaseKeeper implements LeaseLossListener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            // Leases the scheduler was taking in while the ones above were ended (endAfterClose).
-            arrivalsEndedForGood = true;
+            // Leases the scheduler was taking in while the ones above were ended (endAfterClose),
+            // and losses it reported meanwhile (notify): here, on the closing thread.
+            endedForGood = true;
             endArrivals();
+            runCompletionsAfterClose();
         }
     }
 

@@ -67,15 +67,20 @@ final class LossNotifier {
      * Queues a completion; cheap and non-blocking, for the keep-alive thread.
      *
      * @param completion completes one lease's loss stage
+     * @return false, with the completion not queued, once the notifier closes: the caller runs it
      */
-    void submit(Runnable completion) {
-        queue.add(completion);
+    boolean submit(Runnable completion) {
         if (closing) {
-            // The dispatcher may have gone already: nothing queued may be left behind (K3).
-            drainHere();
-        } else {
-            LockSupport.unpark(dispatcher);
+            return false;
         }
+        queue.add(completion);
+        if (closing && queue.remove(completion)) {
+            // close() may have drained the queue for the last time before the add: nothing
+            // queued may be left behind (K3), so the caller sees to it, on a thread it chooses.
+            return false;
+        }
+        LockSupport.unpark(dispatcher);
+        return true;
     }
 
     private void dispatch() {

@@ -189,4 +189,115 @@ class KeepAliveArrivalsTest {
             manager.close();
         }
     }
+
+    @Test
+    void C1_aLeaseHandedOverTwiceAfterCloseCutsNoOtherLeaseOffTheArrivals() throws Exception {
+        LockManager manager =
+                DefaultLockManager.open(new MemoryLockBackend(Ticker.system()), Map.of(), Ticker.system());
+        CountDownLatch unblock = null;
+        try {
+            LeaseKeeper keeper = keeperOf(manager);
+            unblock = blockScheduler(keeper);
+            List<CompletableFuture<LockException>> losses = new ArrayList<>();
+            Lease top = null;
+            for (String resource : List.of("z", "y", "x")) {
+                top = manager.tryAcquire(resource, "c", Duration.ZERO, Duration.ofHours(1))
+                        .orElseThrow();
+                losses.add(top.lost().toCompletableFuture());
+            }
+            // Two steps of one lease after close began (a timer and a renewal's answer) both hand
+            // it over; here the lease on top of the arrivals is handed over while it is still there.
+            keeper.endAfterClose((DefaultLease) top);
+            manager.close();
+            for (CompletableFuture<LockException> loss : losses) {
+                assertThat(loss.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).error())
+                        .as("lost() of every lease among the arrivals when the manager closed")
+                        .isEqualTo(LockError.LOCK_NOT_HELD);
+            }
+        } finally {
+            if (unblock != null) {
+                unblock.countDown();
+            }
+            manager.close();
+        }
+    }
+
+    @Test
+    void K3_aLossCompletedOnTheSchedulerAfterCloseBeganRunsItsCallbacksElsewhere() throws Exception {
+        LockManager manager =
+                DefaultLockManager.open(new MemoryLockBackend(Ticker.system()), Map.of(), Ticker.system());
+        LeaseKeeper keeper = keeperOf(manager);
+        CompletableFuture<Thread> scheduler = new CompletableFuture<>();
+        CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+        // A renewal's answer handled on the scheduler while close() runs: the lease's deadline
+        // has passed, so the scheduler reports the loss, and hands over its completion.
+        keeper.onScheduler(() -> {
+            scheduler.complete(Thread.currentThread());
+            while (!keeper.isClosed()) {
+                Thread.interrupted(); // the close interrupts us: held on regardless
+                LockSupport.parkNanos(1_000_000L);
+            }
+            keeper.notify(() -> ranOn.complete(Thread.currentThread()));
+        });
+        Thread schedulerThread = scheduler.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        manager.close();
+        assertThat(ranOn.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+                .as("the thread that ran a loss completion handed over on the scheduler after close (K3)")
+                .isNotSameAs(schedulerThread);
+    }
+
+    /** Holds the first release until the test lets it fail; every other call goes to the engine. */
+    private static final class FirstReleaseFailsLate extends ForwardingLockBackend {
+        final CountDownLatch releasing = new CountDownLatch(1);
+        final CountDownLatch fail = new CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean first =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
+
+        FirstReleaseFailsLate() {
+            super(new MemoryLockBackend(Ticker.system()));
+        }
+
+        @Override
+        public boolean release(String resourceId, String clientId, long fencingToken) {
+            if (!first.compareAndSet(true, false)) {
+                return super.release(resourceId, clientId, fencingToken);
+            }
+            releasing.countDown();
+            try {
+                fail.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("the engine failed the release");
+        }
+    }
+
+    @Test
+    void C1_aReleaseThatFailsAfterTheManagerClosedLeavesTheLeaseEnded() throws Exception {
+        FirstReleaseFailsLate backend = new FirstReleaseFailsLate();
+        LockManager manager = DefaultLockManager.open(backend, Map.of(), Ticker.system());
+        try {
+            LeaseKeeper keeper = keeperOf(manager);
+            CountDownLatch unblock = blockScheduler(keeper);
+            Lease lease = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofHours(1))
+                    .orElseThrow();
+            CompletableFuture<LockException> lost = lease.lost().toCompletableFuture();
+            CompletableFuture<Boolean> release = CompletableFuture.supplyAsync(lease::release);
+            assertThat(backend.releasing.await(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
+            // The sweep takes the lease in while it is being released: not registered, then.
+            unblock.countDown();
+            CountDownLatch swept = new CountDownLatch(1);
+            keeper.schedule(swept::countDown, 50_000_000L);
+            assertThat(swept.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            manager.close();
+            backend.fail.countDown();
+            assertThat(release).as("the release the engine failed").failsWithin(PATIENCE);
+            assertThat(lost.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).error())
+                    .as("lost() of a lease whose release failed after the manager closed (C1)")
+                    .isEqualTo(LockError.LOCK_NOT_HELD);
+        } finally {
+            manager.close();
+        }
+    }
 }
