@@ -653,10 +653,16 @@ public abstract class LockManagerFaultTck {
         // (etcd answers a keep-alive stream one request at a time), and K2 counts from the last
         // renewal confirmed, not the last one sent.
         long[] deadlineAtStall = new long[count];
+        int expiredUnreported = 0;
         for (int i = 0; i < count; i++) {
             long now = System.nanoTime(); // before remaining() is read: never later than the runtime's own now
-            deadlineAtStall[i] = now + leases.get(i).remaining().toNanos();
+            Duration remaining = leases.get(i).remaining();
+            deadlineAtStall[i] = now + remaining.toNanos();
+            expiredUnreported += remaining.isZero() ? 1 : 0;
         }
+        assertThat(expiredUnreported)
+                .as("K2/N7: leases whose local deadline had passed while the engine answered within 100 ms")
+                .isZero();
         long stalled = System.nanoTime();
         history.note("stall: nothing passes for 2 s");
         proxy.latency(FaultProxy.Direction.BOTH, Duration.ofSeconds(2));
