@@ -86,7 +86,7 @@ import org.jspecify.annotations.Nullable;
  * the backend learns when it opens ({@link MinimumTtl}) and declares as its granularity, so that
  * the runtime rounds every lease up to a multiple of it (E1).
  *
- * <p>This class also keeps, per lock it acquired, a {@link Holding} that names its lease, token and
+ * <p>This class also keeps, per lock it acquired, a {@link LeasedLock} that names its lease, token and
  * attempt. It lets release and renew skip a read; whenever etcd disagrees with it, etcd wins and a
  * client's lock found through another manager (same client id) is handled from the key alone.
  *
@@ -156,7 +156,7 @@ final class EtcdLockBackend
     /** etcd's minimum lease TTL, learnt at open; the runtime rounds leases up to it (E1). */
     private final Duration granularity;
 
-    private final ConcurrentHashMap<Holding.Key, Holding> holdings = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LeasedLock.Key, LeasedLock> holdings = new ConcurrentHashMap<>();
 
     /**
      * Leases of acquisitions that failed with an unknown outcome, by attempt, until the runtime
@@ -274,7 +274,7 @@ final class EtcdLockBackend
             }
             throw unsettled(tried, lease.id(), e);
         }
-        return keep(tried, new Holding(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
+        return keep(tried, new LeasedLock(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
     }
 
     /**
@@ -300,7 +300,7 @@ final class EtcdLockBackend
             pool.offer(ttl, lease, System.nanoTime());
             return held(budget, response, tried.clientId());
         }
-        return keep(tried, new Holding(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
+        return keep(tried, new LeasedLock(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
     }
 
     private CompletableFuture<TxnResponse> createIfAbsent(ByteSequence key, Attempt tried, long leaseId, long ttl) {
@@ -325,8 +325,8 @@ final class EtcdLockBackend
         return failure;
     }
 
-    private Acquisition keep(Attempt tried, Holding holding) {
-        Holding replaced = holdings.put(new Holding.Key(tried.resourceId(), tried.clientId()), holding);
+    private Acquisition keep(Attempt tried, LeasedLock holding) {
+        LeasedLock replaced = holdings.put(new LeasedLock.Key(tried.resourceId(), tried.clientId()), holding);
         if (replaced != null) {
             // A lock of ours that ended unnoticed (expired, or released elsewhere): the key was just
             // created anew, so that incarnation is gone. Its lease is ours to revoke, and a runtime
@@ -401,8 +401,8 @@ final class EtcdLockBackend
     public boolean release(String resourceId, String clientId, long fencingToken) {
         OperationBudget budget = budget();
         ByteSequence key = keys.key(resourceId);
-        Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
-        Holding holding = holdings.get(holdingKey);
+        LeasedLock.Key holdingKey = new LeasedLock.Key(resourceId, clientId);
+        LeasedLock holding = holdings.get(holdingKey);
         KeyValue current;
         if (holding != null && holding.isNamedBy(fencingToken)) {
             TxnResponse response =
@@ -501,8 +501,8 @@ final class EtcdLockBackend
      */
     private CompletableFuture<Boolean> renewal(
             String resourceId, String clientId, long fencingToken, boolean checkKeyNow) {
-        Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
-        Holding holding = holdings.get(holdingKey);
+        LeasedLock.Key holdingKey = new LeasedLock.Key(resourceId, clientId);
+        LeasedLock holding = holdings.get(holdingKey);
         if (holding == null || !holding.isNamedBy(fencingToken)) {
             return renewalFromKey(resourceId, clientId, fencingToken);
         }
@@ -653,8 +653,8 @@ final class EtcdLockBackend
             revokeWithin(budget, leaseId);
             return;
         }
-        Holding.Key holdingKey = new Holding.Key(resourceId, clientId);
-        Holding holding = holdings.get(holdingKey);
+        LeasedLock.Key holdingKey = new LeasedLock.Key(resourceId, clientId);
+        LeasedLock holding = holdings.get(holdingKey);
         if (holding == null || holding.attempt != attempt || !holdings.remove(holdingKey, holding)) {
             return; // this attempt holds nothing: it found the lock held, or never reached etcd
         }
@@ -707,7 +707,7 @@ final class EtcdLockBackend
                 });
     }
 
-    private CompletableFuture<TxnResponse> deleteIfMadeBy(ByteSequence key, Holding holding, String clientId) {
+    private CompletableFuture<TxnResponse> deleteIfMadeBy(ByteSequence key, LeasedLock holding, String clientId) {
         return kv().txn()
                 .If(
                         new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(holding.token)),
@@ -989,8 +989,8 @@ final class EtcdLockBackend
         // Revoking a lock's lease deletes its key in the same step (an unsettled acquisition's, too,
         // or makes its late put fail); pooled leases carry no key.
         List<CompletableFuture<?>> revocations = new ArrayList<>();
-        for (Holding.Key key : List.copyOf(holdings.keySet())) {
-            Holding holding = holdings.remove(key);
+        for (LeasedLock.Key key : List.copyOf(holdings.keySet())) {
+            LeasedLock holding = holdings.remove(key);
             if (holding != null) {
                 revocations.add(leases().revoke(holding.leaseId));
             }
@@ -1043,7 +1043,7 @@ final class EtcdLockBackend
      * Drops a holding that etcd contradicts (its key incarnation is gone); whoever removes it owns
      * its lease and revokes it, and reports the lock lost (K3).
      */
-    private void forget(String resourceId, Holding.Key holdingKey, Holding holding) {
+    private void forget(String resourceId, LeasedLock.Key holdingKey, LeasedLock holding) {
         if (holdings.remove(holdingKey, holding)) {
             // Reported first: the loss must reach the runtime whatever the revocation does.
             try {

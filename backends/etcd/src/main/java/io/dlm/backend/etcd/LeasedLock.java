@@ -10,7 +10,7 @@ package io.dlm.backend.etcd;
  * only after a release through this manager deleted the key, and only by the thread that removed
  * the holding from the map, so a lease is never pooled and revoked, or pooled twice.
  */
-final class Holding {
+final class LeasedLock {
 
     final long leaseId;
     final long ttlSeconds;
@@ -25,7 +25,7 @@ final class Holding {
     /** When a keep-alive next checks that the key still exists, by {@link System#nanoTime()}. */
     private volatile long keyCheckDueNanos;
 
-    Holding(long leaseId, long ttlSeconds, long token, long attempt, long refreshedAtNanos) {
+    LeasedLock(long leaseId, long ttlSeconds, long token, long attempt, long refreshedAtNanos) {
         this.leaseId = leaseId;
         this.ttlSeconds = ttlSeconds;
         this.token = token;
