@@ -45,14 +45,12 @@ final class DefaultLease implements Lease {
     private static final VarHandle DEADLINE;
     private static final VarHandle STATE;
     private static final VarHandle WATCHED;
-    private static final VarHandle ON_ARRIVALS;
 
     static {
         try {
             DEADLINE = MethodHandles.lookup().findVarHandle(DefaultLease.class, "deadline", long.class);
             STATE = MethodHandles.lookup().findVarHandle(DefaultLease.class, "state", int.class);
             WATCHED = MethodHandles.lookup().findVarHandle(DefaultLease.class, "watched", boolean.class);
-            ON_ARRIVALS = MethodHandles.lookup().findVarHandle(DefaultLease.class, "onArrivals", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -226,7 +224,7 @@ final class DefaultLease implements Lease {
                     releasing = false;
                     heldAgain = STATE.compareAndSet(this, RELEASING, HELD);
                 }
-                if (heldAgain && watched) {
+                if (heldAgain && watched && !keeper.isClosed()) {
                     // A watch() or step() during the release may have dropped it from the keeper.
                     keeper.track(this);
                     tracked = true;
@@ -517,28 +515,6 @@ final class DefaultLease implements Lease {
      */
     @Nullable
     DefaultLease nextArrival;
-
-    /**
-     * Whether the lease is on the keeper's arrivals: set by the push, cleared by whoever takes it
-     * off, so that it is never on them twice (a second push would overwrite {@link #nextArrival}
-     * and cut the leases below it off). A lease that a push stepped over (it had ended) keeps it set
-     * and is never pushed again, which it needs no more.
-     */
-    private volatile boolean onArrivals;
-
-    /**
-     * Claims the lease's place on the arrivals, for a push.
-     *
-     * @return false when it is on them already
-     */
-    boolean claimArrival() {
-        return ON_ARRIVALS.compareAndSet(this, false, true);
-    }
-
-    /** Gives up the lease's place on the arrivals, once taken off them; before it is handled. */
-    void leftArrivals() {
-        onArrivals = false;
-    }
 
     // ---- the timer (scheduler thread) -------------------------------------------------------
 

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -306,26 +305,21 @@ final class LeaseKeeper implements LeaseLossListener {
     /**
      * Ends, with the manager, a lease that the scheduler found still held after {@link #close()}
      * had ended the ones it knew of (it was being taken in from the arrivals meanwhile). Not on
-     * the keep-alive thread, where its {@code lost()} callbacks must not run (K3): it goes back on
-     * the arrivals, which close() ends again, on its own thread, once the scheduler has stopped.
-     * When close() has ended them for the last time already (it could not wait for the scheduler,
-     * being called from a loss callback, or the scheduler outlasted its wait), the common pool ends
-     * the lease.
+     * the keep-alive thread, where its {@code lost()} callbacks must not run (K3): close() ends it,
+     * on its own thread, once the scheduler has stopped; if close() is done already, another
+     * thread does. Not through the arrivals: only {@link #arrive} pushes there, once per lease.
      *
      * @param lease a lease taken from the arrivals after close() began
      */
     void endAfterClose(DefaultLease lease) {
-        push(lease);
+        completionsAfterClose.add(lease::endWithManager);
         if (endedForGood) {
             handOffLeftovers();
         }
     }
 
-    /** Pushes a lease on the arrivals, unless it is on them already; lock-free. */
+    /** Pushes a lease on the arrivals; lock-free. Only {@link #arrive} does, once per lease. */
     private void push(DefaultLease lease) {
-        if (!lease.claimArrival()) {
-            return; // on the arrivals already: whoever takes them handles it
-        }
         for (; ; ) {
             DefaultLease top = arrivals;
             // A pushed lease's link does not change while it is on the stack (the sweep takes the
@@ -351,7 +345,6 @@ final class LeaseKeeper implements LeaseLossListener {
         while (lease != null) {
             DefaultLease following = lease.nextArrival;
             lease.nextArrival = null;
-            lease.leftArrivals();
             lease.arrived();
             lease = following;
         }
@@ -363,7 +356,6 @@ final class LeaseKeeper implements LeaseLossListener {
         while (lease != null) {
             DefaultLease following = lease.nextArrival;
             lease.nextArrival = null;
-            lease.leftArrivals();
             lease.endWithManager();
             lease = following;
         }
@@ -435,8 +427,8 @@ final class LeaseKeeper implements LeaseLossListener {
      */
     void notify(Runnable completion) {
         LossNotifier to = notifier;
-        if (to != null && !closed && to.submit(completion)) {
-            return;
+        if (to != null && to.submit(completion)) {
+            return; // the notifier takes completions until it closes, which close() waits for
         }
         if (!closed || OWN_THREAD.get() != this) {
             completion.run(); // never watched through the scheduler, or closing: no renewal thread here
@@ -460,15 +452,15 @@ final class LeaseKeeper implements LeaseLossListener {
     }
 
     /**
-     * Ends what a keeper thread found left after close() had ended everything (see {@link
-     * #endAfterClose} and {@link #notify}), on a thread that is not the keeper's: the common pool,
-     * as the manager's own are stopping or stopped (K3, C1).
+     * Runs what a keeper thread handed over after close() had run everything (see {@link
+     * #endAfterClose} and {@link #notify}) on a thread of its own, short-lived, as the manager's
+     * own are stopping or stopped (K3). Only when close() could not wait for the scheduler: it was
+     * called from a loss callback, or the scheduler outlasted its wait.
      */
     private void handOffLeftovers() {
-        ForkJoinPool.commonPool().execute(() -> {
-            endArrivals();
-            runCompletionsAfterClose();
-        });
+        Thread late = new Thread(this::runCompletionsAfterClose, "dlm-lease-events-after-close");
+        late.setDaemon(true);
+        late.start();
     }
 
     // ---- threads --------------------------------------------------------------------------------
@@ -571,9 +563,9 @@ final class LeaseKeeper implements LeaseLossListener {
             Thread.currentThread().interrupt();
         } finally {
             // Leases the scheduler was taking in while the ones above were ended (endAfterClose),
-            // and losses it reported meanwhile (notify): here, on the closing thread.
+            // and losses it reported once the notifier had closed (notify): here, on the closing
+            // thread.
             endedForGood = true;
-            endArrivals();
             runCompletionsAfterClose();
         }
     }

@@ -191,7 +191,7 @@ class KeepAliveArrivalsTest {
     }
 
     @Test
-    void C1_aLeaseHandedOverTwiceAfterCloseCutsNoOtherLeaseOffTheArrivals() throws Exception {
+    void C1_aLeaseHandedOverAfterCloseWhileStillAmongTheArrivalsCutsNoOtherLeaseOff() throws Exception {
         LockManager manager =
                 DefaultLockManager.open(new MemoryLockBackend(Ticker.system()), Map.of(), Ticker.system());
         CountDownLatch unblock = null;
@@ -205,8 +205,8 @@ class KeepAliveArrivalsTest {
                         .orElseThrow();
                 losses.add(top.lost().toCompletableFuture());
             }
-            // Two steps of one lease after close began (a timer and a renewal's answer) both hand
-            // it over; here the lease on top of the arrivals is handed over while it is still there.
+            // A step of a lease after close began hands it over (lost() then keepAlive() queue one
+            // while the lease is still among the arrivals): here, the lease on top of them.
             keeper.endAfterClose((DefaultLease) top);
             manager.close();
             for (CompletableFuture<LockException> loss : losses) {
