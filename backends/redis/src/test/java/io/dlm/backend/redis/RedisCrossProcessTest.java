@@ -2,23 +2,15 @@ package io.dlm.backend.redis;
 
 import io.dlm.tck.jvm.CrossProcessTck;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The TCK's cross-process tier on the shared Redis server, under a key prefix of its own. */
 class RedisCrossProcessTest extends CrossProcessTck {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("forked");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("forked");
 
-    @BeforeAll
-    static void requireRedis() {
-        TestRedis.assumeAvailable();
-    }
-
-    @AfterAll
-    static void removeKeys() {
-        TestRedis.deleteKeys(PREFIX);
-    }
+    private static final String PREFIX = KEYS.prefix();
 
     @Override
     protected String backend() {

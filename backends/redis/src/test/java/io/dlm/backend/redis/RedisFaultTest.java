@@ -6,8 +6,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TCK's fault tier (N1-N4, N7) on the shared Redis server, through the tier's TCP fault proxy.
@@ -16,17 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class RedisFaultTest extends LockManagerFaultTck {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("faults");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("faults");
 
-    @BeforeAll
-    static void requireRedis() {
-        TestRedis.assumeAvailable();
-    }
-
-    @AfterAll
-    static void removeKeys() {
-        TestRedis.deleteKeys(PREFIX);
-    }
+    private static final String PREFIX = KEYS.prefix();
 
     @Override
     protected String backendName() {

@@ -10,9 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * V1 on Redis: ids are escaped into keys so that none can address another resource's lease or
@@ -20,7 +19,10 @@ import org.junit.jupiter.api.Test;
  */
 class RedisKeysTest {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("keys");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("keys");
+
+    private static final String PREFIX = KEYS.prefix();
 
     /** Ids that mean something to Redis or to a careless key scheme. */
     private static final List<String> NASTY = List.of(
@@ -46,16 +48,6 @@ class RedisKeysTest {
             "x".repeat(1024),
             "{".repeat(1024),
             "锁🔒");
-
-    @BeforeAll
-    static void requireRedis() {
-        TestRedis.assumeAvailable();
-    }
-
-    @AfterAll
-    static void removeKeys() {
-        TestRedis.deleteKeys(PREFIX);
-    }
 
     @Test
     void escapingIsInjectiveAndKeepsBracesOutOfTheHashTag() {

@@ -8,9 +8,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 18 on Redis: the shortest {@code dlm.operation.timeout} the backend takes, 1 ms, works
@@ -19,17 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class RedisOperationTimeoutTest {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("RedisOperationTimeoutTest");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("RedisOperationTimeoutTest");
 
-    @BeforeAll
-    static void redis() {
-        TestRedis.assumeAvailable();
-    }
-
-    @AfterAll
-    static void deleteKeys() {
-        TestRedis.deleteKeys(PREFIX);
-    }
+    private static final String PREFIX = KEYS.prefix();
 
     @Test
     void locksWorkWithAOneMillisecondOperationTimeout() {

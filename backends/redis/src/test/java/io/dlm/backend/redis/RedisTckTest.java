@@ -6,24 +6,15 @@ import io.dlm.tck.SharedLockSpaceTck;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Runs the whole TCK against a real Redis, with managers found by name as users find them. */
 class RedisTckTest extends SharedLockSpaceTck {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("tck");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("tck");
 
-    @BeforeAll
-    static void requireRedis() {
-        TestRedis.assumeAvailable();
-    }
-
-    /** Fencing counters never expire; a test run removes its own. */
-    @AfterAll
-    static void removeCounters() {
-        TestRedis.deleteKeys(PREFIX);
-    }
+    private static final String PREFIX = KEYS.prefix();
 
     @Override
     protected LockManager openManager(Map<String, String> properties) {

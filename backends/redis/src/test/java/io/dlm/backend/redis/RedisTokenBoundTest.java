@@ -16,11 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,7 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RedisTokenBoundTest {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("token");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("token");
+
+    private static final String PREFIX = KEYS.prefix();
     private static final long LEASE = TimeUnit.SECONDS.toNanos(60);
     private static final Duration OPERATION_TIMEOUT = Duration.ofMillis(500);
     private static final Duration TOLERANCE = TckTimings.scaled(Duration.ofSeconds(1));
@@ -40,16 +42,6 @@ class RedisTokenBoundTest {
 
     private AsyncLockBackend backend;
     private String resource;
-
-    @BeforeAll
-    static void requireRedis() {
-        TestRedis.assumeAvailable();
-    }
-
-    @AfterAll
-    static void removeKeys() {
-        TestRedis.deleteKeys(PREFIX);
-    }
 
     @BeforeEach
     void open() {

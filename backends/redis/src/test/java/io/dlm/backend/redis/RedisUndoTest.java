@@ -21,9 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,7 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RedisUndoTest {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("undo");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("undo");
+
+    private static final String PREFIX = KEYS.prefix();
     private static final Duration OPERATION_TIMEOUT = Duration.ofMillis(200);
     /** Room for a loaded machine to schedule the failing call, on top of what X5 allows. */
     private static final Duration TOLERANCE = TckTimings.scaled(Duration.ofSeconds(1));
@@ -45,16 +47,6 @@ class RedisUndoTest {
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void requireRedis() {
-        TestRedis.assumeAvailable();
-    }
-
-    @AfterAll
-    static void removeKeys() {
-        TestRedis.deleteKeys(PREFIX);
-    }
 
     @Test
     void X5_anAcquisitionThatRedisAppliesAfterTheClientGaveUpIsUndoneAtOnce() throws Exception {

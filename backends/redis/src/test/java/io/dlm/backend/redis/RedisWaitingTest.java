@@ -14,11 +14,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * L4 and L5 as Redis sees them: a waiter subscribes to its resource's release channel while it
@@ -28,23 +27,16 @@ import org.junit.jupiter.api.Test;
  */
 class RedisWaitingTest {
 
-    private static final String PREFIX = TestRedis.uniquePrefix("waiting");
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("waiting");
+
+    private static final String PREFIX = KEYS.prefix();
     private static final Duration PATIENCE = Duration.ofSeconds(10);
 
     private final RedisKeys keys = new RedisKeys(PREFIX);
     private final List<LockManager> managers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private TestRedis.Admin admin;
-
-    @BeforeAll
-    static void requireRedis() {
-        TestRedis.assumeAvailable();
-    }
-
-    @AfterAll
-    static void removeKeys() {
-        TestRedis.deleteKeys(PREFIX);
-    }
 
     @BeforeEach
     void connect() {
