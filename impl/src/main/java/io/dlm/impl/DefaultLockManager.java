@@ -25,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -102,13 +103,7 @@ public final class DefaultLockManager implements LockManager {
      * @throws IllegalArgumentException naming the key of an invalid setting
      */
     public static LockManager open(LockBackend backend, Map<String, String> properties, Ticker ticker) {
-        LockSettings settings = LockSettings.parse(properties);
-        String name = properties.getOrDefault("dlm.backend", backend.getClass().getSimpleName());
-        return new DefaultLockManager(
-                backend,
-                settings,
-                new LeaseKeeper(backend, settings, ticker),
-                LockTelemetry.open(name, properties, ticker));
+        return open(backend, properties, ticker, name -> LockTelemetry.open(name, properties, ticker));
     }
 
     /**
@@ -123,13 +118,18 @@ public final class DefaultLockManager implements LockManager {
      */
     static LockManager open(
             LockBackend backend, Map<String, String> properties, Ticker ticker, io.dlm.spi.LockObserver observer) {
+        return open(backend, properties, ticker, name -> LockTelemetry.observedBy(name, ticker, observer));
+    }
+
+    private static LockManager open(
+            LockBackend backend,
+            Map<String, String> properties,
+            Ticker ticker,
+            Function<String, LockTelemetry> telemetryNamed) {
         LockSettings settings = LockSettings.parse(properties);
         String name = properties.getOrDefault("dlm.backend", backend.getClass().getSimpleName());
         return new DefaultLockManager(
-                backend,
-                settings,
-                new LeaseKeeper(backend, settings, ticker),
-                LockTelemetry.observedBy(name, ticker, observer));
+                backend, settings, new LeaseKeeper(backend, settings, ticker), telemetryNamed.apply(name));
     }
 
     /**
@@ -532,11 +532,13 @@ public final class DefaultLockManager implements LockManager {
             // last look starts at the deadline, so the whole wait still ends within one call of it.
             boolean lastLook = false;
             for (; ; ) {
+                // Cleared before every condition that a wake-up announces is looked at (a close
+                // too), so that a wake-up whose unpark a backend call used up still stops the park.
+                waiter.clearSignal();
                 ensureOpenWhileWaiting(resourceId);
                 if (Thread.currentThread().isInterrupted()) {
                     throw interrupted(resourceId);
                 }
-                waiter.clearSignal();
                 long sleep = Long.MAX_VALUE;
                 if (!lastLook && ticker.nanoTime() - start >= waitNanos) {
                     return NOT_ACQUIRED;

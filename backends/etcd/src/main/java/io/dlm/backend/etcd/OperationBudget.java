@@ -2,6 +2,7 @@ package io.dlm.backend.etcd;
 
 import io.dlm.LockError;
 import io.dlm.LockException;
+import io.dlm.spi.ReplyWait;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import java.time.Duration;
@@ -9,7 +10,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -65,7 +65,7 @@ final class OperationBudget {
      */
     <T> T await(CompletableFuture<T> reply, String what) {
         try {
-            waitOnMonitor(reply);
+            ReplyWait.await(reply, deadlineNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LockException(LockError.INTERNAL_ERROR, "interrupted while waiting for etcd to " + what, e);
@@ -85,34 +85,6 @@ final class OperationBudget {
                 onUnanswered.run();
             }
             throw new LockException(LockError.INTERNAL_ERROR, "etcd failed to " + what + ": " + cause, cause);
-        }
-    }
-
-    /**
-     * Waits for the reply on a monitor, not with {@code CompletableFuture.get}.
-     *
-     * <p>The runtime wakes a waiting thread with {@link java.util.concurrent.locks.LockSupport#unpark}
-     * and then expects its next {@code park} to return at once. {@code get} parks too, and would
-     * swallow a wake-up that arrives while the thread is in a call to etcd (say, a release seen
-     * by the watch while this thread's last attempt is still on the wire): the thread would then
-     * sleep until its timeout. {@link Object#wait} uses the monitor's own signal and leaves the
-     * thread's park permit for the runtime.
-     */
-    private void waitOnMonitor(CompletableFuture<?> reply) throws InterruptedException {
-        if (reply.isDone()) {
-            return;
-        }
-        Object monitor = new Object();
-        reply.whenComplete((value, failure) -> {
-            synchronized (monitor) {
-                monitor.notifyAll();
-            }
-        });
-        synchronized (monitor) {
-            long left;
-            while (!reply.isDone() && (left = deadlineNanos - System.nanoTime()) > 0) {
-                TimeUnit.NANOSECONDS.timedWait(monitor, left);
-            }
         }
     }
 

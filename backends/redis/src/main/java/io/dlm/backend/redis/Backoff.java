@@ -44,7 +44,6 @@ final class Backoff {
             return false;
         }
         try {
-            // Thread.sleep leaves the LockSupport permit alone, unlike a parking wait (see Replies).
             TimeUnit.NANOSECONDS.sleep(pauseNanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

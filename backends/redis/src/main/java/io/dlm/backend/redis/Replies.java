@@ -2,29 +2,23 @@ package io.dlm.backend.redis;
 
 import io.dlm.LockError;
 import io.dlm.LockException;
+import io.dlm.spi.ReplyWait;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Waits for Redis replies, bounded by the operation timeout (X1), in a way that leaves the calling
- * thread's {@link java.util.concurrent.locks.LockSupport} permit alone.
+ * Waits for Redis replies, bounded by the operation timeout (X1).
  *
- * <p>Why not {@link CompletableFuture#get}: it parks with {@code LockSupport}, and the runtime
- * wakes a waiting thread with {@code LockSupport.unpark}. A release that unparks the head waiter
- * while that thread is blocked in {@code get} for its own acquisition attempt would have its
- * permit swallowed there; the waiter would then park until the holder's lease ran out, though the
- * lock was free (a lost wake-up, L4). A monitor wait uses a separate mechanism, so the permit
- * survives and the runtime's next park returns at once.
+ * <p>The wait is not interruptible: the call is in flight, and giving up on an interrupt would
+ * leave its outcome unknown, for example an acquisition made for a caller who was told it failed
+ * (X2). The wait is short and bounded, and the interrupt status is restored afterwards.
  *
- * <p>The wait is not interruptible either: the call is in flight, and giving up on an interrupt
- * would leave its outcome unknown, for example an acquisition made for a caller who was told it
- * failed (X2). The wait is short and bounded, and the interrupt status is restored afterwards.
+ * <p>The waiting itself is the SPI's {@link ReplyWait}, as in every backend.
  */
 final class Replies {
 
@@ -59,11 +53,7 @@ final class Replies {
      * @param deadlineNanos a {@link System#nanoTime()} instant
      */
     static void awaitDone(CompletableFuture<?> future, long deadlineNanos) {
-        if (!future.isDone()) {
-            Completion completion = new Completion();
-            future.whenComplete(completion);
-            completion.await(deadlineNanos);
-        }
+        ReplyWait.awaitUninterruptibly(future, deadlineNanos);
     }
 
     /**
@@ -122,35 +112,5 @@ final class Replies {
             cause = cause.getCause();
         }
         return cause;
-    }
-
-    /** Signals a completed future through its monitor. */
-    private static final class Completion implements BiConsumer<@Nullable Object, @Nullable Throwable> {
-        private boolean done;
-
-        @Override
-        public synchronized void accept(@Nullable Object result, @Nullable Throwable failure) {
-            done = true;
-            notifyAll();
-        }
-
-        /** Waits until done or the deadline passed; keeps an interrupt for the caller to see. */
-        synchronized void await(long deadlineNanos) {
-            boolean interrupted = false;
-            try {
-                long left;
-                while (!done && (left = deadlineNanos - System.nanoTime()) > 0) {
-                    try {
-                        wait(left / 1_000_000L, (int) (left % 1_000_000L));
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
     }
 }

@@ -1,25 +1,21 @@
 package io.dlm.backend.zookeeper;
 
+import io.dlm.spi.ReplyWait;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A value that ZooKeeper's event thread hands to a waiting caller.
+ * A value that ZooKeeper's event thread hands to a waiting caller, with a place for a value that
+ * comes after the caller stopped waiting, so that whatever it created can be undone (X5).
  *
- * <p>Waiting here uses the object's monitor, never {@link java.util.concurrent.locks.LockSupport}:
- * the runtime wakes a waiting thread by {@code unpark} and counts on the permit surviving until
- * the thread parks for the resource again, also when the wake comes while the thread is inside a
- * backend call. A {@code CompletableFuture.get} or a {@code CountDownLatch} here would park on that
- * permit, use it up, and the waiter would then sleep through the release it was woken for (L4).
- * Monitor waits and {@link Thread#sleep} leave the permit alone.
+ * <p>The waiting itself is the SPI's {@link ReplyWait}, as in every backend.
  *
  * @param <T> the value
  */
 final class Handoff<T> {
 
-    private @Nullable T value;
-    private @Nullable Consumer<T> whenAbandoned;
-    private boolean abandoned;
+    private final CompletableFuture<T> value = new CompletableFuture<>();
 
     /**
      * Hands the value over; later calls are ignored.
@@ -27,18 +23,7 @@ final class Handoff<T> {
      * @param delivered the value
      */
     void complete(T delivered) {
-        Consumer<T> late;
-        synchronized (this) {
-            if (value != null) {
-                return;
-            }
-            value = delivered;
-            notifyAll();
-            late = abandoned ? whenAbandoned : null;
-        }
-        if (late != null) {
-            late.accept(delivered);
-        }
+        value.complete(delivered);
     }
 
     /**
@@ -46,8 +31,9 @@ final class Handoff<T> {
      *
      * @return the value, or {@code null}
      */
-    synchronized @Nullable T peek() {
-        return value;
+    @Nullable
+    T peek() {
+        return value.getNow(null);
     }
 
     /**
@@ -58,46 +44,26 @@ final class Handoff<T> {
      * @return the value, or {@code null} once the deadline has passed
      * @throws InterruptedException if interruptible and interrupted; the status is then cleared
      */
-    synchronized @Nullable T await(long deadline, boolean interruptible) throws InterruptedException {
-        boolean interrupted = false;
-        try {
-            while (value == null) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return null;
-                }
-                try {
-                    wait(left / 1_000_000L, (int) (left % 1_000_000L));
-                } catch (InterruptedException e) {
-                    if (interruptible) {
-                        throw e;
-                    }
-                    interrupted = true;
-                }
-            }
-            return value;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+    @Nullable
+    T await(long deadline, boolean interruptible) throws InterruptedException {
+        if (interruptible) {
+            ReplyWait.await(value, deadline);
+        } else {
+            ReplyWait.awaitUninterruptibly(value, deadline);
         }
+        return value.getNow(null);
     }
 
     /**
      * Gives up waiting: a value that still comes is passed to {@code late} (on ZooKeeper's event
-     * thread), so that whatever it created can be undone.
+     * thread; one that came between the timeout and now, on the calling thread), so that whatever
+     * it created can be undone.
      *
      * @param late what to do with a late value, or {@code null}
      */
     void abandon(@Nullable Consumer<T> late) {
-        T arrived;
-        synchronized (this) {
-            abandoned = true;
-            whenAbandoned = late;
-            arrived = value;
-        }
-        if (arrived != null && late != null) {
-            late.accept(arrived); // came between the timeout and now
+        if (late != null) {
+            value.thenAccept(late);
         }
     }
 }

@@ -239,12 +239,13 @@ final class ZooKeeperCalls {
         }
         boolean interrupted = false;
         try {
-            // Thread.sleep, not LockSupport: see Handoff on the runtime's unpark permit.
             for (long left; (left = wakeAt - System.nanoTime()) > 0; ) {
                 try {
                     Thread.sleep(left / 1_000_000L, (int) (left % 1_000_000L));
                 } catch (InterruptedException e) {
                     if (interruptible) {
+                        // The caller sees the status set again (X2), as after every other wait.
+                        Thread.currentThread().interrupt();
                         throw new LockException(
                                 LockError.INTERNAL_ERROR, "interrupted while waiting to retry a ZooKeeper step", e);
                     }

@@ -1,0 +1,73 @@
+package io.dlm.spi;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How a backend waits for an engine's reply within an operation's deadline (X1), written once for
+ * every backend.
+ *
+ * <p>The wait parks the calling thread on a latch of its own that the reply's completion opens. It
+ * does not call the future's {@code get}: on a fork-join worker, {@code get} first runs other
+ * queued asynchronous tasks on the caller's thread, which could stretch a lock call past its
+ * operation timeout with the application's work, and it runs the reply's other callbacks on the
+ * caller's thread. A latch also lets a virtual thread leave its carrier while the engine answers,
+ * which a monitor wait does not on JDK 21 to 23.
+ *
+ * <p>Parking may use up a wake-up that the runtime sent the calling thread while its call was on
+ * the wire (a waiter told that the lock was released). The runtime keeps a wake-up flag of its own
+ * for that reason, so a backend need not protect the thread's park permit.
+ */
+public final class ReplyWait {
+
+    private ReplyWait() {}
+
+    /**
+     * Waits until the reply has come or the deadline has passed. An interrupt ends the wait.
+     *
+     * @param reply the pending reply
+     * @param deadlineNanos a {@link System#nanoTime()} instant
+     * @return whether the reply has come
+     * @throws InterruptedException if the thread is interrupted while the reply is still pending;
+     *     its status is then cleared, as by any blocking call
+     */
+    public static boolean await(CompletableFuture<?> reply, long deadlineNanos) throws InterruptedException {
+        if (reply.isDone()) {
+            return true;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        reply.whenComplete((value, failure) -> done.countDown());
+        return done.await(left, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Waits until the reply has come or the deadline has passed, whatever interrupts come
+     * meanwhile: a call in flight whose outcome is left unknown is worse than a short wait (X2, X5).
+     * The interrupt status is set again before it returns.
+     *
+     * @param reply the pending reply
+     * @param deadlineNanos a {@link System#nanoTime()} instant
+     * @return whether the reply has come
+     */
+    public static boolean awaitUninterruptibly(CompletableFuture<?> reply, long deadlineNanos) {
+        boolean interrupted = false;
+        try {
+            for (; ; ) {
+                try {
+                    return await(reply, deadlineNanos);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
