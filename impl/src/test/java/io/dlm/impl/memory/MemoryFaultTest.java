@@ -1,13 +1,12 @@
 package io.dlm.impl.memory;
 
-import io.dlm.tck.fault.LockManagerFaultTck;
+import io.dlm.tck.fault.InProcessFaultTck;
 
 /**
- * The fault tier on the in-memory backend: only what needs no network applies (holders pausing
- * past their leases, checked by the history checker); the network faults are reported as not
- * applicable.
+ * The fault tier on the in-memory backend: its in-process tier, holders pausing past their leases,
+ * checked by the history checker (there is no network to fault).
  */
-class MemoryFaultTest extends LockManagerFaultTck {
+class MemoryFaultTest extends InProcessFaultTck {
 
     @Override
     protected String backendName() {

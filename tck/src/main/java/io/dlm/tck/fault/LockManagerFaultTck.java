@@ -11,41 +11,35 @@ import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
 import io.dlm.tck.jvm.ForkedJvm;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.assertj.core.api.Assumptions;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 
 /**
- * The TCK's fault tier (SPEC "Faults", N1-N7) as one abstract JUnit 5 class: a remote backend's
- * test extends it, names its provider and says how to reach its engine at a given host and port;
- * the tier then puts a {@link FaultProxy} between clients and the real engine, pauses forked holder
- * JVMs, and checks every test's {@link History} with the one {@link HistoryChecker}.
+ * The TCK's fault tier (SPEC "Faults", N1-N7) for a backend whose engine is reached over the
+ * network: a remote backend's test extends it, names its provider and says where its engine
+ * listens and how to reach it at a given host and port. Besides the tests of {@link
+ * InProcessFaultTck}, the tier puts a {@link FaultProxy} between clients and the real engine
+ * (partitions, slow replies, resets, stalls), pauses forked holder JVMs, and checks every test's
+ * {@link History} with the one {@link HistoryChecker}.
  *
  * <pre>{@code
  * class RedisFaultTest extends LockManagerFaultTck {
  *     protected String backendName() { return "redis"; }
- *     protected Optional<InetSocketAddress> engineAddress() { return Optional.of(new InetSocketAddress("127.0.0.1", 6379)); }
+ *     protected InetSocketAddress engineAddress() { return new InetSocketAddress("127.0.0.1", 6379); }
  *     protected Map<String, String> connectionProperties(String host, int port) {
  *         return Map.of("dlm.redis.uri", "redis://" + host + ":" + port);
  *     }
@@ -53,38 +47,19 @@ import org.junit.jupiter.api.TestInfo;
  * }</pre>
  *
  * <p>Every test writes its timeline to {@code target/fault-histories/}, passed or failed, so a
- * failing run can be read afterwards. Timings scale with {@link TckTimings}. A backend without an
- * engine to cut off (in-process) runs only the history test; the others are reported as not
- * applicable.
+ * failing run can be read afterwards. Timings scale with {@link TckTimings}.
  */
-public abstract class LockManagerFaultTck {
+public abstract class LockManagerFaultTck extends InProcessFaultTck {
 
-    /** Where every test's timeline is written, relative to the module that runs the tests. */
-    private static final Path HISTORIES = Path.of("target", "fault-histories");
-
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
-    private final FencedStore store = new FencedStore();
-    private History history;
-
-    /** For subclasses: a backend's fault test class. */
+    /** For subclasses: a remote backend's fault test class. */
     protected LockManagerFaultTck() {}
 
     /**
-     * The provider name the tier opens managers with, in this JVM and in forked holders.
+     * Where the engine listens; the tier's proxies forward there.
      *
-     * @return e.g. {@code redis}
+     * @return the engine's address
      */
-    protected abstract String backendName();
-
-    /**
-     * Where the engine listens; the tier's proxies forward there. Empty for an in-process backend,
-     * which then runs only the faults that need no network.
-     *
-     * @return the engine's address, empty by default
-     */
-    protected Optional<InetSocketAddress> engineAddress() {
-        return Optional.empty();
-    }
+    protected abstract InetSocketAddress engineAddress();
 
     /**
      * The settings that make the backend talk to the engine at {@code host:port} (a proxy or the
@@ -100,16 +75,6 @@ public abstract class LockManagerFaultTck {
     }
 
     /**
-     * Settings every manager of the backend needs besides where its engine is: for an in-process
-     * backend, all of them (e.g. an embedded database's URL and table).
-     *
-     * @return plain values, empty by default
-     */
-    protected Map<String, String> properties() {
-        return Map.of();
-    }
-
-    /**
      * The longest time the engine's client library waits, by its own design, before it opens a new
      * connection after losing one; N4's bound for a waiter whose connections were reset or cut is
      * lengthened by it. A backend that states one documents it (ZooKeeper's client waits a random
@@ -118,24 +83,6 @@ public abstract class LockManagerFaultTck {
      * @return {@code ZERO} by default
      */
     protected Duration reconnectBackoff() {
-        return Duration.ZERO;
-    }
-
-    /**
-     * The engine's lease granularity, as in the rule TCK (E1): leases are rounded up to it.
-     *
-     * @return {@code 1 ns} by default
-     */
-    protected Duration leaseGranularity() {
-        return Duration.ofNanos(1);
-    }
-
-    /**
-     * How late the engine may free an expired lease (E2): a waiter's bounds widen by it.
-     *
-     * @return zero by default
-     */
-    protected Duration expiryLag() {
         return Duration.ZERO;
     }
 
@@ -159,24 +106,6 @@ public abstract class LockManagerFaultTck {
         throw new UnsupportedOperationException(getClass().getName() + " declares no engine restart");
     }
 
-    @BeforeEach
-    void startHistory(TestInfo test) {
-        history = new History(getClass().getSimpleName() + "."
-                + test.getTestMethod().map(m -> m.getName()).orElse(test.getDisplayName()));
-    }
-
-    @AfterEach
-    void closeEverythingAndKeepTheHistory() throws Exception {
-        while (!toClose.isEmpty()) {
-            try {
-                toClose.pop().close();
-            } catch (RuntimeException e) {
-                // A manager cut off from its engine may fail to release on close; its leases expire.
-            }
-        }
-        history.writeTimeline(HISTORIES);
-    }
-
     // ---------------------------------------------------------------------------------------------
     // N1
 
@@ -187,19 +116,20 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N1_partitionedHolderIsLostByItsDeadlineAndNobodyTakesTheLockEarly() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
         LockManager holderSide = open(proxy.host(), proxy.port());
         LockManager contenderSide = open(engine.getHostString(), engine.getPort());
         String resource = resource();
         Duration lease = lease(2_000);
 
-        Lease held = acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+        Lease held = recorder()
+                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
                 .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
                 .keepAlive();
         AtomicLong lostAt = whenLost(held);
         CompletableFuture<Void> work = TestThreads.background("holder-work", () -> {
-            while (section("holder", held)) {
+            while (recorder().section("holder", held)) {
                 pause(Duration.ofMillis(20));
             }
             return null;
@@ -208,16 +138,16 @@ public abstract class LockManagerFaultTck {
         pause(lease.dividedBy(2));
 
         long cut = System.nanoTime();
-        history.note("partition: every byte between the holder and the engine is dropped, no reset");
+        recorder().note("partition: every byte between the holder and the engine is dropped, no reset");
         proxy.blackhole(FaultProxy.Direction.BOTH);
         // The contender writes as soon as it holds the lock: a grant that came while the holder
         // still believed itself valid shows as overlapping critical sections.
         CompletableFuture<Optional<Lease>> contender = TestThreads.background("contender", () -> {
-            Optional<Lease> won = acquire(contenderSide, "contender", resource, longWait(lease), lease);
+            Optional<Lease> won = recorder().acquire(contenderSide, "contender", resource, longWait(lease), lease);
             if (won.isPresent()) {
                 Lease mine = won.get().keepAlive();
                 long until = System.nanoTime() + lease.toNanos() / 2;
-                while (System.nanoTime() - until < 0 && section("contender", mine)) {
+                while (System.nanoTime() - until < 0 && recorder().section("contender", mine)) {
                     pause(Duration.ofMillis(20));
                 }
             }
@@ -228,7 +158,7 @@ public abstract class LockManagerFaultTck {
                 "holder's inspect during the partition", () -> holderSide.inspect(resource), operationTimeout());
         assertFailsWithinBound(
                 "holder's acquisition of another resource during the partition",
-                () -> acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
+                () -> recorder().acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
                 operationTimeout().multipliedBy(2));
 
         Lease taken = result(contender, longWait(lease).plus(lease).plus(slack()))
@@ -240,13 +170,13 @@ public abstract class LockManagerFaultTck {
                 .isLessThanOrEqualTo(lease.plus(lossTolerance()));
 
         long healed = System.nanoTime();
-        history.note("heal: new connections pass again; the cut ones stay dead");
+        recorder().note("heal: new connections pass again; the cut ones stay dead");
         proxy.heal();
-        release("contender", taken);
+        recorder().release("contender", taken);
         Duration liveness = lease.plus(operationTimeout()).plus(slack());
         acquireRetrying(holderSide, "holder", resource, liveness, lease).ifPresent(this::releaseQuietly);
-        HistoryChecker.assertLiveAfter(history, resource, healed, liveness);
-        HistoryChecker.assertSafe(history);
+        HistoryChecker.assertLiveAfter(recorder().history(), resource, healed, liveness);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -259,7 +189,7 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N2_holderPausedPastItsLeaseComesBackInvalidAndFencedOff() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         String resource = resource();
         Duration lease = lease(2_000);
         ForkedHolder holder = forkHolder("holder", engine);
@@ -268,28 +198,29 @@ public abstract class LockManagerFaultTck {
                 .as("the holder's first write")
                 .isTrue();
 
-        history.note("SIGSTOP: the holder's JVM stops, its sockets stay open");
+        recorder().note("SIGSTOP: the holder's JVM stops, its sockets stay open");
         holder.jvm.pause();
         LockManager contenderSide = open(engine.getHostString(), engine.getPort());
-        Lease taken = acquire(contenderSide, "contender", resource, longWait(lease), lease)
+        Lease taken = recorder()
+                .acquire(contenderSide, "contender", resource, longWait(lease), lease)
                 .orElseThrow(() -> new AssertionError("nobody could acquire the paused holder's expired lock"));
         assertThat(taken.fencingToken())
                 .as("F1/N2: the new holder's token is larger than the paused holder's")
                 .isGreaterThan(token);
-        assertThat(section("contender", taken)).isTrue();
+        assertThat(recorder().section("contender", taken)).isTrue();
 
-        history.note("SIGCONT: the holder runs again");
+        recorder().note("SIGCONT: the holder runs again");
         holder.jvm.resume();
         assertThat(holder.section(resource, token))
                 .as("N2: after the pause the holder's lease is not valid before its next write")
                 .isFalse();
-        assertThat(store.write(resource, token))
+        assertThat(recorder().write(resource, token))
                 .as("M3/N2: the fenced store rejects the old token")
                 .isFalse();
         assertThat(holder.renew()).as("N2: the holder's renewal is refused").isFalse();
         Awaitility.await("the resumed holder's loss (K3)").atMost(slack()).until(() -> holder.lostAt() >= 0);
-        release("contender", taken);
-        HistoryChecker.assertSafe(history);
+        recorder().release("contender", taken);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -303,7 +234,7 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N3_acquisitionAppliedLateByASlowEngineIsUndone() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
         LockManager slowSide = open(proxy.host(), proxy.port());
         LockManager observer = open(engine.getHostString(), engine.getPort());
@@ -312,29 +243,30 @@ public abstract class LockManagerFaultTck {
         Duration lease = lease(30_000);
         // open() warmed the connections up, so the delayed request is the acquisition, not a handshake.
 
-        history.note("slow engine: every request reaches the engine two operation timeouts late");
+        recorder().note("slow engine: every request reaches the engine two operation timeouts late");
         proxy.latency(FaultProxy.Direction.TO_ENGINE, operationTimeout().multipliedBy(2));
         assertFailsWithinBound(
                 "an acquisition on the slow engine",
-                () -> acquire(slowSide, "slow", resource, Duration.ZERO, lease),
+                () -> recorder().acquire(slowSide, "slow", resource, Duration.ZERO, lease),
                 operationTimeout().multipliedBy(2));
 
         proxy.latency(FaultProxy.Direction.TO_ENGINE, Duration.ZERO);
         proxy.awaitDrained(operationTimeout().multipliedBy(4).plus(slack()));
         long delayEnded = System.nanoTime();
-        history.note("the delay has ended: every delayed request has reached the engine");
+        recorder().note("the delay has ended: every delayed request has reached the engine");
         Awaitility.await("N3: the late acquisition undone")
                 .atMost(operationTimeout().plus(slack()))
                 .pollInterval(Duration.ofMillis(20))
                 .until(() -> observer.inspect(resource).isEmpty());
-        history.note(
-                "free again " + Duration.ofNanos(System.nanoTime() - delayEnded).toMillis() + " ms after the delay");
-        Optional<Lease> after = acquire(slowSide, "slow", resource, operationTimeout(), lease);
+        recorder()
+                .note("free again "
+                        + Duration.ofNanos(System.nanoTime() - delayEnded).toMillis() + " ms after the delay");
+        Optional<Lease> after = recorder().acquire(slowSide, "slow", resource, operationTimeout(), lease);
         assertThat(after)
                 .as("the slow side works again once the engine is fast")
                 .isPresent();
         releaseQuietly(after.get());
-        HistoryChecker.assertSafe(history);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     /**
@@ -344,7 +276,7 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N3_acquisitionDeliveredAfterItsUndoTakesNothing() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
         LockManager heldSide = open(proxy.host(), proxy.port());
         LockManager observer = open(engine.getHostString(), engine.getPort());
@@ -352,16 +284,16 @@ public abstract class LockManagerFaultTck {
         Duration lease = lease(30_000);
         warmUp(heldSide);
 
-        history.note("hold: the connections open now deliver nothing but keep their bytes; new ones pass");
+        recorder().note("hold: the connections open now deliver nothing but keep their bytes; new ones pass");
         proxy.holdExisting();
         assertFailsWithinBound(
                 "an acquisition on a held connection",
-                () -> acquire(heldSide, "held", resource, Duration.ZERO, lease),
+                () -> recorder().acquire(heldSide, "held", resource, Duration.ZERO, lease),
                 operationTimeout().multipliedBy(2));
         // Time for the undo to get through on a new connection, retried if it must be.
         pause(operationTimeout().multipliedBy(4));
 
-        history.note("release: the held bytes reach the engine, the acquisition after its undo");
+        recorder().note("release: the held bytes reach the engine, the acquisition after its undo");
         proxy.releaseHeld();
         proxy.awaitDrained(slack());
         Awaitility.await("N3: the acquisition that arrived after its undo holds nothing")
@@ -369,10 +301,10 @@ public abstract class LockManagerFaultTck {
                 .atMost(operationTimeout().plus(slack()))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> observer.inspect(resource).isEmpty());
-        Optional<Lease> after = acquire(observer, "observer", resource, Duration.ZERO, lease);
+        Optional<Lease> after = recorder().acquire(observer, "observer", resource, Duration.ZERO, lease);
         assertThat(after).as("the resource is free for others").isPresent();
         releaseQuietly(after.get());
-        HistoryChecker.assertSafe(history);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -389,18 +321,22 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void X1_anEngineAnsweringEachRequestJustInTimeCannotStretchACall() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
         Duration timeout = TckTimings.scaledMillis(2_000);
         LockManager slowSide = open(proxy.host(), proxy.port(), timeout);
         LockManager other = open(engine.getHostString(), engine.getPort());
         Duration lease = lease(60_000);
         String taken = resource();
-        Lease theirs = acquire(other, "other", taken, Duration.ZERO, lease).orElseThrow();
-        Lease ours = acquire(slowSide, "slow", resource(), Duration.ZERO, lease).orElseThrow();
+        Lease theirs =
+                recorder().acquire(other, "other", taken, Duration.ZERO, lease).orElseThrow();
+        Lease ours = recorder()
+                .acquire(slowSide, "slow", resource(), Duration.ZERO, lease)
+                .orElseThrow();
 
-        history.note("slow replies: before each call below, every reply of the engine arrives nine tenths of an"
-                + " operation timeout late");
+        recorder()
+                .note("slow replies: before each call below, every reply of the engine arrives nine tenths of an"
+                        + " operation timeout late");
         SlowReplies slow =
                 new SlowReplies(proxy, slowSide, timeout.multipliedBy(9).dividedBy(10));
         Duration room = TckTimings.scaledMillis(1_000);
@@ -408,27 +344,27 @@ public abstract class LockManagerFaultTck {
         Duration acquisitionFailed = timeout.multipliedBy(2).plus(room);
         slow.endsInTime(
                 "an acquisition of a free resource",
-                () -> acquire(slowSide, "slow", resource(), Duration.ZERO, lease),
+                () -> recorder().acquire(slowSide, "slow", resource(), Duration.ZERO, lease),
                 done,
                 acquisitionFailed);
         slow.endsInTime(
                 "an acquisition another holder refuses",
-                () -> acquire(slowSide, "slow", taken, Duration.ZERO, lease),
+                () -> recorder().acquire(slowSide, "slow", taken, Duration.ZERO, lease),
                 done,
                 acquisitionFailed);
-        slow.endsInTime("a renewal", () -> renew("slow", ours), done, done);
+        slow.endsInTime("a renewal", () -> recorder().renew("slow", ours), done, done);
         slow.endsInTime("an inspection", () -> slowSide.inspect(taken), done, done);
         slow.endsInTime(
                 "a release",
                 () -> {
-                    release("slow", ours);
+                    recorder().release("slow", ours);
                     return null;
                 },
                 done,
                 done);
 
-        release("other", theirs);
-        HistoryChecker.assertSafe(history);
+        recorder().release("other", theirs);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     /** X1's slow engine: replies slowed for one call at a time. */
@@ -469,7 +405,7 @@ public abstract class LockManagerFaultTck {
                 proxy.latency(FaultProxy.Direction.TO_CLIENT, Duration.ZERO);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            history.note(what + (failure == null ? " returned" : " failed") + " after " + took.toMillis() + " ms");
+            recorder().note(what + (failure == null ? " returned" : " failed") + " after " + took.toMillis() + " ms");
             assertThat(took)
                     .as("X1: " + what + (failure == null ? " that succeeded" : " that failed") + " ended in time")
                     .isLessThanOrEqualTo(failure == null ? ifDone : ifFailed);
@@ -488,12 +424,12 @@ public abstract class LockManagerFaultTck {
     @Test
     void N4_waiterWhoseConnectionsAreResetGetsAReleasedLockWithinASecondOrFails() throws Exception {
         Waiting waiting = waitBehindAHolder();
-        history.note("reset: every connection of the waiter is reset");
+        recorder().note("reset: every connection of the waiter is reset");
         waiting.proxy.resetAll();
         long released = System.nanoTime();
-        release("holder", waiting.held);
+        recorder().release("holder", waiting.held);
         waiting.assertWokenWithin(released, notificationBound(), "the release");
-        HistoryChecker.assertSafe(history);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     /**
@@ -504,34 +440,35 @@ public abstract class LockManagerFaultTck {
     @Test
     void N4_waiterCutOffWhileTheLockIsReleasedFailsOrGetsItWithinASecondOfTheHeal() throws Exception {
         Waiting waiting = waitBehindAHolder();
-        history.note("partition: the waiter's connections drop every byte");
+        recorder().note("partition: the waiter's connections drop every byte");
         waiting.proxy.blackhole(FaultProxy.Direction.BOTH);
-        release("holder", waiting.held);
+        recorder().release("holder", waiting.held);
         pause(TckTimings.scaledMillis(1_500));
         long healed = System.nanoTime();
-        history.note("heal: new connections pass again; the cut ones stay dead");
+        recorder().note("heal: new connections pass again; the cut ones stay dead");
         waiting.proxy.heal();
         // After the heal it may first have to notice that its old connections are dead.
         waiting.assertWokenWithin(healed, notificationBound().plus(operationTimeout()), "the heal");
-        HistoryChecker.assertSafe(history);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     /**
      * A holder (straight to the engine) with a long lease, and a waiter behind a proxy, parked.
      */
     private Waiting waitBehindAHolder() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
         LockManager waiterSide = open(proxy.host(), proxy.port());
         LockManager holderSide = open(engine.getHostString(), engine.getPort());
         String resource = resource();
         Duration lease = lease(30_000);
-        Lease held =
-                acquire(holderSide, "holder", resource, Duration.ZERO, lease).orElseThrow();
+        Lease held = recorder()
+                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+                .orElseThrow();
         Thread[] waiterThread = new Thread[1];
         CompletableFuture<Optional<Lease>> waiter = TestThreads.background("waiter", () -> {
             waiterThread[0] = Thread.currentThread();
-            return acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
+            return recorder().acquire(waiterSide, "waiter", resource, TckTimings.scaledMillis(20_000), lease);
         });
         TestThreads.awaitParked(waiterThread);
         return new Waiting(proxy, resource, held, waiter);
@@ -560,7 +497,7 @@ public abstract class LockManagerFaultTck {
             try {
                 Optional<Lease> won = waiter.get(bound.plus(slack()).toNanos(), TimeUnit.NANOSECONDS);
                 assertThat(won).as("N4: the waiter gets the free lock").isPresent();
-                assertThat(Duration.ofNanos(acquiredAt(resource, "waiter") - since))
+                assertThat(Duration.ofNanos(recorder().acquiredAt(resource, "waiter") - since))
                         .as("N4: the waiter gets the lock within 1 s of %s", event)
                         .isLessThanOrEqualTo(bound);
                 releaseQuietly(won.get());
@@ -586,18 +523,19 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N5_tokensKeepGrowingAcrossAnEngineRestart() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         Assumptions.assumeThat(canRestartEngine())
                 .as("the backend's test declares no engine of its own to restart")
                 .isTrue();
         LockManager manager = open(engine.getHostString(), engine.getPort());
         String resource = resource();
         Duration lease = lease(5_000);
-        Lease before =
-                acquire(manager, "before", resource, Duration.ZERO, lease).orElseThrow();
-        release("before", before);
+        Lease before = recorder()
+                .acquire(manager, "before", resource, Duration.ZERO, lease)
+                .orElseThrow();
+        recorder().release("before", before);
 
-        history.note("restart: the engine stops and starts again on the same address");
+        recorder().note("restart: the engine stops and starts again on the same address");
         restartEngine();
         Optional<Lease> after = acquireRetrying(
                 manager, "after", resource, operationTimeout().multipliedBy(3).plus(slack()), lease);
@@ -606,7 +544,7 @@ public abstract class LockManagerFaultTck {
                 .as("F1/N5: the token after the restart is larger than the one before it")
                 .isGreaterThan(before.fencingToken());
         releaseQuietly(after.get());
-        HistoryChecker.assertSafe(history);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -619,7 +557,7 @@ public abstract class LockManagerFaultTck {
      */
     @Test
     void N7_aThousandKeptAliveLeasesLoseNoneWhenSlowAndAllWhenStalled() throws Exception {
-        InetSocketAddress engine = requireEngine();
+        InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
         LockManager manager = open(proxy.host(), proxy.port());
         int count = 1_000;
@@ -633,9 +571,9 @@ public abstract class LockManagerFaultTck {
             held.lost().thenRun(() -> lostAt.compareAndSet(index, 0, System.nanoTime()));
             leases.add(held);
         }
-        history.note(count + " leases of " + lease.toMillis() + " ms kept alive");
+        recorder().note(count + " leases of " + lease.toMillis() + " ms kept alive");
 
-        history.note("slow engine: 50 ms each way, answers within 100 ms");
+        recorder().note("slow engine: 50 ms each way, answers within 100 ms");
         proxy.latency(FaultProxy.Direction.BOTH, Duration.ofMillis(50));
         pause(lease.multipliedBy(3));
         int lostWhileSlow = 0;
@@ -664,7 +602,7 @@ public abstract class LockManagerFaultTck {
                 .as("K2/N7: leases whose local deadline had passed while the engine answered within 100 ms")
                 .isZero();
         long stalled = System.nanoTime();
-        history.note("stall: nothing passes for 2 s");
+        recorder().note("stall: nothing passes for 2 s");
         proxy.latency(FaultProxy.Direction.BOTH, Duration.ofSeconds(2));
         Awaitility.await("N7: every lease reported lost during the stall")
                 .atMost(lease.plus(lossTolerance()).plus(slack()))
@@ -687,8 +625,9 @@ public abstract class LockManagerFaultTck {
         for (long deadline : deadlineAtStall) {
             deadlinesFrom = Math.min(deadlinesFrom, deadline - stalled);
         }
-        history.note("local deadlines at the stall from +" + deadlinesFrom / 1_000_000 + " ms; losses from +"
-                + earliest / 1_000_000 + " ms to +" + latest / 1_000_000 + " ms after the stall");
+        recorder()
+                .note("local deadlines at the stall from +" + deadlinesFrom / 1_000_000 + " ms; losses from +"
+                        + earliest / 1_000_000 + " ms to +" + latest / 1_000_000 + " ms after the stall");
         assertThat(Duration.ofNanos(latest))
                 .as("K3/N7: every lease lost by its local deadline, at most one lease after the stall")
                 .isLessThanOrEqualTo(lease.plus(lossTolerance()));
@@ -700,73 +639,7 @@ public abstract class LockManagerFaultTck {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // M1 under pauses, for every backend
-
-    /**
-     * M1, K2: holders in contention on short leases, some of them pausing past their lease without
-     * keeping it alive, never have overlapping valid critical sections, and the fenced store sees
-     * their tokens in order. Needs no network: in-process backends run it too.
-     */
-    @Test
-    void M1_holdersPausingPastShortLeasesLeaveASafeHistory() throws Exception {
-        LockManager manager = engineAddress()
-                .map(engine -> open(engine.getHostString(), engine.getPort()))
-                .orElseGet(() -> {
-                    Map<String, String> properties = new HashMap<>(settings());
-                    properties.putAll(properties());
-                    return track(LockManagers.open(backendName(), properties));
-                });
-        warmUp(manager); // the in-process one; open() warmed a remote one already
-        String resource = resource();
-        Duration lease = lease(300);
-        List<CompletableFuture<Void>> holders = new ArrayList<>();
-        for (int h = 0; h < 4; h++) {
-            String process = "holder-" + h;
-            holders.add(TestThreads.background(process, () -> {
-                for (int round = 0; round < 6; round++) {
-                    Optional<Lease> acquired = acquire(manager, process, resource, longWait(lease), lease);
-                    if (acquired.isEmpty()) {
-                        continue;
-                    }
-                    Lease held = acquired.get();
-                    boolean pauses = ThreadLocalRandom.current().nextInt(3) == 0;
-                    if (!pauses) {
-                        held.keepAlive();
-                    }
-                    section(process, held);
-                    // A pause past the lease (like a GC pause) for some, short work for the others.
-                    pause(pauses ? lease.plus(leaseGranularity()).plus(Duration.ofMillis(50)) : Duration.ofMillis(10));
-                    section(process, held);
-                    release(process, held);
-                }
-                return null;
-            }));
-        }
-        for (CompletableFuture<Void> holder : holders) {
-            result(holder, TckTimings.scaledMillis(60_000));
-        }
-        HistoryChecker.assertSafe(history);
-    }
-
-    // ---------------------------------------------------------------------------------------------
     // Recorded operations
-
-    private Optional<Lease> acquire(
-            LockManager manager, String process, String resource, Duration wait, Duration lease) {
-        History.Op op = history.call(process, "acquire", resource);
-        try {
-            Optional<Lease> acquired = manager.tryAcquire(resource, process, wait, lease);
-            if (acquired.isPresent()) {
-                op.ok("acquired", acquired.get().fencingToken());
-            } else {
-                op.ok("not acquired");
-            }
-            return acquired;
-        } catch (RuntimeException e) {
-            op.failed(e);
-            throw e;
-        }
-    }
 
     /**
      * Acquires as a caller does after a fault: an {@code INTERNAL_ERROR} (a connection still being
@@ -779,7 +652,7 @@ public abstract class LockManagerFaultTck {
         for (; ; ) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             try {
-                return acquire(manager, process, resource, left, lease);
+                return recorder().acquire(manager, process, resource, left, lease);
             } catch (LockException e) {
                 if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
                     throw e;
@@ -813,87 +686,12 @@ public abstract class LockManagerFaultTck {
         }
     }
 
-    /**
-     * Makes a first call on a new manager, so that its connections are up before a fault starts. An
-     * engine whose client connects lazily (a session to set up, say) may fail that first call with
-     * {@code INTERNAL_ERROR} (X1): it is tried again, within the slack.
-     */
-    private void warmUp(LockManager manager) throws InterruptedException {
-        long deadline = System.nanoTime() + slack().toNanos();
-        for (; ; ) {
-            try {
-                assertThat(manager.inspect(resource())).isEmpty();
-                return;
-            } catch (LockException e) {
-                if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
-                    throw e;
-                }
-                pause(Duration.ofMillis(50));
-            }
-        }
-    }
-
-    private void release(String process, Lease lease) {
-        History.Op op = history.call(process, "release", lease.resourceId());
-        try {
-            op.ok(Boolean.toString(lease.release()), lease.fencingToken());
-        } catch (RuntimeException e) {
-            op.failed(e);
-            throw e;
-        }
-    }
-
-    private boolean renew(String process, Lease lease) {
-        History.Op op = history.call(process, "renew", lease.resourceId());
-        try {
-            boolean renewed = lease.renew();
-            op.ok(Boolean.toString(renewed), lease.fencingToken());
-            return renewed;
-        } catch (RuntimeException e) {
-            op.failed(e);
-            throw e;
-        }
-    }
-
     private void releaseQuietly(Lease lease) {
         try {
-            release(lease.clientId(), lease);
+            recorder().release(lease.clientId(), lease);
         } catch (RuntimeException e) {
             // Clean-up only.
         }
-    }
-
-    /**
-     * One critical section of a careful holder: it checks its lease, writes with its token only if
-     * valid, and checks again.
-     *
-     * @return whether the lease was valid at both checks
-     */
-    private boolean section(String process, Lease lease) {
-        boolean before = lease.isValid();
-        long beforeReturned = System.nanoTime();
-        boolean accepted = before && store.write(lease.resourceId(), lease.fencingToken());
-        long afterCalled = System.nanoTime();
-        boolean after = lease.isValid();
-        history.section(
-                process,
-                lease.resourceId(),
-                lease.fencingToken(),
-                before,
-                beforeReturned,
-                accepted,
-                after,
-                afterCalled);
-        return before && after;
-    }
-
-    private long acquiredAt(String resource, String process) {
-        return history.events().stream()
-                .filter(e -> e.process().equals(process) && e.resource().equals(resource))
-                .filter(e -> "acquire".equals(e.action()) && "acquired".equals(e.outcome()))
-                .mapToLong(History.Event::returnedAt)
-                .max()
-                .orElseThrow(() -> new AssertionError(process + " has no recorded acquisition of " + resource));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -924,14 +722,16 @@ public abstract class LockManagerFaultTck {
         long acquire(String resource, Duration lease, Duration wait) throws Exception {
             String[] reply = ask("acquire " + resource + " " + lease.toMillis() + " " + wait.toMillis(), "ACQUIRED");
             long token = Long.parseLong(reply[1]);
-            history.reported(
-                    process,
-                    "acquire",
-                    resource,
-                    Long.parseLong(reply[2]),
-                    Long.parseLong(reply[3]),
-                    "acquired",
-                    token);
+            recorder()
+                    .history()
+                    .reported(
+                            process,
+                            "acquire",
+                            resource,
+                            Long.parseLong(reply[2]),
+                            Long.parseLong(reply[3]),
+                            "acquired",
+                            token);
             return token;
         }
 
@@ -939,18 +739,20 @@ public abstract class LockManagerFaultTck {
         boolean section(String resource, long token) throws Exception {
             String[] before = ask("check", "VALID");
             boolean validBefore = Boolean.parseBoolean(before[1]);
-            boolean accepted = validBefore && store.write(resource, token);
+            boolean accepted = validBefore && recorder().write(resource, token);
             String[] after = ask("check", "VALID");
             boolean validAfter = Boolean.parseBoolean(after[1]);
-            history.section(
-                    process,
-                    resource,
-                    token,
-                    validBefore,
-                    Long.parseLong(before[3]),
-                    accepted,
-                    validAfter,
-                    Long.parseLong(after[2]));
+            recorder()
+                    .history()
+                    .section(
+                            process,
+                            resource,
+                            token,
+                            validBefore,
+                            Long.parseLong(before[3]),
+                            accepted,
+                            validAfter,
+                            Long.parseLong(after[2]));
             return validBefore && validAfter;
         }
 
@@ -976,16 +778,15 @@ public abstract class LockManagerFaultTck {
     // ---------------------------------------------------------------------------------------------
     // Plumbing
 
-    private InetSocketAddress requireEngine() {
-        Optional<InetSocketAddress> engine = engineAddress();
-        Assumptions.assumeThat(engine)
-                .as("an in-process backend has no engine connection to cut, pause or slow down")
-                .isPresent();
-        return engine.get();
-    }
-
     private FaultProxy proxy(InetSocketAddress engine) throws Exception {
         return track(FaultProxy.start(engine.getHostString(), engine.getPort()));
+    }
+
+    /** M1's holders share a manager that reaches the engine directly, with no proxy between. */
+    @Override
+    LockManager openForPauses() {
+        InetSocketAddress engine = engineAddress();
+        return open(engine.getHostString(), engine.getPort());
     }
 
     /**
@@ -1013,37 +814,6 @@ public abstract class LockManagerFaultTck {
         return manager;
     }
 
-    /** The settings of every manager of the tier: short operation timeouts keep the faults short. */
-    private Map<String, String> settings() {
-        return Map.of("dlm.operation.timeout", operationTimeout().toMillis() + "ms");
-    }
-
-    private <T extends AutoCloseable> T track(T closeable) {
-        toClose.push(closeable);
-        return closeable;
-    }
-
-    private static String resource() {
-        return "fault-" + UUID.randomUUID();
-    }
-
-    /** A lease of about {@code millis} (scaled), rounded up to the engine's granularity. */
-    private Duration lease(long millis) {
-        Duration scaled = TckTimings.scaledMillis(millis);
-        long granule = leaseGranularity().toNanos();
-        long rounded = (scaled.toNanos() + granule - 1) / granule * granule;
-        return Duration.ofNanos(rounded);
-    }
-
-    private static Duration operationTimeout() {
-        return TckTimings.scaledMillis(1_000);
-    }
-
-    /** Room for scheduling on a loaded machine. */
-    private static Duration slack() {
-        return TckTimings.scaledMillis(2_000);
-    }
-
     /** K3's 50 ms, plus a scheduler's worth of noise. */
     private static Duration lossTolerance() {
         return TckTimings.scaledMillis(250);
@@ -1055,15 +825,6 @@ public abstract class LockManagerFaultTck {
      */
     private Duration notificationBound() {
         return TckTimings.scaledMillis(1_250).plus(reconnectBackoff());
-    }
-
-    /** Long enough for a lease to expire on the engine and a waiter to notice. */
-    private Duration longWait(Duration lease) {
-        return lease.multipliedBy(2)
-                .plus(leaseGranularity())
-                .plus(expiryLag())
-                .plus(operationTimeout())
-                .plus(slack());
     }
 
     private void assertFailsWithinBound(String what, Runnable call, Duration bound) {
@@ -1078,7 +839,7 @@ public abstract class LockManagerFaultTck {
                     .isNotNull();
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        history.note(what + " failed after " + took.toMillis() + " ms");
+        recorder().note(what + " failed after " + took.toMillis() + " ms");
         assertThat(took).as("X1: " + what + " fails in time").isLessThanOrEqualTo(bound.plus(slack()));
     }
 
@@ -1094,20 +855,5 @@ public abstract class LockManagerFaultTck {
             lost += lostAt.get(i) != 0 ? 1 : 0;
         }
         return lost;
-    }
-
-    private static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {
-        try {
-            return future.get(within.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw new AssertionError("a background step threw", e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("a background step did not end within " + within, e);
-        }
-    }
-
-    /** Lets time pass as a step of a fault scenario (not waiting for a condition). */
-    private static void pause(Duration duration) throws InterruptedException {
-        Thread.sleep(Math.max(1, duration.toMillis()));
     }
 }

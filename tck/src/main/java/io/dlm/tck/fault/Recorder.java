@@ -87,6 +87,37 @@ public final class Recorder {
     }
 
     /**
+     * {@code Lease.renew()}, recorded.
+     *
+     * @param process the process the history names
+     * @param lease the lease to renew
+     * @return what {@code renew()} returned
+     */
+    public boolean renew(String process, Lease lease) {
+        History.Op op = history.call(process, "renew", lease.resourceId());
+        try {
+            boolean renewed = lease.renew();
+            op.ok(Boolean.toString(renewed), lease.fencingToken());
+            return renewed;
+        } catch (RuntimeException e) {
+            op.failed(e);
+            throw e;
+        }
+    }
+
+    /**
+     * A write through the fenced store, outside a recorded critical section: e.g. one a resumed
+     * holder's stale token carries (M3, N2).
+     *
+     * @param resource the resource the write is for
+     * @param token the fencing token it carries
+     * @return whether the store accepted it
+     */
+    public boolean write(String resource, long token) {
+        return store.write(resource, token);
+    }
+
+    /**
      * A careful holder's critical section: it checks its lease, writes with its token only if
      * valid, and checks again.
      *

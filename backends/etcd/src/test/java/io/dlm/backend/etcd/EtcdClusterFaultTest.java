@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,9 +39,9 @@ class EtcdClusterFaultTest extends LockManagerFaultTck {
     private EtcdMember clientsMember;
 
     @Override
-    protected Optional<InetSocketAddress> engineAddress() {
+    protected InetSocketAddress engineAddress() {
         URI member = URI.create(member().clientUrl());
-        return Optional.of(new InetSocketAddress(member.getHost(), member.getPort()));
+        return new InetSocketAddress(member.getHost(), member.getPort());
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,9 +45,9 @@ class EtcdFaultTest extends LockManagerFaultTck {
     }
 
     @Override
-    protected Optional<InetSocketAddress> engineAddress() {
+    protected InetSocketAddress engineAddress() {
         URI endpoint = URI.create(ETCD.endpoints());
-        return Optional.of(new InetSocketAddress(endpoint.getHost(), endpoint.getPort()));
+        return new InetSocketAddress(endpoint.getHost(), endpoint.getPort());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.dlm.backend.jdbc;
 
-import io.dlm.tck.fault.LockManagerFaultTck;
+import io.dlm.tck.fault.InProcessFaultTck;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,11 +8,10 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The fault tier on H2 in memory: H2 runs inside the test's JVM, with no connection to cut, slow
- * down or pause, so only the history test applies (holders pausing past short leases); the network
- * faults are reported as not applicable.
+ * down or pause, so it runs the in-process tier (holders pausing past short leases).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class H2FaultTest extends LockManagerFaultTck {
+class H2FaultTest extends InProcessFaultTck {
 
     private static final TestDatabase DATABASE = TestDatabase.H2;
     private String table = "";

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -44,9 +43,9 @@ abstract class JdbcFaultTck extends LockManagerFaultTck {
     }
 
     @Override
-    protected Optional<InetSocketAddress> engineAddress() {
+    protected InetSocketAddress engineAddress() {
         URI uri = URI.create(database.url().substring("jdbc:".length()));
-        return Optional.of(new InetSocketAddress(uri.getHost(), uri.getPort()));
+        return new InetSocketAddress(uri.getHost(), uri.getPort());
     }
 
     /** The test database's URL with the host and port replaced, e.g. by the fault proxy's. */

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -26,9 +25,9 @@ class RedisFaultTest extends LockManagerFaultTck {
     }
 
     @Override
-    protected Optional<InetSocketAddress> engineAddress() {
+    protected InetSocketAddress engineAddress() {
         URI uri = URI.create(TestRedis.uri());
-        return Optional.of(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()));
+        return new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.dlm.tck.fault.LockManagerFaultTck;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.awaitility.Awaitility;
@@ -40,8 +39,8 @@ class ZooKeeperEnsembleFaultTest extends LockManagerFaultTck {
     }
 
     @Override
-    protected Optional<InetSocketAddress> engineAddress() {
-        return Optional.of(new InetSocketAddress("127.0.0.1", member.getPort()));
+    protected InetSocketAddress engineAddress() {
+        return new InetSocketAddress("127.0.0.1", member.getPort());
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.dlm.tck.fault.LockManagerFaultTck;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The TCK's fault tier on one real ZooKeeper server (the shared test server), through the tier's TCP
@@ -21,9 +20,8 @@ class ZooKeeperFaultTest extends LockManagerFaultTck {
     }
 
     @Override
-    protected Optional<InetSocketAddress> engineAddress() {
-        return Optional.of(
-                new InetSocketAddress("127.0.0.1", TestZooKeeper.shared().getPort()));
+    protected InetSocketAddress engineAddress() {
+        return new InetSocketAddress("127.0.0.1", TestZooKeeper.shared().getPort());
     }
 
     @Override

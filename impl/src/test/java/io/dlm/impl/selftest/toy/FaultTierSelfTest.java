@@ -3,6 +3,7 @@ package io.dlm.impl.selftest.toy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import io.dlm.tck.fault.InProcessFaultTck;
 import io.dlm.tck.fault.LockManagerFaultTck;
 import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
@@ -99,7 +100,8 @@ class FaultTierSelfTest {
     }
 
     private static long countTierTests() {
-        return Arrays.stream(LockManagerFaultTck.class.getDeclaredMethods())
+        return Stream.of(LockManagerFaultTck.class, InProcessFaultTck.class)
+                .flatMap(tier -> Arrays.stream(tier.getDeclaredMethods()))
                 .filter(method -> method.isAnnotationPresent(Test.class))
                 .map(Method::getName)
                 .count();
@@ -133,8 +135,8 @@ class FaultTierSelfTest {
         }
 
         @Override
-        protected Optional<InetSocketAddress> engineAddress() {
-            return Optional.of(new InetSocketAddress("127.0.0.1", engine.port()));
+        protected InetSocketAddress engineAddress() {
+            return new InetSocketAddress("127.0.0.1", engine.port());
         }
 
         @Override
