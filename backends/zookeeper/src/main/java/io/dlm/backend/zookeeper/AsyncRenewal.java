@@ -13,8 +13,8 @@ import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * One renewal sent without blocking (K1): the steps of {@link ZooKeeperLockBackend#renew(String,
- * String, long)}, each sent from the callback of the one before on Curator's background API.
+ * One renewal sent without blocking (K1): the steps of {@link Renewals#renew(String, String,
+ * long)}, each sent from the callback of the one before on Curator's background API.
  *
  * <ul>
  *   <li>A lease this backend knows, of the client and token: check its key node and rewrite the
@@ -46,19 +46,21 @@ final class AsyncRenewal {
         void submit(BackgroundCallback callback) throws Exception;
     }
 
-    private final ZooKeeperLockBackend backend;
+    private final Renewals renewals;
+    private final LockNodeSteps steps;
     private final String resourceId;
     private final String clientId;
     private final long fencingToken;
     private final String lock;
     private final CompletableFuture<Boolean> result = new CompletableFuture<>();
 
-    AsyncRenewal(ZooKeeperLockBackend backend, String resourceId, String clientId, long fencingToken) {
-        this.backend = backend;
+    AsyncRenewal(Renewals renewals, LockNodeSteps steps, String resourceId, String clientId, long fencingToken) {
+        this.renewals = renewals;
+        this.steps = steps;
         this.resourceId = resourceId;
         this.clientId = clientId;
         this.fencingToken = fencingToken;
-        this.lock = backend.paths().lockPath(resourceId);
+        this.lock = renewals.paths().lockPath(resourceId);
     }
 
     /**
@@ -67,15 +69,15 @@ final class AsyncRenewal {
      * @return the result, completed on ZooKeeper's or the timer's thread
      */
     CompletableFuture<Boolean> start() {
-        long timeoutNanos = backend.operationTimeoutNanos();
-        ScheduledFuture<?> timeout = backend.timeouts().schedule(this::timedOut, timeoutNanos);
+        long timeoutNanos = renewals.operationTimeoutNanos();
+        ScheduledFuture<?> timeout = renewals.timeouts().schedule(this::timedOut, timeoutNanos);
         if (timeout == null) {
             result.completeExceptionally(new IllegalStateException("This ZooKeeper lock backend is closed"));
             return result;
         }
         result.whenComplete((renewed, failure) -> timeout.cancel(false));
         try {
-            HeldLease known = backend.knownLease(resourceId, clientId, fencingToken);
+            HeldLease known = renewals.knownLease(resourceId, clientId, fencingToken);
             if (known == null || known.over(System.nanoTime())) {
                 // Over by what this backend knows, or unknown: the node decides. An entry left
                 // behind by overlapping renewals is older than the node, which then shows a
@@ -93,20 +95,20 @@ final class AsyncRenewal {
     private void renew(HeldLease lease, boolean cached, int round) {
         long sent = System.nanoTime();
         if (lease.over(sent)) {
-            backend.endExpired(resourceId, lease);
+            renewals.endExpired(resourceId, lease);
             result.complete(false); // ran out while we looked (H2)
             return;
         }
-        send("renew", callback -> backend.submitRenewal(lock, lease, callback), (event, receivedNanos) -> {
+        send("renew", callback -> steps.submitRenewal(lock, lease, callback), (event, receivedNanos) -> {
             if (event.getResultCode() == Code.OK.intValue()) {
                 Stat written = event.getOpResults().get(1).getResultStat();
-                result.complete(backend.renewed(resourceId, lease, cached, written.getVersion(), sent));
+                result.complete(renewals.renewed(resourceId, lease, cached, written.getVersion(), sent));
                 return;
             }
             // The key node is gone or the version moved (renewed elsewhere, lost, taken over):
             // find out from the node itself.
             if (cached) {
-                backend.dropKnown(resourceId, lease);
+                renewals.dropKnown(resourceId, lease);
             }
             read(cached ? round : round + 1);
         });
@@ -119,18 +121,18 @@ final class AsyncRenewal {
                     "heartbeat of " + ZooKeeperCalls.shorten(lock) + " gave up: the lock kept changing under it"));
             return;
         }
-        send("read", callback -> backend.submitRead(lock, callback), (event, receivedNanos) -> {
+        send("read", callback -> steps.submitRead(lock, callback), (event, receivedNanos) -> {
             if (event.getResultCode() != Code.OK.intValue()) {
                 result.complete(false); // no lock node: nobody holds it
                 return;
             }
-            HeldLease current = backend.leaseRead(resourceId, lock, clientId, fencingToken, event, receivedNanos);
+            HeldLease current = renewals.leaseRead(resourceId, lock, clientId, fencingToken, event, receivedNanos);
             if (current == null) {
                 result.complete(false);
                 return;
             }
             if (current.over(System.nanoTime())) {
-                backend.endExpired(resourceId, current);
+                renewals.endExpired(resourceId, current);
                 result.complete(false); // never revive an expired lease (H2)
                 return;
             }
@@ -169,7 +171,7 @@ final class AsyncRenewal {
         fail(new LockException(
                 LockError.INTERNAL_ERROR,
                 "no reply from ZooKeeper within dlm.operation.timeout ("
-                        + Duration.ofNanos(backend.operationTimeoutNanos()) + ") to renew "
+                        + Duration.ofNanos(renewals.operationTimeoutNanos()) + ") to renew "
                         + ZooKeeperCalls.shorten(lock),
                 new TimeoutException()));
     }

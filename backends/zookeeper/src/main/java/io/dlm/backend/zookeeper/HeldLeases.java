@@ -1,5 +1,6 @@
 package io.dlm.backend.zookeeper;
 
+import io.dlm.spi.LockBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,20 @@ final class HeldLeases {
         return leases.get(resourceId);
     }
 
+    /**
+     * The lease this backend knows for {@code clientId}, if it is the one meant by {@code
+     * fencingToken} (any, for {@link LockBackend#ANY_ACQUISITION}).
+     */
+    @Nullable
+    HeldLease known(String resourceId, String clientId, long fencingToken) {
+        HeldLease known = get(resourceId);
+        return known != null
+                        && known.clientId().equals(clientId)
+                        && (fencingToken == LockBackend.ANY_ACQUISITION || known.token() == fencingToken)
+                ? known
+                : null;
+    }
+
     void put(String resourceId, HeldLease lease) {
         HeldLease before = leases.put(resourceId, lease);
         if (before != null && !before.keyPath().equals(lease.keyPath())) {
@@ -79,6 +94,14 @@ final class HeldLeases {
     void remove(String resourceId, HeldLease lease) {
         if (leases.remove(resourceId, lease)) {
             untrack(lease);
+        }
+    }
+
+    /** Forgets the lease of {@code resourceId} if it is the acquisition of the key node {@code key}. */
+    void forget(String resourceId, String key) {
+        HeldLease known = get(resourceId);
+        if (known != null && known.keyPath().equals(key)) {
+            remove(resourceId, known);
         }
     }
 

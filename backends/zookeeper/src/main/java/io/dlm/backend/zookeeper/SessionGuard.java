@@ -1,9 +1,12 @@
 package io.dlm.backend.zookeeper;
 
+import io.dlm.LockError;
+import io.dlm.LockException;
 import java.util.concurrent.ScheduledFuture;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.zookeeper.KeeperException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -98,6 +101,24 @@ final class SessionGuard implements ConnectionStateListener {
      */
     boolean sessionGivenUp() {
         return givenUp;
+    }
+
+    /**
+     * Refuses to work on a session this guard gave up (K3, N1): its leases were reported lost, and a
+     * lock taken or renewed on it now would vanish with it unannounced. Fails until Curator has
+     * connected a new session, which takes about a reconnection.
+     *
+     * @param operation what the caller was about to do, for the message
+     * @throws LockException {@code INTERNAL_ERROR} while the session is given up
+     */
+    void ensureKept(String operation) {
+        if (sessionGivenUp()) {
+            throw new LockException(
+                    LockError.INTERNAL_ERROR,
+                    "cannot " + operation + ": the ZooKeeper session was given up after a lost connection and"
+                            + " a new one is not yet connected",
+                    new KeeperException.ConnectionLossException());
+        }
     }
 
     private void suspended() {
