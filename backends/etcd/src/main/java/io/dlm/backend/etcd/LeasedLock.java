@@ -1,5 +1,7 @@
 package io.dlm.backend.etcd;
 
+import static io.dlm.spi.LockBackend.ANY_ACQUISITION;
+
 /**
  * A lock this backend acquired and has not seen end: which lease carries it, which key
  * incarnation it is and which attempt made it. It is a cache, never the truth: every operation
@@ -87,7 +89,19 @@ final class LeasedLock {
      * @return whether it names this holding
      */
     boolean isNamedBy(long fencingToken) {
-        return EtcdLockBackend.names(fencingToken, token);
+        return names(fencingToken, token);
+    }
+
+    /**
+     * Tells whether a caller's token names an acquisition (K4).
+     *
+     * @param fencingToken the caller's token, or {@link io.dlm.spi.LockBackend#ANY_ACQUISITION}
+     *     for any of the client's
+     * @param token the acquisition's token: its key's create revision
+     * @return whether it is named
+     */
+    static boolean names(long fencingToken, long token) {
+        return fencingToken == ANY_ACQUISITION || fencingToken == token;
     }
 
     /** The map key of a holding: one per resource and client. */

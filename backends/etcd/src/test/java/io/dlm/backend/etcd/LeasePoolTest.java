@@ -81,10 +81,10 @@ class LeasePoolTest {
 
     @Test
     void ttlsRoundUpToWholeSecondsNeverDown() {
-        assertThat(EtcdLockBackend.ttlSeconds(1)).isEqualTo(1);
-        assertThat(EtcdLockBackend.ttlSeconds(SECOND)).isEqualTo(1);
-        assertThat(EtcdLockBackend.ttlSeconds(SECOND + 1)).isEqualTo(2);
-        assertThat(EtcdLockBackend.ttlSeconds(2_500_000_000L)).isEqualTo(3);
-        assertThat(EtcdLockBackend.ttlSeconds(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE / SECOND + 1);
+        assertThat(LockRecipe.ttlSeconds(1)).isEqualTo(1);
+        assertThat(LockRecipe.ttlSeconds(SECOND)).isEqualTo(1);
+        assertThat(LockRecipe.ttlSeconds(SECOND + 1)).isEqualTo(2);
+        assertThat(LockRecipe.ttlSeconds(2_500_000_000L)).isEqualTo(3);
+        assertThat(LockRecipe.ttlSeconds(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE / SECOND + 1);
     }
 }
