@@ -9,11 +9,15 @@ import java.util.concurrent.TimeUnit;
  * every backend.
  *
  * <p>The wait parks the calling thread on a latch of its own that the reply's completion opens. It
- * does not call the future's {@code get}: on a fork-join worker, {@code get} first runs other
- * queued asynchronous tasks on the caller's thread, which could stretch a lock call past its
- * operation timeout with the application's work, and it runs the reply's other callbacks on the
- * caller's thread. A latch also lets a virtual thread leave its carrier while the engine answers,
- * which a monitor wait does not on JDK 21 to 23.
+ * does not call the future's {@code get}: on a fork-join worker, {@code get} may first run other
+ * queued asynchronous tasks on the caller's thread (JDK 25 does), which could stretch a lock call
+ * past its operation timeout with the application's work, and once the reply has come it runs
+ * the reply's other callbacks on the caller's thread. A latch also lets a virtual thread leave its
+ * carrier while the engine answers, which a monitor wait does not on JDK 21 to 23.
+ *
+ * <p>Each wait that finds the reply pending hangs one small callback on it until it completes. A
+ * future that is awaited many times while it stays pending (a subscription's, say) therefore
+ * wants a latch of its own, made once.
  *
  * <p>Parking may use up a wake-up that the runtime sent the calling thread while its call was on
  * the wire (a waiter told that the lock was released). The runtime keeps a wake-up flag of its own
@@ -37,12 +41,7 @@ public final class ReplyWait {
             return true;
         }
         long left = deadlineNanos - System.nanoTime();
-        if (left <= 0) {
-            return false;
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        reply.whenComplete((value, failure) -> done.countDown());
-        return done.await(left, TimeUnit.NANOSECONDS);
+        return left > 0 && latchOn(reply).await(left, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -55,19 +54,31 @@ public final class ReplyWait {
      * @return whether the reply has come
      */
     public static boolean awaitUninterruptibly(CompletableFuture<?> reply, long deadlineNanos) {
+        if (reply.isDone()) {
+            return true;
+        }
+        // One latch for the whole wait: an interrupt must not hang another callback on the reply.
+        CountDownLatch done = latchOn(reply);
         boolean interrupted = false;
         try {
-            for (; ; ) {
+            for (long left; (left = deadlineNanos - System.nanoTime()) > 0; ) {
                 try {
-                    return await(reply, deadlineNanos);
+                    return done.await(left, TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
             }
+            return reply.isDone();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private static CountDownLatch latchOn(CompletableFuture<?> reply) {
+        CountDownLatch done = new CountDownLatch(1);
+        reply.whenComplete((value, failure) -> done.countDown());
+        return done;
     }
 }

@@ -2,14 +2,17 @@ package io.dlm.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.dlm.spi.ReplyWait;
+import io.dlm.tck.TckTimings;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +42,12 @@ class ReplyWaitTest {
 
         assertThat(ReplyWait.await(reply, start + TimeUnit.MILLISECONDS.toNanos(100)))
                 .isFalse();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(100))
+                .isLessThan(TckTimings.scaled(Duration.ofSeconds(2)));
+        assertThat(reply.getNumberOfDependents())
+                .as("the latch's callback stays until the reply comes")
+                .isEqualTo(1);
     }
 
     @Test
@@ -51,7 +59,7 @@ class ReplyWaitTest {
     }
 
     @Test
-    void X2_anInterruptEndsTheInterruptibleWait() {
+    void X2_anInterruptAlreadySetEndsTheInterruptibleWait() {
         CompletableFuture<String> reply = new CompletableFuture<>();
         Thread.currentThread().interrupt();
 
@@ -60,16 +68,70 @@ class ReplyWaitTest {
     }
 
     @Test
-    void X2_theUninterruptibleWaitOutlastsAnInterruptAndSetsTheStatusAgain() {
+    void X2_anInterruptDuringTheWaitEndsTheInterruptibleWait() throws Exception {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        Thread interrupter = interruptOnceParked(Thread.currentThread(), () -> {});
+
+        assertThatThrownBy(() -> ReplyWait.await(reply, System.nanoTime() + FAR))
+                .isInstanceOf(InterruptedException.class);
+        interrupter.join();
+    }
+
+    @Test
+    void X2_theUninterruptibleWaitOutlastsAnInterruptAndSetsTheStatusAgain() throws Exception {
+        uninterruptibleWaitOutlastsAnInterrupt();
+    }
+
+    @Test
+    void X2_theUninterruptibleWaitOfAThreadInterruptedBeforehandOutlastsAnotherInterrupt() throws Exception {
+        Thread.currentThread().interrupt();
+        uninterruptibleWaitOutlastsAnInterrupt();
+    }
+
+    private static void uninterruptibleWaitOutlastsAnInterrupt() throws Exception {
         CompletableFuture<String> reply = new CompletableFuture<>();
         Thread waiting = Thread.currentThread();
-        CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS).execute(waiting::interrupt);
-        CompletableFuture.delayedExecutor(150, TimeUnit.MILLISECONDS).execute(() -> reply.complete("ok"));
+        AtomicInteger callbacks = new AtomicInteger();
+        Thread interrupter = interruptOnceParked(waiting, () -> {
+            awaitParked(waiting);
+            callbacks.set(reply.getNumberOfDependents());
+            reply.complete("ok");
+        });
 
         assertThat(ReplyWait.awaitUninterruptibly(reply, System.nanoTime() + FAR))
                 .as("the reply that came after the interrupt")
                 .isTrue();
-        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        assertThat(Thread.interrupted()).as("the interrupt status, set again").isTrue();
+        interrupter.join();
+        assertThat(callbacks)
+                .as("callbacks on the reply while it was awaited, interrupts notwithstanding")
+                .hasValue(1);
+    }
+
+    /**
+     * Interrupts {@code waiting} once it parks, waits until the wait has taken the interrupt (its
+     * status is clear again), then runs {@code then}.
+     */
+    private static Thread interruptOnceParked(Thread waiting, Runnable then) {
+        Thread interrupter = new Thread(() -> {
+            awaitParked(waiting);
+            waiting.interrupt();
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(1))
+                    .until(() -> !waiting.isInterrupted());
+            then.run();
+        });
+        interrupter.start();
+        return interrupter;
+    }
+
+    private static void awaitParked(Thread thread) {
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(1))
+                .until(() -> {
+                    Thread.State state = thread.getState();
+                    return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+                });
     }
 
     /**
@@ -105,6 +167,7 @@ class ReplyWaitTest {
 
             assertThat(waited.get(10, TimeUnit.SECONDS)).isFalse();
             CompletableFuture.runAsync(() -> {}, pool).get(10, TimeUnit.SECONDS);
+            assertThat(ranOn.get()).as("the queued task ran at last").isNotNull();
             assertThat(ranInsideTheWait)
                     .as("the queued task ran on %s, inside the worker's wait for a reply", ranOn.get())
                     .isFalse();

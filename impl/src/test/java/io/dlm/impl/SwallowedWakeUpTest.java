@@ -3,6 +3,8 @@ package io.dlm.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dlm.LockError;
+import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Acquisition;
@@ -43,6 +45,35 @@ class SwallowedWakeUpTest {
                     .as("woken long before its 20 s timeout")
                     .isTrue();
         }
+    }
+
+    @Test
+    void C1_closeDuringABlockingBackendCallStillWakesTheWaiter() throws Exception {
+        BlockingOnce backend = new BlockingOnce(new MemoryLockBackend(Ticker.system()));
+        LockManager manager = DefaultLockManager.open(backend, Map.of(), Ticker.system());
+        assertThat(manager.lock("r", "holder", 30_000)).isTrue();
+        CompletableFuture<Throwable> waiter = CompletableFuture.supplyAsync(() -> {
+            try {
+                manager.lock("r", "waiter", 20_000);
+                return null;
+            } catch (LockException e) {
+                return e;
+            }
+        });
+
+        assertThat(backend.inBlockingCall.await(10, TimeUnit.SECONDS)).isTrue();
+        await().until(() -> backend.blockedThread.getState() == Thread.State.WAITING);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(manager::close);
+        // close() wakes the waiter first; its unpark lands in future.get(), which then returns
+        // "held by the holder" for 30 s more.
+        await().until(() -> backend.blockedThread.getState() == Thread.State.WAITING);
+        backend.release.complete(null);
+
+        assertThat(waiter.get(10, TimeUnit.SECONDS))
+                .as("C1: the waiter fails long before its 20 s timeout")
+                .isInstanceOfSatisfying(
+                        LockException.class, e -> assertThat(e.error()).isEqualTo(LockError.INTERNAL_ERROR));
+        closing.get(10, TimeUnit.SECONDS);
     }
 
     /** Delegates to memory; the waiter's second attempt blocks on a future after finding the lock held. */
