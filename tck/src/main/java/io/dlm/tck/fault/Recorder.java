@@ -1,6 +1,11 @@
 package io.dlm.tck.fault;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
 import io.dlm.Lease;
+import io.dlm.LockError;
+import io.dlm.LockException;
 import io.dlm.LockManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -141,6 +146,30 @@ public final class Recorder {
                 after,
                 afterCalled);
         return before && after;
+    }
+
+    /**
+     * Runs a call that must fail with {@code INTERNAL_ERROR}, with the engine's failure attached,
+     * within {@code bound} (X1), and notes how long it took.
+     *
+     * @param what the call, for the messages and the note
+     * @param call the call
+     * @param bound how long it may take, slack for a loaded machine included
+     */
+    public void assertFailsWithin(String what, Runnable call, Duration bound) {
+        long start = System.nanoTime();
+        try {
+            call.run();
+            fail(what + " returned instead of failing with INTERNAL_ERROR");
+        } catch (LockException e) {
+            assertThat(e.error()).as(what).isEqualTo(LockError.INTERNAL_ERROR);
+            assertThat(e.getCause())
+                    .as(what + ": the engine's failure is attached (X1)")
+                    .isNotNull();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        note(what + " failed after " + took.toMillis() + " ms");
+        assertThat(took).as("X1: " + what + " fails in time").isLessThanOrEqualTo(bound);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.dlm.backend.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.dlm.Lease;
 import io.dlm.LockError;
@@ -10,6 +9,7 @@ import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
 import io.dlm.tck.fault.FaultProxy;
+import io.dlm.tck.fault.FaultRecording;
 import io.dlm.tck.fault.HistoryChecker;
 import io.dlm.tck.fault.Recorder;
 import io.dlm.tck.fault.TestThreads;
@@ -18,8 +18,6 @@ import io.etcd.jetcd.Client;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -30,10 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -49,25 +44,12 @@ class EtcdIsolationTest {
     static final EtcdExtension CLUSTER = EtcdExtension.membersWithPeerProxies(3);
 
     private final String namespace = "/dlm-test/isolation-" + UUID.randomUUID() + "/";
-    private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
-    private Recorder recorder;
 
-    @BeforeEach
-    void startHistory(TestInfo test) {
-        recorder = new Recorder(getClass().getSimpleName() + "."
-                + test.getTestMethod().map(m -> m.getName()).orElse(test.getDisplayName()));
-    }
+    @RegisterExtension
+    final FaultRecording recording = new FaultRecording();
 
-    @AfterEach
-    void closeAndKeepTheHistory() {
-        while (!toClose.isEmpty()) {
-            try {
-                toClose.pop().close();
-            } catch (Exception e) {
-                // A manager cut off from its engine may fail to release on close; its leases expire.
-            }
-        }
-        recorder.keepTimeline();
+    private Recorder recorder() {
+        return recording.recorder();
     }
 
     /**
@@ -107,27 +89,28 @@ class EtcdIsolationTest {
         EtcdMember waiterMember = follower(holderMember);
         URI client = URI.create(waiterMember.clientUrl());
         FaultProxy proxy = FaultProxy.start(client.getHost(), client.getPort());
-        toClose.push(proxy);
+        recording.track(proxy);
         LockManager holderSide = open(holderMember.clientUrl(), Map.of());
         LockManager waiterSide = open("http://" + proxy.host() + ":" + proxy.port(), Map.of("dlm.wait.recheck", "1h"));
         String resource = resource();
         Duration lease = Duration.ofSeconds(30);
-        Lease held = recorder.acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+        Lease held = recorder()
+                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
                 .orElseThrow();
         CompletableFuture<Optional<Lease>> waiter = parkedWaiter(waiterSide, resource, lease);
 
-        recorder.note("partition: the waiter's connection to " + waiterMember.name() + " drops every byte");
+        recorder().note("partition: the waiter's connection to " + waiterMember.name() + " drops every byte");
         proxy.blackhole(FaultProxy.Direction.BOTH);
-        recorder.release("holder", held);
+        recorder().release("holder", held);
         long compactedTo = compact(holderMember, true);
-        recorder.note("compacted the cluster's history up to revision " + compactedTo + ", past the release");
+        recorder().note("compacted the cluster's history up to revision " + compactedTo + ", past the release");
 
         long healed = System.nanoTime();
-        recorder.note("heal: the waiter's dead connection is reset, new ones pass");
+        recorder().note("heal: the waiter's dead connection is reset, new ones pass");
         proxy.heal();
         proxy.resetAll();
         assertGetsTheLockWithin(waiter, resource, healed, notificationBound().plus(operationTimeout()), "the heal");
-        HistoryChecker.assertSafe(recorder.history());
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     private void waiterOnAnIsolatedMember(boolean compactMeanwhile) throws Exception {
@@ -138,12 +121,13 @@ class EtcdIsolationTest {
         LockManager waiterSide = open(waiterMember.clientUrl(), Map.of("dlm.wait.recheck", "1h"));
         String resource = resource();
         Duration lease = Duration.ofSeconds(30);
-        Lease held = recorder.acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+        Lease held = recorder()
+                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
                 .orElseThrow();
         CompletableFuture<Optional<Lease>> waiter = parkedWaiter(waiterSide, resource, lease);
         double watchers = watchers(waiterMember);
 
-        recorder.note("isolate " + waiterMember.name() + " (the waiter's only member) from the quorum");
+        recorder().note("isolate " + waiterMember.name() + " (the waiter's only member) from the quorum");
         long isolated = System.nanoTime();
         long healed;
         CLUSTER.isolate(waiterMember);
@@ -154,17 +138,18 @@ class EtcdIsolationTest {
                     .atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(50))
                     .until(() -> watchers(waiterMember) < watchers);
-            recorder.note("the isolated member has ended the waiter's watch (no leader), "
-                    + Duration.ofNanos(System.nanoTime() - isolated).toMillis() + " ms after the isolation");
-            recorder.release("holder", held);
+            recorder()
+                    .note("the isolated member has ended the waiter's watch (no leader), "
+                            + Duration.ofNanos(System.nanoTime() - isolated).toMillis() + " ms after the isolation");
+            recorder().release("holder", held);
             if (compactMeanwhile) {
                 long compactedTo = compact(holderMember, false);
-                recorder.note("compacted the cluster's history up to revision " + compactedTo + ", the release's");
+                recorder().note("compacted the cluster's history up to revision " + compactedTo + ", the release's");
             }
             Thread.sleep(1_000); // the isolation lasts on after the release, as a step of the scenario
         } finally {
             healed = System.nanoTime();
-            recorder.note("heal: " + waiterMember.name() + " rejoins");
+            recorder().note("heal: " + waiterMember.name() + " rejoins");
             waiterMemberHealed = true;
             CLUSTER.heal(waiterMember);
         }
@@ -173,11 +158,12 @@ class EtcdIsolationTest {
         long back = awaitHealthy(waiterMember, healed);
         assertGetsTheLockWithin(
                 waiter, resource, back, notificationBound(), "the member answering /health again after the heal");
-        recorder.note("the waiter got the lock "
-                + Duration.ofNanos(recorder.acquiredAt(resource, "waiter") - healed)
-                        .toMillis()
-                + " ms after the network heal (/health may answer late: then this is the earlier one)");
-        HistoryChecker.assertSafe(recorder.history());
+        recorder()
+                .note("the waiter got the lock "
+                        + Duration.ofNanos(recorder().acquiredAt(resource, "waiter") - healed)
+                                .toMillis()
+                        + " ms after the network heal (/health may answer late: then this is the earlier one)");
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     /**
@@ -196,13 +182,14 @@ class EtcdIsolationTest {
         String resource = resource();
         Duration lease = Duration.ofSeconds(2);
 
-        Lease held = recorder.acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+        Lease held = recorder()
+                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
                 .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
                 .keepAlive();
         AtomicLong lostAt = new AtomicLong();
         held.lost().thenRun(() -> lostAt.compareAndSet(0, System.nanoTime()));
         CompletableFuture<Void> work = TestThreads.background("holder-work", () -> {
-            while (recorder.section("holder", held)) {
+            while (recorder().section("holder", held)) {
                 Thread.sleep(20);
             }
             return null;
@@ -210,54 +197,60 @@ class EtcdIsolationTest {
         Thread.sleep(lease.toMillis() / 2); // a renewal or two before the cut
 
         long cut = System.nanoTime();
-        recorder.note("isolate " + holderMember.name() + " (the holder's only member) from the quorum");
+        recorder().note("isolate " + holderMember.name() + " (the holder's only member) from the quorum");
         CLUSTER.isolate(holderMember);
         Lease taken;
         try {
             CompletableFuture<Optional<Lease>> contender = TestThreads.background("contender", () -> {
-                Optional<Lease> won = recorder.acquire(contenderSide, "contender", resource, longWait(lease), lease);
+                Optional<Lease> won = recorder().acquire(contenderSide, "contender", resource, longWait(lease), lease);
                 if (won.isPresent()) {
                     Lease mine = won.get().keepAlive();
                     long until = System.nanoTime() + lease.toNanos() / 2;
-                    while (System.nanoTime() - until < 0 && recorder.section("contender", mine)) {
+                    while (System.nanoTime() - until < 0 && recorder().section("contender", mine)) {
                         Thread.sleep(20);
                     }
                 }
                 return won;
             });
-            assertFailsWithinBound(
-                    "holder's inspect during the isolation", () -> holderSide.inspect(resource), operationTimeout());
-            assertFailsWithinBound(
-                    "holder's acquisition of another resource during the isolation",
-                    () -> recorder.acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
-                    operationTimeout().multipliedBy(2));
+            recorder()
+                    .assertFailsWithin(
+                            "holder's inspect during the isolation",
+                            () -> holderSide.inspect(resource),
+                            operationTimeout().plus(slack()));
+            recorder()
+                    .assertFailsWithin(
+                            "holder's acquisition of another resource during the isolation",
+                            () -> recorder().acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
+                            operationTimeout().multipliedBy(2).plus(slack()));
 
             taken = result(contender, longWait(lease).plus(lease).plus(slack()))
                     .orElseThrow(() -> new AssertionError("the contender never acquired the isolated holder's lock"));
             result(work, lease.plus(slack()));
             Awaitility.await("holder's loss (K3)").atMost(lease.plus(slack())).until(() -> lostAt.get() != 0);
-            recorder.note("the holder's lease was reported lost "
-                    + Duration.ofNanos(lostAt.get() - cut).toMillis() + " ms after the isolation; the contender got it "
-                    + Duration.ofNanos(recorder.acquiredAt(resource, "contender") - cut)
-                            .toMillis() + " ms after it");
+            recorder()
+                    .note("the holder's lease was reported lost "
+                            + Duration.ofNanos(lostAt.get() - cut).toMillis()
+                            + " ms after the isolation; the contender got it "
+                            + Duration.ofNanos(recorder().acquiredAt(resource, "contender") - cut)
+                                    .toMillis() + " ms after it");
             assertThat(Duration.ofNanos(lostAt.get() - cut))
                     .as("K3/N1: the loss is reported by the local deadline, at most one lease after the cut")
                     .isLessThanOrEqualTo(lease.plus(lossTolerance()));
-            assertThat(recorder.acquiredAt(resource, "contender"))
+            assertThat(recorder().acquiredAt(resource, "contender"))
                     .as("N1: the contender acquires only after the holder's local deadline (its lease ends on"
                             + " the leader no earlier)")
                     .isGreaterThan(lostAt.get() - lossTolerance().toNanos());
         } finally {
-            recorder.note("heal: " + holderMember.name() + " rejoins");
+            recorder().note("heal: " + holderMember.name() + " rejoins");
             CLUSTER.heal(holderMember);
         }
         long healed = System.nanoTime();
-        recorder.release("contender", taken);
+        recorder().release("contender", taken);
         Duration liveness = lease.plus(operationTimeout()).plus(slack());
         acquireRetrying(holderSide, "holder", resource, liveness, lease)
-                .ifPresent(mine -> recorder.release("holder", mine));
-        HistoryChecker.assertLiveAfter(recorder.history(), resource, healed, liveness);
-        HistoryChecker.assertSafe(recorder.history());
+                .ifPresent(mine -> recorder().release("holder", mine));
+        HistoryChecker.assertLiveAfter(recorder().history(), resource, healed, liveness);
+        HistoryChecker.assertSafe(recorder().history());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -277,12 +270,12 @@ class EtcdIsolationTest {
         assertThat(won)
                 .as("N4: the waiter gets the free lock (its wait ran out instead)")
                 .isPresent();
-        Duration took = Duration.ofNanos(recorder.acquiredAt(resource, "waiter") - since);
-        recorder.note("the waiter got the lock " + took.toMillis() + " ms after " + event);
+        Duration took = Duration.ofNanos(recorder().acquiredAt(resource, "waiter") - since);
+        recorder().note("the waiter got the lock " + took.toMillis() + " ms after " + event);
         assertThat(took)
                 .as("N4: the waiter gets the lock within 1 s of %s", event)
                 .isLessThanOrEqualTo(bound);
-        recorder.release("waiter", won.get());
+        recorder().release("waiter", won.get());
     }
 
     /**
@@ -297,8 +290,9 @@ class EtcdIsolationTest {
                 .pollInterval(Duration.ofMillis(20))
                 .until(() -> CLUSTER.isHealthy(member));
         long back = System.nanoTime();
-        recorder.note(member.name() + " answers /health again, "
-                + Duration.ofNanos(back - healed).toMillis() + " ms after the heal");
+        recorder()
+                .note(member.name() + " answers /health again, "
+                        + Duration.ofNanos(back - healed).toMillis() + " ms after the heal");
         return back;
     }
 
@@ -319,12 +313,13 @@ class EtcdIsolationTest {
             long until = System.nanoTime() + TckTimings.scaledMillis(20_000).toNanos();
             for (; ; ) {
                 try {
-                    return recorder.acquire(
-                            waiterSide,
-                            "waiter",
-                            resource,
-                            Duration.ofNanos(Math.max(0, until - System.nanoTime())),
-                            lease);
+                    return recorder()
+                            .acquire(
+                                    waiterSide,
+                                    "waiter",
+                                    resource,
+                                    Duration.ofNanos(Math.max(0, until - System.nanoTime())),
+                                    lease);
                 } catch (LockException e) {
                     if (!waiterMemberHealed
                             || e.error() != LockError.INTERNAL_ERROR
@@ -375,7 +370,7 @@ class EtcdIsolationTest {
         for (; ; ) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             try {
-                return recorder.acquire(manager, process, resource, left, lease);
+                return recorder().acquire(manager, process, resource, left, lease);
             } catch (LockException e) {
                 if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
                     throw e;
@@ -383,22 +378,6 @@ class EtcdIsolationTest {
                 Thread.sleep(50);
             }
         }
-    }
-
-    private void assertFailsWithinBound(String what, Runnable call, Duration bound) {
-        long start = System.nanoTime();
-        try {
-            call.run();
-            fail(what + " returned instead of failing with INTERNAL_ERROR");
-        } catch (LockException e) {
-            assertThat(e.error()).as(what).isEqualTo(LockError.INTERNAL_ERROR);
-            assertThat(e.getCause())
-                    .as(what + ": the engine's failure is attached (X1)")
-                    .isNotNull();
-        }
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        recorder.note(what + " failed after " + took.toMillis() + " ms");
-        assertThat(took).as("X1: " + what + " fails in time").isLessThanOrEqualTo(bound.plus(slack()));
     }
 
     private static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {
@@ -435,7 +414,7 @@ class EtcdIsolationTest {
                 operationTimeout().toMillis() + "ms"));
         settings.putAll(extra);
         LockManager manager = LockManagers.open("etcd", settings);
-        toClose.push(manager);
+        recording.track(manager);
         warmUp(manager);
         return manager;
     }

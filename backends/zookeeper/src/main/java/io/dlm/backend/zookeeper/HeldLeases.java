@@ -57,7 +57,11 @@ final class HeldLeases {
     }
 
     void put(String resourceId, HeldLease lease) {
-        HeldLease before = leases.put(resourceId, lease);
+        booked(resourceId, leases.put(resourceId, lease), lease);
+    }
+
+    /** What follows storing {@code lease} in place of {@code before}: the reaper's books, a sweep. */
+    private void booked(String resourceId, @Nullable HeldLease before, HeldLease lease) {
         if (before != null && !before.keyPath().equals(lease.keyPath())) {
             untrack(before);
         }
@@ -75,14 +79,18 @@ final class HeldLeases {
      * the lease look over too early.
      */
     void putUnlessNewer(String resourceId, HeldLease lease) {
-        HeldLease after = leases.compute(
-                resourceId,
-                (id, known) ->
-                        known != null && known.keyPath().equals(lease.keyPath()) && known.version() >= lease.version()
-                                ? known
-                                : lease);
+        // Decided and stored in one step: a second put after the decision could overwrite a newer
+        // renewal stored in between with this older one.
+        HeldLease[] replaced = new HeldLease[1];
+        HeldLease after = leases.compute(resourceId, (id, known) -> {
+            if (known != null && known.keyPath().equals(lease.keyPath()) && known.version() >= lease.version()) {
+                return known;
+            }
+            replaced[0] = known;
+            return lease;
+        });
         if (after == lease) {
-            put(resourceId, lease);
+            booked(resourceId, replaced[0], lease);
         }
     }
 

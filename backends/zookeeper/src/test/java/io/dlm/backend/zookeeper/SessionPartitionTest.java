@@ -6,6 +6,7 @@ import io.dlm.Lease;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.tck.fault.FaultProxy;
+import io.dlm.tck.fault.FaultRecording;
 import io.dlm.tck.fault.HistoryChecker;
 import io.dlm.tck.fault.Recorder;
 import java.time.Duration;
@@ -14,10 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * N1 and K3 for ZooKeeper: a holder whose connection is cut off (every byte dropped, no reset) by
@@ -33,17 +32,11 @@ class SessionPartitionTest {
     private static final Duration SESSION = Duration.ofSeconds(5);
     private static final Duration LEASE = Duration.ofMinutes(2);
 
-    private Recorder recorder;
+    @RegisterExtension
+    final FaultRecording recording = new FaultRecording();
 
-    @BeforeEach
-    void startAHistory(TestInfo test) {
-        recorder = new Recorder(
-                "SessionPartitionTest." + test.getTestMethod().orElseThrow().getName());
-    }
-
-    @AfterEach
-    void keepTheHistory() {
-        recorder.keepTimeline();
+    private Recorder recorder() {
+        return recording.recorder();
     }
 
     @Test
@@ -75,7 +68,7 @@ class SessionPartitionTest {
             });
 
             long cut = System.nanoTime();
-            recorder.note("partition: every byte between the holder and the server is dropped, no reset");
+            recorder().note("partition: every byte between the holder and the server is dropped, no reset");
             proxy.blackhole(FaultProxy.Direction.BOTH);
             CompletableFuture<Optional<Lease>> contending = CompletableFuture.supplyAsync(() -> {
                 Optional<Lease> won = acquire(contender.manager(), "contender", resource, Duration.ofSeconds(40));
@@ -93,7 +86,7 @@ class SessionPartitionTest {
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> lostAt.get() != 0);
             Duration toldAfter = Duration.ofNanos(lostAt.get() - cut);
-            recorder.note("holder told of its loss " + toldAfter.toMillis() + " ms after the cut");
+            recorder().note("holder told of its loss " + toldAfter.toMillis() + " ms after the cut");
             System.out.printf(
                     "N1/K3: holder told of its loss %d ms after the cut (session %s)%n", toldAfter.toMillis(), SESSION);
             work.get(10, TimeUnit.SECONDS);
@@ -101,14 +94,15 @@ class SessionPartitionTest {
             Lease taken = contending
                     .get(60, TimeUnit.SECONDS)
                     .orElseThrow(() -> new AssertionError("the contender never got the cut-off holder's lock"));
-            long acquiredAt = recorder.acquiredAt(resource, "contender");
-            recorder.note(
-                    "contender acquired " + Duration.ofNanos(acquiredAt - cut).toMillis() + " ms after the cut");
+            long acquiredAt = recorder().acquiredAt(resource, "contender");
+            recorder()
+                    .note("contender acquired "
+                            + Duration.ofNanos(acquiredAt - cut).toMillis() + " ms after the cut");
             System.out.printf(
                     "N1: contender acquired %d ms after the cut%n",
                     Duration.ofNanos(acquiredAt - cut).toMillis());
 
-            HistoryChecker.assertSafe(recorder.history());
+            HistoryChecker.assertSafe(recorder().history());
             assertThat(toldAfter)
                     .as("K3: told within about the session timeout of the cut, not after its %s lease", LEASE)
                     .isLessThanOrEqualTo(SESSION.plusSeconds(1));
@@ -143,13 +137,13 @@ class SessionPartitionTest {
                     .orElseThrow()
                     .keepAlive();
 
-            recorder.note("every connection reset and new ones dead: the client is disconnected at once");
+            recorder().note("every connection reset and new ones dead: the client is disconnected at once");
             proxy.blackhole(FaultProxy.Direction.BOTH);
             proxy.resetAll();
             Awaitility.await("the session given up (K3)")
                     .atMost(Duration.ofSeconds(8))
                     .until(() -> before.lost().toCompletableFuture().isDone());
-            recorder.note("heal, and the dead connection attempt reset: the client comes back to its old session");
+            recorder().note("heal, and the dead connection attempt reset: the client comes back to its old session");
             proxy.heal();
             proxy.resetAll();
 
@@ -179,11 +173,11 @@ class SessionPartitionTest {
     }
 
     private Optional<Lease> acquire(LockManager manager, String process, String resource, Duration wait) {
-        return recorder.acquire(manager, process, resource, wait, LEASE);
+        return recorder().acquire(manager, process, resource, wait, LEASE);
     }
 
     private boolean section(String process, Lease lease) {
-        return recorder.section(process, lease);
+        return recorder().section(process, lease);
     }
 
     private static void awaitSession(LockManager manager) {
