@@ -1,11 +1,9 @@
 package io.dlm.benchmarks;
 
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,30 +19,29 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Latency of handing a contended lock from the thread that releases it to a thread that is
- * parked in {@code lock} waiting for it, measured as a ping-pong between two threads.
+ * Latency of handing a contended lock on one engine ({@link Engine}) from the thread that releases
+ * it to a thread waiting for it in {@code lock}, measured as a ping-pong between two threads, each
+ * its own client, with DLM or its peer ({@code -p implementation=DLM,PEER}; the raw minimums, and
+ * ShedLock on PostgreSQL and MariaDB, cannot wait for a lock, {@link LockTable#waits()}, and the
+ * trial refuses them at once).
  *
- * <p>An operation of the {@code lock} group is {@code lock(r, c, 10 s)}, then a wait until the
- * other thread is parked (its {@link Thread#getState() state} is {@code WAITING} or
- * {@code TIMED_WAITING}), then {@code unlock(r, c)}. The wait makes every release a real handoff
- * to a sleeping waiter rather than a race between two running threads, which on an idle machine
- * often lets the releasing thread take the lock straight back. As a newcomer may not overtake a
- * queued waiter (L2), the releasing thread queues behind the one it woke, so the two alternate
- * and each {@code lock} call waits while the lock travels to the other thread and back:
- * <em>one sample spans two handoffs</em>, and a one-way handoff is half of it. The other thread
- * gets back into {@code lock} and falls asleep while the lock is on its way to this one, so the
- * wait only adds the part of that which takes longer than the wake-up. The group
- * state prints at the end how many acquisitions took the lock from the other thread (close to
- * 100% when the two alternate).
- *
- * <p>Baselines in the same run, each sample again spanning two handoffs to a parked thread: a
- * fair {@link ReentrantLock} in the same loop ({@code FAIR_REENTRANT_LOCK} in the {@code lock}
- * group); a turn passed under a {@link ReentrantLock} with a {@link Condition} (the
- * {@code condition} group); and a ping-pong over two {@link SynchronousQueue}s (the {@code queue}
- * group; read its {@code ping} rows). Read the p0.50 rows.
+ * <p>An operation is {@code lock(r, c, 10 s)}, then a wait until the other thread waits in its own
+ * {@code lock} (it has entered it and sleeps: {@code WAITING} or {@code TIMED_WAITING}), then
+ * {@code unlock(r, c)}. The wait makes every release a real handoff to a sleeping waiter rather
+ * than a race between two running threads. Where a newcomer may not overtake a waiter ({@link
+ * LockTable#fifo()}; DLM's rule L2 within one manager), the releasing thread queues behind the one
+ * it woke, so the two alternate and each {@code lock} call waits while the lock travels to the
+ * other thread and back: <em>one sample spans two handoffs</em>, and a one-way handoff is half of
+ * it. Where nothing stops the releasing thread from taking the lock straight back (Redisson, or
+ * {@code -p processes=2}: each thread opens the implementation for itself, a manager or client of
+ * its own, as two processes would), the releasing thread also waits until the other one holds the
+ * lock before it asks again. The trial prints how many acquisitions took the lock from the other
+ * thread (close to 100% when the two alternate). {@link HandoffBaselinesBenchmark} has the JDK's
+ * floor.
  *
  * <pre>{@code
- * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.HandoffBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s
+ * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.HandoffBenchmark -p engine=memory -f 1 -wi 3 -w 1s -i 5 -r 1s
+ * java -jar benchmarks/target/benchmarks.jar io.dlm.benchmarks.HandoffBenchmark -p engine=postgresql -p implementation=DLM -p processes=2,1 -f 1 -wi 3 -w 1s -i 5 -r 1s
  * }</pre>
  */
 @BenchmarkMode(Mode.SampleTime)
@@ -56,111 +53,103 @@ public class HandoffBenchmark {
     /** Far beyond any handoff; a lock that times out means the benchmark is broken. */
     private static final long TIMEOUT_MILLIS = 10_000;
 
-    /** How long a holder waits for its partner to park before deciding that it has stopped. */
-    private static final long PARK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How long a holder waits for its partner to sleep before deciding that it has stopped. */
+    private static final long WAITING_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    /** How long a baseline side waits for its partner before deciding that it has stopped. */
-    private static final long PARTNER_TIMEOUT_MILLIS = 100;
+    /** How long a releasing thread waits for its partner to take the lock before it goes on. */
+    private static final long TAKEN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    /** The lock both threads take turns with, the two threads, and who held the lock last. */
+    /** The engine, the implementation, the two threads and who held the lock last. */
     @State(Scope.Group)
     public static class Contended {
-        @Param({"DLM", "FAIR_REENTRANT_LOCK"})
-        LockType type;
+        @Param({"memory", "redis", "postgresql", "mariadb", "etcd", "zookeeper"})
+        String engine;
 
-        LockTable table;
+        @Param({"DLM", "PEER"})
+        String implementation;
 
-        final AtomicReferenceArray<Thread> threads = new AtomicReferenceArray<>(2);
+        /** 1: both threads share one manager or client; 2: each opens its own, as two processes. */
+        @Param({"1"})
+        int processes;
+
+        Engine started;
+        final LockTable[] tables = new LockTable[2];
+        boolean awaitTaken;
+
+        final AtomicReferenceArray<Contender> contenders = new AtomicReferenceArray<>(2);
         final AtomicInteger joined = new AtomicInteger();
 
-        // Written and read only while holding the lock under test, whose release and acquire
-        // order these plain fields like any data the lock guards.
-        @Nullable
-        String lastHolder;
+        // Written while holding the lock under test; read by the releasing thread to see the handoff.
+        volatile @Nullable String lastHolder;
 
+        // Only touched while holding the lock under test, after reading lastHolder.
         long acquisitions;
         long handoffs;
 
         @Setup(Level.Trial)
         public void open() {
-            table = type.create();
+            started = Engine.start(engine);
+            tables[0] = started.open(implementation);
+            if (!tables[0].waits()) {
+                // JMH skips the tear-down of a trial that fails: leave nothing behind on the engine.
+                tables[0].close();
+                started.close();
+                throw new IllegalArgumentException(
+                        implementation + " on " + engine + " never waits for a lock, so it hands nothing over");
+            }
+            tables[1] = processes == 2 ? started.open(implementation) : tables[0];
+            awaitTaken = processes == 2 || !tables[0].fifo();
         }
 
         @TearDown(Level.Trial)
         public void close() {
-            table.close();
+            tables[0].close();
+            if (tables[1] != tables[0]) {
+                tables[1].close();
+            }
+            started.close();
             System.out.printf(
-                    "%n%s: %,d of %,d acquisitions (%.1f%%) took the lock from the other thread%n",
-                    type, handoffs, acquisitions, 100.0 * handoffs / Math.max(1, acquisitions));
+                    "%n%s on %s, %d process(es): %,d of %,d acquisitions (%.1f%%) took the lock from the other thread%n",
+                    implementation,
+                    engine,
+                    processes,
+                    handoffs,
+                    acquisitions,
+                    100.0 * handoffs / Math.max(1, acquisitions));
         }
     }
 
-    /** One of the two threads of the {@code lock} group. */
+    /** One of the two threads: its client, its table, and whether it is inside {@code lock}. */
     @State(Scope.Thread)
     public static class Contender {
-        final String clientId = Ids.nextClient();
+        String clientId;
+        LockTable table;
         int slot;
+
+        volatile @Nullable Thread thread;
+        volatile boolean locking;
 
         @Setup(Level.Trial)
         public void join(Contended contended) {
             slot = contended.joined.getAndIncrement();
+            clientId = "contender-" + slot;
+            table = contended.tables[slot];
+            contended.contenders.set(slot, this);
         }
-
-        /**
-         * Records the calling thread as this contender's. Done on every operation, before it waits
-         * for the lock, because JMH may run a state on another worker thread from one iteration to
-         * the next.
-         *
-         * @param contended the shared state
-         */
-        void register(Contended contended) {
-            contended.threads.lazySet(slot, Thread.currentThread());
-        }
-
-        /**
-         * The other contender's thread as it last registered, or {@code null} if unknown.
-         *
-         * @param contended the shared state
-         * @return the partner thread
-         */
-        @Nullable
-        Thread partner(Contended contended) {
-            Thread partner = contended.threads.get(1 - slot);
-            return partner == Thread.currentThread() ? null : partner;
-        }
-    }
-
-    /** One side of a baseline ping-pong. */
-    @State(Scope.Thread)
-    public static class Client {
-        final String clientId = Ids.nextClient();
-    }
-
-    /** A turn that two threads pass back and forth under a JDK lock and condition. */
-    @State(Scope.Group)
-    public static class Turns {
-        final ReentrantLock lock = new ReentrantLock();
-        final Condition changed = lock.newCondition();
-
-        // Guarded by lock.
-        @Nullable
-        String lastTurn;
-    }
-
-    /** Two rendezvous channels, one for each direction. */
-    @State(Scope.Group)
-    public static class Channels {
-        final SynchronousQueue<String> ping = new SynchronousQueue<>();
-        final SynchronousQueue<String> pong = new SynchronousQueue<>();
     }
 
     @Benchmark
-    @Group("lock")
+    @Group("handoff")
     @GroupThreads(2)
-    public boolean lock(Contended contended, Contender contender) {
-        contender.register(contended);
-        if (!contended.table.lock(RESOURCE, contender.clientId, TIMEOUT_MILLIS)) {
-            throw new IllegalStateException(contender.clientId + " timed out waiting for " + RESOURCE);
+    public boolean handoff(Contended contended, Contender contender) {
+        // Every operation, because JMH may run a state on another worker thread from one iteration to the next.
+        contender.thread = Thread.currentThread();
+        contender.locking = true;
+        boolean taken = contender.table.lock(RESOURCE, contender.clientId, TIMEOUT_MILLIS);
+        contender.locking = false;
+        if (!taken) {
+            throw new IllegalStateException(contended.implementation + " on " + contended.engine + " did not give "
+                    + RESOURCE + " to " + contender.clientId + " within 10 s");
         }
         contended.acquisitions++;
         String previous = contended.lastHolder;
@@ -168,31 +157,37 @@ public class HandoffBenchmark {
             contended.handoffs++;
         }
         contended.lastHolder = contender.clientId;
-        awaitParked(contender.partner(contended));
-        return contended.table.unlock(RESOURCE, contender.clientId);
+        @Nullable Contender partner = contended.contenders.get(1 - contender.slot);
+        if (contended.awaitTaken && partner != null) {
+            LockSupport.unpark(partner.thread); // it may be waiting in awaitTaken for this acquisition
+        }
+        awaitLocking(partner);
+        boolean released = contender.table.unlock(RESOURCE, contender.clientId);
+        if (contended.awaitTaken) {
+            awaitTaken(contended, contender.clientId, partner);
+        }
+        return released;
     }
 
     /**
-     * Waits until a thread sleeps: {@code WAITING} or {@code TIMED_WAITING}, as a thread parked in
-     * {@code lock} is, or gone. Gives up after {@link #PARK_WAIT_NANOS}, when the partner has left
-     * the benchmark loop and will not come back to wait (the end of an iteration).
+     * Waits until the partner sleeps inside {@code lock}, or is gone. Gives up after {@link
+     * #WAITING_WAIT_NANOS}, when the partner has left the benchmark loop and will not come back to
+     * wait (the end of an iteration).
      */
-    private static void awaitParked(@Nullable Thread partner) {
+    private static void awaitLocking(@Nullable Contender partner) {
         if (partner == null) {
             return;
         }
-        long deadline = 0;
+        long deadline = System.nanoTime() + WAITING_WAIT_NANOS;
         for (; ; ) {
-            Thread.State state = partner.getState();
-            if (state == Thread.State.WAITING
-                    || state == Thread.State.TIMED_WAITING
-                    || state == Thread.State.TERMINATED) {
+            Thread thread = partner.thread;
+            if (thread == null) {
                 return;
             }
-            long now = System.nanoTime();
-            if (deadline == 0) {
-                deadline = now + PARK_WAIT_NANOS;
-            } else if (now - deadline > 0) {
+            Thread.State state = thread.getState();
+            if ((partner.locking && (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING))
+                    || state == Thread.State.TERMINATED
+                    || System.nanoTime() - deadline > 0) {
                 return;
             }
             // Yield rather than spin: on a machine with fewer free cores than runnable threads, a
@@ -201,45 +196,20 @@ public class HandoffBenchmark {
         }
     }
 
-    @Benchmark
-    @Group("condition")
-    @GroupThreads(2)
-    public boolean condition(Turns turns, Client client) throws InterruptedException {
-        turns.lock.lock();
-        try {
-            while (client.clientId.equals(turns.lastTurn)) {
-                // Timed, so that the side left alone when the other one stops does not hang.
-                if (!turns.changed.await(PARTNER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    return false;
-                }
+    /**
+     * Sleeps until the partner holds the lock, or gives up after {@link #TAKEN_WAIT_NANOS}, when the
+     * partner has left the benchmark loop at the end of an iteration. The partner unparks this
+     * thread when it takes the lock; the short timed parks only cover a wake-up that came early.
+     * Sleeping rather than spinning leaves the CPU to the partner and the engine.
+     */
+    private static void awaitTaken(Contended contended, String me, @Nullable Contender partner) {
+        long deadline = System.nanoTime() + TAKEN_WAIT_NANOS;
+        while (partner != null && me.equals(contended.lastHolder) && System.nanoTime() - deadline < 0) {
+            Thread thread = partner.thread;
+            if (thread == null || thread.getState() == Thread.State.TERMINATED) {
+                return;
             }
-            turns.lastTurn = client.clientId;
-            turns.changed.signal();
-            return true;
-        } finally {
-            turns.lock.unlock();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
-    }
-
-    @Benchmark
-    @Group("queue")
-    @GroupThreads(1)
-    public @Nullable String ping(Channels channels, Client client) throws InterruptedException {
-        // Timed calls, so that the side left alone when the other one stops does not hang.
-        if (!channels.ping.offer(client.clientId, PARTNER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-            return null;
-        }
-        return channels.pong.poll(PARTNER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    @Benchmark
-    @Group("queue")
-    @GroupThreads(1)
-    public @Nullable String pong(Channels channels, Client client) throws InterruptedException {
-        String ball = channels.ping.poll(PARTNER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-        if (ball != null) {
-            channels.pong.offer(client.clientId, PARTNER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-        }
-        return ball;
     }
 }

@@ -10,8 +10,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * The implementations a benchmark can put under test, as a JMH {@code @Param}: DLM and the JDK
- * structures it is measured against.
+ * The in-memory implementations a benchmark can put under test, as a JMH {@code @Param}: DLM and
+ * the JDK structures it is measured against. {@link Engine}'s {@code memory} engine opens three of
+ * them as its DLM, PEER and RAW.
  */
 public enum LockType {
 
@@ -77,8 +78,8 @@ public enum LockType {
      */
     public abstract LockTable create();
 
-    /** Passes every call straight to a {@link LockManager}. */
-    private static final class DlmTable implements LockTable {
+    /** Passes every call straight to a {@link LockManager}; {@link Engine#dlm} opens it on any backend. */
+    static final class DlmTable implements LockTable {
         private final LockManager manager;
 
         DlmTable(LockManager manager) {
@@ -127,6 +128,11 @@ public enum LockType {
         }
 
         @Override
+        public boolean waits() {
+            return false;
+        }
+
+        @Override
         public void close() {
             holders.clear();
         }
@@ -156,6 +162,11 @@ public enum LockType {
         public boolean heartbeat(String resourceId, String clientId) {
             Lease lease = leases.get(resourceId);
             return lease != null && lease.clientId.equals(clientId) && lease.renewIfLive(System.nanoTime());
+        }
+
+        @Override
+        public boolean waits() {
+            return false;
         }
 
         @Override

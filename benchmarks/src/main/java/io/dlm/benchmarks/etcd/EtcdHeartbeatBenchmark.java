@@ -1,5 +1,6 @@
 package io.dlm.benchmarks.etcd;
 
+import io.dlm.benchmarks.LockTable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,30 +30,36 @@ public class EtcdHeartbeatBenchmark {
 
     private static final String RESOURCE = "renewed";
 
-    @Param({"DLM", "JETCD_LOCK"})
-    EtcdLockType type;
+    private static final String CLIENT = "bench-client";
 
-    LocalEtcd etcd;
-    EtcdLockType.Locks locks;
-    EtcdLockType.Session session;
+    /** {@code DLM} or {@code PEER} ({@link EtcdEngine}). */
+    @Param({"DLM", "PEER"})
+    String implementation;
+
+    EtcdEngine engine;
+    LockTable locks;
 
     @Setup(Level.Trial)
     public void open() {
-        etcd = LocalEtcd.start();
-        locks = type.open(etcd.endpoint());
-        session = locks.session("bench-client");
-        session.acquire(RESOURCE, 0);
+        engine = EtcdEngine.start();
+        locks = engine.open(implementation);
+        if (!locks.lock(RESOURCE, CLIENT, 0)) {
+            throw new IllegalStateException("lock of " + RESOURCE + " failed");
+        }
     }
 
     @TearDown(Level.Trial)
     public void close() {
-        session.release(RESOURCE);
+        locks.unlock(RESOURCE, CLIENT);
         locks.close();
-        etcd.close();
+        engine.close();
     }
 
     @Benchmark
-    public void heartbeat() {
-        session.renew(RESOURCE);
+    public boolean heartbeat() {
+        if (!locks.heartbeat(RESOURCE, CLIENT)) {
+            throw new IllegalStateException("heartbeat of " + RESOURCE + " failed");
+        }
+        return true;
     }
 }

@@ -1,5 +1,6 @@
 package io.dlm.benchmarks.etcd;
 
+import io.dlm.benchmarks.LockTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -13,19 +14,20 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * What one uncontended acquire + release pair costs on etcd, for each {@link EtcdLockType} in turn,
+ * What one uncontended acquire + release pair costs on etcd, for each implementation of {@link
+ * EtcdEngine} in turn,
  * counted rather than timed, on a fresh single-member etcd per implementation: Raft writes
  * (entries committed, {@code etcd_server_proposals_committed_total}), WAL fsyncs ({@code
  * etcd_disk_wal_fsync_duration_seconds_count}, fewer than writes once concurrent writes share an
  * fsync), gRPC calls by method, the server's and the client's CPU, and the wall time.
  *
  * <p>Each implementation runs {@code pairs} pairs per thread after a warm-up of as many, each
- * thread its own lock client on {@value #RESOURCES} resources of its own, as {@link
- * EtcdAcquireReleaseBenchmark} does.
+ * thread its own lock client on {@value #RESOURCES} resources of its own, as {@code
+ * AcquireReleaseBenchmark} does on etcd.
  *
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar io.dlm.benchmarks.etcd.EtcdPairCost 2000 1   # pairs, threads
- * java -cp benchmarks/target/benchmarks.jar io.dlm.benchmarks.etcd.EtcdPairCost 500 8 DLM JETCD_LOCK DLM JETCD_LOCK
+ * java -cp benchmarks/target/benchmarks.jar io.dlm.benchmarks.etcd.EtcdPairCost 500 8 DLM PEER DLM PEER
  * }</pre>
  */
 public final class EtcdPairCost {
@@ -41,36 +43,30 @@ public final class EtcdPairCost {
     /**
      * Runs the count.
      *
-     * @param args the number of pairs per thread, the number of threads, then the {@link
-     *     EtcdLockType}s to count in that order, repeats allowed (all once when none is named);
-     *     all optional
+     * @param args the number of pairs per thread, the number of threads, then the implementations
+     *     to count ({@code DLM}, {@code PEER}, {@code PEER_OWN_LEASE}, {@code RAW}, {@code
+     *     RAW_KEEPALIVE}) in that order, repeats allowed (all once when none is named); all optional
      * @throws InterruptedException when interrupted
      */
     public static void main(String[] args) throws InterruptedException {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 2_000;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-        List<EtcdLockType> types = new ArrayList<>();
-        for (int i = 2; i < args.length; i++) {
-            types.add(EtcdLockType.valueOf(args[i]));
-        }
+        List<String> names = args.length > 2 ? List.of(args).subList(2, args.length) : EtcdEngine.IMPLEMENTATIONS;
         // In the order given, repeats included, so that runs can take turns on a shared machine.
-        for (EtcdLockType type : types.isEmpty() ? List.of(EtcdLockType.values()) : types) {
-            measure(type, pairs, threads);
+        for (String name : names) {
+            measure(name, pairs, threads);
         }
     }
 
-    private static void measure(EtcdLockType type, int pairs, int threads) throws InterruptedException {
-        try (LocalEtcd etcd = LocalEtcd.start();
-                EtcdLockType.Locks locks = type.open(etcd.endpoint())) {
-            List<EtcdLockType.Session> sessions = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                sessions.add(locks.session("cost-client-" + t));
-            }
-            run(sessions, pairs); // warm-up
+    private static void measure(String name, int pairs, int threads) throws InterruptedException {
+        try (EtcdEngine engine = EtcdEngine.start();
+                LockTable locks = engine.open(name)) {
+            LocalEtcd etcd = engine.server();
+            run(locks, threads, pairs); // warm-up
             Map<String, Double> before = counters(etcd);
             long clientCpu = processCpuNanos();
             long start = System.nanoTime();
-            run(sessions, pairs);
+            run(locks, threads, pairs);
             long wall = System.nanoTime() - start;
             clientCpu = processCpuNanos() - clientCpu;
             Map<String, Double> after = counters(etcd);
@@ -78,7 +74,7 @@ public final class EtcdPairCost {
             StringBuilder line = new StringBuilder(String.format(
                     Locale.ROOT,
                     "%-22s %d thread(s), %,d pairs: %,.0f pairs/s",
-                    type,
+                    name,
                     threads,
                     (long) total,
                     total * 1e9 / wall));
@@ -95,18 +91,19 @@ public final class EtcdPairCost {
         }
     }
 
-    private static void run(List<EtcdLockType.Session> sessions, int pairs) throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(sessions.size());
+    private static void run(LockTable locks, int threads, int pairs) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(threads);
         List<Throwable> failures = new ArrayList<>();
-        for (int t = 0; t < sessions.size(); t++) {
-            EtcdLockType.Session session = sessions.get(t);
+        for (int t = 0; t < threads; t++) {
+            String client = "cost-client-" + t;
             String prefix = "cost-" + t + "-";
             Thread thread = new Thread(() -> {
                 try {
                     for (int i = 0; i < pairs; i++) {
                         String resource = prefix + (i & (RESOURCES - 1));
-                        session.acquire(resource, 0);
-                        session.release(resource);
+                        if (!locks.lock(resource, client, 0) || !locks.unlock(resource, client)) {
+                            throw new IllegalStateException("an uncontended pair on " + resource + " failed");
+                        }
                     }
                 } catch (Throwable e) {
                     synchronized (failures) {

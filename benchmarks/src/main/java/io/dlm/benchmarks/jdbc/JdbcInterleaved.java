@@ -1,5 +1,6 @@
 package io.dlm.benchmarks.jdbc;
 
+import io.dlm.benchmarks.LockTable;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,14 +20,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Uncontended acquire + release pairs of every {@link JdbcLockType}, taking turns: each round runs
+ * Uncontended acquire + release pairs of every implementation of {@link JdbcEngine} on the
+ * database of {@code -Ddlm.bench.jdbc.url} ({@link BenchDatabase#configured()}), taking turns: each round runs
  * each implementation for a few seconds with the same number of threads, so that a change of the
  * machine's load between them (builds, other benchmarks) lands on all of them, not on whichever
  * JMH happened to run then. Prints pairs per second per round and on average, and the CPU per pair
  * of the client (this JVM) and of the server: on PostgreSQL, of the backends of the database, so
  * give it a database of its own; on MariaDB, of the whole server process (read from {@code /proc},
  * so the database must run on this host). The first round warms up and is not
- * counted. Same resources and pools as {@link JdbcAcquireReleaseBenchmark}.
+ * counted. Same resources and pools as {@code AcquireReleaseBenchmark} on this engine.
  *
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar io.dlm.benchmarks.jdbc.JdbcInterleaved 8 4 4   # threads, seconds, rounds
@@ -46,39 +48,39 @@ public final class JdbcInterleaved {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 4;
-        Map<JdbcLockType, JdbcLockType.Locks> open = new LinkedHashMap<>();
-        Map<JdbcLockType, JdbcLockType.Client[][]> clients = new LinkedHashMap<>();
-        Map<JdbcLockType, List<double[]>> results = new LinkedHashMap<>();
+        BenchDatabase database = BenchDatabase.configured();
+        JdbcEngine engine = new JdbcEngine(database);
+        Map<String, LockTable> open = new LinkedHashMap<>();
+        Map<String, List<double[]>> results = new LinkedHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (Connection monitor =
-                DriverManager.getConnection(BenchDatabase.url(), BenchDatabase.user(), BenchDatabase.password())) {
-            for (JdbcLockType type : JdbcLockType.values()) {
-                JdbcLockType.Locks locks = type.open();
-                open.put(type, locks);
-                JdbcLockType.Client[][] perThread =
-                        new JdbcLockType.Client[threads][JdbcAcquireReleaseBenchmark.RESOURCES_PER_THREAD];
-                for (int t = 0; t < threads; t++) {
-                    for (int r = 0; r < perThread[t].length; r++) {
-                        perThread[t][r] = locks.client("resource-" + t + "-" + r, "client-" + t);
-                    }
-                }
-                clients.put(type, perThread);
+        try (Connection monitor = DriverManager.getConnection(database.url(), database.user(), database.password())) {
+            for (String name : JdbcEngine.IMPLEMENTATIONS) {
+                open.put(name, engine.open(name));
             }
             for (int round = 0; round <= rounds; round++) {
-                for (JdbcLockType type : JdbcLockType.values()) {
-                    double[] turn = turn(pool, clients.get(type), monitor, round == 0 ? 1 : seconds);
+                for (Map.Entry<String, LockTable> implementation : open.entrySet()) {
+                    double[] turn = turn(
+                            pool,
+                            implementation.getValue(),
+                            threads,
+                            engine.resourcesPerThread(),
+                            database,
+                            monitor,
+                            round == 0 ? 1 : seconds);
                     if (round > 0) {
-                        results.computeIfAbsent(type, k -> new ArrayList<>()).add(turn);
+                        results.computeIfAbsent(implementation.getKey(), k -> new ArrayList<>())
+                                .add(turn);
                     }
                 }
             }
         } finally {
             pool.shutdownNow();
-            for (JdbcLockType.Locks locks : open.values()) {
-                locks.close();
+            for (LockTable table : open.values()) {
+                table.close();
             }
+            engine.close();
         }
-        for (Map.Entry<JdbcLockType, List<double[]>> result : results.entrySet()) {
+        for (Map.Entry<String, List<double[]>> result : results.entrySet()) {
             double[] sum = new double[3];
             StringBuilder perRound = new StringBuilder();
             for (double[] turn : result.getValue()) {
@@ -101,18 +103,30 @@ public final class JdbcInterleaved {
     }
 
     /** One turn: pairs per second, client and server CPU microseconds per pair. */
-    private static double[] turn(ExecutorService pool, JdbcLockType.Client[][] clients, Connection monitor, int seconds)
+    private static double[] turn(
+            ExecutorService pool,
+            LockTable table,
+            int threads,
+            int resources,
+            BenchDatabase database,
+            Connection monitor,
+            int seconds)
             throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder pairs = new LongAdder();
         long clientCpu = processCpuNanos();
-        long serverCpu = serverCpuMicros(monitor);
+        long serverCpu = serverCpuMicros(database, monitor);
         long start = System.nanoTime();
         List<Future<?>> running = new ArrayList<>();
-        for (JdbcLockType.Client[] own : clients) {
+        for (int t = 0; t < threads; t++) {
+            String client = "client-" + t;
+            String[] own = new String[resources];
+            for (int r = 0; r < resources; r++) {
+                own[r] = "resource-" + t + "-" + r;
+            }
             running.add(pool.submit(() -> {
                 for (int next = 0; !stop.get(); next = (next + 1) % own.length) {
-                    if (!own[next].acquire() || !own[next].release()) {
+                    if (!table.lock(own[next], client, 0) || !table.unlock(own[next], client)) {
                         throw new IllegalStateException("an uncontended pair failed");
                     }
                     pairs.increment();
@@ -127,7 +141,9 @@ public final class JdbcInterleaved {
         double elapsed = (System.nanoTime() - start) / 1e9;
         double n = Math.max(1, pairs.sum());
         return new double[] {
-            pairs.sum() / elapsed, (processCpuNanos() - clientCpu) / 1e3 / n, (serverCpuMicros(monitor) - serverCpu) / n
+            pairs.sum() / elapsed,
+            (processCpuNanos() - clientCpu) / 1e3 / n,
+            (serverCpuMicros(database, monitor) - serverCpu) / n
         };
     }
 
@@ -140,8 +156,8 @@ public final class JdbcInterleaved {
      * CPU of the other backends of this database (PostgreSQL on this host), or of the whole
      * MariaDB server process: either way, use a database, or a server, of its own.
      */
-    private static long serverCpuMicros(Connection monitor) throws SQLException {
-        if (BenchDatabase.mariaDb()) {
+    private static long serverCpuMicros(BenchDatabase database, Connection monitor) throws SQLException {
+        if (database.isMariaDb()) {
             return JdbcPairCost.mariaDbServerCpuMicros();
         }
         long micros = 0;

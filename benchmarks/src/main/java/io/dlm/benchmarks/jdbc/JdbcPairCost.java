@@ -1,5 +1,6 @@
 package io.dlm.benchmarks.jdbc;
 
+import io.dlm.benchmarks.LockTable;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -21,7 +22,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 /**
- * What one uncontended acquire + release pair costs, for each {@link JdbcLockType} in turn, counted
+ * What one uncontended acquire + release pair costs, for each implementation of {@link JdbcEngine}
+ * in turn on the database of {@code -Ddlm.bench.jdbc.url} ({@link BenchDatabase#configured()}), counted
  * rather than timed: the client's round trips (writes on the driver's socket, see {@link
  * CountingSocketFactory}) and CPU, and on the server the transactions, the table's row counters,
  * the sequence values drawn, the notifications sent, and, on PostgreSQL, the CPU of the backends
@@ -29,7 +31,7 @@ import org.postgresql.PGNotification;
  * pg_walinspect}, so that other sessions of a shared server do not count).
  *
  * <p>Each implementation runs {@code pairs} pairs (default 5,000) on one thread, cycling through
- * 64 resources as {@link JdbcAcquireReleaseBenchmark} does, after a warm-up of as many; counters
+ * 64 resources as {@code AcquireReleaseBenchmark} does, after a warm-up of as many; counters
  * are read before and after, each time after {@value #SETTLE_SECONDS} s of quiet, because
  * PostgreSQL's backends publish their statistics up to 10 s late when idle. Run it on a database
  * of its own, so that the transaction count is only these pairs':
@@ -37,7 +39,7 @@ import org.postgresql.PGNotification;
  * <pre>{@code
  * psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE dlm_perf'
  * java -cp benchmarks/target/benchmarks.jar -Ddlm.bench.jdbc.url=jdbc:postgresql://127.0.0.1:5432/dlm_perf \
- *     io.dlm.benchmarks.jdbc.JdbcPairCost 5000          # then optionally DLM SHEDLOCK RAW_JDBC
+ *     io.dlm.benchmarks.jdbc.JdbcPairCost 5000          # then optionally DLM PEER RAW
  * java -cp benchmarks/target/benchmarks.jar -Ddlm.bench.jdbc.url=jdbc:mariadb://127.0.0.1:3306/dlm_perf \
  *     -Ddlm.bench.jdbc.user=root io.dlm.benchmarks.jdbc.JdbcPairCost 5000
  * }</pre>
@@ -56,50 +58,52 @@ public final class JdbcPairCost {
     /**
      * Runs the count.
      *
-     * @param args the number of pairs per implementation, then the {@link JdbcLockType}s to count
-     *     (all when none is named), both optional
+     * @param args the number of pairs per implementation, then the implementations to count ({@code
+     *     DLM}, {@code PEER}, {@code RAW}; all when none is named), both optional
      * @throws Exception when the database fails
      */
     public static void main(String[] args) throws Exception {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
-        String url = BenchDatabase.url();
-        // Every pool the implementations open from here on counts its round trips; the monitor does not.
-        System.setProperty(
-                "dlm.bench.jdbc.url",
-                url + (url.contains("?") ? "&" : "?") + "socketFactory=" + CountingSocketFactory.class.getName());
-        try (Connection monitor = DriverManager.getConnection(url, BenchDatabase.user(), BenchDatabase.password())) {
+        BenchDatabase database = BenchDatabase.configured();
+        String url = database.url();
+        // Every pool the implementations open counts its round trips; the monitor does not.
+        JdbcEngine engine = new JdbcEngine(database.withUrl(
+                url + (url.contains("?") ? "&" : "?") + "socketFactory=" + CountingSocketFactory.class.getName()));
+        try (engine;
+                Connection monitor = DriverManager.getConnection(url, database.user(), database.password())) {
             monitor.setAutoCommit(true);
-            Probe probe = BenchDatabase.mariaDb() ? new MariaDbProbe(monitor) : new PostgresProbe(monitor);
-            for (JdbcLockType type : JdbcLockType.values()) {
-                if (args.length <= 1 || List.of(args).subList(1, args.length).contains(type.name())) {
-                    measure(type, probe, pairs);
+            Probe probe = database.isMariaDb() ? new MariaDbProbe(monitor) : new PostgresProbe(monitor);
+            for (String name : JdbcEngine.IMPLEMENTATIONS) {
+                if (args.length <= 1 || List.of(args).subList(1, args.length).contains(name)) {
+                    measure(name, engine, probe, pairs);
                 }
             }
         }
     }
 
-    private static void measure(JdbcLockType type, Probe probe, int pairs) throws Exception {
-        try (JdbcLockType.Locks locks = type.open()) {
-            JdbcLockType.Client[] clients = new JdbcLockType.Client[RESOURCES];
+    private static void measure(String name, JdbcEngine engine, Probe probe, int pairs) throws Exception {
+        String table = engine.sqlTable(name);
+        try (LockTable locks = engine.open(name)) {
+            String[] resources = new String[RESOURCES];
             for (int i = 0; i < RESOURCES; i++) {
-                clients[i] = locks.client("pair-cost-" + i, "client-0");
+                resources[i] = "pair-cost-" + i;
             }
-            run(clients, pairs);
-            probe.listen(locks.table());
+            run(locks, resources, pairs);
+            probe.listen(table);
             settle();
-            Map<String, Long> before = probe.snapshot(locks.table());
+            Map<String, Long> before = probe.snapshot(table);
             long writes = CountingSocketFactory.writes();
             long cpu = processCpuNanos();
             long start = System.nanoTime();
-            run(clients, pairs);
+            run(locks, resources, pairs);
             long wall = System.nanoTime() - start;
             cpu = processCpuNanos() - cpu;
             writes = CountingSocketFactory.writes() - writes;
             settle();
-            Map<String, Long> after = probe.snapshot(locks.table());
+            Map<String, Long> after = probe.snapshot(table);
 
             StringBuilder out = new StringBuilder();
-            out.append(String.format(Locale.ROOT, "%n== %s: %,d pairs on table %s%n", type, pairs, locks.table()));
+            out.append(String.format(Locale.ROOT, "%n== %s: %,d pairs on table %s%n", name, pairs, table));
             line(out, "wall time per pair, us", wall / 1_000.0 / pairs);
             line(out, "client CPU per pair, us (whole JVM)", cpu / 1_000.0 / pairs);
             line(out, "round trips per pair (socket writes)", (double) writes / pairs);
@@ -110,15 +114,15 @@ public final class JdbcPairCost {
                 }
             }
             line(out, "notifications per pair", probe.notifications() / (double) pairs);
-            out.append(probe.details(locks.table(), before, after, pairs));
+            out.append(probe.details(table, before, after, pairs));
             System.out.print(out);
         }
     }
 
-    private static void run(JdbcLockType.Client[] clients, int pairs) {
+    private static void run(LockTable locks, String[] resources, int pairs) {
         for (int i = 0; i < pairs; i++) {
-            JdbcLockType.Client client = clients[i % RESOURCES];
-            if (!client.acquire() || !client.release()) {
+            String resource = resources[i % RESOURCES];
+            if (!locks.lock(resource, "client-0", 0) || !locks.unlock(resource, "client-0")) {
                 throw new IllegalStateException("pair " + i + " failed: the resources are this thread's own");
             }
         }

@@ -1,5 +1,6 @@
 package io.dlm.benchmarks.redis;
 
+import io.dlm.benchmarks.LockTable;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -8,7 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Counts the commands each {@link RedisLockType} sends to Redis per acquire and release pair, from
+ * Counts the commands each implementation of {@link RedisEngine} sends to Redis per acquire and
+ * release pair, from
  * the server's own {@code INFO commandstats}: the check that an operation is one round trip.
  * Run it alone on the server, as other clients' commands would be counted too.
  *
@@ -31,14 +33,14 @@ public final class RedisRoundTrips {
         String uri = args.length > 0 ? args[0] : "redis://127.0.0.1:6379";
         RedisClient admin = RedisClient.create(RedisURI.create(uri));
         try (StatefulRedisConnection<String, String> connection = admin.connect()) {
-            for (RedisLockType type : RedisLockType.values()) {
-                try (RedisLockType.Locks locks = type.open(uri)) {
-                    RedisLockType.Client client = locks.client("round-trips", "client");
-                    run(client, 100);
+            RedisEngine engine = new RedisEngine(uri);
+            for (String name : RedisEngine.IMPLEMENTATIONS) {
+                try (LockTable table = engine.open(name)) {
+                    run(table, 100);
                     Map<String, Long> before = calls(connection.sync().info("commandstats"));
-                    run(client, PAIRS);
+                    run(table, PAIRS);
                     Map<String, Long> after = calls(connection.sync().info("commandstats"));
-                    StringBuilder line = new StringBuilder(String.format("%-15s", type));
+                    StringBuilder line = new StringBuilder(String.format("%-5s", name));
                     after.forEach((command, count) -> {
                         long delta = count - before.getOrDefault(command, 0L) - (command.equals("info") ? 1 : 0);
                         if (delta > 0) {
@@ -53,9 +55,9 @@ public final class RedisRoundTrips {
         }
     }
 
-    private static void run(RedisLockType.Client client, int pairs) {
+    private static void run(LockTable table, int pairs) {
         for (int i = 0; i < pairs; i++) {
-            if (!client.acquire() || !client.release()) {
+            if (!table.lock("round-trips", "client", 0) || !table.unlock("round-trips", "client")) {
                 throw new IllegalStateException("pair " + i + " failed");
             }
         }

@@ -1,18 +1,19 @@
 package io.dlm.benchmarks.zookeeper;
 
+import io.dlm.benchmarks.LockTable;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.curator.test.TestingServer;
 
 /**
- * Pairs per second of DLM, {@code InterProcessMutex} and a bare create + delete, measured in turns
+ * Pairs per second of DLM, {@code InterProcessMutex} and a bare create + delete ({@link
+ * ZooKeeperEngine}'s {@code DLM}, {@code PEER} and {@code RAW}), measured in turns
  * of a few seconds each, round after round, on one in-process server: on a shared machine whose
  * load drifts, each round's ratio compares types that met about the same load, which JMH's one
  * type after the other cannot. A harness, not a JMH benchmark.
@@ -24,9 +25,7 @@ import org.apache.curator.test.TestingServer;
  */
 public final class ZooKeeperInterleaved {
 
-    private static final ZooKeeperLockType[] TYPES = {
-        ZooKeeperLockType.DLM, ZooKeeperLockType.CURATOR_MUTEX, ZooKeeperLockType.RAW_CREATE_DELETE
-    };
+    private static final List<String> NAMES = List.of("DLM", "PEER", "RAW");
 
     private ZooKeeperInterleaved() {}
 
@@ -40,41 +39,40 @@ public final class ZooKeeperInterleaved {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 8;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        Map<ZooKeeperLockType, List<Double>> rates = new EnumMap<>(ZooKeeperLockType.class);
-        try (TestingServer server = new TestingServer(true)) {
-            Map<ZooKeeperLockType, ZooKeeperLockType.Locks> opened = new EnumMap<>(ZooKeeperLockType.class);
-            for (ZooKeeperLockType type : TYPES) {
-                opened.put(type, type.open(server.getConnectString()));
-                rates.put(type, new ArrayList<>());
-                turn(opened.get(type), threads, 1); // warm-up
+        Map<String, List<Double>> rates = new HashMap<>();
+        try (ZooKeeperEngine engine = ZooKeeperEngine.start()) {
+            Map<String, LockTable> opened = new HashMap<>();
+            for (String name : NAMES) {
+                opened.put(name, engine.open(name));
+                rates.put(name, new ArrayList<>());
+                turn(opened.get(name), threads, 1); // warm-up
             }
             for (int round = 1; round <= rounds; round++) {
                 StringBuilder line = new StringBuilder("round " + round + ":");
-                for (ZooKeeperLockType type : TYPES) {
-                    double rate = turn(opened.get(type), threads, seconds);
-                    rates.get(type).add(rate);
-                    line.append(String.format(Locale.ROOT, " %s %.0f", type, rate));
+                for (String name : NAMES) {
+                    double rate = turn(opened.get(name), threads, seconds);
+                    rates.get(name).add(rate);
+                    line.append(String.format(Locale.ROOT, " %s %.0f", name, rate));
                 }
                 System.out.println(line);
             }
-            opened.values().forEach(ZooKeeperLockType.Locks::close);
+            opened.values().forEach(LockTable::close);
         }
         List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
-            ratios.add(rates.get(ZooKeeperLockType.DLM).get(i)
-                    / rates.get(ZooKeeperLockType.CURATOR_MUTEX).get(i));
+            ratios.add(rates.get("DLM").get(i) / rates.get("PEER").get(i));
         }
         System.out.printf(
                 Locale.ROOT,
-                "threads %d: median pairs/s DLM %.0f, CURATOR_MUTEX %.0f, RAW %.0f; median DLM/Curator per round %.2f%n",
+                "threads %d: median pairs/s DLM %.0f, PEER %.0f, RAW %.0f; median DLM/PEER per round %.2f%n",
                 threads,
-                median(rates.get(ZooKeeperLockType.DLM)),
-                median(rates.get(ZooKeeperLockType.CURATOR_MUTEX)),
-                median(rates.get(ZooKeeperLockType.RAW_CREATE_DELETE)),
+                median(rates.get("DLM")),
+                median(rates.get("PEER")),
+                median(rates.get("RAW")),
                 median(ratios));
     }
 
-    private static double turn(ZooKeeperLockType.Locks locks, int threads, int seconds) throws InterruptedException {
+    private static double turn(LockTable locks, int threads, int seconds) throws InterruptedException {
         LongAdder pairs = new LongAdder();
         AtomicBoolean running = new AtomicBoolean(true);
         CountDownLatch done = new CountDownLatch(threads);
@@ -84,8 +82,9 @@ public final class ZooKeeperInterleaved {
             Thread worker = new Thread(() -> {
                 try {
                     while (running.get()) {
-                        locks.acquire(key, client);
-                        locks.release(key, client);
+                        if (!locks.lock(key, client, 0) || !locks.unlock(key, client)) {
+                            throw new IllegalStateException("an uncontended pair on " + key + " failed");
+                        }
                         pairs.increment();
                     }
                 } finally {
