@@ -115,14 +115,14 @@ public final class ForkedJvm implements AutoCloseable {
     }
 
     /**
-     * Stops every thread of the JVM with {@code SIGSTOP}; it neither runs nor answers until {@link
-     * #resume()}, while its sockets stay open.
+     * Stops every thread of the JVM with {@code SIGSTOP}, and returns once each is stopped; it
+     * neither runs nor answers until {@link #resume()}, while its sockets stay open.
      *
      * @throws IOException if {@code kill} cannot be run
      * @throws InterruptedException if the test thread is interrupted
      */
     public void pause() throws IOException, InterruptedException {
-        signal("STOP");
+        ProcessSignals.stop(process.pid());
     }
 
     /**
@@ -132,17 +132,7 @@ public final class ForkedJvm implements AutoCloseable {
      * @throws InterruptedException if the test thread is interrupted
      */
     public void resume() throws IOException, InterruptedException {
-        signal("CONT");
-    }
-
-    private void signal(String name) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            throw new IOException("kill -" + name + " " + process.pid() + " failed: " + output);
-        }
+        ProcessSignals.resume(process.pid());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dlm.backend.etcd;
 
+import io.dlm.tck.jvm.ProcessSignals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -185,15 +186,15 @@ final class EtcdMember {
      * once it resumes, after their clients gave up on them.
      */
     void pause() {
-        signal("STOP");
+        signal(true);
     }
 
     /** Lets a {@linkplain #pause() frozen} process run again ({@code SIGCONT}). */
     void resume() {
-        signal("CONT");
+        signal(false);
     }
 
-    private void signal(String name) {
+    private void signal(boolean stop) {
         Process running;
         synchronized (this) {
             running = process;
@@ -202,11 +203,10 @@ final class EtcdMember {
             throw new IllegalStateException("etcd member " + this.name + " is not running");
         }
         try {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(running.pid()))
-                    .inheritIO()
-                    .start();
-            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IllegalStateException("kill -" + name + " of etcd member " + this.name + " failed");
+            if (stop) {
+                ProcessSignals.stop(running.pid());
+            } else {
+                ProcessSignals.resume(running.pid());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
