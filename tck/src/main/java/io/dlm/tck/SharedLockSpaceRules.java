@@ -99,4 +99,25 @@ abstract class SharedLockSpaceRules extends RuleGroup {
         await(scaled(5_000).plus(prompt())).until(() -> other.lock(resource, next, 0));
         assertHeldBy(other, resource, next);
     }
+
+    /**
+     * C1 from a thread whose interrupt status is set, as in a shutdown that interrupts its workers
+     * first: the locks are still released, not left held for their whole lease.
+     */
+    @Test
+    void C1_closeFromAnInterruptedThreadStillReleasesTheLocksHeldThroughTheManager() {
+        LockManager closing = open("dlm.lease.min", millis(longLease()));
+        LockManager other = manager();
+        String resource = resource();
+        assertThat(closing.lock(resource, client("holder"), 0)).isTrue();
+        String next = client("next");
+        Thread.currentThread().interrupt();
+        try {
+            closing.close();
+        } finally {
+            Thread.interrupted();
+        }
+        await(scaled(5_000).plus(prompt())).until(() -> other.lock(resource, next, 0));
+        assertHeldBy(other, resource, next);
+    }
 }

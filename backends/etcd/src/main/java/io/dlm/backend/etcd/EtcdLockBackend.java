@@ -6,6 +6,7 @@ import io.dlm.spi.AsyncLockBackend;
 import io.dlm.spi.BreakingLockBackend;
 import io.dlm.spi.EnumeratingLockBackend;
 import io.dlm.spi.LeaseLossListener;
+import io.dlm.spi.ReplyWait;
 import io.dlm.spi.WatchingLockBackend;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -193,14 +194,11 @@ final class EtcdLockBackend
         for (long id : pool.drain()) {
             revocations.add(etcd.leases().revoke(id));
         }
-        try {
-            CompletableFuture.allOf(revocations.toArray(CompletableFuture[]::new))
-                    .get(operationTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            // Best effort (C1): what could not be revoked expires by its TTL.
-        }
+        // Best effort (C1), also from an interrupted thread: what is not revoked within the
+        // operation timeout expires by its TTL.
+        ReplyWait.awaitUninterruptibly(
+                CompletableFuture.allOf(revocations.toArray(CompletableFuture[]::new)),
+                System.nanoTime() + operationTimeout.toNanos());
         client.close();
         executor.shutdownNow();
         try {

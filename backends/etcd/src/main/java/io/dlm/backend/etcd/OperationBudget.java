@@ -60,17 +60,14 @@ final class OperationBudget {
      * @param what the call, for the error message
      * @param <T> the reply type
      * @return the reply
-     * @throws LockException {@code INTERNAL_ERROR} with the cause when the call failed, the budget
-     *     ran out, or the thread was interrupted (whose status is then set again, X2)
+     * @throws LockException {@code INTERNAL_ERROR} with the cause when the call failed or the
+     *     budget ran out
      */
     <T> T await(CompletableFuture<T> reply, String what) {
-        try {
-            ReplyWait.await(reply, deadlineNanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LockException(LockError.INTERNAL_ERROR, "interrupted while waiting for etcd to " + what, e);
-        }
-        if (!reply.isDone()) {
+        // Not interruptible: the request is on its way, and giving up on an interrupt would leave
+        // its outcome unknown (a release or a close's revocation not done, X5, C1). The wait is
+        // bounded; the interrupt status stays set for the runtime to act on (X2).
+        if (!ReplyWait.awaitUninterruptibly(reply, deadlineNanos)) {
             onUnanswered.run();
             throw new LockException(
                     LockError.INTERNAL_ERROR,
