@@ -30,6 +30,17 @@ final class ToyConnection implements AutoCloseable {
 
     /** Connects, within the deadline. */
     static ToyConnection open(InetSocketAddress address, long deadlineNanos) throws IOException {
+        boolean interrupted = Thread.interrupted(); // as in call()
+        try {
+            return connect(address, deadlineNanos);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static ToyConnection connect(InetSocketAddress address, long deadlineNanos) throws IOException {
         SocketChannel channel = SocketChannel.open();
         try {
             channel.socket().setTcpNoDelay(true);
@@ -41,8 +52,24 @@ final class ToyConnection implements AutoCloseable {
         }
     }
 
-    /** Sends one request and reads its reply, the line without its newline. */
+    /**
+     * Sends one request and reads its reply, the line without its newline. An interrupt status set
+     * before the call does not cut it short: the request's outcome would be unknown (X5), and a
+     * close from an interrupted thread would release nothing (C1). A socket channel closes itself
+     * on an interrupt, so the status is cleared for the call and set again after it.
+     */
     String call(String request, long deadlineNanos) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return exchange(request, deadlineNanos);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private String exchange(String request, long deadlineNanos) throws IOException {
         out.write((request + "\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         StringBuilder reply = new StringBuilder();

@@ -106,7 +106,7 @@ final class ToyLockSpace {
         long now = System.nanoTime();
         Lease current = leases.get(resource);
         if (current != null && blocks(current, now)) {
-            long remaining = Math.max(1, current.deadline - now);
+            long remaining = Math.max(1, blockedUntil(current) - now);
             return (current.client.equals(client) ? "own " : "held ") + remaining;
         }
         Lease granted = new Lease(client, ++lastToken, attempt, leaseNanos, now);
@@ -115,10 +115,20 @@ final class ToyLockSpace {
     }
 
     private boolean blocks(Lease current, long now) {
+        return now - blockedUntil(current) < 0;
+    }
+
+    /**
+     * Until when a lease keeps others out, as the engine believes. The early-granting engine tells
+     * waiters its own early end too, as an engine whose expiry runs ahead would: they come back
+     * then, so the fault tier sees the early grant every time, not only when a waiter's backoff
+     * happens to land in the window.
+     */
+    private long blockedUntil(Lease current) {
         if (flaw == ToyFlaw.EARLY_GRANT) {
-            return now - (current.renewedAt + (long) (current.leaseNanos * 0.6)) < 0;
+            return current.renewedAt + (long) (current.leaseNanos * 0.6);
         }
-        return current.isLive(now);
+        return current.deadline;
     }
 
     private boolean release(String resource, String client, long token) {
