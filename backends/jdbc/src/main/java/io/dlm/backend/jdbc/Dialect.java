@@ -1,35 +1,33 @@
 package io.dlm.backend.jdbc;
 
-import io.dlm.spi.Acquisition;
 import io.dlm.spi.LockBackend;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The SQL of one database for one lock table. Every operation is one statement (the acquisition
- * of H2 adds a look at the holder when it was refused; PostgreSQL's takes over a free row in one
- * statement and needs a second to insert a missing row or name the holder, see {@link
- * PostgresDialect}; on H2, a statement that may wait for a row lock is preceded by one that takes
- * it, see {@link H2Dialect}). Statements are prepared and ids are bound as bytes, never spliced into
- * SQL (V1); only the checked table name is.
+ * One database's way with one lock table, put together from what differs between databases: its
+ * SQL ({@link Statements}, written once from the table name by {@link PostgresStatements}, {@link
+ * MariaDbStatements} or {@link H2Statements}), the few {@link Steps} it takes its own way ({@link
+ * PostgresSteps}, {@link MariaDbSteps}, {@link H2Steps}), the failures it resolves contention by
+ * ({@link TransientFailures}) and its DDL ({@link SchemaScript}). What is the same on every
+ * database is written here once. Every operation is one statement (the acquisition of H2 adds a
+ * look at the holder when it was refused; PostgreSQL's takes over a free row in one statement and
+ * needs a second to insert a missing row or name the holder, see {@link PostgresStatements}; on
+ * H2, a statement that may wait for a row lock is preceded by one that takes it, see {@link
+ * RowLockFirst}). Statements are prepared and ids are bound as bytes, never spliced into SQL (V1);
+ * only the checked table name is.
  *
  * <p>Expiry is always compared with the database's clock (E3), and a statement that may wait for
  * the row's lock judges it by that clock once it holds the lock, never by a reading from before the
  * wait: otherwise one that waited past an expiry would still see the lease live (PostgreSQL's
- * acquisition and release reach the same by other means, see {@link PostgresDialect}). A row that is released or
+ * acquisition and release reach the same by other means, see {@link PostgresStatements}). A row that is released or
  * expires stays in the table until {@link #reap} deletes it well after its lease ended. Keeping it
  * is what makes the fencing token safe: an acquisition's {@code INSERT} draws its token before it
  * finds out whether the row exists, so it could carry a smaller token than a takeover that ran
@@ -62,8 +60,21 @@ import org.jspecify.annotations.Nullable;
  * least {@link #TOMBSTONE_KEEP} after the undo, whatever the retention. A live lease of another
  * acquisition gets no tombstone: the late acquisition is refused while that lease lives, but takes
  * the row if it arrives after that lease ended.
+ *
+ * @param kind which database this is
+ * @param table the lock table
+ * @param sql the database's statements for the table
+ * @param steps the steps the database takes its own way
+ * @param transientFailures the failures after which a statement runs again
+ * @param ddl the table's DDL
  */
-abstract class Dialect {
+record Dialect(
+        Kind kind,
+        TableName table,
+        Statements sql,
+        Steps steps,
+        TransientFailures transientFailures,
+        SchemaScript ddl) {
 
     /** The supported databases, as {@code dlm.jdbc.dialect} names them. */
     enum Kind {
@@ -98,10 +109,17 @@ abstract class Dialect {
     /** The {@code lease_micros} of a tombstone; a lease is at least one microsecond. */
     static final long TOMBSTONE_LEASE = 0;
 
-    final TableName table;
-
-    Dialect(TableName table) {
-        this.table = table;
+    /**
+     * Puts a dialect together from a database's statements for a table and the steps it takes its
+     * own way; {@link #of} has the supported ones.
+     *
+     * @param kind the database
+     * @param table the lock table
+     * @param sql the database's statements for the table
+     * @param steps the steps the database takes its own way
+     */
+    Dialect(Kind kind, TableName table, Statements sql, Steps steps) {
+        this(kind, table, sql, steps, TransientFailures.of(kind), SchemaScript.of(kind, table));
     }
 
     /**
@@ -113,22 +131,15 @@ abstract class Dialect {
      */
     static Dialect of(Kind kind, TableName table) {
         return switch (kind) {
-            case POSTGRESQL -> new PostgresDialect(table);
-            case MARIADB -> new MariaDbDialect(table);
-            case H2 -> new H2Dialect(table);
+            case POSTGRESQL -> PostgresSteps.dialect(table);
+            case MARIADB -> MariaDbSteps.dialect(table);
+            case H2 -> H2Steps.dialect(table);
         };
     }
 
     /**
-     * Which database this is.
-     *
-     * @return the kind
-     */
-    abstract Kind kind();
-
-    /**
      * Takes the resource if it has no row or its lease is over, drawing a new fencing token while
-     * it holds the row; otherwise reports the holder.
+     * it holds the row; otherwise names the holder.
      *
      * @param connection an auto-commit connection
      * @param key the resource
@@ -136,16 +147,26 @@ abstract class Dialect {
      * @param leaseMicros the lease length
      * @param attempt the runtime's id of this attempt, stored with a lease it makes (X5)
      * @param budget bounds each statement by what the operation has left of its timeout
-     * @return the outcome
+     * @return the lease taken ({@link Holder#won}) or found; null when the resource turned out free,
+     *     so that the runtime tries again at once
      * @throws SQLException on any failure of the database
      */
-    abstract Acquisition acquire(
+    @Nullable
+    Holder acquire(
             Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
-            throws SQLException;
+            throws SQLException {
+        Steps.Acquire acquire = steps.acquire();
+        return onRow(
+                connection,
+                key,
+                budget,
+                () -> acquire.acquire(connection, key, clientId, leaseMicros, attempt, budget));
+    }
 
     /**
      * Ends a live lease of the client (U1, U2), of one acquisition unless the token is {@link
-     * LockBackend#ANY_ACQUISITION} (K4): sets its expiry to now.
+     * LockBackend#ANY_ACQUISITION} (K4): sets its expiry to now. On PostgreSQL it notifies the
+     * waiters who marked the lease.
      *
      * @param connection an auto-commit connection
      * @param key the resource
@@ -157,7 +178,8 @@ abstract class Dialect {
      */
     boolean release(Connection connection, LockKey key, byte[] clientId, long fencingToken, StatementBudget budget)
             throws SQLException {
-        return endLease(connection, releaseSql(), key, clientId, budget, fencingToken, fencingToken);
+        Steps.Release release = steps.release();
+        return onRow(connection, key, budget, () -> release.release(connection, key, clientId, fencingToken, budget));
     }
 
     /**
@@ -177,8 +199,11 @@ abstract class Dialect {
      *     lease of another acquisition stays
      * @throws SQLException on any failure of the database
      */
-    abstract boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, StatementBudget budget)
-            throws SQLException;
+    boolean undo(Connection connection, LockKey key, byte[] clientId, long attempt, StatementBudget budget)
+            throws SQLException {
+        Steps.Undo undo = steps.undo();
+        return onRow(connection, key, budget, () -> undo.undo(connection, key, clientId, attempt, budget));
+    }
 
     /**
      * Resets the expiry of a live lease of the client, of one acquisition unless the token is
@@ -194,48 +219,37 @@ abstract class Dialect {
      */
     boolean renew(Connection connection, LockKey key, byte[] clientId, long fencingToken, StatementBudget budget)
             throws SQLException {
-        return updateOwned(connection, renewSql(), key, clientId, budget, fencingToken, fencingToken);
+        String renew = sql.renew();
+        return onRow(
+                connection,
+                key,
+                budget,
+                () -> LeaseRows.updateOwned(connection, renew, key, clientId, budget, fencingToken, fencingToken));
+    }
+
+    /** Runs a step that may wait for the key's row lock after what must come before it (H2's lock). */
+    private <T> T onRow(Connection connection, LockKey key, StatementBudget budget, Steps.Step<T> step)
+            throws SQLException {
+        return steps.rowLock().around(connection, key, budget, step);
     }
 
     /**
-     * Renews many leases with {@link #renewSql()} run as one JDBC batch: one round trip, one
-     * statement per lease, each with the meaning of {@link #renew} (H1, H2, K4).
+     * Renews many leases at once, each with the meaning of {@link #renew} (H1, H2, K1, K4, N7).
      *
      * @param connection a connection
      * @param keys the resources
      * @param clientIds the holders, as {@code keys}
      * @param fencingTokens the tokens, as {@code keys}
      * @param budget bounds each statement by what the operation has left of its timeout
-     * @return the driver's update count of each statement, in the order of {@code keys}: {@code 1}
-     *     renewed, {@code 0} refused, anything else unknown (a driver's bulk protocol may answer
-     *     {@link java.sql.Statement#SUCCESS_NO_INFO})
+     * @return the update count of each renewal, in the order of {@code keys}: {@code 1} renewed,
+     *     {@code 0} refused, anything else unknown (a driver's bulk protocol may answer {@link
+     *     java.sql.Statement#SUCCESS_NO_INFO})
      * @throws SQLException on any failure of the database
      */
     int[] renewAll(
             Connection connection, LockKey[] keys, byte[][] clientIds, long[] fencingTokens, StatementBudget budget)
             throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(renewSql())) {
-            budget.bound(statement);
-            for (int i = 0; i < keys.length; i++) {
-                bindOwned(statement, keys[i], clientIds[i], fencingTokens[i], fencingTokens[i]);
-                statement.addBatch();
-            }
-            return statement.executeBatch();
-        }
-    }
-
-    /**
-     * Runs a statement that ends a lease, {@link #releaseSql()}, whose parameters are the key, the
-     * client and then {@code conditions}. PostgreSQL adds the
-     * notification of waiters.
-     *
-     * @return whether a lease was ended
-     * @throws SQLException on any failure of the database
-     */
-    boolean endLease(
-            Connection connection, String sql, LockKey key, byte[] clientId, StatementBudget budget, long... conditions)
-            throws SQLException {
-        return updateOwned(connection, sql, key, clientId, budget, conditions);
+        return steps.renewBatch().renewAll(connection, keys, clientIds, fencingTokens, budget);
     }
 
     /**
@@ -249,13 +263,7 @@ abstract class Dialect {
      */
     @Nullable
     Holder inspect(Connection connection, LockKey key, StatementBudget budget) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(inspectSql())) {
-            budget.bound(statement);
-            statement.setBytes(1, key.hash());
-            try (ResultSet row = statement.executeQuery()) {
-                return row.next() ? new Holder(row.getBytes(1), row.getLong(2), row.getLong(3)) : null;
-            }
-        }
+        return LeaseRows.inspect(connection, sql.inspect(), key, budget);
     }
 
     /**
@@ -271,8 +279,7 @@ abstract class Dialect {
      */
     List<LiveLease> list(Connection connection, byte[] idPrefix, int limit, StatementBudget budget)
             throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(listSql())) {
-            budget.bound(statement);
+        try (PreparedStatement statement = LeaseRows.prepare(connection, sql.list(), budget)) {
             statement.setInt(1, idPrefix.length);
             statement.setBytes(2, idPrefix);
             statement.setInt(3, limit);
@@ -308,94 +315,9 @@ abstract class Dialect {
      * @return what it did
      * @throws SQLException on any failure of the database
      */
-    abstract Reaped reap(Connection connection, long retentionMicros, StatementBudget budget) throws SQLException;
-
-    /**
-     * {@link #reap} for dialects without a statement that picks, deletes and updates at once
-     * (MariaDB, H2), in three statements that each touch at most {@link #REAP_BATCH} rows: read the
-     * keys of the rows whose mark is due, in the mark's order, without locking; delete those of them
-     * that may go; move the mark of the others. The two writes find their rows by primary key, so
-     * they lock only those rows: a range on {@code reap_from} would lock every row it passes, held
-     * ones too (InnoDB), and a statement that counts only the rows it deletes may read the whole
-     * table. Each write judges its rows again by their current version, so a row taken over or
-     * released after the read is kept or moved, never deleted while it may still be needed (F1).
-     *
-     * @param connection an auto-commit connection
-     * @param statements the dialect's three statements
-     * @param retentionMicros how long a free row is kept
-     * @param budget bounds each statement by what the operation has left of its timeout
-     * @return what the two writes did
-     * @throws SQLException on any failure of the database
-     */
-    static Reaped reapByKeys(
-            Connection connection, ReapStatements statements, long retentionMicros, StatementBudget budget)
-            throws SQLException {
-        long keepMicros = tombstoneKeepMicros(retentionMicros);
-        List<byte[]> keys = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(statements.dueKeys())) {
-            budget.bound(statement);
-            statement.setLong(1, retentionMicros);
-            statement.setInt(2, REAP_BATCH);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    keys.add(rows.getBytes(1));
-                }
-            }
-        }
-        if (keys.isEmpty()) {
-            return new Reaped(0, 0);
-        }
-        int deleted;
-        try (PreparedStatement statement = connection.prepareStatement(statements.delete())) {
-            budget.bound(statement);
-            int next = setKeys(statement, 1, keys);
-            statement.setLong(next, retentionMicros);
-            statement.setLong(next + 1, keepMicros);
-            deleted = statement.executeUpdate();
-        }
-        try (PreparedStatement statement = connection.prepareStatement(statements.moveMarks())) {
-            budget.bound(statement);
-            statement.setLong(1, keepMicros - retentionMicros);
-            int next = setKeys(statement, 2, keys);
-            statement.setLong(next, retentionMicros);
-            statement.setLong(next + 1, retentionMicros);
-            statement.setLong(next + 2, keepMicros);
-            // A full read means more may be due, whatever the writes found.
-            return new Reaped(deleted, statement.executeUpdate(), keys.size() >= REAP_BATCH);
-        }
+    Reaped reap(Connection connection, long retentionMicros, StatementBudget budget) throws SQLException {
+        return steps.reap().reap(connection, retentionMicros, budget);
     }
-
-    /**
-     * Binds the keys to the {@link #REAP_BATCH} placeholders of {@link #keyList()}, repeating the
-     * first for the places left over, which changes nothing in an {@code IN} list.
-     *
-     * @return the index of the next parameter
-     */
-    private static int setKeys(PreparedStatement statement, int first, List<byte[]> keys) throws SQLException {
-        for (int i = 0; i < REAP_BATCH; i++) {
-            statement.setBytes(first + i, keys.get(i < keys.size() ? i : 0));
-        }
-        return first + REAP_BATCH;
-    }
-
-    /**
-     * An {@code IN} list of {@link #REAP_BATCH} placeholders, for {@link #reapByKeys}.
-     *
-     * @return {@code (?, ?, ..., ?)}
-     */
-    static String keyList() {
-        return "(" + String.join(", ", Collections.nCopies(REAP_BATCH, "?")) + ")";
-    }
-
-    /**
-     * The statements of {@link #reapByKeys}.
-     *
-     * @param dueKeys the keys of due rows in the mark's order: retention, batch size
-     * @param delete deletes the listed rows that may go: {@link #keyList()}, retention, tombstone keep
-     * @param moveMarks moves the listed due rows' marks: keep minus retention, {@link #keyList()},
-     *     retention (due), retention and keep (gone)
-     */
-    record ReapStatements(String dueKeys, String delete, String moveMarks) {}
 
     /**
      * How long a tombstone is kept at least, in microseconds, given the retention.
@@ -427,13 +349,18 @@ abstract class Dialect {
     }
 
     /**
-     * A statement that fails unless the table and its sequence exist, and changes nothing. It
-     * names {@code attempt_id} and {@code reap_from}, so that a table made before those columns
-     * fails here, at open.
+     * Runs {@link Statements#check}, which fails unless the table, its sequence and its columns
+     * exist.
      *
-     * @return the SQL
+     * @param connection a connection
+     * @param budget bounds each statement by what the operation has left of its timeout
+     * @throws SQLException when they do not, or on any other failure of the database
      */
-    abstract String checkSql();
+    void check(Connection connection, StatementBudget budget) throws SQLException {
+        try (PreparedStatement statement = LeaseRows.prepare(connection, sql.check(), budget)) {
+            statement.executeQuery().close();
+        }
+    }
 
     /**
      * Whether the table still has the index on {@code expires_at} of tables made before {@code
@@ -461,10 +388,9 @@ abstract class Dialect {
     }
 
     private boolean hasIndex(Connection connection, StatementBudget budget, String index) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(indexSql())) {
-            budget.bound(statement);
-            statement.setString(1, tableSchema());
-            statement.setString(2, unqualifiedTable());
+        try (PreparedStatement statement = LeaseRows.prepare(connection, sql.index(), budget)) {
+            statement.setString(1, table.schema());
+            statement.setString(2, table.unqualified());
             statement.setString(3, index);
             try (ResultSet row = statement.executeQuery()) {
                 return row.next();
@@ -473,30 +399,12 @@ abstract class Dialect {
     }
 
     /**
-     * A query that returns a row when the index exists: parameters the table's schema (null for
-     * the connection's current one), its unqualified name and the index name, as written in the
-     * settings (each database folds them as it does unquoted names).
-     *
-     * @return the SQL
-     */
-    abstract String indexSql();
-
-    /**
      * The statement that drops the old index, for the operator to run.
      *
      * @return the SQL
      */
-    abstract String dropLegacyIndexSql();
-
-    /** The schema part of the table name, or null. */
-    final @Nullable String tableSchema() {
-        int dot = table.name().indexOf('.');
-        return dot < 0 ? null : table.name().substring(0, dot);
-    }
-
-    /** The table name without its schema. */
-    final String unqualifiedTable() {
-        return table.name().substring(table.name().indexOf('.') + 1);
+    String dropLegacyIndexSql() {
+        return ddl.dropLegacyIndex();
     }
 
     /**
@@ -508,8 +416,7 @@ abstract class Dialect {
      * @return whether to retry within the operation timeout
      */
     boolean isTransient(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && state.startsWith("40");
+        return transientFailures.isTransient(e);
     }
 
     /**
@@ -520,34 +427,7 @@ abstract class Dialect {
      * @return the statements, in order
      */
     List<String> schema() {
-        String resource = "schema-" + kind().id() + ".sql";
-        String script;
-        try (InputStream in = Dialect.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("Missing resource " + resource + " beside " + Dialect.class);
-            }
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        for (Map.Entry<String, String> name : schemaNames().entrySet()) {
-            script = script.replace("${" + name.getKey() + "}", name.getValue());
-        }
-        List<String> statements = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
-        for (String line : script.split("\n", -1)) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
-                continue;
-            }
-            current.append(line).append('\n');
-            if (trimmed.endsWith(";")) {
-                String statement = current.toString().strip();
-                statements.add(statement.substring(0, statement.length() - 1));
-                current.setLength(0);
-            }
-        }
-        return statements;
+        return ddl.statements();
     }
 
     /**
@@ -557,66 +437,6 @@ abstract class Dialect {
      * @return the statements, in order
      */
     List<String> upgrade() {
-        return schema().stream()
-                .filter(ddl -> ddl.startsWith("ALTER TABLE") || ddl.startsWith("CREATE INDEX"))
-                .map(ddl -> ddl.replaceAll("\\s+", " "))
-                .toList();
-    }
-
-    /**
-     * The names the schema resource's placeholders stand for.
-     *
-     * @return {@code table}, {@code sequence} and {@code index}
-     */
-    Map<String, String> schemaNames() {
-        return Map.of("table", table.name(), "sequence", table.sequence(), "index", table.reapIndex());
-    }
-
-    /**
-     * The release: parameters key, client, then the token twice ({@code (? = 0 OR fencing_token =
-     * ?)}, 0 being {@link LockBackend#ANY_ACQUISITION}).
-     */
-    abstract String releaseSql();
-
-    /** The renewal: parameters key, client, then the token twice, as {@link #releaseSql()}. */
-    abstract String renewSql();
-
-    abstract String inspectSql();
-
-    /**
-     * The listing of live leases: parameters the length of the id prefix in bytes, the prefix, and
-     * the limit; columns resource, client, token and remaining microseconds, ordered by resource.
-     */
-    abstract String listSql();
-
-    /** Substitutes the table and sequence names into a statement template. */
-    final String sql(String template) {
-        return template.replace("{table}", table.name()).replace("{sequence}", table.sequence());
-    }
-
-    private static boolean updateOwned(
-            Connection connection, String sql, LockKey key, byte[] clientId, StatementBudget budget, long... conditions)
-            throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            budget.bound(statement);
-            bindOwned(statement, key, clientId, conditions);
-            return statement.executeUpdate() == 1;
-        }
-    }
-
-    /**
-     * Binds the key, the client and the conditions of a statement on a client's lease.
-     *
-     * @return the index of the next parameter
-     */
-    static int bindOwned(PreparedStatement statement, LockKey key, byte[] clientId, long... conditions)
-            throws SQLException {
-        statement.setBytes(1, key.hash());
-        statement.setBytes(2, clientId);
-        int index = 3;
-        for (long condition : conditions) {
-            statement.setLong(index++, condition);
-        }
-        return index;
+        return ddl.upgrade();
     }
 }

@@ -5,7 +5,6 @@ import io.dlm.LockException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -67,9 +66,10 @@ final class JdbcBackends {
             if (kind == Dialect.Kind.POSTGRESQL) {
                 ReleaseListener listener = new ReleaseListener(
                         listenerConnections, settings.table().channel(), settings.operationTimeout());
-                return new PostgresLockBackend(dialect, sql, reaper, owned, listener, batches(settings));
+                ReleaseNotifier notifier = new ReleaseNotifier(listener, settings.table());
+                return new PostgresLockBackend(dialect, sql, reaper, owned, notifier, batches(settings));
             }
-            return new JdbcLockBackend(dialect, sql, reaper, owned, batches(settings));
+            return new JdbcLockBackend(dialect, sql, reaper, owned, null, batches(settings));
         } catch (RuntimeException e) {
             if (reaper != null) {
                 reaper.close();
@@ -141,17 +141,19 @@ final class JdbcBackends {
      */
     private static boolean schemaComplete(SqlExecutor sql, Dialect dialect) {
         try {
-            sql.execute("check", dialect.table.name(), (connection, budget) -> {
-                try (PreparedStatement statement = connection.prepareStatement(dialect.checkSql())) {
-                    budget.bound(statement);
-                    statement.executeQuery().close();
-                }
-                return null;
-            });
-            return sql.execute("check", dialect.table.name(), dialect::hasReapIndex);
+            runCheck(sql, dialect);
+            return sql.execute("check", dialect.table().name(), dialect::hasReapIndex);
         } catch (LockException e) {
             return false;
         }
+    }
+
+    /** Runs the dialect's check of the table, its sequence and its columns. */
+    private static void runCheck(SqlExecutor sql, Dialect dialect) {
+        sql.execute("check", dialect.table().name(), (connection, budget) -> {
+            dialect.check(connection, budget);
+            return null;
+        });
     }
 
     /**
@@ -163,7 +165,7 @@ final class JdbcBackends {
     private static void createTable(SqlExecutor sql, Dialect dialect, List<Exception> failures) {
         for (String ddl : dialect.schema()) {
             try {
-                sql.execute("create table", dialect.table.name(), (connection, budget) -> {
+                sql.execute("create table", dialect.table().name(), (connection, budget) -> {
                     try (Statement statement = connection.createStatement()) {
                         budget.bound(statement);
                         statement.execute(ddl);
@@ -183,36 +185,31 @@ final class JdbcBackends {
      */
     private static void check(SqlExecutor sql, Dialect dialect, JdbcSettings settings, List<Exception> earlier) {
         try {
-            sql.execute("check", dialect.table.name(), (connection, budget) -> {
-                try (PreparedStatement statement = connection.prepareStatement(dialect.checkSql())) {
-                    budget.bound(statement);
-                    statement.executeQuery().close();
-                }
-                return null;
-            });
+            runCheck(sql, dialect);
         } catch (LockException e) {
             LockException missing = new LockException(
                     LockError.INTERNAL_ERROR,
-                    "jdbc: the lock table " + dialect.table.name() + " or its sequence " + dialect.table.sequence()
+                    "jdbc: the lock table " + dialect.table().name() + " or its sequence "
+                            + dialect.table().sequence()
                             + " is missing or unusable at " + settings.source() + " (" + e.getCause()
                             + "); create them with the DDL in io/dlm/backend/jdbc/schema-"
                             + dialect.kind().id()
                             + ".sql (see docs/backends/jdbc.md), or set " + JdbcSettings.CREATE_TABLE + "=true;"
                             + " a table made by an earlier version needs the column attempt_id: ALTER TABLE "
-                            + dialect.table.name() + " ADD COLUMN attempt_id BIGINT; and the column reap_from"
+                            + dialect.table().name() + " ADD COLUMN attempt_id BIGINT; and the column reap_from"
                             + " with its index, which " + JdbcSettings.CREATE_TABLE + "=true adds: "
                             + String.join("; ", dialect.upgrade()),
                     e.getCause());
             earlier.forEach(missing::addSuppressed);
             throw missing;
         }
-        boolean indexed = sql.execute("check", dialect.table.name(), dialect::hasReapIndex);
+        boolean indexed = sql.execute("check", dialect.table().name(), dialect::hasReapIndex);
         if (!indexed) {
             // Without it every reaper run reads the whole table (E4), and on MariaDB locks it.
             LockException missing = new LockException(
                     LockError.INTERNAL_ERROR,
-                    "jdbc: the lock table " + dialect.table.name() + " at " + settings.source()
-                            + " lacks the index " + dialect.table.reapIndex() + " that its reaper reads; add it ("
+                    "jdbc: the lock table " + dialect.table().name() + " at " + settings.source()
+                            + " lacks the index " + dialect.table().reapIndex() + " that its reaper reads; add it ("
                             + String.join("; ", dialect.upgrade()) + "), or set " + JdbcSettings.CREATE_TABLE
                             + "=true");
             earlier.forEach(missing::addSuppressed);
@@ -229,19 +226,22 @@ final class JdbcBackends {
      */
     private static void adviseOnLegacyIndex(SqlExecutor sql, Dialect dialect) {
         try {
-            boolean present = sql.execute("check", dialect.table.name(), dialect::hasLegacyIndex);
+            boolean present = sql.execute("check", dialect.table().name(), dialect::hasLegacyIndex);
             if (present) {
                 LOG.log(
                         Level.INFO,
                         "The lock table {0} still has the index {1}, which this version of DLM does not use"
                                 + " but every acquisition and release still writes; drop it once no older DLM"
                                 + " uses the table: {2}",
-                        dialect.table.name(),
-                        dialect.table.expiryIndex(),
+                        dialect.table().name(),
+                        dialect.table().expiryIndex(),
                         dialect.dropLegacyIndexSql());
             }
         } catch (LockException e) {
-            LOG.log(Level.DEBUG, "Could not look for the old index on " + dialect.table.name(), e);
+            LOG.log(
+                    Level.DEBUG,
+                    "Could not look for the old index on " + dialect.table().name(),
+                    e);
         }
     }
 

@@ -19,10 +19,12 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code jdbc} backend on MariaDB and H2, and the base of {@link PostgresLockBackend}: one row
- * per lock in one table, each operation one statement through a {@link SqlExecutor}.
+ * per lock in one table, each operation one statement through a {@link SqlExecutor}, in the SQL of
+ * the database's {@link Dialect}.
  *
  * <ul>
  *   <li>acquire inserts the row or takes over an expired one and draws the fencing token from the
@@ -40,7 +42,8 @@ import java.util.Optional;
  *       as it reads once the statement holds the row's lock: a call that waited for the row past
  *       the expiry finds the lease over (E2, U2, H2);
  *   <li>a waiter is polled by the runtime with jittered backoff, bounded by the holder's remaining
- *       lease (L4): MariaDB and H2 cannot notify;
+ *       lease (L4): MariaDB and H2 cannot notify; on PostgreSQL a {@link ReleaseNotifier} has the
+ *       release of a watched lease wake its waiters;
  *   <li>for operators (O4), {@link #list} reads the live rows of the table, and {@link
  *       #forceRelease} ends a lease by its holder and token, as that holder's own release would.
  * </ul>
@@ -64,6 +67,7 @@ public class JdbcLockBackend implements BatchRenewingLockBackend, EnumeratingLoc
     final SqlExecutor sql;
     private final Reaper reaper;
     private final AutoCloseable connections;
+    private final @Nullable ReleaseNotifier notifier;
     private final HeldLocks held = new HeldLocks();
     private final int concurrentBatches;
 
@@ -75,14 +79,22 @@ public class JdbcLockBackend implements BatchRenewingLockBackend, EnumeratingLoc
      * @param sql runs the statements within the operation timeout
      * @param reaper the reaper of this backend, closed with it
      * @param connections closed last: DLM's own pool, or nothing for a DataSource of the caller's
+     * @param notifier has releases of watched leases notified, on PostgreSQL; null elsewhere
      * @param concurrentBatches how many renewal batches may hold a pooled connection at once
      */
-    JdbcLockBackend(Dialect dialect, SqlExecutor sql, Reaper reaper, AutoCloseable connections, int concurrentBatches) {
+    JdbcLockBackend(
+            Dialect dialect,
+            SqlExecutor sql,
+            Reaper reaper,
+            AutoCloseable connections,
+            @Nullable ReleaseNotifier notifier,
+            int concurrentBatches) {
         this.concurrentBatches = concurrentBatches;
         this.dialect = dialect;
         this.sql = sql;
         this.reaper = reaper;
         this.connections = connections;
+        this.notifier = notifier;
     }
 
     /**
@@ -342,27 +354,42 @@ public class JdbcLockBackend implements BatchRenewingLockBackend, EnumeratingLoc
                 LOG.log(Level.DEBUG, "Could not release " + lock + " while closing; it expires by its lease", e);
             }
         }
-        closeListeners();
+        if (notifier != null) {
+            // Stop listening before the pool goes.
+            notifier.close();
+        }
         try {
             connections.close();
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "Closing the connection pool of " + dialect.table.name() + " failed", e);
+            LOG.log(
+                    Level.WARNING,
+                    "Closing the connection pool of " + dialect.table().name() + " failed",
+                    e);
         }
     }
 
     /**
-     * One acquisition attempt on a connection; the PostgreSQL backend adds its waiter mark.
+     * One acquisition attempt on a connection. When another client's lease refuses it and a waiter
+     * of this backend watches the resource, it marks that lease as waited for, so that its release
+     * notifies (L4).
      *
+     * @return the outcome; {@code held(1 ns)}, "try again now", when the resource was free again
+     *     after a refusal, or the refusing lease ended before it could be marked
      * @throws SQLException on any failure of the database
      */
-    Acquisition attempt(
+    private Acquisition attempt(
             Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
-        return dialect.acquire(connection, key, clientId, leaseMicros, attempt, budget);
+        ReleaseNotifier marking = notifier != null && notifier.isWatched(key) ? notifier : null;
+        Holder holder = dialect.acquire(connection, key, clientId, leaseMicros, attempt, budget);
+        if (holder == null) {
+            return Acquisition.held(1);
+        }
+        Acquisition outcome = holder.outcome(clientId);
+        return marking != null && outcome.status() == Acquisition.Status.HELD
+                ? marking.mark(connection, key, holder, outcome, budget)
+                : outcome;
     }
-
-    /** Hook for the PostgreSQL backend: stop listening before the pool goes. */
-    void closeListeners() {}
 
     /**
      * The database this backend runs on, for tests and diagnostics.

@@ -58,7 +58,7 @@ final class Reaper implements AutoCloseable {
         int total = 0;
         for (int batch = 0; batch < MAX_BATCHES; batch++) {
             Dialect.Reaped run =
-                    sql.execute("reap", dialect.table.name(), (c, t) -> dialect.reap(c, retentionMicros, t));
+                    sql.execute("reap", dialect.table().name(), (c, t) -> dialect.reap(c, retentionMicros, t));
             total += run.deleted();
             if (!run.full()) {
                 break;
@@ -71,11 +71,15 @@ final class Reaper implements AutoCloseable {
         try {
             int deleted = reapOnce();
             if (deleted > 0) {
-                LOG.log(Level.DEBUG, "Deleted {0} free rows from {1}", deleted, dialect.table.name());
+                LOG.log(
+                        Level.DEBUG,
+                        "Deleted {0} free rows from {1}",
+                        deleted,
+                        dialect.table().name());
             }
         } catch (LockException e) {
             // The next run tries again; a database that stays down shows in the lock calls themselves.
-            LOG.log(Level.DEBUG, "Reaping " + dialect.table.name() + " failed", e);
+            LOG.log(Level.DEBUG, "Reaping " + dialect.table().name() + " failed", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.dlm.backend.jdbc;
 
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The lock table's name ({@code dlm.jdbc.table}) and the names derived from it. The name goes into
@@ -70,8 +71,46 @@ record TableName(String name) {
         return unqualified() + "_expires";
     }
 
-    private String unqualified() {
+    /**
+     * The table name without its schema.
+     *
+     * @return e.g. {@code dlm_locks} for {@code ops.dlm_locks}
+     */
+    String unqualified() {
         return name.substring(name.indexOf('.') + 1);
+    }
+
+    /**
+     * The schema part of the table name.
+     *
+     * @return e.g. {@code ops} for {@code ops.dlm_locks}, or null when the name has none
+     */
+    @Nullable
+    String schema() {
+        int dot = name.indexOf('.');
+        return dot < 0 ? null : name.substring(0, dot);
+    }
+
+    /**
+     * The name of an object in the table's schema, as a statement that places it there by its name
+     * spells it.
+     *
+     * @param object an unqualified name, e.g. {@link #reapIndex()}
+     * @return {@code schema.object}, or the name alone when the table name has no schema
+     */
+    String inSchema(String object) {
+        String schema = schema();
+        return (schema == null ? "" : schema + ".") + object;
+    }
+
+    /**
+     * Writes the table's and its sequence's names into a statement template.
+     *
+     * @param template SQL with {@code {table}} and {@code {sequence}} where the names go
+     * @return the statement
+     */
+    String sql(String template) {
+        return template.replace("{table}", name).replace("{sequence}", sequence());
     }
 
     /**

@@ -9,6 +9,12 @@
  * wakes waiters without polling (L4); on the other databases the runtime polls with jittered
  * backoff. The schema of each dialect ships as a resource ({@code schema-<dialect>.sql} beside this
  * package) and is described in {@code docs/backends/jdbc.md}.
+ *
+ * <p>What differs between the databases is data and a few steps: each has a record of its SQL for
+ * the table ({@code PostgresStatements}, {@code MariaDbStatements}, {@code H2Statements}) and the
+ * steps it takes its own way ({@code PostgresSteps}, {@code MariaDbSteps}, {@code H2Steps}), which
+ * {@code Dialect} puts together; the rest of each operation is written once there. Only PostgreSQL
+ * has a {@code ReleaseNotifier}.
  */
 @NullMarked
 package io.dlm.backend.jdbc;

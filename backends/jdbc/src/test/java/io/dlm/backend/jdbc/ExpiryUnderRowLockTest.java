@@ -218,7 +218,7 @@ class ExpiryUnderRowLockTest {
 
         /**
          * For PostgreSQL's acquisition, a plain update that judges the lease when it reads the row
-         * and does not wait for the lock of a row whose lease lives (see {@link PostgresDialect}):
+         * and does not wait for the lock of a row whose lease lives (see {@link PostgresStatements}):
          * while the lease is live and the row locked, the call is refused at once; issued again
          * once the lease has run out, it waits for the row, and gets it when the row goes,
          * unchanged.

@@ -389,10 +389,10 @@ class JdbcBackendTest {
         operations.put(
                 "release again", () -> assertThat(manager.unlock("r", "c")).isTrue());
         // H2 has no clock that moves within a statement: what may wait for the row lock takes it
-        // first, in a statement of its own (see H2Dialect); embedded, that is no network round trip.
+        // first, in a statement of its own (see RowLockFirst); embedded, that is no network round trip.
         int lockStep = database == TestDatabase.H2 ? 1 : 0;
         // PostgreSQL's acquisition takes over a kept row in one plain update; the first acquisition
-        // of a resource, which has no row yet, inserts it in a second statement (see PostgresDialect).
+        // of a resource, which has no row yet, inserts it in a second statement (see PostgresStatements).
         int insertStep = database == TestDatabase.POSTGRESQL ? 1 : 0;
         operations.forEach((name, operation) -> {
             int before = counting.executions.get();
