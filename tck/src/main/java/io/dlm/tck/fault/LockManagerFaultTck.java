@@ -580,11 +580,26 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         recorder().note(count + " leases of " + lease.toMillis() + " ms kept alive");
 
         recorder().note("slow engine: 50 ms each way, answers within 100 ms");
+        long slowFrom = System.nanoTime();
         proxy.latency(FaultProxy.Direction.BOTH, Duration.ofMillis(50));
         pause(lease.multipliedBy(3));
         int lostWhileSlow = 0;
+        long firstLoss = Long.MAX_VALUE;
+        long lastLoss = Long.MIN_VALUE;
         for (int i = 0; i < count; i++) {
-            lostWhileSlow += lostAt.get(i) != 0 ? 1 : 0;
+            long at = lostAt.get(i);
+            if (at != 0) {
+                lostWhileSlow++;
+                firstLoss = Math.min(firstLoss, at - slowFrom);
+                lastLoss = Math.max(lastLoss, at - slowFrom);
+            }
+        }
+        if (lostWhileSlow > 0) {
+            // So that a failing run says when the leases went: all at once (a stall of this JVM or
+            // a failed batch) or spread out (renewals falling behind).
+            recorder()
+                    .note(lostWhileSlow + " leases lost while slow, from +" + firstLoss / 1_000_000 + " ms to +"
+                            + lastLoss / 1_000_000 + " ms after the latency began");
         }
         assertThat(lostWhileSlow)
                 .as("N7: leases lost while the engine answered within 100 ms")
