@@ -105,6 +105,56 @@ public interface LockManager extends AutoCloseable {
             String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E;
 
     /**
+     * Runs {@code work} like {@link #withLock(String, String, Duration, Duration, LockedWork)}, and
+     * keeps the lock after the work returns until at least {@code holdAtLeast} after it was
+     * acquired (S2). The caller is not held up: the manager keeps the lease alive meanwhile and
+     * releases it in the background once that time has passed. Work that took longer than {@code
+     * holdAtLeast}, or threw, releases at once as usual. With a {@code wait} of zero this makes a
+     * job fired on several nodes at slightly different times run once per firing.
+     *
+     * @param resourceId the resource to lock (V1)
+     * @param clientId the client that will hold it (V1)
+     * @param wait how long to wait, not negative (V2)
+     * @param leaseTime the lease length, positive, clamped to {@code dlm.lease.max} (V2, V3)
+     * @param holdAtLeast how long after the acquisition the lock stays held at least, not negative;
+     *     zero releases at once
+     * @param work what to run under the lock
+     * @param <T> what the work returns
+     * @param <E> what the work may throw
+     * @return what the work returned
+     * @throws E as {@link #withLock(String, String, Duration, Duration, LockedWork)}
+     * @throws LockException as {@link #withLock(String, String, Duration, Duration, LockedWork)}
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    <T, E extends Exception> T withLock(
+            String resourceId,
+            String clientId,
+            Duration wait,
+            Duration leaseTime,
+            Duration holdAtLeast,
+            LockedWork<T, E> work)
+            throws E;
+
+    /**
+     * Campaigns for leadership of {@code resourceId} in the background (S3): the campaign waits
+     * for the lock, keeps its lease alive while it holds it and tells {@code listener}; when the
+     * lease is lost it tells the listener and campaigns again, until the returned {@link
+     * Leadership} is closed. Engine failures while campaigning are retried; they never reach the
+     * caller.
+     *
+     * @param resourceId the resource that stands for the leadership (V1)
+     * @param clientId this campaigner's client id (V1); campaigners must use different ones
+     * @param leaseTime the lease length, positive, clamped to {@code dlm.lease.max} (V2, V3); a
+     *     leader that stops (a crash, a pause) is replaced about this long after its last renewal
+     * @param listener told when this campaigner is elected and revoked, not {@code null}
+     * @return the running campaign
+     * @throws IllegalArgumentException for an invalid argument (V2)
+     * @throws IllegalStateException after {@link #close()} (C1)
+     */
+    Leadership lead(String resourceId, String clientId, Duration leaseTime, LeadershipListener listener);
+
+    /**
      * Describes the live holder of {@code resourceId} (I1).
      *
      * @param resourceId the resource to look at (V1)
@@ -129,7 +179,8 @@ public interface LockManager extends AutoCloseable {
     }
 
     /**
-     * Closes this manager (C1): wakes waiting threads with {@link LockError#INTERNAL_ERROR},
+     * Closes this manager (C1): resigns its {@link Leadership} campaigns and releases the locks
+     * that {@code holdAtLeast} still keeps (S2, S3), wakes waiting threads with {@link LockError#INTERNAL_ERROR},
      * releases the locks held through it (best effort within {@code dlm.operation.timeout}), and
      * stops its threads and connections. Idempotent; every later call except {@code close} throws
      * {@link IllegalStateException}.

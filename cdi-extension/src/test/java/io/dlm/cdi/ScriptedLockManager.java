@@ -1,5 +1,7 @@
 package io.dlm.cdi;
 
+import io.dlm.Leadership;
+import io.dlm.LeadershipListener;
 import io.dlm.Lease;
 import io.dlm.LockInfo;
 import io.dlm.LockManager;
@@ -57,6 +59,23 @@ public class ScriptedLockManager implements LockManager {
     public <T, E extends Exception> T withLock(
             String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
         return delegate.withLock(resourceId, clientId, wait, leaseTime, work);
+    }
+
+    @Override
+    public <T, E extends Exception> T withLock(
+            String resourceId,
+            String clientId,
+            Duration wait,
+            Duration leaseTime,
+            Duration holdAtLeast,
+            LockedWork<T, E> work)
+            throws E {
+        return delegate.withLock(resourceId, clientId, wait, leaseTime, holdAtLeast, work);
+    }
+
+    @Override
+    public Leadership lead(String resourceId, String clientId, Duration leaseTime, LeadershipListener listener) {
+        return delegate.lead(resourceId, clientId, leaseTime, listener);
     }
 
     @Override

@@ -80,4 +80,30 @@ final class Arguments {
             throw new IllegalArgumentException("leaseTime must be positive, was " + leaseTime);
         }
     }
+
+    /**
+     * Checks how long a lock is held at least (V2): non-null, not negative.
+     *
+     * @param holdAtLeast the value
+     */
+    static void holdAtLeast(Duration holdAtLeast) {
+        if (holdAtLeast == null) {
+            throw new IllegalArgumentException("holdAtLeast must not be null");
+        }
+        if (holdAtLeast.isNegative()) {
+            throw new IllegalArgumentException("holdAtLeast must not be negative, was " + holdAtLeast);
+        }
+    }
+
+    /**
+     * Checks a value that must be given.
+     *
+     * @param name the parameter's name, as the signature spells it
+     * @param value the value
+     */
+    static void present(String name, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+    }
 }

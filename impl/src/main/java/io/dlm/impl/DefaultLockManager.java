@@ -1,6 +1,8 @@
 package io.dlm.impl;
 
 import io.dlm.EngineContact;
+import io.dlm.Leadership;
+import io.dlm.LeadershipListener;
 import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
@@ -20,6 +22,7 @@ import io.dlm.spi.WatchingLockBackend.Watch;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,6 +69,11 @@ public final class DefaultLockManager implements LockManager {
     private final ConcurrentHashMap<String, WaitQueue> queues = new ConcurrentHashMap<>();
     /** How many queues exist; zero lets lock and unlock skip the map (the common case). */
     private final AtomicInteger queueCount = new AtomicInteger();
+
+    /** Releases that {@code holdAtLeast} put off (S2). */
+    private final DeferredReleases deferredReleases = new DeferredReleases();
+    /** Open leadership campaigns, resigned on close (S3). */
+    private final Set<Campaign> campaigns = ConcurrentHashMap.newKeySet();
 
     private volatile boolean closed;
     /**
@@ -205,13 +213,27 @@ public final class DefaultLockManager implements LockManager {
     @Override
     public <T, E extends Exception> T withLock(
             String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
-        if (work == null) {
-            throw new IllegalArgumentException("work must not be null");
-        }
+        return withLock(resourceId, clientId, wait, leaseTime, Duration.ZERO, work);
+    }
+
+    @Override
+    public <T, E extends Exception> T withLock(
+            String resourceId,
+            String clientId,
+            Duration wait,
+            Duration leaseTime,
+            Duration holdAtLeast,
+            LockedWork<T, E> work)
+            throws E {
+        Arguments.holdAtLeast(holdAtLeast);
+        Arguments.present("work", work);
         DefaultLease lease = (DefaultLease) tryAcquire(resourceId, clientId, wait, leaseTime)
                 .orElseThrow(() -> new LockException(
                         LockError.RESOURCE_LOCKED,
                         "'" + resourceId + "' was not acquired by '" + clientId + "' within " + wait));
+        // From when the acquisition returned, the later of its two ends: the lock is then held at
+        // least this long as every other node can see it (S2).
+        long holdUntil = ticker.nanoTime() + Durations.toNanosSaturated(holdAtLeast);
         lease.keepAlive();
         T result;
         try {
@@ -223,11 +245,38 @@ public final class DefaultLockManager implements LockManager {
             }
             throw failure;
         }
+        long holdFor = holdUntil - ticker.nanoTime();
+        if (holdFor > 0 && lease.isValid()) {
+            // Certainly held when the work returned (K2), so held to its end (K5); now held on,
+            // kept alive, and released in the background (S2). A loss after this is past the
+            // work's business.
+            deferredReleases.releaseAfter(lease, holdFor);
+            return result;
+        }
         LockException loss = finish(lease);
         if (loss != null) {
             throw loss;
         }
         return result;
+    }
+
+    @Override
+    public Leadership lead(String resourceId, String clientId, Duration leaseTime, LeadershipListener listener) {
+        Arguments.id("resourceId", resourceId);
+        Arguments.id("clientId", clientId);
+        Arguments.leaseTime(leaseTime);
+        Arguments.present("listener", listener);
+        ensureOpen();
+        Campaign campaign = new Campaign(
+                this, resourceId, clientId, leaseTime, listener, settings.operationTimeout(), campaigns::remove);
+        campaigns.add(campaign);
+        if (closed) {
+            // close() may have taken its copy of the campaigns before this one was added.
+            campaigns.remove(campaign);
+            throw new IllegalStateException("the lock manager is closed");
+        }
+        campaign.start();
+        return campaign;
     }
 
     /**
@@ -456,6 +505,11 @@ public final class DefaultLockManager implements LockManager {
             if (closed) {
                 return;
             }
+            // Still open: resigning and the releases held back by holdAtLeast talk to the engine.
+            for (Campaign campaign : campaigns) {
+                campaign.close();
+            }
+            deferredReleases.close(settings.operationTimeout().toNanos());
             closed = true;
             queues.values().forEach(WaitQueue::wakeAll);
             keeper.close();

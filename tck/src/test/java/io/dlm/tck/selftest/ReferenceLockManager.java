@@ -1,5 +1,7 @@
 package io.dlm.tck.selftest;
 
+import io.dlm.Leadership;
+import io.dlm.LeadershipListener;
 import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
@@ -227,5 +229,21 @@ final class ReferenceLockManager implements LockManager {
     public <T, E extends Exception> T withLock(
             String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
         throw new UnsupportedOperationException("the reference has no withLock; see dlm-impl's self-test");
+    }
+
+    @Override
+    public <T, E extends Exception> T withLock(
+            String resourceId,
+            String clientId,
+            Duration wait,
+            Duration leaseTime,
+            Duration holdAtLeast,
+            LockedWork<T, E> work) {
+        throw new UnsupportedOperationException("the reference has no withLock; see dlm-impl's self-test");
+    }
+
+    @Override
+    public Leadership lead(String resourceId, String clientId, Duration leaseTime, LeadershipListener listener) {
+        throw new UnsupportedOperationException("the reference has no leadership; see dlm-impl's self-test");
     }
 }

@@ -1,0 +1,101 @@
+package io.dlm.impl;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Releases, in the background, the leases that {@code holdAtLeast} keeps after their work returned
+ * (S2). The lease is kept alive until then (K1); its release is a token-bound one (K4), so a lease
+ * lost meanwhile is left alone. One thread, created on first use: a release is one engine call
+ * bounded by {@code dlm.operation.timeout}, and releases due at once are rare.
+ */
+final class DeferredReleases {
+
+    private static final System.Logger LOG = System.getLogger(DeferredReleases.class.getName());
+
+    /** Leases booked and not yet released; whoever takes one out releases it. */
+    private final Set<DefaultLease> pending = ConcurrentHashMap.newKeySet();
+
+    private final Object threadLock = new Object();
+    private @Nullable ScheduledThreadPoolExecutor timer;
+    private boolean closed;
+
+    /**
+     * Books the release of {@code lease} after {@code delayNanos}; at once when the manager is
+     * closing.
+     */
+    void releaseAfter(DefaultLease lease, long delayNanos) {
+        pending.add(lease);
+        ScheduledThreadPoolExecutor releaser = timer();
+        if (releaser == null) {
+            releaseIfPending(lease);
+            return;
+        }
+        releaser.schedule(() -> releaseIfPending(lease), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void releaseIfPending(DefaultLease lease) {
+        if (!pending.remove(lease)) {
+            return; // close() took it
+        }
+        try {
+            lease.release();
+        } catch (RuntimeException failure) {
+            // Nobody waits for this release: the lock expires by its lease (X1), as a crashed
+            // holder's would; the failure is logged, not lost.
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "releasing '" + lease.resourceId()
+                            + "' after its hold-at-least time failed; it expires by its lease",
+                    failure);
+        }
+    }
+
+    private @Nullable ScheduledThreadPoolExecutor timer() {
+        synchronized (threadLock) {
+            if (timer == null && !closed) {
+                ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, task -> {
+                    Thread thread = new Thread(task, "dlm-deferred-release");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+                created.setRemoveOnCancelPolicy(true);
+                created.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+                timer = created;
+            }
+            return timer;
+        }
+    }
+
+    /**
+     * Releases every booked lease now, on the closing thread, and stops the thread (C1, S2). Called
+     * by the manager's close() while the manager is still open, so that the releases can be sent.
+     *
+     * @param waitNanos how long to wait for a release the thread is sending
+     */
+    void close(long waitNanos) {
+        ScheduledThreadPoolExecutor releaser;
+        synchronized (threadLock) {
+            closed = true;
+            releaser = timer;
+        }
+        if (releaser != null) {
+            // Not shutdownNow(): a release on its way is let finish, not interrupted; the delayed
+            // ones are dropped (the policy above) and sent just below instead.
+            releaser.shutdown();
+        }
+        for (DefaultLease lease : pending) {
+            releaseIfPending(lease);
+        }
+        if (releaser != null) {
+            try {
+                releaser.awaitTermination(waitNanos, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
