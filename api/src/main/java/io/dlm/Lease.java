@@ -96,6 +96,20 @@ public interface Lease extends AutoCloseable {
     Duration remaining();
 
     /**
+     * Releases this lease in the background once it has been held at least {@code holdAtLeast}
+     * since it was acquired, keeping it alive until then (S2); at once when that time has passed.
+     * The caller is not held up. Like {@link #release()} it acts on this acquisition only (K4): a
+     * lease lost meanwhile is left alone. The manager's {@code close()} releases it early (C1).
+     *
+     * @param holdAtLeast how long after the acquisition the lock stays held at least, not negative
+     * @return completes with what {@link #release()} returned, or with {@code false} when the
+     *     release failed (the lock then expires by its lease, X1)
+     * @throws IllegalArgumentException when {@code holdAtLeast} is {@code null} or negative
+     * @throws IllegalStateException after the manager's {@code close()} (C1)
+     */
+    CompletionStage<Boolean> releaseAfterHolding(Duration holdAtLeast);
+
+    /**
      * Completes once, normally, with a {@link LockException} of {@link LockError#LOCK_NOT_HELD}
      * when this lease is lost: a renewal was refused, the local deadline passed without a
      * confirmed renewal, or the engine reported the lease gone, whichever comes first (K3).

@@ -3,6 +3,7 @@ package io.dlm.impl;
 import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
+import io.dlm.spi.Durations;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -68,6 +69,8 @@ final class DefaultLease implements Lease {
     private final long epoch;
     /** When the acquisition was sent: where a lost lease's hold time counts from (O1, O3). */
     private final long sentAt;
+    /** When the acquisition returned to the caller; holdAtLeast counts from here, the later end (S2). */
+    private final long acquiredAt;
 
     /** One of the states above; changed by compare-and-set (a field, not an object of its own). */
     private volatile int state; // HELD (0) from the start
@@ -148,6 +151,7 @@ final class DefaultLease implements Lease {
         this.periodNanos = keeper.settings().heartbeatNanos(leaseNanos);
         this.epoch = epoch;
         this.sentAt = sentAt;
+        this.acquiredAt = keeper.ticker().nanoTime();
         this.deadline = deadlineAfter(sentAt);
         this.nextRenewalAt = sentAt + periodNanos;
     }
@@ -266,6 +270,18 @@ final class DefaultLease implements Lease {
         } catch (IllegalStateException closed) {
             // The manager closed (C1): its locks are released or expire; nothing to do here.
         }
+    }
+
+    @Override
+    public CompletionStage<Boolean> releaseAfterHolding(Duration holdAtLeast) {
+        Arguments.holdAtLeast(holdAtLeast);
+        manager.ensureOpen();
+        long holdFor =
+                Durations.toNanosSaturated(holdAtLeast) - (keeper.ticker().nanoTime() - acquiredAt);
+        if (holdFor > 0) {
+            keepAlive(); // held on until then (S2, K1)
+        }
+        return manager.releaseLater(this, holdFor);
     }
 
     @Override

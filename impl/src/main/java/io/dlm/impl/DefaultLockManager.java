@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -231,9 +232,6 @@ public final class DefaultLockManager implements LockManager {
                 .orElseThrow(() -> new LockException(
                         LockError.RESOURCE_LOCKED,
                         "'" + resourceId + "' was not acquired by '" + clientId + "' within " + wait));
-        // From when the acquisition returned, the later of its two ends: the lock is then held at
-        // least this long as every other node can see it (S2).
-        long holdUntil = ticker.nanoTime() + Durations.toNanosSaturated(holdAtLeast);
         lease.keepAlive();
         T result;
         try {
@@ -245,12 +243,11 @@ public final class DefaultLockManager implements LockManager {
             }
             throw failure;
         }
-        long holdFor = holdUntil - ticker.nanoTime();
-        if (holdFor > 0 && lease.isValid()) {
+        if (!holdAtLeast.isZero() && lease.isValid()) {
             // Certainly held when the work returned (K2), so held to its end (K5); now held on,
             // kept alive, and released in the background (S2). A loss after this is past the
             // work's business.
-            deferredReleases.releaseAfter(lease, holdFor);
+            lease.releaseAfterHolding(holdAtLeast);
             return result;
         }
         LockException loss = finish(lease);
@@ -319,6 +316,11 @@ public final class DefaultLockManager implements LockManager {
         }
         long up = leaseNanos + (granularityNanos - remainder);
         return up < 0 ? Long.MAX_VALUE - (Long.MAX_VALUE % granularityNanos) : up;
+    }
+
+    /** Books a lease's release after {@code delayNanos}, at once when not positive (S2). */
+    CompletionStage<Boolean> releaseLater(DefaultLease lease, long delayNanos) {
+        return deferredReleases.releaseAfter(lease, delayNanos);
     }
 
     /** A token-bound release of one acquisition (K4), with the waking and error mapping of unlock. */

@@ -1,6 +1,8 @@
 package io.dlm.impl;
 
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -16,8 +18,8 @@ final class DeferredReleases {
 
     private static final System.Logger LOG = System.getLogger(DeferredReleases.class.getName());
 
-    /** Leases booked and not yet released; whoever takes one out releases it. */
-    private final Set<DefaultLease> pending = ConcurrentHashMap.newKeySet();
+    /** Leases booked and not yet released, with their outcome; whoever takes one out releases it. */
+    private final Map<DefaultLease, CompletableFuture<Boolean>> pending = new ConcurrentHashMap<>();
 
     private final Object threadLock = new Object();
     private @Nullable ScheduledThreadPoolExecutor timer;
@@ -27,23 +29,30 @@ final class DeferredReleases {
      * Books the release of {@code lease} after {@code delayNanos}; at once when the manager is
      * closing.
      */
-    void releaseAfter(DefaultLease lease, long delayNanos) {
-        pending.add(lease);
-        ScheduledThreadPoolExecutor releaser = timer();
-        if (releaser == null) {
-            releaseIfPending(lease);
-            return;
+    CompletionStage<Boolean> releaseAfter(DefaultLease lease, long delayNanos) {
+        CompletableFuture<Boolean> released = new CompletableFuture<>();
+        CompletableFuture<Boolean> booked = pending.putIfAbsent(lease, released);
+        if (booked != null) {
+            return booked; // asked twice: one release, one outcome
         }
-        releaser.schedule(() -> releaseIfPending(lease), delayNanos, TimeUnit.NANOSECONDS);
+        ScheduledThreadPoolExecutor releaser = delayNanos > 0 ? timer() : null;
+        if (releaser == null) {
+            releaseIfPending(lease); // due already, or the manager is closing
+        } else {
+            releaser.schedule(() -> releaseIfPending(lease), delayNanos, TimeUnit.NANOSECONDS);
+        }
+        return released;
     }
 
     private void releaseIfPending(DefaultLease lease) {
-        if (!pending.remove(lease)) {
+        CompletableFuture<Boolean> outcome = pending.remove(lease);
+        if (outcome == null) {
             return; // close() took it
         }
         try {
-            lease.release();
+            outcome.complete(lease.release());
         } catch (RuntimeException failure) {
+            outcome.complete(false);
             // Nobody waits for this release: the lock expires by its lease (X1), as a crashed
             // holder's would; the failure is logged, not lost.
             LOG.log(
@@ -87,7 +96,7 @@ final class DeferredReleases {
             // ones are dropped (the policy above) and sent just below instead.
             releaser.shutdown();
         }
-        for (DefaultLease lease : pending) {
+        for (DefaultLease lease : pending.keySet()) {
             releaseIfPending(lease);
         }
         if (releaser != null) {

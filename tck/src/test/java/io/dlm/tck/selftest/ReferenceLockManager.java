@@ -223,6 +223,11 @@ final class ReferenceLockManager implements LockManager {
         public CompletionStage<LockException> lost() {
             throw new UnsupportedOperationException("the reference does not report losses");
         }
+
+        @Override
+        public CompletionStage<Boolean> releaseAfterHolding(Duration holdAtLeast) {
+            throw new UnsupportedOperationException("the reference does not hold locks on; see dlm-impl's self-test");
+        }
     }
 
     @Override
