@@ -108,8 +108,9 @@ public interface LockManager extends AutoCloseable {
      * Runs {@code work} like {@link #withLock(String, String, Duration, Duration, LockedWork)}, and
      * keeps the lock after the work returns until at least {@code holdAtLeast} after it was
      * acquired (S2). The caller is not held up: the manager keeps the lease alive meanwhile and
-     * releases it in the background once that time has passed. Work that took longer than {@code
-     * holdAtLeast}, or threw, releases at once as usual. With a {@code wait} of zero this makes a
+     * releases it in the background once that time has passed. Work that threw is held on as
+     * well (a failed run of a job is a run); work that took longer than {@code holdAtLeast}
+     * releases at once as usual. With a {@code wait} of zero this makes a
      * job fired on several nodes at slightly different times run once per firing.
      *
      * @param resourceId the resource to lock (V1)

@@ -237,6 +237,12 @@ public final class DefaultLockManager implements LockManager {
         try {
             result = work.run(lease);
         } catch (Throwable failure) {
+            if (!holdAtLeast.isZero() && lease.isValid()) {
+                // A run that failed is a run: held on as well (S2), so that another node does not
+                // run the same firing again.
+                lease.releaseAfterHolding(holdAtLeast);
+                throw failure;
+            }
             LockException loss = finish(lease);
             if (loss != null && loss != failure) {
                 failure.addSuppressed(loss);

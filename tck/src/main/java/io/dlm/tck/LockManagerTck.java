@@ -175,6 +175,22 @@ public abstract class LockManagerTck {
         }
     }
 
+    /** S2: holding a lock on after its work. */
+    @Nested
+    class HoldingOn extends HoldAtLeastRules {
+        HoldingOn() {
+            super(LockManagerTck.this);
+        }
+    }
+
+    /** S3: leader election. */
+    @Nested
+    class Leading extends LeadershipRules {
+        Leading() {
+            super(LockManagerTck.this);
+        }
+    }
+
     /** M1, M2: mutual exclusion and thread safety under load. */
     @Nested
     class Concurrency extends ConcurrencyRules {

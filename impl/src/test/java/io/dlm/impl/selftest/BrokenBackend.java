@@ -9,7 +9,7 @@ import java.util.ServiceLoader;
 
 /**
  * The in-memory backend with one deliberate flaw in what the runtime's lease lifecycle relies on
- * (K1, K3, K4, X5). The TCK must catch each.
+ * (K1, K3, K4, X5) and what S2 and S3 build on. The TCK must catch each.
  */
 final class BrokenBackend extends ForwardingLockBackend {
 
@@ -24,7 +24,12 @@ final class BrokenBackend extends ForwardingLockBackend {
         /** Undo does nothing: an ambiguous acquisition stays held by nobody (breaks X5). */
         ORPHANS_AMBIGUOUS_ACQUISITIONS,
         /** Undo releases whatever the client holds, not only the attempt's acquisition (breaks X5). */
-        UNDOES_BY_CLIENT
+        UNDOES_BY_CLIENT,
+        /**
+         * A release says yes and leaves the lock to expire: a lock held on is not freed when its
+         * hold ends (breaks S2), and a leader that resigns does not hand the lead on (breaks S3).
+         */
+        RELEASE_LEFT_TO_EXPIRE
     }
 
     private final LockBackend memory;
@@ -58,6 +63,9 @@ final class BrokenBackend extends ForwardingLockBackend {
 
     @Override
     public boolean release(String resourceId, String clientId, long fencingToken) {
+        if (flaw == Flaw.RELEASE_LEFT_TO_EXPIRE) {
+            return true;
+        }
         return memory.release(resourceId, clientId, flaw == Flaw.TOKEN_BLIND ? ANY_ACQUISITION : fencingToken);
     }
 

@@ -26,7 +26,7 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * The TCK's lease-lifecycle rules (K1-K5, X5) are the runtime's, so they are self-tested here, where
+ * The TCK's lease-lifecycle rules (K1-K5, X5), and S2 and S3 built on them, are the runtime's, so they are self-tested here, where
  * the runtime is: each {@link BrokenBackend.Flaw} runs through the real runtime, and the TCK must
  * fail the tests of the rule the flaw breaks. (The correct case is {@code MemoryTckTest}, which runs
  * the whole TCK on the memory backend.)
@@ -36,36 +36,40 @@ class LifecycleSelfTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(BrokenBackend.Flaw.class)
     void theTckCatchesEveryBrokenLifecycle(BrokenBackend.Flaw flaw) {
-        String rule = ruleBrokenBy(flaw);
-        SummaryGeneratingListener listener = new SummaryGeneratingListener();
-        LauncherFactory.create()
-                .execute(
-                        LauncherDiscoveryRequestBuilder.request()
-                                .selectors(selectClass(fixture(flaw)))
-                                .filters((PostDiscoveryFilter) descriptor -> onlyRule(descriptor, rule))
-                                .build(),
-                        listener);
-        TestExecutionSummary summary = listener.getSummary();
-        List<String> failed = summary.getFailures().stream()
-                .map(failure -> failure.getTestIdentifier().getSource())
-                .flatMap(Optional::stream)
-                .filter(MethodSource.class::isInstance)
-                .map(source -> ((MethodSource) source).getMethodName())
-                .collect(Collectors.toList());
-        System.out.println("[lifecycle self-test] " + flaw + ": ran " + summary.getTestsFoundCount() + " tests of "
-                + rule + ", failed " + failed);
-        assertThat(summary.getTestsFoundCount()).as("tests of %s found", rule).isPositive();
-        assertThat(failed)
-                .as("tests of %s failed by a backend that %s", rule, flaw)
-                .isNotEmpty();
+        for (String rule : rulesBrokenBy(flaw)) {
+            SummaryGeneratingListener listener = new SummaryGeneratingListener();
+            LauncherFactory.create()
+                    .execute(
+                            LauncherDiscoveryRequestBuilder.request()
+                                    .selectors(selectClass(fixture(flaw)))
+                                    .filters((PostDiscoveryFilter) descriptor -> onlyRule(descriptor, rule))
+                                    .build(),
+                            listener);
+            TestExecutionSummary summary = listener.getSummary();
+            List<String> failed = summary.getFailures().stream()
+                    .map(failure -> failure.getTestIdentifier().getSource())
+                    .flatMap(Optional::stream)
+                    .filter(MethodSource.class::isInstance)
+                    .map(source -> ((MethodSource) source).getMethodName())
+                    .collect(Collectors.toList());
+            System.out.println("[lifecycle self-test] " + flaw + ": ran " + summary.getTestsFoundCount() + " tests of "
+                    + rule + ", failed " + failed);
+            assertThat(summary.getTestsFoundCount())
+                    .as("tests of %s found", rule)
+                    .isPositive();
+            assertThat(failed)
+                    .as("tests of %s failed by a backend that %s", rule, flaw)
+                    .isNotEmpty();
+        }
     }
 
-    private static String ruleBrokenBy(BrokenBackend.Flaw flaw) {
+    private static List<String> rulesBrokenBy(BrokenBackend.Flaw flaw) {
         return switch (flaw) {
-            case KEEPALIVE_STOPS_SILENTLY -> "K1_";
-            case LOSS_REPORTED_LATE -> "K3_";
-            case TOKEN_BLIND -> "K4_";
-            case ORPHANS_AMBIGUOUS_ACQUISITIONS, UNDOES_BY_CLIENT -> "X5_";
+            case KEEPALIVE_STOPS_SILENTLY -> List.of("K1_", "S2_");
+            case LOSS_REPORTED_LATE -> List.of("K3_");
+            case TOKEN_BLIND -> List.of("K4_");
+            case ORPHANS_AMBIGUOUS_ACQUISITIONS, UNDOES_BY_CLIENT -> List.of("X5_");
+            case RELEASE_LEFT_TO_EXPIRE -> List.of("S2_", "S3_");
         };
     }
 
@@ -86,6 +90,7 @@ class LifecycleSelfTest {
             case TOKEN_BLIND -> TokenBlindFixture.class;
             case ORPHANS_AMBIGUOUS_ACQUISITIONS -> OrphansAmbiguousFixture.class;
             case UNDOES_BY_CLIENT -> UndoesByClientFixture.class;
+            case RELEASE_LEFT_TO_EXPIRE -> ReleaseLeftToExpireFixture.class;
         };
     }
 
@@ -135,6 +140,12 @@ class LifecycleSelfTest {
     static class UndoesByClientFixture extends BrokenFixture {
         UndoesByClientFixture() {
             super(BrokenBackend.Flaw.UNDOES_BY_CLIENT);
+        }
+    }
+
+    static class ReleaseLeftToExpireFixture extends BrokenFixture {
+        ReleaseLeftToExpireFixture() {
+            super(BrokenBackend.Flaw.RELEASE_LEFT_TO_EXPIRE);
         }
     }
 }

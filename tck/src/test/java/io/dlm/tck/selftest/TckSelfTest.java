@@ -131,7 +131,7 @@ class TckSelfTest {
             return FilterResult.included("container");
         }
         if (isRuntimeLifecycleRule(method.get())) {
-            return FilterResult.excluded("K1-K5 and X5 are the runtime's; dlm-impl self-tests them");
+            return FilterResult.excluded("K1-K5, X5 and S1-S4 are the runtime's; dlm-impl self-tests them");
         }
         return FilterResult.includedIf(
                 rulePrefixes.isEmpty() || rulePrefixes.stream().anyMatch(method.get()::startsWith));
@@ -142,7 +142,7 @@ class TckSelfTest {
      * that need a backend the TCK decorates with faults (the reference is a manager, not a backend).
      */
     static boolean isRuntimeLifecycleRule(String testName) {
-        return testName.matches("(K[1-5]|X5)_.*") || testName.startsWith("X1_aWaitOnASlowEngine");
+        return testName.matches("(K[1-5]|X5|S[1-4])_.*") || testName.startsWith("X1_aWaitOnASlowEngine");
     }
 
     private static Optional<String> methodName(Optional<TestSource> source) {
