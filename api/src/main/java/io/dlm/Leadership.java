@@ -36,8 +36,9 @@ public interface Leadership extends AutoCloseable {
     /**
      * Resigns and stops campaigning: the lock is released if held (the listener then hears {@link
      * LeadershipListener#revoked} with {@link LockError#LOCK_NOT_HELD}), and no later election
-     * happens. Returns once the campaign has stopped, except when called from the listener, which
-     * runs on the campaign's own thread. Idempotent.
+     * happens. Returns once the campaign has stopped, or at the latest after twice {@code
+     * dlm.operation.timeout} (an acquisition in flight, then the release), except when called from
+     * the listener, which runs on the campaign's own thread. Idempotent.
      */
     @Override
     void close();

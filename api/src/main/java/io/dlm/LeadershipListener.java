@@ -7,7 +7,8 @@ package io.dlm;
  * then {@code revoked}, then perhaps {@code elected} again with a new lease. Return promptly from
  * both: a {@code revoked} cannot be delivered while {@code elected} is still running. Do the leader's
  * work on the application's own threads, checking {@link Lease#isValid()} before each step. A
- * listener that throws is logged; the campaign goes on.
+ * listener that throws is logged; the campaign goes on. Releasing the lease handed to {@code
+ * elected} steps down: {@code revoked} follows, and the campaign goes on.
  */
 public interface LeadershipListener {
 

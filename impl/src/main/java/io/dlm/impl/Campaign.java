@@ -10,7 +10,9 @@ import io.dlm.spi.Durations;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -29,14 +31,14 @@ final class Campaign implements Leadership {
     private static final System.Logger LOG = System.getLogger(Campaign.class.getName());
 
     /**
-     * How long one attempt waits for the lock before it queues again. Any length works, since
-     * {@link #close()} interrupts the wait; this one keeps a campaign's request fresh on engines
-     * that forget a waiter they have not heard from.
+     * How long one attempt waits for the lock before it queues again. Long, since a new attempt
+     * loses the campaign's place among this manager's waiters (L2); {@link #close()} interrupts
+     * the wait anyway.
      */
-    private static final Duration ATTEMPT_WAIT = Duration.ofSeconds(30);
+    private static final Duration ATTEMPT_WAIT = Duration.ofHours(1);
 
-    /** The pause after an engine failure, before the next attempt (X1). */
-    private static final long RETRY_PAUSE_MILLIS = 250;
+    /** The first pause after a failed attempt (X1, or L3 while the engine still counts a lost lease). */
+    private static final long FIRST_RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final LockManager manager;
     private final String resourceId;
@@ -46,12 +48,14 @@ final class Campaign implements Leadership {
     private final Consumer<Campaign> onEnd;
     /** How long close() waits for the campaign to release and stop. */
     private final long closeWaitNanos;
+    /** The longest pause between failed attempts: a fraction of the lease, so a new leader comes soon. */
+    private final long maxRetryPauseNanos;
 
     private final Thread thread;
 
     private volatile boolean resigned;
     private final CountDownLatch resignation = new CountDownLatch(1);
-    /** Completes when the current leadership ends: with the loss, or {@code null} on resignation. */
+    /** Completes when the current leadership ends: with its cause, or {@code null} on resignation. */
     private volatile @Nullable CompletableFuture<@Nullable LockException> ending;
     /** The lease of the current leadership, {@code null} while campaigning. */
     private volatile @Nullable Lease current;
@@ -60,6 +64,9 @@ final class Campaign implements Leadership {
     private final Object interruptLock = new Object();
 
     private boolean waitingForLock;
+
+    /** Whether the last attempt failed (as opposed to timing out or resigning): then pause. */
+    private boolean failedLastAttempt;
 
     Campaign(
             LockManager manager,
@@ -77,6 +84,8 @@ final class Campaign implements Leadership {
         this.onEnd = onEnd;
         // One acquisition that may be in flight when close() interrupts it, then the release.
         this.closeWaitNanos = 2 * Durations.toNanosSaturated(operationTimeout) + TimeUnit.SECONDS.toNanos(1);
+        this.maxRetryPauseNanos =
+                Math.max(FIRST_RETRY_PAUSE_NANOS, Math.min(TimeUnit.SECONDS.toNanos(2), leaseTime.toNanos() / 4));
         this.thread = new Thread(this::campaign, "dlm-campaign-" + resourceId);
         this.thread.setDaemon(true);
     }
@@ -88,48 +97,70 @@ final class Campaign implements Leadership {
     @Override
     public boolean isLeader() {
         Lease lease = current;
-        return lease != null && lease.isValid();
+        return lease != null && !resigned && lease.isValid();
     }
 
     @Override
     public Optional<Lease> current() {
         Lease lease = current;
-        return lease != null && lease.isValid() ? Optional.of(lease) : Optional.empty();
+        return lease != null && !resigned && lease.isValid() ? Optional.of(lease) : Optional.empty();
     }
 
     @Override
     public void close() {
-        if (!resigned) {
-            resigned = true;
-            resignation.countDown();
-            // Written before reading ending, which the campaign writes before reading resigned:
-            // one of the two sees the other (see hold()).
-            CompletableFuture<@Nullable LockException> leadership = ending;
-            if (leadership != null) {
-                leadership.complete(null);
-            }
-            synchronized (interruptLock) {
-                if (waitingForLock) {
-                    thread.interrupt(); // only a wait for the lock or a retry pause is cut short
-                }
+        resign();
+        awaitEnd(System.nanoTime() + closeWaitNanos);
+    }
+
+    /** The first half of {@link #close()}: stops campaigning and ends the leadership, without waiting. */
+    void resign() {
+        if (resigned) {
+            return;
+        }
+        resigned = true;
+        resignation.countDown();
+        // Written before reading ending, which the campaign writes before reading resigned: one of
+        // the two sees the other (see hold()).
+        CompletableFuture<@Nullable LockException> leadership = ending;
+        if (leadership != null) {
+            leadership.complete(null);
+        }
+        synchronized (interruptLock) {
+            if (waitingForLock) {
+                thread.interrupt(); // only a wait for the lock or a retry pause is cut short
             }
         }
+    }
+
+    /**
+     * The second half of {@link #close()}: waits for the campaign to release and stop, until
+     * {@code deadlineNanos}; not when called by the listener, on the campaign's own thread.
+     */
+    void awaitEnd(long deadlineNanos) {
         if (Thread.currentThread() == thread) {
-            return; // called by the listener: the campaign ends once the listener returns
+            return; // the campaign ends once the listener returns
         }
         try {
-            thread.join(TimeUnit.NANOSECONDS.toMillis(closeWaitNanos) + 1);
+            long left = deadlineNanos - System.nanoTime();
+            if (left > 0) {
+                thread.join(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
     private void campaign() {
+        long pauseNanos = FIRST_RETRY_PAUSE_NANOS;
         try {
             while (!resigned) {
                 Lease won = attempt();
                 if (won != null) {
                     hold(won);
+                    pauseNanos = FIRST_RETRY_PAUSE_NANOS;
+                } else if (failedLastAttempt) {
+                    pause(pauseNanos);
+                    pauseNanos = Math.min(maxRetryPauseNanos, pauseNanos * 2);
                 }
             }
         } catch (IllegalStateException managerClosed) {
@@ -141,6 +172,7 @@ final class Campaign implements Leadership {
 
     /** One wait for the lock; {@code null} when it was not won (time ran out, failure, resignation). */
     private @Nullable Lease attempt() {
+        failedLastAttempt = false;
         if (!waitingForLock(true)) {
             return null;
         }
@@ -149,11 +181,11 @@ final class Campaign implements Leadership {
                     .orElse(null);
         } catch (LockException failure) {
             if (!resigned) {
+                failedLastAttempt = true;
                 LOG.log(
                         System.Logger.Level.DEBUG,
                         "campaign of '" + clientId + "' for '" + resourceId + "' failed; trying again",
                         failure);
-                pauseBeforeRetry();
             }
             return null;
         } finally {
@@ -162,8 +194,8 @@ final class Campaign implements Leadership {
     }
 
     /**
-     * Marks whether the campaign thread waits for the lock, the only time close() interrupts it.
-     * Leaving the wait clears an interrupt that close() sent too late to matter.
+     * Marks whether the campaign thread waits for the lock or pauses, the only times close()
+     * interrupts it. Leaving the wait clears an interrupt that close() sent too late to matter.
      *
      * @return {@code false} if the campaign resigned already
      */
@@ -177,53 +209,72 @@ final class Campaign implements Leadership {
         }
     }
 
-    private void pauseBeforeRetry() {
+    /** Pauses before the next attempt, with jitter so that campaigners do not retry in step (X1). */
+    private void pause(long nanos) {
+        if (!waitingForLock(true)) {
+            return;
+        }
         try {
-            resignation.await(RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+            long jittered = nanos / 2 + ThreadLocalRandom.current().nextLong(nanos / 2 + 1);
+            resignation.await(jittered, TimeUnit.NANOSECONDS);
         } catch (InterruptedException resignedMeanwhile) {
             // close() interrupted the pause; the loop sees the resignation
+        } finally {
+            waitingForLock(false);
         }
     }
 
     /** Leads while the lease lasts, then tells the listener it ended. */
-    private void hold(Lease lease) {
+    private void hold(Lease won) {
         CompletableFuture<@Nullable LockException> leadership = new CompletableFuture<>();
+        Lease lease = new CampaignLease(won, leadership);
         ending = leadership;
-        if (resigned) {
-            leadership.complete(null);
-        }
-        lease.keepAlive();
-        lease.lost().whenComplete((cause, failure) -> leadership.complete(cause != null ? cause : lossOf(lease)));
-        current = lease;
         boolean told = false;
-        if (!leadership.isDone()) {
-            told = true;
-            tell(() -> listener.elected(lease), "elected");
-        }
-        LockException cause = leadership.join();
-        current = null;
-        ending = null;
-        if (cause == null) {
-            cause = resign(lease);
-        }
-        if (told) {
-            LockException revokedBy = cause;
-            tell(() -> listener.revoked(revokedBy), "revoked");
+        LockException cause = null;
+        try {
+            if (resigned) {
+                leadership.complete(null);
+            }
+            won.keepAlive();
+            won.lost().whenComplete((loss, failure) -> leadership.complete(loss != null ? loss : lossOf(won)));
+            current = lease;
+            if (!leadership.isDone()) {
+                told = true;
+                tell(() -> listener.elected(lease), "elected");
+            }
+            cause = leadership.join();
+        } finally {
+            current = null;
+            ending = null;
+            boolean lost = cause != null;
+            if (!lost) {
+                // Resigned, or ended by a failure above: either way the lock goes (C1, S3).
+                cause = stepDown(won, "'" + clientId + "' resigned the leadership of '" + resourceId + "'");
+            }
+            if (told) {
+                LockException revokedBy = cause;
+                tell(() -> listener.revoked(revokedBy), "revoked");
+            }
+            if (lost) {
+                // Told first: the release may wait for a renewal still on its way. The engine may
+                // still count the lost lease, which would refuse this client's next attempt (L3)
+                // until it expires; a token-bound release ends only that acquisition (K4).
+                stepDown(won, null);
+            }
         }
     }
 
-    private LockException resign(Lease lease) {
+    private LockException stepDown(Lease lease, @Nullable String why) {
         try {
             lease.release();
         } catch (IllegalStateException | LockException failure) {
-            // Closed or failed: the lease expires by itself (C1, X1); the resignation stands.
-            LOG.log(System.Logger.Level.DEBUG, "release on resignation of '" + resourceId + "' failed", failure);
+            // Closed or failed: the lease expires by itself (C1, X1); the step down stands.
+            LOG.log(System.Logger.Level.DEBUG, "release on stepping down from '" + resourceId + "' failed", failure);
         }
-        return new LockException(
-                LockError.LOCK_NOT_HELD, "'" + clientId + "' resigned the leadership of '" + resourceId + "'");
+        return new LockException(LockError.LOCK_NOT_HELD, why == null ? "the lease was lost" : why);
     }
 
-    private LockException lossOf(Lease lease) {
+    private static LockException lossOf(Lease lease) {
         return new LockException(
                 LockError.LOCK_NOT_HELD,
                 "the lease of '" + lease.resourceId() + "' held by '" + lease.clientId() + "' was lost");
@@ -232,12 +283,106 @@ final class Campaign implements Leadership {
     private void tell(Runnable call, String what) {
         try {
             call.run();
-        } catch (RuntimeException | LinkageError | AssertionError listenerFailure) {
-            // The campaign outlives a faulty listener: the lock's state does not depend on it.
+        } catch (VirtualMachineError fatal) {
+            throw fatal;
+        } catch (Throwable listenerFailure) {
+            // The campaign outlives a faulty listener (even one that throws a checked exception
+            // it did not declare): the lock's state does not depend on it.
             LOG.log(
                     System.Logger.Level.WARNING,
                     "the leadership listener of '" + resourceId + "' threw when told " + what,
                     listenerFailure);
+        }
+    }
+
+    /**
+     * The lease as the listener sees it: releasing it steps down, so the campaign hears of it
+     * (a release is not a loss, and {@code lost()} would never complete).
+     */
+    private static final class CampaignLease implements Lease {
+        private final Lease lease;
+        private final CompletableFuture<@Nullable LockException> leadership;
+
+        CampaignLease(Lease lease, CompletableFuture<@Nullable LockException> leadership) {
+            this.lease = lease;
+            this.leadership = leadership;
+        }
+
+        private void steppedDown() {
+            leadership.complete(new LockException(
+                    LockError.LOCK_NOT_HELD,
+                    "'" + lease.clientId() + "' stepped down from '" + lease.resourceId() + "'"));
+        }
+
+        @Override
+        public String resourceId() {
+            return lease.resourceId();
+        }
+
+        @Override
+        public String clientId() {
+            return lease.clientId();
+        }
+
+        @Override
+        public long fencingToken() {
+            return lease.fencingToken();
+        }
+
+        @Override
+        public boolean renew() {
+            return lease.renew();
+        }
+
+        @Override
+        public boolean release() {
+            try {
+                return lease.release();
+            } finally {
+                steppedDown();
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                lease.close();
+            } finally {
+                steppedDown();
+            }
+        }
+
+        @Override
+        public CompletionStage<Boolean> releaseAfterHolding(Duration holdAtLeast) {
+            CompletionStage<Boolean> released = lease.releaseAfterHolding(holdAtLeast);
+            released.whenComplete((outcome, failure) -> steppedDown());
+            return released;
+        }
+
+        @Override
+        public Lease keepAlive() {
+            lease.keepAlive();
+            return this;
+        }
+
+        @Override
+        public boolean isValid() {
+            return lease.isValid();
+        }
+
+        @Override
+        public Duration remaining() {
+            return lease.remaining();
+        }
+
+        @Override
+        public CompletionStage<LockException> lost() {
+            return lease.lost();
+        }
+
+        @Override
+        public String toString() {
+            return lease.toString();
         }
     }
 }

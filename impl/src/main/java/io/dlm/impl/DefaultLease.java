@@ -272,12 +272,16 @@ final class DefaultLease implements Lease {
         }
     }
 
+    /** How much of {@code holdAtLeast}, counted from the acquisition, is still to come (S2). */
+    long nanosLeftToHold(Duration holdAtLeast) {
+        return Durations.toNanosSaturated(holdAtLeast) - (keeper.ticker().nanoTime() - acquiredAt);
+    }
+
     @Override
     public CompletionStage<Boolean> releaseAfterHolding(Duration holdAtLeast) {
         Arguments.holdAtLeast(holdAtLeast);
         manager.ensureOpen();
-        long holdFor =
-                Durations.toNanosSaturated(holdAtLeast) - (keeper.ticker().nanoTime() - acquiredAt);
+        long holdFor = nanosLeftToHold(holdAtLeast);
         if (holdFor > 0) {
             keepAlive(); // held on until then (S2, K1)
         }

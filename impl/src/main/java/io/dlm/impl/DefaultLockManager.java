@@ -77,6 +77,8 @@ public final class DefaultLockManager implements LockManager {
     private final Set<Campaign> campaigns = ConcurrentHashMap.newKeySet();
 
     private volatile boolean closed;
+    /** Set first in close(), before the campaigns resign: no campaign starts after it (S3, C1). */
+    private volatile boolean closeBegun;
     /**
      * Held for the whole of {@link #close()}, which waits for threads and calls the engine: a lock
      * rather than a monitor, so that a virtual thread closing the manager does not pin its carrier
@@ -237,10 +239,9 @@ public final class DefaultLockManager implements LockManager {
         try {
             result = work.run(lease);
         } catch (Throwable failure) {
-            if (!holdAtLeast.isZero() && lease.isValid()) {
+            if (holdOn(lease, holdAtLeast)) {
                 // A run that failed is a run: held on as well (S2), so that another node does not
                 // run the same firing again.
-                lease.releaseAfterHolding(holdAtLeast);
                 throw failure;
             }
             LockException loss = finish(lease);
@@ -249,11 +250,7 @@ public final class DefaultLockManager implements LockManager {
             }
             throw failure;
         }
-        if (!holdAtLeast.isZero() && lease.isValid()) {
-            // Certainly held when the work returned (K2), so held to its end (K5); now held on,
-            // kept alive, and released in the background (S2). A loss after this is past the
-            // work's business.
-            lease.releaseAfterHolding(holdAtLeast);
+        if (holdOn(lease, holdAtLeast)) {
             return result;
         }
         LockException loss = finish(lease);
@@ -273,13 +270,32 @@ public final class DefaultLockManager implements LockManager {
         Campaign campaign = new Campaign(
                 this, resourceId, clientId, leaseTime, listener, settings.operationTimeout(), campaigns::remove);
         campaigns.add(campaign);
-        if (closed) {
-            // close() may have taken its copy of the campaigns before this one was added.
+        if (closeBegun) {
+            // close() began and may have resigned the campaigns before this one was added.
             campaigns.remove(campaign);
             throw new IllegalStateException("the lock manager is closed");
         }
         campaign.start();
         return campaign;
+    }
+
+    /**
+     * Hands a {@link #withLock} lease over to be released in the background when some of its
+     * {@code holdAtLeast} is left and it is certainly held (K2), so held to the end of the work
+     * (K5); a loss after this is past the work's business (S2).
+     *
+     * @return {@code false} when the caller must release it now, as without {@code holdAtLeast}
+     */
+    private boolean holdOn(DefaultLease lease, Duration holdAtLeast) {
+        if (lease.nanosLeftToHold(holdAtLeast) <= 0 || !lease.isValid()) {
+            return false;
+        }
+        try {
+            lease.releaseAfterHolding(holdAtLeast);
+            return true;
+        } catch (IllegalStateException closedMeanwhile) {
+            return false; // the release now reports how the lease ended, as always (C1)
+        }
     }
 
     /**
@@ -513,11 +529,17 @@ public final class DefaultLockManager implements LockManager {
             if (closed) {
                 return;
             }
+            // No campaign starts from now on (lead() checks this after it registered its own).
+            closeBegun = true;
             // Still open: resigning and the releases held back by holdAtLeast talk to the engine.
+            // All campaigns resign at once, so that none takes the lead another just gave up, and
+            // they share one budget with the held-on releases (C1).
+            long deadline = System.nanoTime() + settings.operationTimeout().toNanos();
+            campaigns.forEach(Campaign::resign);
             for (Campaign campaign : campaigns) {
-                campaign.close();
+                campaign.awaitEnd(deadline);
             }
-            deferredReleases.close(settings.operationTimeout().toNanos());
+            deferredReleases.close(deadline);
             closed = true;
             queues.values().forEach(WaitQueue::wakeAll);
             keeper.close();

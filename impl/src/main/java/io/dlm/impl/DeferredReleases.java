@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -38,8 +39,12 @@ final class DeferredReleases {
         ScheduledThreadPoolExecutor releaser = delayNanos > 0 ? timer() : null;
         if (releaser == null) {
             releaseIfPending(lease); // due already, or the manager is closing
-        } else {
+            return released;
+        }
+        try {
             releaser.schedule(() -> releaseIfPending(lease), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closing) {
+            releaseIfPending(lease); // close() stopped the thread just now
         }
         return released;
     }
@@ -72,6 +77,9 @@ final class DeferredReleases {
                     return thread;
                 });
                 created.setRemoveOnCancelPolicy(true);
+                // Holds on are occasional: the thread goes when idle and comes back when needed.
+                created.setKeepAliveTime(30, TimeUnit.SECONDS);
+                created.allowCoreThreadTimeOut(true);
                 created.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
                 timer = created;
             }
@@ -80,12 +88,14 @@ final class DeferredReleases {
     }
 
     /**
-     * Releases every booked lease now, on the closing thread, and stops the thread (C1, S2). Called
-     * by the manager's close() while the manager is still open, so that the releases can be sent.
+     * Releases the booked leases now, on the closing thread, until {@code deadlineNanos}, and stops
+     * the thread (C1, S2). Called by the manager's close() while the manager is still open, so
+     * that the releases can be sent. A lease not reached by the deadline is left to the manager's
+     * own release of what it holds, and its stage completes with {@code false}.
      *
-     * @param waitNanos how long to wait for a release the thread is sending
+     * @param deadlineNanos by when, on {@link System#nanoTime()}, to be done
      */
-    void close(long waitNanos) {
+    void close(long deadlineNanos) {
         ScheduledThreadPoolExecutor releaser;
         synchronized (threadLock) {
             closed = true;
@@ -97,11 +107,18 @@ final class DeferredReleases {
             releaser.shutdown();
         }
         for (DefaultLease lease : pending.keySet()) {
-            releaseIfPending(lease);
+            if (deadlineNanos - System.nanoTime() > 0) {
+                releaseIfPending(lease);
+            } else {
+                CompletableFuture<Boolean> outcome = pending.remove(lease);
+                if (outcome != null) {
+                    outcome.complete(false);
+                }
+            }
         }
         if (releaser != null) {
             try {
-                releaser.awaitTermination(waitNanos, TimeUnit.NANOSECONDS);
+                releaser.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -61,7 +62,7 @@ abstract class HoldAtLeastRules extends RuleGroup {
                                 + " the %s lease",
                         lease)
                 .isGreaterThanOrEqualTo(hold())
-                .isLessThan(hold().plus(prompt()));
+                .isLessThan(hold().plus(prompt().multipliedBy(2)));
     }
 
     @Test
@@ -76,7 +77,7 @@ abstract class HoldAtLeastRules extends RuleGroup {
         assertThat(acquiredAfter)
                 .as("when the rival got a lock held on for %s with a %s lease (S2, K1)", hold(), lease)
                 .isGreaterThanOrEqualTo(hold())
-                .isLessThan(hold().plus(lease).plus(prompt()));
+                .isLessThan(hold().plus(lease).plus(prompt().multipliedBy(2)));
     }
 
     @Test
@@ -115,7 +116,7 @@ abstract class HoldAtLeastRules extends RuleGroup {
         assertThat(acquiredAfter)
                 .as("when the rival got a lock whose work threw: a failed run of a job is a run (S2)")
                 .isGreaterThanOrEqualTo(hold())
-                .isLessThan(hold().plus(prompt()));
+                .isLessThan(hold().plus(prompt().multipliedBy(2)));
     }
 
     @Test
@@ -129,7 +130,7 @@ abstract class HoldAtLeastRules extends RuleGroup {
         assertThat(since(start)).as("releaseAfterHolding returned at once").isLessThan(hold().dividedBy(2));
         assertThat(released).as("the release, before holdAtLeast").isNotDone();
         assertThat(lease.isValid()).as("the lease while held on").isTrue();
-        Boolean outcome = released.get(hold().plus(prompt()).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        Boolean outcome = released.get(hold().plus(prompt()).toMillis(), TimeUnit.MILLISECONDS);
         assertThat(outcome).as("the release's outcome (S2, U1)").isTrue();
         assertThat(since(start)).as("when it was released").isGreaterThanOrEqualTo(hold());
         assertFree(manager, resource);
@@ -163,13 +164,40 @@ abstract class HoldAtLeastRules extends RuleGroup {
     }
 
     @Test
-    void S2_closingTheManagerReleasesALockHeldOnAtOnce() {
+    void S2_holdAtLeastCountsFromTheAcquisitionNotFromTheEndOfTheWork() throws Exception {
+        LockManager manager = manager();
+        String resource = resource();
+        long start = System.nanoTime();
+        Lease lease = manager.tryAcquire(resource, client("holder"), Duration.ZERO, longLease())
+                .orElseThrow();
+        // The work took most of the hold: a third of it is left.
+        sleepUntil(start + hold().multipliedBy(2).dividedBy(3).toNanos());
+        CompletableFuture<Boolean> released = lease.releaseAfterHolding(hold()).toCompletableFuture();
+        assertThat(released.get(hold().plus(prompt()).toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
+        assertThat(since(start))
+                .as(
+                        "when a lock held %s with %s left of holdAtLeast was released: %s after the acquisition,"
+                                + " not after the call",
+                        hold().multipliedBy(2).dividedBy(3), hold().dividedBy(3), hold())
+                .isGreaterThanOrEqualTo(hold())
+                .isLessThan(hold().plus(hold().dividedBy(2)));
+    }
+
+    @Test
+    void S2_closingTheManagerReleasesALockHeldOnAtOnce() throws Exception {
         LockManager manager = open(Map.of());
         String resource = resource();
-        manager.withLock(resource, client("job"), Duration.ZERO, longLease(), longLease(), held -> null);
+        Lease lease = manager.tryAcquire(resource, client("job"), Duration.ZERO, longLease())
+                .orElseThrow();
+        CompletableFuture<Boolean> released =
+                lease.releaseAfterHolding(longLease()).toCompletableFuture();
         long start = System.nanoTime();
         manager.close();
         assertThat(since(start)).as("close() with a lock held on").isLessThan(prompt().multipliedBy(2));
+        assertThat(released)
+                .as("the held-on release, once close() returned (C1, S2)")
+                .isCompletedWithValue(true);
         if (sharedLockSpace()) {
             LockManager rival = open(Map.of());
             assertThat(rival.tryAcquire(resource, client("rival"), prompt(), longLease()))

@@ -251,7 +251,7 @@ abstract class LeadershipRules extends RuleGroup {
         LeadershipListener throwing = new LeadershipListener() {
             @Override
             public void elected(Lease lease) {
-                throw new IllegalStateException("a faulty listener");
+                throw LeadershipRules.<RuntimeException>sneaky(new Exception("a checked exception, undeclared"));
             }
 
             @Override
@@ -267,6 +267,104 @@ abstract class LeadershipRules extends RuleGroup {
                 .isTrue();
         leadership.close();
         assertFree(manager, resource);
+        assertThat(campaignThreadsOf(resource))
+                .as("campaign threads left after close()")
+                .isEmpty();
+    }
+
+    @Test
+    void S3_releasingTheLeaseStepsDownAndTheCampaignGoesOn() {
+        LockManager manager = manager();
+        String resource = resource();
+        LeadershipLog log = new LeadershipLog();
+        boolean[] steppedDown = {false};
+        LeadershipListener stepsDownOnce = new LeadershipListener() {
+            @Override
+            public void elected(Lease lease) {
+                log.elected(lease);
+                if (!steppedDown[0]) {
+                    steppedDown[0] = true;
+                    lease.release();
+                }
+            }
+
+            @Override
+            public void revoked(LockException cause) {
+                log.revoked(cause);
+            }
+        };
+        Leadership leadership = campaign(manager, resource, client("leader"), longLease(), stepsDownOnce);
+        await(prompt().multipliedBy(3)).until(() -> log.elections() == 2 && leadership.isLeader());
+        List<LeadershipLog.Entry> entries = log.entries();
+        assertThat(entries)
+                .as("elected, revoked on stepping down, elected again")
+                .hasSizeGreaterThanOrEqualTo(3);
+        assertLockError(entries.get(1).cause(), LockError.LOCK_NOT_HELD);
+        assertThat(log.electedTokens().get(1))
+                .as("the token of the second term (F1)")
+                .isGreaterThan(log.electedTokens().get(0));
+        assertWellOrdered(List.of(log));
+    }
+
+    @Test
+    void S3_aLeaderStopsLeadingAtItsLocalDeadlineBeforeItHearsRevoked() throws Exception {
+        String resource = resource();
+        InjectedFaults faults = new InjectedFaults();
+        LockManager faulty = openWithFaults(faults);
+        faults.hangRenewals(resource);
+        Duration lease = effective(scaled(1_000));
+        LeadershipLog log = new LeadershipLog();
+        java.util.concurrent.CountDownLatch electedReturns = new java.util.concurrent.CountDownLatch(1);
+        LeadershipListener slow = new LeadershipListener() {
+            @Override
+            public void elected(Lease held) {
+                log.elected(held);
+                try {
+                    // Busy with leader work: revoked cannot be told until this returns.
+                    electedReturns.await(longLease().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void revoked(LockException cause) {
+                log.revoked(cause);
+            }
+        };
+        try {
+            Leadership leadership = campaign(faulty, resource, client("leader"), lease, slow);
+            await(prompt().multipliedBy(2)).until(() -> log.elections() == 1);
+            long elected = log.entries().get(0).atNanos();
+            await(lease.plus(expirySlack()).plus(prompt())).until(() -> !leadership.isLeader());
+            assertThat(Duration.ofNanos(System.nanoTime() - elected))
+                    .as("when isLeader() turned false, its renewals unanswered (K2)")
+                    .isLessThan(lease.plus(expirySlack()).plus(prompt()));
+            assertThat(leadership.current())
+                    .as("current() past the local deadline")
+                    .isEmpty();
+            assertThat(log.revocations())
+                    .as("revoked told while elected still runs")
+                    .isZero();
+        } finally {
+            electedReturns.countDown();
+        }
+        await(prompt()).until(() -> log.revocations() == 1);
+        assertWellOrdered(List.of(log));
+    }
+
+    @Test
+    void S3_leadOnAClosedManagerIsRefused() {
+        LockManager closed = open(Map.of());
+        closed.close();
+        assertThat(catchThrowable(() -> closed.lead(resource(), client("late"), longLease(), new LeadershipLog())))
+                .as("lead() after close() (C1)")
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T sneaky(Throwable checked) throws T {
+        throw (T) checked;
     }
 
     private static List<Thread> campaignThreadsOf(String resource) {
