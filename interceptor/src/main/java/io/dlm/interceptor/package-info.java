@@ -5,6 +5,9 @@
  *
  * <p>Add {@code io.dlm:dlm-cdi} at run time: its portable extension registers the interceptor,
  * validates every annotation at deployment and produces the {@code LockManager} bean.
+ *
+ * <p>{@link io.dlm.interceptor.LeadershipGranted} and {@link io.dlm.interceptor.LeadershipRevoked}
+ * tell the application when it leads a name listed in {@code dlm.leadership.names} (S4).
  */
 @NullMarked
 package io.dlm.interceptor;
