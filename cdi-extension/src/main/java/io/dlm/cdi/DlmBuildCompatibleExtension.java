@@ -94,6 +94,8 @@ public class DlmBuildCompatibleExtension implements BuildCompatibleExtension {
                 DistributedLockInterceptor.class, ThreadLockContext.class, LockEvents.class, StartupCheck.class)) {
             scanned.add(type.getName());
         }
+        // S4: the campaigns for dlm.leadership.names; ArC keeps the bean, as it observes Startup.
+        scanned.add(LeadershipCampaigns.class.getName());
     }
 
     /**

@@ -66,6 +66,10 @@ public class DlmExtension implements Extension, LockPlans {
             discovery.addAnnotatedType(
                     beans.createAnnotatedType(type), DlmExtension.class.getName() + "." + type.getSimpleName());
         }
+        // S4: the campaigns for dlm.leadership.names, started and resigned by CDI's Startup and Shutdown.
+        discovery.addAnnotatedType(
+                beans.createAnnotatedType(LeadershipCampaigns.class),
+                DlmExtension.class.getName() + "." + LeadershipCampaigns.class.getSimpleName());
     }
 
     void configurePriority(@Observes ProcessAnnotatedType<DistributedLockInterceptor> event) {

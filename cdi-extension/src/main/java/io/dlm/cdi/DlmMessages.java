@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Every diagnostic of the CDI layer, numbered with the project code: {@code DLM10xx} for
- * deployment, {@code DLM20xx} for invocations. A number is never reused. Methods that build an
+ * deployment, {@code DLM20xx} for invocations, {@code DLM30xx} for leadership (S4). A number is
+ * never reused. Methods that build an
  * exception return it; the caller throws it.
  */
 final class DlmMessages {
@@ -187,6 +188,35 @@ final class DlmMessages {
      */
     static String invalidSetting(String problem) {
         return "DLM1012: " + problem;
+    }
+
+    /**
+     * DLM3001: the application campaigns for its leadership names (S4).
+     *
+     * @param names the names from {@code dlm.leadership.names}
+     * @param clientId the application's client id
+     * @param lease the campaigns' lease
+     */
+    static void campaigning(List<String> names, String clientId, Duration lease) {
+        LOG.log(
+                System.Logger.Level.INFO,
+                () -> "DLM3001: campaigning for the leadership of " + names + " as '" + clientId + "' with a lease of "
+                        + lease);
+    }
+
+    /**
+     * DLM3002: a leadership name or the client id is not a valid id (S4, V1); start-up fails.
+     *
+     * @param name the name being campaigned for
+     * @param clientId the client id
+     * @param invalid the runtime's complaint, naming the argument
+     * @return the exception to throw
+     */
+    static IllegalArgumentException invalidLeadership(String name, String clientId, IllegalArgumentException invalid) {
+        return new IllegalArgumentException(
+                "DLM3002: cannot campaign for '" + name + "' as '" + clientId + "' (" + LeadershipSettings.NAMES + ", "
+                        + LeadershipSettings.CLIENT_ID + "): " + invalid.getMessage(),
+                invalid);
     }
 
     /**

@@ -25,6 +25,9 @@ final class KnownSettings {
             "dlm.heartbeat.threads",
             "dlm.wait.recheck",
             "dlm.interceptor.priority",
+            "dlm.client-id",
+            "dlm.leadership.names",
+            "dlm.leadership.lease",
             // redis
             "dlm.redis.uri",
             "dlm.redis.key-prefix",

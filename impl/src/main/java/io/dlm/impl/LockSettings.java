@@ -55,7 +55,10 @@ public record LockSettings(
             HEARTBEAT_THREADS,
             WAIT_RECHECK,
             "dlm.backend",
-            "dlm.interceptor.priority");
+            "dlm.interceptor.priority",
+            "dlm.client-id",
+            "dlm.leadership.names",
+            "dlm.leadership.lease");
 
     /** Sections whose keys belong to the project's own tools: the TCK's timing knobs, the metrics' options. */
     private static final Set<String> TOOL_SECTIONS = Set.of("tck", "metrics");
