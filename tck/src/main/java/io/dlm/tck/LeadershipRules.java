@@ -148,11 +148,11 @@ abstract class LeadershipRules extends RuleGroup {
         Leadership second = campaign(healthy, resource, client("second"), lease, secondLog);
         // Its renewals now go unanswered: the lease is lost at its local deadline (K1-K3).
         faults.hangRenewals(resource);
-        await(lease.multipliedBy(2).plus(prompt())).until(() -> firstLog.revocations() == 1);
-        assertThat(first.isLeader()).as("isLeader() once revoked").isFalse();
+        await(lease.multipliedBy(2).plus(prompt())).until(() -> firstLog.revocations() >= 1);
         assertLockError(firstLog.entries().get(1).cause(), LockError.LOCK_NOT_HELD);
 
-        // The engine ends the lease; the other campaigner, waiting, leads, with a larger token.
+        // The lost lease ends (released, or expired on the engine); the other campaigner, or the
+        // first once more, leads, with a larger token.
         await(lease.multipliedBy(3).plus(prompt()))
                 .until(() -> secondLog.elections() >= 1 || firstLog.elections() >= 2);
         faults.heal();
