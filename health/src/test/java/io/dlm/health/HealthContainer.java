@@ -1,11 +1,11 @@
 package io.dlm.health;
 
 import io.dlm.LockManager;
+import io.dlm.tck.support.TemporarySystemProperties;
 import io.smallrye.health.SmallRyeHealth;
 import io.smallrye.health.SmallRyeHealthReporter;
 import jakarta.json.JsonObject;
 import java.lang.annotation.Annotation;
-import java.util.HashMap;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
@@ -18,18 +18,18 @@ import org.jboss.weld.environment.se.WeldContainer;
  */
 final class HealthContainer implements AutoCloseable {
 
-    private final Map<String, String> previous = new HashMap<>();
+    private final TemporarySystemProperties properties;
     private final WeldContainer container;
 
     private HealthContainer(Map<String, String> config, Class<?>... beans) {
-        config.forEach((key, value) -> previous.put(key, System.setProperty(key, value)));
+        properties = TemporarySystemProperties.set(config);
         try {
             container = new Weld()
                     .containerId("dlm-health-test-" + System.nanoTime())
                     .addBeanClasses(beans)
                     .initialize();
         } catch (RuntimeException e) {
-            restore();
+            properties.close();
             throw e;
         }
     }
@@ -59,18 +59,8 @@ final class HealthContainer implements AutoCloseable {
         try {
             container.shutdown();
         } finally {
-            restore();
+            properties.close();
         }
-    }
-
-    private void restore() {
-        previous.forEach((key, value) -> {
-            if (value == null) {
-                System.clearProperty(key);
-            } else {
-                System.setProperty(key, value);
-            }
-        });
     }
 
     /**
