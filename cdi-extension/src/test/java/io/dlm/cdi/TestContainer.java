@@ -16,18 +16,13 @@ final class TestContainer implements AutoCloseable {
 
     private TestContainer(Map<String, String> config, Class<?>... beans) {
         properties = TemporarySystemProperties.set(config);
-        try {
-            container = new Weld()
-                    .containerId("dlm-test-" + System.nanoTime())
-                    .disableDiscovery()
-                    // With discovery off, Weld SE skips META-INF/services; add the extension itself.
-                    .addExtension(new DlmExtension())
-                    .addBeanClasses(beans)
-                    .initialize();
-        } catch (RuntimeException e) {
-            properties.close();
-            throw e;
-        }
+        container = properties.closeOnFailure(() -> new Weld()
+                .containerId("dlm-test-" + System.nanoTime())
+                .disableDiscovery()
+                // With discovery off, Weld SE skips META-INF/services; add the extension itself.
+                .addExtension(new DlmExtension())
+                .addBeanClasses(beans)
+                .initialize());
     }
 
     static TestContainer start(Map<String, String> config, Class<?>... beans) {

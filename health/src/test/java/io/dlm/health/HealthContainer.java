@@ -23,15 +23,10 @@ final class HealthContainer implements AutoCloseable {
 
     private HealthContainer(Map<String, String> config, Class<?>... beans) {
         properties = TemporarySystemProperties.set(config);
-        try {
-            container = new Weld()
-                    .containerId("dlm-health-test-" + System.nanoTime())
-                    .addBeanClasses(beans)
-                    .initialize();
-        } catch (RuntimeException e) {
-            properties.close();
-            throw e;
-        }
+        container = properties.closeOnFailure(() -> new Weld()
+                .containerId("dlm-health-test-" + System.nanoTime())
+                .addBeanClasses(beans)
+                .initialize());
     }
 
     static HealthContainer start(Map<String, String> config, Class<?>... beans) {

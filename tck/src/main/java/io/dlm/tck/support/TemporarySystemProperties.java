@@ -2,6 +2,7 @@ package io.dlm.tck.support;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * System properties set for one test and put back as they were when it is closed: removed where
@@ -26,6 +27,23 @@ public final class TemporarySystemProperties implements AutoCloseable {
      */
     public static TemporarySystemProperties set(Map<String, String> properties) {
         return new TemporarySystemProperties(properties);
+    }
+
+    /**
+     * Starts what reads these properties, such as a CDI container (D1, D6), and puts the earlier
+     * values back if that fails, since the caller then has nothing to close.
+     *
+     * @param <T> what is started
+     * @param start starts it
+     * @return what {@code start} returned
+     */
+    public <T> T closeOnFailure(Supplier<T> start) {
+        try {
+            return start.get();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     /** Puts back the values the properties had before, removing those that had none. */
