@@ -1,6 +1,6 @@
 package io.dlm.cdi;
 
-import java.util.HashMap;
+import io.dlm.tck.support.TemporarySystemProperties;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
@@ -11,23 +11,18 @@ import org.jboss.weld.environment.se.WeldContainer;
  */
 final class TestContainer implements AutoCloseable {
 
-    private final Map<String, String> previous = new HashMap<>();
+    private final TemporarySystemProperties properties;
     private final WeldContainer container;
 
     private TestContainer(Map<String, String> config, Class<?>... beans) {
-        config.forEach((key, value) -> previous.put(key, System.setProperty(key, value)));
-        try {
-            container = new Weld()
-                    .containerId("dlm-test-" + System.nanoTime())
-                    .disableDiscovery()
-                    // With discovery off, Weld SE skips META-INF/services; add the extension itself.
-                    .addExtension(new DlmExtension())
-                    .addBeanClasses(beans)
-                    .initialize();
-        } catch (RuntimeException e) {
-            restore();
-            throw e;
-        }
+        properties = TemporarySystemProperties.set(config);
+        container = properties.closeOnFailure(() -> new Weld()
+                .containerId("dlm-test-" + System.nanoTime())
+                .disableDiscovery()
+                // With discovery off, Weld SE skips META-INF/services; add the extension itself.
+                .addExtension(new DlmExtension())
+                .addBeanClasses(beans)
+                .initialize());
     }
 
     static TestContainer start(Map<String, String> config, Class<?>... beans) {
@@ -47,17 +42,7 @@ final class TestContainer implements AutoCloseable {
         try {
             container.shutdown();
         } finally {
-            restore();
+            properties.close();
         }
-    }
-
-    private void restore() {
-        previous.forEach((key, value) -> {
-            if (value == null) {
-                System.clearProperty(key);
-            } else {
-                System.setProperty(key, value);
-            }
-        });
     }
 }

@@ -1,11 +1,11 @@
 package io.dlm.health;
 
 import io.dlm.LockManager;
+import io.dlm.tck.support.TemporarySystemProperties;
 import io.smallrye.health.SmallRyeHealth;
 import io.smallrye.health.SmallRyeHealthReporter;
 import jakarta.json.JsonObject;
 import java.lang.annotation.Annotation;
-import java.util.HashMap;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
@@ -18,20 +18,15 @@ import org.jboss.weld.environment.se.WeldContainer;
  */
 final class HealthContainer implements AutoCloseable {
 
-    private final Map<String, String> previous = new HashMap<>();
+    private final TemporarySystemProperties properties;
     private final WeldContainer container;
 
     private HealthContainer(Map<String, String> config, Class<?>... beans) {
-        config.forEach((key, value) -> previous.put(key, System.setProperty(key, value)));
-        try {
-            container = new Weld()
-                    .containerId("dlm-health-test-" + System.nanoTime())
-                    .addBeanClasses(beans)
-                    .initialize();
-        } catch (RuntimeException e) {
-            restore();
-            throw e;
-        }
+        properties = TemporarySystemProperties.set(config);
+        container = properties.closeOnFailure(() -> new Weld()
+                .containerId("dlm-health-test-" + System.nanoTime())
+                .addBeanClasses(beans)
+                .initialize());
     }
 
     static HealthContainer start(Map<String, String> config, Class<?>... beans) {
@@ -59,18 +54,8 @@ final class HealthContainer implements AutoCloseable {
         try {
             container.shutdown();
         } finally {
-            restore();
+            properties.close();
         }
-    }
-
-    private void restore() {
-        previous.forEach((key, value) -> {
-            if (value == null) {
-                System.clearProperty(key);
-            } else {
-                System.setProperty(key, value);
-            }
-        });
     }
 
     /**

@@ -3,6 +3,7 @@ package io.dlm.benchmarks.cost;
 import io.dlm.Lease;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.benchmarks.EngineProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;

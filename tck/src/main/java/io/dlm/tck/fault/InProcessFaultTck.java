@@ -1,5 +1,6 @@
 package io.dlm.tck.fault;
 
+import static io.dlm.tck.fault.TestThreads.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
@@ -16,10 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -198,16 +196,6 @@ public abstract class InProcessFaultTck {
     /** Room for scheduling on a loaded machine. */
     static Duration slack() {
         return TckTimings.scaledMillis(2_000);
-    }
-
-    static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {
-        try {
-            return future.get(within.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw new AssertionError("a background step threw", e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("a background step did not end within " + within, e);
-        }
     }
 
     /** Lets time pass as a step of a fault scenario (not waiting for a condition). */

@@ -1,5 +1,6 @@
 package io.dlm.tck.fault;
 
+import static io.dlm.tck.fault.TestThreads.result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 

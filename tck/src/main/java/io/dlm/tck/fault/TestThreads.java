@@ -4,10 +4,13 @@ import io.dlm.tck.TckTimings;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.awaitility.Awaitility;
 
 /**
- * The threads of a fault test: a step run in the background, and the wait for a waiter to park
+ * The threads of a fault test: a step run in the background and the wait for its outcome, and the wait for a waiter to park
  * behind a holder before the fault starts (SPEC N4). Shared by {@link LockManagerFaultTck} and a
  * backend's own fault tests.
  */
@@ -37,6 +40,27 @@ public final class TestThreads {
         thread.setDaemon(true);
         thread.start();
         return outcome;
+    }
+
+    /**
+     * The outcome of a step run in the {@link #background}, waited for no longer than {@code
+     * within}; a step that threw or did not end fails the test (N1-N7: a fault test's steps end in
+     * bounded time).
+     *
+     * @param future the step's outcome
+     * @param within how long to wait for it
+     * @param <T> its result
+     * @return its result
+     * @throws Exception if the waiting thread is interrupted
+     */
+    public static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {
+        try {
+            return future.get(within.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("a background step threw", e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError("a background step did not end within " + within, e);
+        }
     }
 
     /**

@@ -1,10 +1,5 @@
 package io.dlm.backend.etcd;
 
-import io.dlm.tck.fault.LockManagerFaultTck;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -23,60 +18,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * off from the quorum, a leader killed) are {@link EtcdIsolationTest} and {@link
  * EtcdClusterFailoverTest}.
  */
-class EtcdClusterFaultTest extends LockManagerFaultTck {
+class EtcdClusterFaultTest extends EtcdFaultTck {
 
     @RegisterExtension
     static final EtcdExtension CLUSTER = EtcdExtension.members(3);
 
     private static final String NAMESPACE = "/dlm-test/cluster-faults-" + UUID.randomUUID() + "/";
 
-    @Override
-    protected String backendName() {
-        return "etcd";
-    }
-
     /** The member this test's clients use: the leader when the test first asked. */
     private EtcdMember clientsMember;
 
-    @Override
-    protected InetSocketAddress engineAddress() {
-        URI member = URI.create(member().clientUrl());
-        return new InetSocketAddress(member.getHost(), member.getPort());
+    EtcdClusterFaultTest() {
+        super(CLUSTER, NAMESPACE);
     }
 
     @Override
-    protected Map<String, String> connectionProperties(String host, int port) {
-        return Map.of("dlm.etcd.endpoints", "http://" + host + ":" + port, "dlm.etcd.namespace", NAMESPACE);
-    }
-
-    /** etcd leases are whole seconds (E1). */
-    @Override
-    protected Duration leaseGranularity() {
-        return Duration.ofSeconds(1);
-    }
-
-    /** etcd's leader looks for expired leases every 500 ms and revokes them through the log (E2). */
-    @Override
-    protected Duration expiryLag() {
-        return Duration.ofMillis(500);
-    }
-
-    /** The cluster is this class's own. */
-    @Override
-    protected boolean canRestartEngine() {
-        return true;
-    }
-
-    /** Stops the clients' member as an operator would and starts it again; it rejoins with its data. */
-    @Override
-    protected void restartEngine() {
-        EtcdMember member = member();
-        member.stop();
-        CLUSTER.start(member);
-        CLUSTER.awaitHealthy();
-    }
-
-    private EtcdMember member() {
+    EtcdMember clientsMember() {
         if (clientsMember == null) {
             CLUSTER.awaitHealthy();
             clientsMember = CLUSTER.leader();

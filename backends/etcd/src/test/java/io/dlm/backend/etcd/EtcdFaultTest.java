@@ -2,9 +2,6 @@ package io.dlm.backend.etcd;
 
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
-import io.dlm.tck.fault.LockManagerFaultTck;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -17,12 +14,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * tier's TCP fault proxy. The cluster faults (a member isolated from the quorum, a leader lost) are
  * the etcd module's own cluster tests.
  */
-class EtcdFaultTest extends LockManagerFaultTck {
+class EtcdFaultTest extends EtcdFaultTck {
 
     @RegisterExtension
     static final EtcdExtension ETCD = EtcdExtension.members(1);
 
     private static final String NAMESPACE = "/dlm-test/faults-" + UUID.randomUUID() + "/";
+
+    EtcdFaultTest() {
+        super(ETCD, NAMESPACE);
+    }
 
     /**
      * Loads the client's classes in this JVM before the first test: on a busy machine, the first
@@ -40,47 +41,7 @@ class EtcdFaultTest extends LockManagerFaultTck {
     }
 
     @Override
-    protected String backendName() {
-        return "etcd";
-    }
-
-    @Override
-    protected InetSocketAddress engineAddress() {
-        URI endpoint = URI.create(ETCD.endpoints());
-        return new InetSocketAddress(endpoint.getHost(), endpoint.getPort());
-    }
-
-    @Override
-    protected Map<String, String> connectionProperties(String host, int port) {
-        return Map.of("dlm.etcd.endpoints", "http://" + host + ":" + port, "dlm.etcd.namespace", NAMESPACE);
-    }
-
-    /** etcd leases are whole seconds (E1). */
-    @Override
-    protected Duration leaseGranularity() {
-        return Duration.ofSeconds(1);
-    }
-
-    /**
-     * How late etcd's leader deletes the key of an expired lease: it checks for expired leases
-     * every 500 ms and revokes them through the log.
-     */
-    @Override
-    protected Duration expiryLag() {
-        return Duration.ofMillis(500);
-    }
-
-    /** The member is this class's own, so N5 may restart it; its data directory survives. */
-    @Override
-    protected boolean canRestartEngine() {
-        return true;
-    }
-
-    @Override
-    protected void restartEngine() {
-        EtcdMember member = ETCD.members().get(0);
-        member.stop();
-        ETCD.start(member);
-        ETCD.awaitHealthy();
+    EtcdMember clientsMember() {
+        return ETCD.members().get(0);
     }
 }

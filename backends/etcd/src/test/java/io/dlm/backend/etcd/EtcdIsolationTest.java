@@ -1,5 +1,6 @@
 package io.dlm.backend.etcd;
 
+import static io.dlm.tck.fault.TestThreads.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
@@ -377,16 +378,6 @@ class EtcdIsolationTest {
                 }
                 Thread.sleep(50);
             }
-        }
-    }
-
-    private static <T> T result(CompletableFuture<T> future, Duration within) throws Exception {
-        try {
-            return future.get(within.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw new AssertionError("a background step threw", e.getCause());
-        } catch (TimeoutException e) {
-            throw new AssertionError("a background step did not end within " + within, e);
         }
     }
 

@@ -7,6 +7,7 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import io.dlm.tck.support.CapturedLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;

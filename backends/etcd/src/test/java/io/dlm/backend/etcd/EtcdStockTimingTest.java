@@ -7,6 +7,7 @@ import io.dlm.LockManagers;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
 import io.dlm.tck.TckBackends;
+import io.dlm.tck.support.CapturedLog;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.dlm.spi.WatchingLockBackend;
 import io.dlm.tck.fault.FaultProxy;
+import io.dlm.tck.support.CapturedLog;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;

@@ -9,6 +9,7 @@ import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
+import io.dlm.tck.support.CapturedLog;
 import io.lettuce.core.RedisCommandExecutionException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +45,7 @@ class RedisEvictionTest {
                 CapturedLog log = new CapturedLog(EvictionCheck.class);
                 LockManager manager = open(server.uri())) {
             assertThat(manager.lock(RESOURCE, "c", 0)).isTrue();
-            assertThat(log.records)
+            assertThat(log.records())
                     .singleElement()
                     .satisfies(logged -> assertThat(logged.getLevel()).isEqualTo(java.util.logging.Level.WARNING));
             assertThat(log.messages().get(0))
@@ -62,7 +63,7 @@ class RedisEvictionTest {
                 CapturedLog log = new CapturedLog(EvictionCheck.class);
                 LockManager manager = open(server.uri())) {
             assertThat(manager.lock(RESOURCE, "c", 0)).isTrue();
-            assertThat(log.records).isEmpty();
+            assertThat(log.records()).isEmpty();
         }
     }
 

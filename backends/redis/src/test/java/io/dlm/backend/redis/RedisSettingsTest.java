@@ -7,6 +7,7 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManagers;
 import io.dlm.spi.BackendContext;
+import io.dlm.tck.support.CapturedLog;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.text.MessageFormat;
@@ -139,7 +140,7 @@ class RedisSettingsTest {
         try (CapturedLog log = new CapturedLog(RedisSettings.class)) {
             RedisSettings settings = parse(Map.of("dlm.redis.url", "redis://elsewhere:6379"));
             assertThat(settings.uris().get(0).getHost()).isEqualTo("127.0.0.1");
-            assertThat(log.records).singleElement().satisfies(logged -> {
+            assertThat(log.records()).singleElement().satisfies(logged -> {
                 assertThat(logged.getLevel()).isEqualTo(java.util.logging.Level.WARNING);
                 assertThat(MessageFormat.format(logged.getMessage(), logged.getParameters()))
                         .contains("dlm.redis.url")
@@ -152,7 +153,7 @@ class RedisSettingsTest {
     void keysOfOtherBackendsAreNotWarnedAbout() {
         try (CapturedLog log = new CapturedLog(RedisSettings.class)) {
             parse(Map.of("dlm.etcd.endpoints", "http://127.0.0.1:2379", "dlm.lease.min", "2s"));
-            assertThat(log.records).isEmpty();
+            assertThat(log.records()).isEmpty();
         }
     }
 

@@ -1,18 +1,16 @@
 package io.dlm.backend.zookeeper;
 
+import io.dlm.tck.support.OpenSsl;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Certificates made for one test run with {@code openssl} (EC P-256 keys, valid two days): a test
- * authority, a server certificate for {@code 127.0.0.1}/{@code localhost} and two client
- * certificates it signed, and a second authority that signed nothing the server has. Key stores are
- * PKCS#12 files with {@link #PASSWORD}; trust stores are PEM files of one authority.
+ * Certificates made for one test run with {@code openssl} ({@link OpenSsl}: EC P-256 keys, valid
+ * two days): a test authority, a server certificate for {@code 127.0.0.1}/{@code localhost} and two
+ * client certificates it signed, and a second authority that signed nothing the server has. Key
+ * stores are PKCS#12 files with {@link #PASSWORD}; trust stores are PEM files of one authority.
  *
  * @param caPem the test authority's certificate, as a PEM trust store
  * @param otherCaPem an authority that did not sign the server's certificate
@@ -28,6 +26,8 @@ record TestCertificates(Path caPem, Path otherCaPem, Path server, Path client, P
     /** The password of every key store. */
     static final String PASSWORD = "test-secret";
 
+    private static final String CA = "dlm-test-ca";
+
     /**
      * Makes all files in {@code dir}.
      *
@@ -37,7 +37,7 @@ record TestCertificates(Path caPem, Path otherCaPem, Path server, Path client, P
      * @throws InterruptedException if the test thread is interrupted
      */
     static TestCertificates create(Path dir) throws IOException, InterruptedException {
-        Path ca = authority(dir, "dlm-test-ca");
+        Path ca = authority(dir, CA);
         Path otherCa = authority(dir, "dlm-other-ca");
         Path server = signed(dir, "server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
         Path client = signed(dir, "client", "dlm-client", "extendedKeyUsage=clientAuth");
@@ -53,93 +53,34 @@ record TestCertificates(Path caPem, Path otherCaPem, Path server, Path client, P
 
     private static Path authority(Path dir, String name) throws IOException, InterruptedException {
         Path pem = dir.resolve(name + ".pem");
-        openssl(
-                dir,
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
-                name + ".key",
-                "-out",
-                pem.getFileName().toString(),
-                "-days",
-                "2",
-                "-subj",
-                "/CN=" + name);
+        OpenSsl.authority(dir, dir.resolve(name + ".key"), pem, name);
         return pem;
     }
 
     /** A key and a certificate signed by {@code dlm-test-ca}, with the chain, as PKCS#12. */
     private static Path signed(Path dir, String name, String commonName, String extension)
             throws IOException, InterruptedException {
-        Files.writeString(dir.resolve(name + ".ext"), extension + "\n", StandardCharsets.US_ASCII);
-        openssl(
-                dir,
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
-                name + ".key",
-                "-out",
-                name + ".csr",
-                "-subj",
-                "/CN=" + commonName);
-        openssl(
-                dir,
-                "x509",
-                "-req",
-                "-in",
-                name + ".csr",
-                "-CA",
-                "dlm-test-ca.pem",
-                "-CAkey",
-                "dlm-test-ca.key",
-                "-set_serial",
-                Long.toString(System.nanoTime()),
-                "-days",
-                "2",
-                "-extfile",
-                name + ".ext",
-                "-out",
-                name + ".pem");
+        Path key = dir.resolve(name + ".key");
+        Path certificate = dir.resolve(name + ".pem");
+        Path caPem = dir.resolve(CA + ".pem");
+        OpenSsl.signed(dir, caPem, dir.resolve(CA + ".key"), key, certificate, commonName, extension);
         Path store = dir.resolve(name + ".p12");
-        openssl(
+        OpenSsl.run(
                 dir,
                 "pkcs12",
                 "-export",
                 "-in",
-                name + ".pem",
+                certificate.toString(),
                 "-inkey",
-                name + ".key",
+                key.toString(),
                 "-certfile",
-                "dlm-test-ca.pem",
+                caPem.toString(),
                 "-name",
                 name,
                 "-passout",
                 "pass:" + PASSWORD,
                 "-out",
-                store.getFileName().toString());
+                store.toString());
         return store;
-    }
-
-    private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add("openssl");
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
-        }
     }
 }

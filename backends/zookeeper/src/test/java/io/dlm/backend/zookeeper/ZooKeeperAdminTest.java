@@ -10,6 +10,7 @@ import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.LockManagers;
 import io.dlm.tck.LockAdminTck;
+import io.dlm.tck.support.CapturedLog;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.dlm.benchmarks.cost;
+package io.dlm.benchmarks;
 
 import java.io.File;
 import java.io.IOException;
@@ -18,9 +18,9 @@ import java.util.stream.Stream;
  * An engine server started for one trial as a process of its own (etcd, Redis, a ZooKeeper JVM),
  * listening on a free loopback port, with its files in a temporary directory that goes with it.
  * Its own process, so that its memory is apart from the client's heap and no other user's data is
- * in its figures.
+ * in its figures, and so that its CPU time can be read apart from the client's.
  */
-final class EngineProcess implements AutoCloseable {
+public final class EngineProcess implements AutoCloseable {
 
     private final Process process;
     private final Path root;
@@ -33,15 +33,30 @@ final class EngineProcess implements AutoCloseable {
     }
 
     /**
-     * Starts a server and waits until it accepts connections on its port.
+     * Starts a server with its directory under {@code java.io.tmpdir} and waits until it accepts
+     * connections on its port.
      *
      * @param name for the directory and the errors
      * @param command the command line, given the directory and the port
      * @return the running server
      */
-    static EngineProcess start(String name, Function<Started, List<String>> command) {
+    public static EngineProcess start(String name, Function<Started, List<String>> command) {
+        return start(name, Path.of(System.getProperty("java.io.tmpdir")), command);
+    }
+
+    /**
+     * Starts a server with its directory under {@code base} and waits until it accepts connections
+     * on its port.
+     *
+     * @param name for the directory and the errors
+     * @param base where its temporary directory goes: a real disk, or {@code /dev/shm} to leave out
+     *     the cost of syncing
+     * @param command the command line, given the directory and the port
+     * @return the running server
+     */
+    public static EngineProcess start(String name, Path base, Function<Started, List<String>> command) {
         try {
-            Path root = Files.createTempDirectory("dlm-cost-" + name + "-");
+            Path root = Files.createTempDirectory(base, "dlm-bench-" + name + "-");
             int port = freePort();
             Process process = new ProcessBuilder(command.apply(new Started(root, port)))
                     .redirectErrorStream(true)
@@ -49,7 +64,7 @@ final class EngineProcess implements AutoCloseable {
                     .start();
             EngineProcess server = new EngineProcess(process, root, port);
             // A trial that fails skips its tear-down; the server must not outlive the forked JVM.
-            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "dlm-cost-" + name + "-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "dlm-bench-" + name + "-stop"));
             server.awaitListening(name);
             return server;
         } catch (IOException e) {
@@ -63,13 +78,23 @@ final class EngineProcess implements AutoCloseable {
      * @param directory its own temporary directory
      * @param port the free port it is to listen on
      */
-    record Started(Path directory, int port) {}
+    public record Started(Path directory, int port) {}
 
-    int port() {
+    /**
+     * The port it listens on.
+     *
+     * @return the port
+     */
+    public int port() {
         return port;
     }
 
-    long pid() {
+    /**
+     * Its process id, to read its memory and CPU time from {@code /proc}.
+     *
+     * @return the id
+     */
+    public long pid() {
         return process.pid();
     }
 
@@ -77,13 +102,15 @@ final class EngineProcess implements AutoCloseable {
      * A second free port, for servers that listen on two.
      *
      * @return the port
+     * @throws IOException if no port is free
      */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
+    /** Stops the server, forcibly if it does not stop within 30 s, and deletes its directory. */
     @Override
     public void close() {
         process.destroy();

@@ -1,0 +1,11 @@
+/**
+ * Small helpers that the modules' own tests share, beside the rule suites: {@link
+ * io.dlm.tck.support.CapturedLog} records what a class logs, so a test can check the warnings the
+ * contract asks for (E1a: an unknown {@code dlm.*} key is logged as a warning); {@link
+ * io.dlm.tck.support.TemporarySystemProperties} configures one test through system properties
+ * (D1, D6); {@link io.dlm.tck.support.OpenSsl} makes certificates for backends' TLS tests.
+ */
+@NullMarked
+package io.dlm.tck.support;
+
+import org.jspecify.annotations.NullMarked;
