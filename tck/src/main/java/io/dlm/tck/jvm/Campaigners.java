@@ -158,12 +158,20 @@ final class Campaigners implements AutoCloseable {
                 .at();
     }
 
-    /** Waits until {@code client} journals {@code count} steps with {@code token} begun after {@code after}. */
-    void awaitActs(String client, long token, long after, int count, Duration timeout) throws InterruptedException {
+    /**
+     * Waits until the campaigners in {@code among} journal {@code count} steps of work begun after
+     * {@code after}, whatever their tokens: the time a misbehaving campaigner would need to show.
+     */
+    void awaitActs(Set<String> among, long after, int count, Duration timeout) throws InterruptedException {
         await(
-                "S3: " + count + " steps of work by " + client + " with token " + token,
+                "S3: " + count + " steps of work by " + among,
                 timeout,
-                () -> Optional.of(client).filter(c -> acts(c, token, after) >= count));
+                () -> Optional.of(among)
+                        .filter(clients -> entries().stream()
+                                        .filter(e ->
+                                                e.kind() == Kind.ACT && clients.contains(e.client()) && e.at() > after)
+                                        .count()
+                                >= count));
     }
 
     private long acts(String client, long token, long after) {

@@ -268,15 +268,7 @@ public abstract class CrossProcessTck {
             long killedAt = System.nanoTime();
             campaigners.kill(killed.client());
             live.remove(killed.client());
-            String replacing = String.format("S3: the next leader after %s was killed (lease %s)", killed, lease);
-            Campaigners.Term successor =
-                    campaigners.awaitElectedAfter(replacing, killedAt, live, replacedWithin.plus(NOTICED_WITHIN));
-            assertThat(Duration.ofNanos(successor.electedAt() - killedAt))
-                    .as("%s: %s", replacing, successor)
-                    .isLessThanOrEqualTo(replacedWithin);
-            assertThat(successor.token())
-                    .as("F1: the token of %s, elected after %s", successor, killed)
-                    .isGreaterThan(killed.token());
+            awaitSuccessor(campaigners, killed, "killed", killedAt, live, replacedWithin);
 
             paused = campaigners.awaitSettledLeader(live, settled, STEP_TIMEOUT);
             history.note("SIGSTOP " + paused.client());
@@ -284,16 +276,8 @@ public abstract class CrossProcessTck {
             campaigners.pause(paused.client());
             pausedAt = System.nanoTime(); // from here on no thread of the paused JVM runs until SIGCONT
             live.remove(paused.client());
-            String succeeding = String.format("S3: the next leader after %s was paused (lease %s)", paused, lease);
-            Campaigners.Term next =
-                    campaigners.awaitElectedAfter(succeeding, pauseSentAt, live, replacedWithin.plus(NOTICED_WITHIN));
-            assertThat(Duration.ofNanos(next.electedAt() - pauseSentAt))
-                    .as("%s: %s", succeeding, next)
-                    .isLessThanOrEqualTo(replacedWithin);
-            assertThat(next.token())
-                    .as("F1: the token of %s, elected while %s was paused", next, paused)
-                    .isGreaterThan(paused.token());
-            campaigners.awaitActs(next.client(), next.token(), next.electedAt(), 1, STEP_TIMEOUT);
+            Campaigners.Term next = awaitSuccessor(campaigners, paused, "paused", pauseSentAt, live, replacedWithin);
+            campaigners.awaitActs(Set.of(next.client()), next.electedAt(), 1, STEP_TIMEOUT);
             // Past its lease: its local deadline, at most a lease after its last renewal was sent, is behind it.
             long leaseOver = pausedAt + lease.toNanos() - System.nanoTime();
             if (leaseOver > 0) {
@@ -304,25 +288,60 @@ public abstract class CrossProcessTck {
             long revokedAt = campaigners.awaitRevoked(
                     paused.client(), paused.token(), pausedAt, TckTimings.scaled(Duration.ofSeconds(5)));
             // A resumed leader that still believed it led would work by now: give it a few steps' time.
-            campaigners.awaitActs(next.client(), next.token(), revokedAt, 3, STEP_TIMEOUT);
+            campaigners.awaitActs(live, revokedAt, 3, STEP_TIMEOUT);
         } finally {
             campaigners.close();
             campaigners.record(history, resource);
             history.writeTimeline(TIMELINES);
         }
         HistoryChecker.assertSafe(history);
-        long pausedToken = paused.token();
-        long stoppedAt = pausedAt;
-        List<LeaderJournal.Entry> entries = campaigners.entries();
+        assertNoStepAfterResuming(campaigners.entries(), paused, pausedAt);
+        assertNoTokenOfTwo(campaigners.entries());
+    }
+
+    /**
+     * Waits for the leader after {@code leader} was killed or paused at {@code faultAt}, and checks
+     * that it came in time, with a larger token (S3, F1).
+     */
+    private static Campaigners.Term awaitSuccessor(
+            Campaigners campaigners,
+            Campaigners.Term leader,
+            String fault,
+            long faultAt,
+            Set<String> candidates,
+            Duration within)
+            throws InterruptedException {
+        String what = String.format("S3: the next leader after %s was %s", leader, fault);
+        Campaigners.Term next = campaigners.awaitElectedAfter(what, faultAt, candidates, within.plus(NOTICED_WITHIN));
+        assertThat(Duration.ofNanos(next.electedAt() - faultAt))
+                .as("%s: %s", what, next)
+                .isLessThanOrEqualTo(within);
+        assertThat(next.token())
+                .as("F1: the token of %s, elected after %s was %s", next, leader, fault)
+                .isGreaterThan(leader.token());
+        return next;
+    }
+
+    /**
+     * S3, K2: a leader paused past its lease finds it invalid on resuming, before its next step.
+     * Every step it began after {@code stoppedAt} began after it resumed, since no thread of a
+     * stopped JVM runs.
+     */
+    private static void assertNoStepAfterResuming(
+            List<LeaderJournal.Entry> entries, Campaigners.Term paused, long stoppedAt) {
         assertThat(entries.stream()
                         .filter(e ->
                                 e.kind() == LeaderJournal.Kind.ACT && e.client().equals(paused.client()))
-                        .filter(e -> e.token() == pausedToken && e.checkedAt() > stoppedAt))
+                        .filter(e -> e.token() == paused.token() && e.checkedAt() > stoppedAt))
                 .as(
                         "S3, K2: steps of work that %s, paused past its lease, began with its old lease after it"
                                 + " resumed (each asked Leadership.current() first); timeline under %s",
                         paused, TIMELINES)
                 .isEmpty();
+    }
+
+    /** F1: a token is issued once, so only one campaigner leads or works with it. */
+    private static void assertNoTokenOfTwo(List<LeaderJournal.Entry> entries) {
         Map<Long, Set<String>> holders = new HashMap<>();
         entries.forEach(
                 e -> holders.computeIfAbsent(e.token(), t -> new HashSet<>()).add(e.client()));
