@@ -94,6 +94,18 @@ public final class ForkedJvm implements AutoCloseable {
     }
 
     /**
+     * Everything the JVM printed so far, for a failure message: the lines {@link #awaitLine}
+     * skipped or returned, and those not awaited yet (which it still returns later).
+     *
+     * @return the lines in the order printed
+     */
+    public List<String> output() {
+        List<String> all = new ArrayList<>(seen);
+        all.addAll(lines);
+        return all;
+    }
+
+    /**
      * Writes one line to the JVM's standard input.
      *
      * @param line the line, without its line break

@@ -1,6 +1,7 @@
 package io.dlm.tck.jvm;
 
 import io.dlm.Lease;
+import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import java.io.IOException;
@@ -21,7 +22,11 @@ import java.util.Optional;
  * {@code count <backend> <resource> <client> <iterations> <counterFile> [key=value ...]} locks the
  * resource {@code iterations} times, each time incrementing a number in {@code counterFile} by a
  * non-atomic read and write, printing {@code TOKEN <token>} per acquisition and {@code DONE} at
- * the end (M1 across processes).
+ * the end (M1 across processes); and {@code lead <backend> <resource> <client> <leaseMillis>
+ * <journalFile> [key=value ...]} campaigns for the resource's leadership and works while it leads,
+ * writing each election, revocation and step of work to {@code journalFile} ({@link ActingLeader},
+ * {@link LeaderJournal}), and prints {@code CAMPAIGNING} once its manager has answered a first call
+ * and the campaign began (S3 across processes).
  */
 public final class LockClientMain {
 
@@ -47,6 +52,14 @@ public final class LockClientMain {
         LockManager manager = LockManagers.open(backend, properties);
         if (mode.equals("hold")) {
             hold(manager, resource, client, Long.parseLong(args[4]));
+        } else if (mode.equals("lead")) {
+            warmUp(manager, resource);
+            ActingLeader.run(
+                    manager,
+                    resource,
+                    client,
+                    Duration.ofMillis(Long.parseLong(args[4])),
+                    LeaderJournal.append(Path.of(args[5])));
         } else {
             count(manager, resource, client, Integer.parseInt(args[4]), Path.of(args[5]));
             manager.close();
@@ -64,6 +77,25 @@ public final class LockClientMain {
         System.out.println("ACQUIRED " + lease.get().fencingToken());
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE); // held until the test kills this JVM
+    }
+
+    /**
+     * Makes a first call, retried while the engine is not reachable yet, so that a campaign does
+     * not start long after the others while this JVM loads its client and connects.
+     */
+    private static void warmUp(LockManager manager, String resource) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        for (; ; ) {
+            try {
+                manager.inspect(resource);
+                return;
+            } catch (LockException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
     }
 
     private static void count(LockManager manager, String resource, String client, int iterations, Path counter) {

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.platform.engine.FilterResult;
+import org.junit.platform.launcher.PostDiscoveryFilter;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
@@ -18,8 +20,10 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
  * Proves the TCK's cross-process tier right both ways, with lock clients in forked JVMs talking to
- * the toy engine over TCP: a correct engine passes it, and an engine that grants a held lock before
- * its lease ran out fails its E2 test (the killed holder's lock is taken early).
+ * the toy engine over TCP: a correct engine passes it; an engine that grants a held lock before its
+ * lease ran out fails its E2 test (the killed holder's lock is taken early); and an engine whose
+ * renewals set the expiry far beyond the lease fails its S3 test (a killed leader, which had
+ * renewed, is not replaced in time), which no test of a lease that is never renewed can see.
  */
 class CrossProcessSelfTest {
 
@@ -29,23 +33,41 @@ class CrossProcessSelfTest {
         assertThat(failures(summary))
                 .as("cross-process tests failed by a correct engine")
                 .isEmpty();
-        assertThat(summary.getTestsSucceededCount()).isEqualTo(2);
+        assertThat(summary.getTestsSucceededCount()).isEqualTo(3);
     }
 
     @Test
     void anEngineThatGrantsBeforeTheLeaseEndsFailsE2() {
-        TestExecutionSummary summary = run(EarlyGrantingEngine.class);
+        TestExecutionSummary summary = run(EarlyGrantingEngine.class, "E2_");
         List<String> failed = failures(summary);
         System.out.println("[cross-process self-test] early grant: failed " + failed);
         assertThat(failed).as("tests failed by an engine that grants early").anyMatch(test -> test.startsWith("E2_"));
     }
 
+    @Test
+    void anEngineWhoseRenewalsOutliveTheLeaseFailsS3() {
+        TestExecutionSummary summary = run(LongRenewingEngine.class, "S3_");
+        List<String> failed = failures(summary);
+        System.out.println("[cross-process self-test] renewal in the wrong unit: failed " + failed);
+        assertThat(failed)
+                .as("tests failed by an engine whose renewals outlive the lease")
+                .anyMatch(test -> test.startsWith("S3_") && test.contains("the next leader after"));
+    }
+
     private static TestExecutionSummary run(Class<?> fixture) {
+        return run(fixture, "");
+    }
+
+    /** Runs the tests of {@code fixture} whose names start with {@code prefix}: only those a flaw is for. */
+    private static TestExecutionSummary run(Class<?> fixture, String prefix) {
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        PostDiscoveryFilter named = test ->
+                FilterResult.includedIf(!test.isTest() || test.getDisplayName().startsWith(prefix));
         LauncherFactory.create()
                 .execute(
                         LauncherDiscoveryRequestBuilder.request()
                                 .selectors(selectClass(fixture))
+                                .filters(named)
                                 .build(),
                         listener);
         return listener.getSummary();
@@ -97,6 +119,12 @@ class CrossProcessSelfTest {
     static class EarlyGrantingEngine extends ToyEngine {
         EarlyGrantingEngine() {
             super(ToyFlaw.EARLY_GRANT);
+        }
+    }
+
+    static class LongRenewingEngine extends ToyEngine {
+        LongRenewingEngine() {
+            super(ToyFlaw.RENEWAL_IN_WRONG_UNIT);
         }
     }
 }

@@ -51,6 +51,13 @@ final class ToyLockSpace {
             deadline = Durations.saturatedAdd(now, leaseNanos);
         }
 
+        /** A renewal by the flawed engine: the lease taken as milliseconds a thousand times too many. */
+        void renewInWrongUnit(long now) {
+            renewedAt = now;
+            deadline = Durations.saturatedAdd(
+                    now, leaseNanos > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : leaseNanos * 1000);
+        }
+
         boolean isLive(long now) {
             return now - deadline < 0;
         }
@@ -146,7 +153,11 @@ final class ToyLockSpace {
         if (current == null || !current.isLive(now) || !current.isOf(client, token)) {
             return false;
         }
-        current.renew(now);
+        if (flaw == ToyFlaw.RENEWAL_IN_WRONG_UNIT) {
+            current.renewInWrongUnit(now);
+        } else {
+            current.renew(now);
+        }
         return true;
     }
 
