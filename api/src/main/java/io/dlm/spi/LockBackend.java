@@ -21,6 +21,9 @@ public interface LockBackend extends AutoCloseable {
      */
     long ANY_ACQUISITION = 0L;
 
+    /** What {@link #confirmationValidity()} returns when only the lease ends a lock. */
+    Duration UNBOUNDED = Duration.ofSeconds(Long.MAX_VALUE);
+
     /**
      * Takes the resource if it is free or its lease has expired (E2), never waiting.
      *
@@ -96,6 +99,19 @@ public interface LockBackend extends AutoCloseable {
      */
     default Duration leaseGranularity() {
         return Duration.ofNanos(1);
+    }
+
+    /**
+     * How long, at most, one confirmation from the engine (an acquisition or a renewal) keeps a
+     * lock certainly held, whatever its lease: for an engine that also ends locks on its own, as
+     * ZooKeeper does when a session expires. The runtime's local deadline (K2) counts the shorter
+     * of this and the lease from each confirmation, and its keep-alive (K1) renews often enough for
+     * it, so that a holder paused past this bound finds its lease invalid on resuming.
+     *
+     * @return a positive duration; unbounded by default, when only the lease ends a lock
+     */
+    default Duration confirmationValidity() {
+        return UNBOUNDED;
     }
 
     /**

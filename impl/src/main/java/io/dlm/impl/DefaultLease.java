@@ -62,7 +62,9 @@ final class DefaultLease implements Lease {
     private final String resourceId;
     private final String clientId;
     private final long fencingToken;
+    /** The lease as this object counts it: capped by what one confirmation guarantees (K2). */
     private final long leaseNanos;
+
     private final long marginNanos;
     private final long periodNanos;
     /** The keeper's count of session losses before the acquisition was sent; a newer one ends it. */
@@ -146,9 +148,11 @@ final class DefaultLease implements Lease {
         this.resourceId = resourceId;
         this.clientId = clientId;
         this.fencingToken = fencingToken;
-        this.leaseNanos = leaseNanos;
-        this.marginNanos = keeper.settings().driftMarginNanos(leaseNanos);
-        this.periodNanos = keeper.settings().heartbeatNanos(leaseNanos);
+        // What one confirmation guarantees: the lease, or less where the engine may end the lock
+        // sooner on its own (a ZooKeeper session); deadlines and renewals follow it (K1, K2).
+        this.leaseNanos = Math.min(leaseNanos, keeper.confirmationValidityNanos());
+        this.marginNanos = keeper.settings().driftMarginNanos(this.leaseNanos);
+        this.periodNanos = keeper.settings().heartbeatNanos(this.leaseNanos);
         this.epoch = epoch;
         this.sentAt = sentAt;
         this.acquiredAt = keeper.ticker().nanoTime();

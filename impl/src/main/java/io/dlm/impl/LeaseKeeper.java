@@ -2,6 +2,7 @@ package io.dlm.impl;
 
 import io.dlm.spi.AsyncLockBackend;
 import io.dlm.spi.BatchRenewingLockBackend;
+import io.dlm.spi.Durations;
 import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LeaseLossListener;
 import io.dlm.spi.LockBackend;
@@ -123,6 +124,11 @@ final class LeaseKeeper implements LeaseLossListener {
         this.batches = backend instanceof BatchRenewingLockBackend batching
                 ? new BatchRenewals(batching, settings.heartbeatThreads(), this::blockingRenewals)
                 : null;
+    }
+
+    /** How long one confirmation keeps a lock certainly held, on this backend (K2). */
+    long confirmationValidityNanos() {
+        return Durations.toNanosSaturated(backend.confirmationValidity());
     }
 
     Ticker ticker() {

@@ -64,6 +64,11 @@ public class ForwardingLockBackend implements LockBackend {
     }
 
     @Override
+    public Duration confirmationValidity() {
+        return real.confirmationValidity();
+    }
+
+    @Override
     public void close() {
         real.close();
     }

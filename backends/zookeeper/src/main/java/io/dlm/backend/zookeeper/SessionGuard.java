@@ -204,7 +204,8 @@ final class SessionGuard implements ConnectionStateListener {
         }
     }
 
-    private long sessionTimeoutMillis() {
+    /** The negotiated session timeout, or the requested one before the first connection. */
+    long sessionTimeoutMillis() {
         int negotiated = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
         return negotiated > 0 ? negotiated : requestedTimeoutMillis;
     }

@@ -270,6 +270,18 @@ public final class ZooKeeperLockBackend
         return Duration.ofMillis(1);
     }
 
+    /**
+     * The session timeout: the ensemble ends a session, and deletes its lock nodes, that long after
+     * it last heard from this client, whatever the leases say. A renewal is a request on the
+     * session, so a holder whose renewals are confirmed keeps both; one paused longer than this
+     * finds its leases invalid on resuming, before it could act on a lock another client took
+     * (K2, N2).
+     */
+    @Override
+    public Duration confirmationValidity() {
+        return Duration.ofMillis(sessionGuard.sessionTimeoutMillis());
+    }
+
     // ---- watches ------------------------------------------------------------------------------
 
     /**
