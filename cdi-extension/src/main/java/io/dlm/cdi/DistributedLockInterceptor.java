@@ -14,6 +14,7 @@ import jakarta.interceptor.AroundInvoke;
 import jakarta.interceptor.Interceptor;
 import jakarta.interceptor.InvocationContext;
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +26,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Runs {@link DistributedLock} methods under their lock (D2-D4): acquires before the call, has the
  * runtime keep the lease alive while it runs (K1), releases after it returns or throws, and reports
- * a lost lease as soon as the runtime knows of it (K3).
+ * a lost lease as soon as the runtime knows of it (K3). A lock not acquired fails the call (D3) or
+ * skips it (S1); with {@code holdAtLeast} the release is handed to the runtime, which sends it in
+ * the background once the lock was held that long (S2).
  *
  * <p>Everything that does not depend on the call was worked out at deployment ({@link LockPlan});
  * a call looks up its method's plan in a map of the bean's plans, renders the resource id and
@@ -78,10 +81,12 @@ public class DistributedLockInterceptor {
      *
      * @param invocation the call
      * @return the method's result; for a {@code CompletionStage}, a stage that completes after the
-     *     lock was released
+     *     lock was released (or handed to the runtime to release later, S2); the plan's empty value
+     *     when the call was skipped (S1)
      * @throws Exception what the method threw, or {@link LockException}: {@code RESOURCE_LOCKED}
-     *     when the lock was not acquired in time or a caller on this thread holds it (D3), {@code
-     *     LOCK_NOT_HELD} when the lease was lost during the call (D4)
+     *     when the lock was not acquired in time or a caller on this thread holds it (D3) and the
+     *     method does not skip (S1), {@code LOCK_NOT_HELD} when the lease was lost during the call
+     *     (D4)
      */
     @AroundInvoke
     public @Nullable Object lock(InvocationContext invocation) throws Exception {
@@ -96,11 +101,18 @@ public class DistributedLockInterceptor {
         String resourceId = plan.resource().render(invocation.getParameters());
         ThreadLockContext.Frames frames = context.frames();
         if (frames.contains(resourceId)) {
+            if (plan.skip()) {
+                // Waiting would be waiting for itself (D3); a skipping method skips without waiting.
+                return skip(plan, resourceId, ClientIds.next(), Duration.ZERO);
+            }
             throw DlmMessages.nestedCall(resourceId, plan.operation());
         }
         String clientId = ClientIds.next();
         Optional<Lease> acquired = manager.tryAcquire(resourceId, clientId, plan.waitTime(), plan.lease());
         if (acquired.isEmpty()) {
+            if (plan.skip()) {
+                return skip(plan, resourceId, clientId, plan.waitTime());
+            }
             events.waitTimedOut(resourceId, clientId, plan.waitTime(), plan.operation());
             throw DlmMessages.notAcquired(resourceId, plan.operation(), plan.waitTime());
         }
@@ -109,6 +121,12 @@ public class DistributedLockInterceptor {
         return plan.async()
                 ? callAsync(invocation, plan, lease, lock, frames)
                 : call(invocation, plan, lease, lock, frames);
+    }
+
+    /** Skips a call whose lock was not acquired (S1): the method is not called. */
+    private @Nullable Object skip(LockPlan plan, String resourceId, String clientId, Duration waited) {
+        events.skipped(resourceId, clientId, waited, plan.operation());
+        return plan.emptyResult().get();
     }
 
     private @Nullable Object call(
@@ -133,7 +151,7 @@ public class DistributedLockInterceptor {
             // from LOCK_NOT_HELD, so the interrupt does not leak out of the call.
             Thread.interrupted();
         }
-        LockException problem = release(guard, lease, lock, plan);
+        LockException problem = finish(guard, lease, lock, plan);
         return outcome(result, failure, problem);
     }
 
@@ -153,16 +171,16 @@ public class DistributedLockInterceptor {
         } catch (Throwable t) {
             frames.pop();
             guard.stop();
-            return outcome(null, t, release(guard, lease, lock, plan));
+            return outcome(null, t, finish(guard, lease, lock, plan));
         }
         frames.pop();
         if (stage == null) {
             guard.stop();
-            return outcome(null, null, release(guard, lease, lock, plan));
+            return outcome(null, null, finish(guard, lease, lock, plan));
         }
         ((CompletionStage<?>) stage).whenComplete((value, thrown) -> {
             guard.stop();
-            LockException problem = release(guard, lease, lock, plan);
+            LockException problem = finish(guard, lease, lock, plan);
             Throwable failure =
                     thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
             if (failure != null) {
@@ -177,6 +195,57 @@ public class DistributedLockInterceptor {
             }
         });
         return outcome;
+    }
+
+    /**
+     * Ends the call's hold on the lock, after {@link LeaseGuard#stop()}, and tells how the lease
+     * ended (D4). With {@code holdAtLeast} and a lease still held, hands it to the runtime, which
+     * keeps it alive and releases it once it was held that long (S2); a loss after that is past the
+     * call's business. Whether the method returned or threw does not matter: a job that failed is
+     * not rerun elsewhere within the hold either. Otherwise releases at once.
+     *
+     * <p>"Still held" is asked of the engine with one renewal, the counterpart of the release that
+     * D4 counts on: a lease the runtime thinks valid may still have been taken away (an operator's
+     * unlock), and a renewal refused, like a release refused, makes the call fail with {@code
+     * LOCK_NOT_HELD}. It costs the caller the round trip the release would have cost.
+     *
+     * @return {@code null} if the lease was held to the end, else the exception for the caller
+     */
+    private @Nullable LockException finish(LeaseGuard guard, Lease lease, HeldLock lock, LockPlan plan) {
+        if (!plan.holdAtLeast().isZero() && guard.lost() == null && confirmHeld(lease)) {
+            CompletionStage<Boolean> released;
+            try {
+                released = lease.releaseAfterHolding(plan.holdAtLeast());
+            } catch (IllegalStateException closed) {
+                // The manager closed meanwhile (C1): the release below reports the lease's end.
+                return release(guard, lease, lock, plan);
+            }
+            if (events.releaseObserved()) {
+                // Fired when the lock is free, which observers can rely on; a lease lost during
+                // the hold was released by nobody and expires, so nothing is fired for it.
+                released.thenAccept(done -> {
+                    if (done) {
+                        events.released(lock, plan.operation());
+                    }
+                });
+            }
+            return null;
+        }
+        return release(guard, lease, lock, plan);
+    }
+
+    /**
+     * Tells whether the engine still has the lease, by renewing it (K4: this acquisition only).
+     *
+     * @return {@code false} when it is gone or the engine did not answer; the release then decides
+     *     what the caller hears, as without {@code holdAtLeast}
+     */
+    private static boolean confirmHeld(Lease lease) {
+        try {
+            return lease.renew();
+        } catch (LockException | IllegalStateException e) {
+            return false;
+        }
     }
 
     /**

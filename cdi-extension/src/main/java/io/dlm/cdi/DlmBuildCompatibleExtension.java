@@ -6,6 +6,7 @@ import io.dlm.interceptor.LeaseLost;
 import io.dlm.interceptor.LockAcquired;
 import io.dlm.interceptor.LockEvent;
 import io.dlm.interceptor.LockReleased;
+import io.dlm.interceptor.LockSkipped;
 import io.dlm.interceptor.LockWaitTimedOut;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -150,7 +151,8 @@ public class DlmBuildCompatibleExtension implements BuildCompatibleExtension {
                 LockAcquired.class,
                 LockReleased.class,
                 LeaseLost.class,
-                LockWaitTimedOut.class
+                LockWaitTimedOut.class,
+                LockSkipped.class
             })
     public void findObservers(ObserverInfo observer) {
         String name = className(observer.eventType());

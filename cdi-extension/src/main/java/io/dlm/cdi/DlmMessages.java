@@ -181,6 +181,18 @@ final class DlmMessages {
     }
 
     /**
+     * DLM1013: a negative holdAtLeast (S2, D5).
+     *
+     * @param operation {@code Bean#method}
+     * @param holdAtLeast the value
+     * @return the message
+     */
+    static String negativeHoldAtLeast(String operation, long holdAtLeast) {
+        return "DLM1013: Invalid @DistributedLock.holdAtLeast on " + operation + ": must not be negative, was "
+                + holdAtLeast;
+    }
+
+    /**
      * DLM1012: a global setting the CDI layer needs is invalid.
      *
      * @param problem the parser's message, naming the key

@@ -5,6 +5,7 @@ import io.dlm.interceptor.LeaseLost;
 import io.dlm.interceptor.LockAcquired;
 import io.dlm.interceptor.LockEvent;
 import io.dlm.interceptor.LockReleased;
+import io.dlm.interceptor.LockSkipped;
 import io.dlm.interceptor.LockWaitTimedOut;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
@@ -23,6 +24,7 @@ public class LockEvents {
     private final boolean released;
     private final boolean lost;
     private final boolean timedOut;
+    private final boolean skipped;
 
     /**
      * Creates the bean; the extension registers it.
@@ -37,12 +39,18 @@ public class LockEvents {
         this.released = deployment.isObserved(LockReleased.class);
         this.lost = deployment.isObserved(LeaseLost.class);
         this.timedOut = deployment.isObserved(LockWaitTimedOut.class);
+        this.skipped = deployment.isObserved(LockSkipped.class);
     }
 
     void acquired(HeldLock lock, String operation) {
         if (acquired) {
             fire(new LockAcquired(lock.resourceId(), lock.clientId(), lock.fencingToken(), operation));
         }
+    }
+
+    /** Whether {@link LockReleased} has observers, so that a deferred release is watched only then (S2). */
+    boolean releaseObserved() {
+        return released;
     }
 
     void released(HeldLock lock, String operation) {
@@ -60,6 +68,12 @@ public class LockEvents {
     void waitTimedOut(String resourceId, String clientId, Duration timeout, String operation) {
         if (timedOut) {
             fire(new LockWaitTimedOut(resourceId, clientId, timeout, operation));
+        }
+    }
+
+    void skipped(String resourceId, String clientId, Duration timeout, String operation) {
+        if (skipped) {
+            fire(new LockSkipped(resourceId, clientId, timeout, operation));
         }
     }
 

@@ -14,6 +14,10 @@ import java.time.Duration;
  *     every {@code dlm.heartbeat.interval}, by default a third of it (K1)
  * @param interruptOnLeaseLoss whether a lost lease interrupts the method (D4)
  * @param async whether the method returns a {@code CompletionStage} that keeps the lock
+ * @param skip whether a lock not acquired skips the call instead of failing it (S1)
+ * @param emptyResult what a skipped call returns (S1)
+ * @param holdAtLeast how long after its acquisition the lock stays held at least (S2); zero
+ *     releases it as the call ends
  */
 record LockPlan(
         String operation,
@@ -21,4 +25,7 @@ record LockPlan(
         Duration waitTime,
         Duration lease,
         boolean interruptOnLeaseLoss,
-        boolean async) {}
+        boolean async,
+        boolean skip,
+        EmptyResult emptyResult,
+        Duration holdAtLeast) {}

@@ -1,6 +1,7 @@
 package io.dlm.cdi;
 
 import io.dlm.interceptor.DistributedLock;
+import io.dlm.interceptor.WhenLocked;
 import io.dlm.spi.LeaseLengths;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -72,6 +73,22 @@ final class LockPlanFactory {
                 "true or false",
                 operation,
                 counting);
+        WhenLocked whenLocked = value(
+                overrides,
+                "whenLocked",
+                annotation.whenLocked(),
+                LockPlanFactory::whenLocked,
+                "FAIL or SKIP",
+                operation,
+                counting);
+        long holdAtLeast = value(
+                overrides,
+                "holdAtLeast",
+                annotation.holdAtLeast(),
+                Long::valueOf,
+                "a whole number",
+                operation,
+                counting);
 
         ResourceTemplate resource = ResourceTemplate.parse(template, method, operation, counting);
         if (timeout < 0) {
@@ -79,6 +96,9 @@ final class LockPlanFactory {
         }
         if (lease == 0 || lease < -1) {
             counting.accept(DlmMessages.invalidLease(operation, lease));
+        }
+        if (holdAtLeast < 0) {
+            counting.accept(DlmMessages.negativeHoldAtLeast(operation, holdAtLeast));
         }
         if (unit.isDurationEstimated()) {
             counting.accept(DlmMessages.inexactUnit(operation, unit.name()));
@@ -98,7 +118,16 @@ final class LockPlanFactory {
             problems.accept(DlmMessages.leaseNotLongerThanHeartbeat(operation, leaseTime, heartbeatInterval));
             return null;
         }
-        return new LockPlan(operation, resource, wait, leaseTime, interrupt, isAsync(method));
+        return new LockPlan(
+                operation,
+                resource,
+                wait,
+                leaseTime,
+                interrupt,
+                isAsync(method),
+                whenLocked == WhenLocked.SKIP,
+                EmptyResult.of(method.getReturnType()),
+                saturated(holdAtLeast, unit));
     }
 
     private static <T> T value(
@@ -140,6 +169,10 @@ final class LockPlanFactory {
 
     private static ChronoUnit unit(String text) {
         return ChronoUnit.valueOf(text.trim().toUpperCase(Locale.ROOT));
+    }
+
+    private static WhenLocked whenLocked(String text) {
+        return WhenLocked.valueOf(text.trim().toUpperCase(Locale.ROOT));
     }
 
     private static Boolean bool(String text) {

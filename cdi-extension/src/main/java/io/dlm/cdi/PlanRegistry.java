@@ -5,6 +5,7 @@ import io.dlm.interceptor.LeaseLost;
 import io.dlm.interceptor.LockAcquired;
 import io.dlm.interceptor.LockEvent;
 import io.dlm.interceptor.LockReleased;
+import io.dlm.interceptor.LockSkipped;
 import io.dlm.interceptor.LockWaitTimedOut;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -28,7 +29,7 @@ import org.jspecify.annotations.Nullable;
 final class PlanRegistry implements LockPlans {
 
     private static final List<Class<? extends LockEvent>> EVENT_TYPES =
-            List.of(LockAcquired.class, LockReleased.class, LeaseLost.class, LockWaitTimedOut.class);
+            List.of(LockAcquired.class, LockReleased.class, LeaseLost.class, LockWaitTimedOut.class, LockSkipped.class);
 
     /** A method of a bean class with the {@link DistributedLock} it carries itself, if any. */
     record Candidate(Method method, @Nullable DistributedLock annotation) {}

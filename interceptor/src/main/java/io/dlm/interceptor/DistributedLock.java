@@ -20,9 +20,16 @@ import java.time.temporal.ChronoUnit;
  * reentrant: a nested call on the same thread for a resource its caller holds fails at once (D3).
  *
  * <p>When the lock is not acquired in time the method is not called and the caller gets {@code
- * io.dlm.LockException} with {@code RESOURCE_LOCKED} (D3). When the lease is lost
- * while the method runs, the caller gets {@code LOCK_NOT_HELD} once the method
- * returns (D4).
+ * io.dlm.LockException} with {@code RESOURCE_LOCKED} (D3), or, with {@link #whenLocked()} {@link
+ * WhenLocked#SKIP SKIP}, an empty value at once (S1). When the lease is lost while the method
+ * runs, the caller gets {@code LOCK_NOT_HELD} once the method returns (D4). With {@link
+ * #holdAtLeast()} the lock outlives a short call, so that a job scheduled on several nodes runs
+ * once per period (S2):
+ *
+ * <pre>{@code
+ * @DistributedLock(whenLocked = WhenLocked.SKIP, holdAtLeast = 50, lease = 120, unit = ChronoUnit.SECONDS)
+ * void nightlyReport() { ... }   // called every minute on every node; runs on one of them
+ * }</pre>
  *
  * <p>On a class, the annotation applies to every business method of the bean; a method's own
  * annotation wins over the class's. Every member can be overridden with MicroProfile Config, read
@@ -62,8 +69,8 @@ public @interface DistributedLock {
     long timeout() default 0;
 
     /**
-     * The unit of {@link #timeout()} and {@link #lease()}; it must have an exact duration (not
-     * {@code MONTHS}, {@code YEARS}, ...).
+     * The unit of {@link #timeout()}, {@link #lease()} and {@link #holdAtLeast()}; it must have an
+     * exact duration (not {@code MONTHS}, {@code YEARS}, ...).
      *
      * @return the time unit
      */
@@ -90,4 +97,33 @@ public @interface DistributedLock {
      */
     @Nonbinding
     boolean interruptOnLeaseLoss() default false;
+
+    /**
+     * What to do when the lock is not acquired within {@link #timeout()} (S1): {@link
+     * WhenLocked#FAIL} throws {@code LockException(RESOURCE_LOCKED)} (D3); {@link WhenLocked#SKIP}
+     * returns an empty value at once without calling the method and fires {@link LockSkipped}.
+     * With {@code SKIP}, a nested call on the same thread for a resource its caller holds is
+     * skipped too, instead of failing (D3).
+     *
+     * @return the policy; {@code FAIL} by default
+     */
+    @Nonbinding
+    WhenLocked whenLocked() default WhenLocked.FAIL;
+
+    /**
+     * How long, in {@link #unit()}, the lock stays held at least, counted from its acquisition
+     * (S2). When the method returns earlier, the call returns at once and the runtime keeps the
+     * lease alive and releases it in the background once that time has passed; {@code 0} releases
+     * as the method returns. For a method returning a {@code CompletionStage}, the stage's
+     * completion counts as the return.
+     *
+     * <p>As with ShedLock's {@code lockAtLeastFor}, the lock is held on when the method threw, too:
+     * a job that failed on one node is not run again by another node within the same period. A
+     * lease lost while the method ran is reported as always (D4), and there is nothing left to
+     * hold. {@link LockReleased} is fired when the runtime actually released the lock.
+     *
+     * @return the minimum hold time, not negative (D5); {@code 0} by default
+     */
+    @Nonbinding
+    long holdAtLeast() default 0;
 }

@@ -2,17 +2,21 @@ package io.dlm.tck.cdi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.interceptor.LeaseLost;
 import io.dlm.interceptor.LockAcquired;
 import io.dlm.interceptor.LockReleased;
+import io.dlm.interceptor.LockSkipped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The CDI part of the TCK (D1-D4), run with Arquillian in any CDI Full container on the backend
+ * The CDI part of the TCK (D1-D4, S1, S2), run with Arquillian in any CDI Full container on the backend
  * that {@code dlm.backend} names (default {@code memory}). A backend runs it with an empty
  * subclass named {@code *Test}, with {@code dlm-cdi}, its own artifact and an Arquillian container
  * adapter on the test class path, and its {@code dlm.*} settings as system properties or in {@code
@@ -51,6 +55,9 @@ public abstract class DistributedLockCdiTck {
     TckEventLog events;
 
     @Inject
+    TckSkipAndHoldBeans jobs;
+
+    @Inject
     LockManager manager;
 
     /** For subclasses. */
@@ -67,7 +74,7 @@ public abstract class DistributedLockCdiTck {
     @Deployment
     public static WebArchive deployment() {
         return ShrinkWrap.create(WebArchive.class, "dlm-cdi-tck.war")
-                .addClasses(TckLockedBeans.class, TckNestedBean.class, TckEventLog.class)
+                .addClasses(TckLockedBeans.class, TckNestedBean.class, TckEventLog.class, TckSkipAndHoldBeans.class)
                 .addAsWebInfResource(EmptyAsset.INSTANCE, "beans.xml");
     }
 
@@ -180,6 +187,64 @@ public abstract class DistributedLockCdiTck {
         pending.complete("done");
         assertThat(result.get(patience().toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("done");
         assertThat(manager.inspect("tck-async-" + id)).isEmpty();
+    }
+
+    /**
+     * S1: with {@code whenLocked = SKIP}, a lock held elsewhere skips the call: the method is not
+     * called, the call returns its empty value at once, and {@link LockSkipped} is fired.
+     */
+    @Test
+    void S1_skipReturnsEmptyValuesAndFiresLockSkipped() throws Exception {
+        String id = UUID.randomUUID().toString();
+        String resource = "tck-skip-" + id;
+        Lease blocker = manager.tryAcquire(resource, "tck-other", Duration.ZERO, Duration.ofMinutes(10))
+                .orElseThrow();
+        int before = jobs.calls();
+        assertThat(jobs.text(id)).isNull();
+        assertThat(jobs.optional(id)).isEqualTo(Optional.empty());
+        assertThat(jobs.number(id)).isZero();
+        assertThat(jobs.flag(id)).isFalse();
+        assertThat(jobs.stage(id).toCompletableFuture()).isCompletedWithValue(null);
+        assertThat(jobs.calls()).isEqualTo(before);
+        assertThat(events.of(resource))
+                .hasSize(5)
+                .allSatisfy(event -> assertThat(event).isInstanceOf(LockSkipped.class));
+
+        assertThat(blocker.release()).isTrue();
+        assertThat(jobs.text(id)).isEqualTo("ran");
+        assertThat(jobs.calls()).isEqualTo(before + 1);
+    }
+
+    /**
+     * S2: {@code holdAtLeast} keeps the lock after a short call, without holding up the caller:
+     * another client gets it only once it was held that long since its acquisition.
+     */
+    @Test
+    void S2_holdAtLeastKeepsTheLockAfterTheCallReturns() {
+        String id = UUID.randomUUID().toString();
+        String resource = "tck-held-" + id;
+        Duration hold = Duration.ofMillis(TckSkipAndHoldBeans.HOLD_MILLIS);
+        assertThat(manager.inspect(resource)).isEmpty();
+
+        long before = System.nanoTime();
+        long token = jobs.held(id);
+        // Acquired after `before`: a call that waited out the hold would return only after this.
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(hold);
+        assertThat(manager.inspect(resource))
+                .hasValueSatisfying(info -> assertThat(info.fencingToken()).isEqualTo(token));
+
+        long[] freeAt = new long[1];
+        await().pollInterval(Duration.ofMillis(20)).atMost(patience()).until(() -> {
+            if (manager.lock(resource, "tck-next", 0)) {
+                freeAt[0] = System.nanoTime();
+                return true;
+            }
+            return false;
+        });
+        assertThat(Duration.ofNanos(freeAt[0] - before)).isGreaterThanOrEqualTo(hold);
+        assertThat(manager.unlock(resource, "tck-next")).isTrue();
+        await().atMost(patience())
+                .untilAsserted(() -> assertThat(events.of(resource)).hasAtLeastOneElementOfType(LockReleased.class));
     }
 
     /**

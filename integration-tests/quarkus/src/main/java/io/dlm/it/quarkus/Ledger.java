@@ -7,6 +7,7 @@ import io.dlm.interceptor.LockContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 
 /** A bean with locked methods, as an application on Quarkus writes it. */
 @ApplicationScoped
@@ -66,6 +67,18 @@ public class Ledger {
     @DistributedLock(resource = "from-annotation-{account}")
     public HeldLock configured(String account) {
         return lock.current().orElseThrow();
+    }
+
+    /**
+     * Closes the books once per minute at most: {@code application.properties} makes it skip when
+     * locked (S1) and hold its lock a minute (S2), as a scheduled job on several nodes would (D6).
+     *
+     * @param account the account
+     * @return "closed" when it ran, empty when skipped
+     */
+    @DistributedLock(resource = "close-{account}")
+    public Optional<String> close(String account) {
+        return Optional.of("closed");
     }
 
     /**

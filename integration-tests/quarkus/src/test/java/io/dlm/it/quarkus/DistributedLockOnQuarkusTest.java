@@ -10,6 +10,7 @@ import io.dlm.interceptor.HeldLock;
 import io.dlm.interceptor.LeaseLost;
 import io.dlm.interceptor.LockAcquired;
 import io.dlm.interceptor.LockReleased;
+import io.dlm.interceptor.LockSkipped;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -83,6 +84,19 @@ class DistributedLockOnQuarkusTest {
     void D6_applicationPropertiesOverrideTheAnnotation() {
         String account = UUID.randomUUID().toString();
         assertThat(ledger.configured(account).resourceId()).isEqualTo("from-config-" + account);
+    }
+
+    /**
+     * S1, S2, D6: overridden in application.properties, a job holds its lock past its run and a
+     * second run within the hold is skipped with an empty value and a LockSkipped event.
+     */
+    @Test
+    void S1_S2_skipAndHoldAtLeastWorkOnQuarkus() {
+        String account = UUID.randomUUID().toString();
+        assertThat(ledger.close(account)).contains("closed");
+        assertThat(manager.inspect("close-" + account)).as("held on after the call").isPresent();
+        assertThat(ledger.close(account)).isEmpty();
+        assertThat(events.of("close-" + account)).hasExactlyElementsOfTypes(LockAcquired.class, LockSkipped.class);
     }
 
     /** D4: a lease lost during the call fails it with LOCK_NOT_HELD and fires LeaseLost. */

@@ -1,0 +1,24 @@
+package io.dlm.backend.redis;
+
+import io.dlm.tck.cdi.ScheduledJobCdiTck;
+import jakarta.enterprise.inject.se.SeContainerInitializer;
+import java.util.Map;
+import org.jboss.weld.environment.se.Weld;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A job scheduled on two CDI nodes sharing the Redis server runs once per tick (S1, S2). */
+class RedisScheduledJobTest extends ScheduledJobCdiTck {
+
+    @RegisterExtension
+    static final RedisTestKeys KEYS = new RedisTestKeys("scheduled-job");
+
+    @Override
+    protected SeContainerInitializer node(String name) {
+        return new Weld().containerId(name);
+    }
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of("dlm.backend", "redis", "dlm.redis.uri", TestRedis.uri(), "dlm.redis.key-prefix", KEYS.prefix());
+    }
+}
