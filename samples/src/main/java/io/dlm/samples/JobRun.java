@@ -33,6 +33,23 @@ public class JobRun {
     @Inject
     LockStats stats;
 
+    @Inject
+    ScheduledNodes scheduledNodes;
+
+    @Inject
+    FiringLog firings;
+
+    @Inject
+    LeaderElection election;
+
+    @Inject
+    io.dlm.LockManager locks;
+
+    /** Nodes that schedule the job, and how often each fires it. */
+    static final int NODES = 3;
+
+    static final int FIRINGS = 10;
+
     /** For CDI. */
     public JobRun() {}
 
@@ -74,6 +91,11 @@ public class JobRun {
         manual.closeBooks(booked);
         boolean fenced = manual.staleWriterIsFencedOff();
 
+        int skipped = scheduledNodes.run(NODES, FIRINGS);
+        int[] runsPerFiring = firings.runsPerFiring(FIRINGS);
+        List<LeaderElection.Term> terms = election.run(workers);
+        awaitLastHoldReleased();
+
         Map<Integer, Integer> runs = board.runCounts();
         long[] counts = stats.snapshot();
         return new SampleReport(
@@ -92,7 +114,24 @@ public class JobRun {
                 ledger.rejected(),
                 fenced,
                 perWorker,
+                new SampleReport.Scheduled(NODES, FIRINGS, runsPerFiring, skipped, firings.runsPerNode()),
+                terms.stream().map(LeaderElection.Term::toString).toList(),
+                terms.size() >= 2
+                        && !terms.get(0).worker().equals(terms.get(1).worker())
+                        && terms.get(1).fencingToken() > terms.get(0).fencingToken(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /** The job's last run holds its lock on for a moment (S2); the counts wait for its release. */
+    private void awaitLastHoldReleased() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (locks.inspect("sample-scheduled-report").isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        // The release event follows the release itself.
+        while (stats.snapshot()[0] != stats.snapshot()[1] && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
     }
 
     /** One worker: walks all jobs from its own starting point and processes those it can lock. */

@@ -7,8 +7,9 @@ import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
 
 /**
- * The sample's entry point: starts Weld SE, lets workers compete for jobs, prints a report and
- * exits with status 1 if any job was processed twice.
+ * The sample's entry point: starts Weld SE, lets workers compete for jobs, runs a job scheduled on
+ * several nodes, elects a leader among the workers, prints a report and exits with status 1 if any
+ * job was processed twice, a firing did not run exactly once, or the lead did not move.
  *
  * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl samples exec:java}. The
  * backend is {@code memory} unless {@code -Ddlm.backend=NAME} says otherwise; any {@code -Ddlm.*}
@@ -59,7 +60,11 @@ public final class SampleApp {
                         JobProcessor.class,
                         LockStats.class,
                         ManualLocking.class,
-                        JobRun.class);
+                        JobRun.class,
+                        FiringLog.class,
+                        ScheduledReport.class,
+                        ScheduledNodes.class,
+                        LeaderElection.class);
         try (WeldContainer container = weld.initialize()) {
             return container.select(JobRun.class).get().run(backend, jobs, workers);
         }

@@ -1,6 +1,7 @@
 package io.dlm.samples;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,6 +22,10 @@ import java.util.Map;
  * @param ledgerRejected ledger writes rejected for a stale token
  * @param staleWriterFenced whether the paused holder's write was rejected
  * @param perWorker jobs processed per worker
+ * @param scheduled what the scheduled job did (S1, S2)
+ * @param leaders the leaders, in order (S3)
+ * @param leadershipMoved whether the lead moved to another worker, with a larger token, when the
+ *     leader stopped
  * @param millis how long the run took
  */
 public record SampleReport(
@@ -39,7 +44,31 @@ public record SampleReport(
         long ledgerRejected,
         boolean staleWriterFenced,
         Map<String, Long> perWorker,
+        Scheduled scheduled,
+        List<String> leaders,
+        boolean leadershipMoved,
         long millis) {
+
+    /**
+     * What the scheduled job did.
+     *
+     * @param nodes nodes that scheduled it
+     * @param firings firings per node
+     * @param runsPerFiring how many nodes ran each firing; each must be 1
+     * @param skipped firings a node skipped because another held the lock
+     * @param runsPerNode firings each node ran
+     */
+    public record Scheduled(int nodes, int firings, int[] runsPerFiring, int skipped, Map<String, Long> runsPerNode) {
+
+        /**
+         * Tells whether every firing ran exactly once across the nodes.
+         *
+         * @return {@code true} if so
+         */
+        public boolean eachFiringRanOnce() {
+            return java.util.Arrays.stream(runsPerFiring).allMatch(runs -> runs == 1);
+        }
+    }
 
     /**
      * Tells whether the run proves mutual exclusion: every job once, no job twice, stale write fenced.
@@ -47,7 +76,12 @@ public record SampleReport(
      * @return {@code true} if the run is clean
      */
     public boolean clean() {
-        return doubleProcessed == 0 && processed == jobs && staleWriterFenced && leasesLost == 0;
+        return doubleProcessed == 0
+                && processed == jobs
+                && staleWriterFenced
+                && leasesLost == 0
+                && scheduled.eachFiringRanOnce()
+                && leadershipMoved;
     }
 
     /**
@@ -65,6 +99,19 @@ public record SampleReport(
         out.printf("  fencing tokens ........ %d .. %d%n", minToken, maxToken);
         out.printf("  ledger writes ......... %d accepted, %d rejected as stale%n", ledgerAccepted, ledgerRejected);
         out.printf("  stale writer fenced ... %s%n", staleWriterFenced);
-        out.println(clean() ? "RESULT: OK, no job was processed twice" : "RESULT: FAILED");
+        out.printf(
+                "  scheduled job ......... %d nodes x %d firings: runs per firing %s, %d skipped, by node %s%n",
+                scheduled.nodes(),
+                scheduled.firings(),
+                java.util.Arrays.toString(scheduled.runsPerFiring()),
+                scheduled.skipped(),
+                scheduled.runsPerNode());
+        out.printf(
+                "  leaders ............... %s%s%n",
+                String.join(" -> ", leaders), leadershipMoved ? "" : " (did not move)");
+        out.println(
+                clean()
+                        ? "RESULT: OK, no job was processed twice, each firing ran once, the lead moved"
+                        : "RESULT: FAILED");
     }
 }

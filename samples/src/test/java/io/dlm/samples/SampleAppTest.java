@@ -23,4 +23,18 @@ class SampleAppTest {
         assertThat(report.ledgerRejected()).isEqualTo(1);
         assertThat(report.clean()).isTrue();
     }
+
+    @Test
+    void S1_S2_S3_eachFiringRunsOnceAndTheLeadMovesWhenTheLeaderStops() throws Exception {
+        SampleReport report = SampleApp.run(12, 3);
+
+        assertThat(report.scheduled().runsPerFiring())
+                .as("nodes that ran each firing of the scheduled job")
+                .containsOnly(1);
+        assertThat(report.scheduled().skipped())
+                .as("firings skipped: every other node, each time")
+                .isEqualTo(report.scheduled().firings() * (report.scheduled().nodes() - 1));
+        assertThat(report.leaders()).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(report.leadershipMoved()).isTrue();
+    }
 }
