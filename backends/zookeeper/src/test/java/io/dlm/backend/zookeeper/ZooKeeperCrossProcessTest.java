@@ -46,6 +46,15 @@ class ZooKeeperCrossProcessTest extends CrossProcessTck {
         return Duration.ofMinutes(10);
     }
 
+    /**
+     * Five sessions: a leader paused past its session but not its lease must find its lease invalid
+     * on resuming, since the ensemble ended the session and another client leads (K2, S3).
+     */
+    @Override
+    protected Duration leaderLease() {
+        return SESSION_TIMEOUT.multipliedBy(5);
+    }
+
     @Override
     protected Optional<Duration> deathNoticedWithin() {
         return Optional.of(SESSION_TIMEOUT);
