@@ -231,7 +231,7 @@ public abstract class CrossProcessTck {
 
     /**
      * S3 across processes, on one set of three JVMs to keep it short: the first leader is killed,
-     * the next one is paused past its lease and then resumed. Each JVM journals its elections,
+     * the next one is paused until another leads and then resumed. Each JVM journals its elections,
      * revocations and steps of work ({@link LeaderJournal}); all of it goes into the fault tier's
      * {@link History}, whose {@link HistoryChecker} finds two leaders working at once or out of
      * token order. Times from different JVMs are compared directly: {@link System#nanoTime()} is
