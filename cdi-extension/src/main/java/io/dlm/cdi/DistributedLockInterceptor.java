@@ -212,7 +212,7 @@ public class DistributedLockInterceptor {
      * @return {@code null} if the lease was held to the end, else the exception for the caller
      */
     private @Nullable LockException finish(LeaseGuard guard, Lease lease, HeldLock lock, LockPlan plan) {
-        if (!plan.holdAtLeast().isZero() && guard.lost() == null && confirmHeld(lease)) {
+        if (guard.holdLeft(plan.holdAtLeast()) && guard.lost() == null && confirmHeld(lease)) {
             CompletionStage<Boolean> released;
             try {
                 released = lease.releaseAfterHolding(plan.holdAtLeast());
@@ -237,13 +237,17 @@ public class DistributedLockInterceptor {
     /**
      * Tells whether the engine still has the lease, by renewing it (K4: this acquisition only).
      *
-     * @return {@code false} when it is gone or the engine did not answer; the release then decides
-     *     what the caller hears, as without {@code holdAtLeast}
+     * @return {@code false} when the engine refused it or the manager closed; the release then
+     *     decides what the caller hears, as without {@code holdAtLeast}. An engine that did not
+     *     answer leaves the question to the local deadline (K2): a lease still valid is held on, and
+     *     the keep-alive goes on trying, rather than released early and the job run again elsewhere.
      */
     private static boolean confirmHeld(Lease lease) {
         try {
             return lease.renew();
-        } catch (LockException | IllegalStateException e) {
+        } catch (LockException engineFailure) {
+            return lease.isValid();
+        } catch (IllegalStateException closed) {
             return false;
         }
     }

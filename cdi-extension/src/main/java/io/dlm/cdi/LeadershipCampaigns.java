@@ -8,6 +8,7 @@ import io.dlm.LockManager;
 import io.dlm.interceptor.LeadershipGranted;
 import io.dlm.interceptor.LeadershipRevoked;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Shutdown;
@@ -15,6 +16,7 @@ import jakarta.enterprise.event.Startup;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,7 +66,8 @@ public class LeadershipCampaigns {
         LeadershipSettings.read(DlmConfig.load()).ifPresent(this::campaign);
     }
 
-    void stop(@Observes Shutdown shutdown) {
+    /** Early among shutdown observers, so that the application's own still see the revocations. */
+    void stop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) Shutdown shutdown) {
         resign();
     }
 
@@ -87,11 +90,26 @@ public class LeadershipCampaigns {
         }
     }
 
-    /** Closes every campaign, one after the other; each returns once its revocation was told. */
+    /**
+     * Closes every campaign at once, each on a thread of its own, and returns once all have told
+     * their revocation (or given up, each within its own bound): so that shutdown with several
+     * names, or an unreachable engine, waits for the slowest campaign, not for their sum.
+     */
     private synchronized void resign() {
         resigning = true;
+        List<Thread> closing = new ArrayList<>();
         for (Leadership campaign : campaigns) {
-            campaign.close();
+            Thread closer = new Thread(campaign::close, "dlm-resign");
+            closer.setDaemon(true);
+            closer.start();
+            closing.add(closer);
+        }
+        try {
+            for (Thread closer : closing) {
+                closer.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         campaigns.clear();
     }

@@ -27,6 +27,8 @@ final class LeaseGuard implements Consumer<LockException> {
     private final @Nullable Thread target;
     /** Run once when a loss is reported while the call runs (async calls fail their stage at once). */
     private final @Nullable Consumer<LeaseLost.Reason> onLoss;
+    /** Right after the acquisition: what {@code holdAtLeast} counts from, at the latest (S2). */
+    private final long watchedAt = System.nanoTime();
 
     // Guarded by this guard's monitor: the class is private to the package, so no code outside it
     // can synchronize on an instance, and a separate monitor object would cost an allocation per call.
@@ -46,6 +48,16 @@ final class LeaseGuard implements Consumer<LockException> {
         this.events = events;
         this.target = target;
         this.onLoss = onLoss;
+    }
+
+    /**
+     * Tells whether some of {@code holdAtLeast} is left, counted from the acquisition (S2).
+     *
+     * @param holdAtLeast the plan's hold
+     * @return {@code true} when the lock must still be held on after the call
+     */
+    boolean holdLeft(java.time.Duration holdAtLeast) {
+        return !holdAtLeast.isZero() && System.nanoTime() - watchedAt < holdAtLeast.toNanos();
     }
 
     /**

@@ -52,6 +52,8 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
     volatile Duration latency = Duration.ZERO;
     /** When set, a release fails as an unreachable engine's would, and releases nothing. */
     volatile boolean releasesFail;
+    /** When set, a blocking renewal ({@code Lease.renew()}) fails as an unreachable engine's would. */
+    volatile boolean blockingRenewalsFail;
 
     /**
      * Acquisitions released through this backend, as resource and token (tokens grow per resource),
@@ -99,6 +101,9 @@ final class ScriptedBackend implements AsyncLockBackend, InProcessLockBackend {
     @Override
     public boolean renew(String resourceId, String clientId, long fencingToken) {
         count(resourceId, fencingToken);
+        if (blockingRenewalsFail) {
+            throw new IllegalStateException("the scripted engine did not answer the renewal");
+        }
         return switch (mode) {
             case REFUSE -> false;
             case ANSWER -> engine().renew(resourceId, clientId, fencingToken);

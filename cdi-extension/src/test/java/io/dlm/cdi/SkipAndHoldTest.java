@@ -139,6 +139,22 @@ class SkipAndHoldTest {
     }
 
     @Test
+    void S2_anEngineThatDoesNotAnswerTheConfirmingRenewalStillGetsTheLockHeldOn() {
+        try (TestContainer container =
+                TestContainer.start(Map.of(), ScriptedLockManager.class, SkipAndHoldBeans.Holding.class)) {
+            ScriptedLockManager manager = container.get(ScriptedLockManager.class);
+            SkipAndHoldBeans.Holding bean = container.get(SkipAndHoldBeans.Holding.class);
+            manager.backend.blockingRenewalsFail = true;
+            long token = bean.quick();
+            // Still valid by its local deadline (K2): held on, not released early for another node
+            // to run the same firing again (S2).
+            assertThat(manager.inspect("held"))
+                    .as("the lock right after the call, the engine silent on the confirming renewal")
+                    .hasValueSatisfying(info -> assertThat(info.fencingToken()).isEqualTo(token));
+        }
+    }
+
+    @Test
     void S2_holdAtLeastHoldsOnWhenTheMethodThrows() {
         try (TestContainer container = TestContainer.start(SkipAndHoldBeans.Holding.class)) {
             LockManager manager = container.get(LockManager.class);

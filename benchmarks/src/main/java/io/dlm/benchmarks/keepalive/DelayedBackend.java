@@ -173,6 +173,11 @@ final class DelayedBackend implements AsyncLockBackend {
         return engine.leaseGranularity();
     }
 
+    @Override
+    public Duration confirmationValidity() {
+        return engine.confirmationValidity();
+    }
+
     /**
      * Stops the link, then closes the engine. Renewals still on the link are dropped unanswered:
      * the runtime has stopped its keep-alive before it closes the backend, so no one waits for them.

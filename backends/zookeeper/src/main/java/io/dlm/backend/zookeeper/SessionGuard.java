@@ -207,7 +207,9 @@ final class SessionGuard implements ConnectionStateListener {
     /** The negotiated session timeout, or the requested one before the first connection. */
     long sessionTimeoutMillis() {
         int negotiated = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
-        return negotiated > 0 ? negotiated : requestedTimeoutMillis;
+        // The smaller when both are known: right after a connection the negotiated value may not
+        // be recorded yet, and a server that lowered it must not leave the requested one in use.
+        return negotiated > 0 ? Math.min(negotiated, requestedTimeoutMillis) : requestedTimeoutMillis;
     }
 
     private long sessionId() {
