@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,21 @@ public final class ForkedJvm implements AutoCloseable {
      * @throws IOException if the process cannot be started
      */
     public static ForkedJvm start(Class<?> mainClass, List<String> args) throws IOException {
+        return start(mainClass, args, Map.of());
+    }
+
+    /**
+     * Starts {@code mainClass} in a new JVM with the current class path and variables added to its
+     * environment, e.g. a {@code FakeClock}'s for a JVM whose wall clock is off.
+     *
+     * @param mainClass a class with a {@code main} method
+     * @param args its arguments
+     * @param environment variables to add to the inherited environment
+     * @return the running JVM
+     * @throws IOException if the process cannot be started
+     */
+    public static ForkedJvm start(Class<?> mainClass, List<String> args, Map<String, String> environment)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx128m");
@@ -52,7 +68,9 @@ public final class ForkedJvm implements AutoCloseable {
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass.getName());
         command.addAll(args);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         return new ForkedJvm(process);
     }
 

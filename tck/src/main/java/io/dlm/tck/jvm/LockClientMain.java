@@ -4,7 +4,9 @@ import io.dlm.Lease;
 import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +28,13 @@ import java.util.Optional;
  * <journalFile> [key=value ...]} campaigns for the resource's leadership and works while it leads,
  * writing each election, revocation and step of work to {@code journalFile} ({@link ActingLeader},
  * {@link LeaderJournal}), and prints {@code CAMPAIGNING} once its manager has answered a first call
- * and the campaign began (S3 across processes).
+ * and the campaign began (S3 across processes); and {@code schedule <backend> <resource> <client>
+ * <holdAtLeastMillis> <journalFile> [key=value ...]} prints {@code READY <currentTimeMillis>
+ * <nanoTime>} once its manager has answered a first call, so that the test can tell how far this
+ * JVM's wall clock is off, then reads {@code START <firstTick> <ticks>} from its standard input and
+ * runs a {@link ScheduledJob} on those whole seconds of its own clock, writing each tick to {@code
+ * journalFile} ({@link TickJournal}), and prints {@code DONE} after the last (S1, S2 across
+ * processes whose clocks differ).
  */
 public final class LockClientMain {
 
@@ -60,6 +68,10 @@ public final class LockClientMain {
                     client,
                     Duration.ofMillis(Long.parseLong(args[4])),
                     LeaderJournal.append(Path.of(args[5])));
+        } else if (mode.equals("schedule")) {
+            warmUp(manager, resource);
+            schedule(manager, resource, client, Duration.ofMillis(Long.parseLong(args[4])), Path.of(args[5]));
+            manager.close();
         } else {
             count(manager, resource, client, Integer.parseInt(args[4]), Path.of(args[5]));
             manager.close();
@@ -96,6 +108,31 @@ public final class LockClientMain {
                 Thread.sleep(50);
             }
         }
+    }
+
+    private static void schedule(
+            LockManager manager, String resource, String client, Duration holdAtLeast, Path journalFile)
+            throws IOException, InterruptedException {
+        // Both readings at once: the monotonic clock is the same for every process on the host.
+        System.out.println("READY " + System.currentTimeMillis() + " " + System.nanoTime());
+        System.out.flush();
+        BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String[] start = input.readLine().split(" ");
+        if (!start[0].equals("START")) {
+            throw new IllegalStateException("expected START <firstTick> <ticks>, not " + String.join(" ", start));
+        }
+        try (TickJournal journal = TickJournal.append(journalFile)) {
+            ScheduledJob.run(
+                    manager,
+                    resource,
+                    client,
+                    holdAtLeast,
+                    Long.parseLong(start[1]),
+                    Integer.parseInt(start[2]),
+                    journal);
+        }
+        System.out.println("DONE");
+        System.out.flush();
     }
 
     private static void count(LockManager manager, String resource, String client, int iterations, Path counter) {
