@@ -101,8 +101,10 @@ public interface LockManager extends AutoCloseable {
      * @throws IllegalArgumentException for an invalid argument (V2)
      * @throws IllegalStateException after {@link #close()} (C1)
      */
-    <T, E extends Exception> T withLock(
-            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E;
+    default <T, E extends Exception> T withLock(
+            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
+        return withLock(resourceId, clientId, wait, leaseTime, Duration.ZERO, work);
+    }
 
     /**
      * Runs {@code work} like {@link #withLock(String, String, Duration, Duration, LockedWork)}, and

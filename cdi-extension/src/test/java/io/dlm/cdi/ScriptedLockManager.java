@@ -57,12 +57,6 @@ public class ScriptedLockManager implements LockManager {
 
     @Override
     public <T, E extends Exception> T withLock(
-            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
-        return delegate.withLock(resourceId, clientId, wait, leaseTime, work);
-    }
-
-    @Override
-    public <T, E extends Exception> T withLock(
             String resourceId,
             String clientId,
             Duration wait,

@@ -215,12 +215,6 @@ public final class DefaultLockManager implements LockManager {
 
     @Override
     public <T, E extends Exception> T withLock(
-            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
-        return withLock(resourceId, clientId, wait, leaseTime, Duration.ZERO, work);
-    }
-
-    @Override
-    public <T, E extends Exception> T withLock(
             String resourceId,
             String clientId,
             Duration wait,

@@ -1,11 +1,6 @@
 package io.dlm.tck.jvm;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,36 +28,27 @@ import java.util.List;
  */
 final class LeaderJournal implements AutoCloseable {
 
-    private final FileOutputStream out;
+    private final LineJournal out;
 
-    private LeaderJournal(FileOutputStream out) {
+    private LeaderJournal(LineJournal out) {
         this.out = out;
     }
 
     /** Opens a journal to append to, created if missing. */
     static LeaderJournal append(Path file) throws IOException {
-        return new LeaderJournal(new FileOutputStream(file.toFile(), true));
+        return new LeaderJournal(LineJournal.append(file));
     }
 
     void elected(long token, long at) {
-        write("ELECTED " + token + " " + at);
+        out.write("ELECTED " + token + " " + at);
     }
 
     void revoked(long token, long at) {
-        write("REVOKED " + token + " " + at);
+        out.write("REVOKED " + token + " " + at);
     }
 
     void act(long token, long checkedAt, long validFrom, long validTo, boolean validAfter) {
-        write("ACT " + token + " " + checkedAt + " " + validFrom + " " + validTo + " " + validAfter);
-    }
-
-    /** The campaign's thread and the acting thread both write: one line at a time. */
-    private synchronized void write(String line) {
-        try {
-            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        out.write("ACT " + token + " " + checkedAt + " " + validFrom + " " + validTo + " " + validAfter);
     }
 
     @Override
@@ -78,18 +64,8 @@ final class LeaderJournal implements AutoCloseable {
      * @return its entries in the order written; none if the file does not exist yet
      */
     static List<Entry> read(String client, Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        }
         List<Entry> entries = new ArrayList<>();
-        int end = text.lastIndexOf('\n');
-        if (end < 0) {
-            return entries;
-        }
-        for (String line : text.substring(0, end).split("\n", -1)) {
+        for (String line : LineJournal.completeLines(file)) {
             entries.add(Entry.parse(client, line));
         }
         return entries;

@@ -1,11 +1,6 @@
 package io.dlm.tck.jvm;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,31 +21,23 @@ import java.util.List;
  */
 final class TickJournal implements AutoCloseable {
 
-    private final FileOutputStream out;
+    private final LineJournal out;
 
-    private TickJournal(FileOutputStream out) {
+    private TickJournal(LineJournal out) {
         this.out = out;
     }
 
     /** Opens a journal to append to, created if missing. */
     static TickJournal append(Path file) throws IOException {
-        return new TickJournal(new FileOutputStream(file.toFile(), true));
+        return new TickJournal(LineJournal.append(file));
     }
 
     void ran(long tick, long firedAt, long ranAt) {
-        write("RAN " + tick + " " + firedAt + " " + ranAt);
+        out.write("RAN " + tick + " " + firedAt + " " + ranAt);
     }
 
     void skipped(long tick, long firedAt) {
-        write("SKIPPED " + tick + " " + firedAt);
-    }
-
-    private void write(String line) {
-        try {
-            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        out.write("SKIPPED " + tick + " " + firedAt);
     }
 
     @Override
@@ -66,18 +53,8 @@ final class TickJournal implements AutoCloseable {
      * @return its entries in the order written; none if the file does not exist yet
      */
     static List<Entry> read(String client, Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        }
         List<Entry> entries = new ArrayList<>();
-        int end = text.lastIndexOf('\n');
-        if (end < 0) {
-            return entries;
-        }
-        for (String line : text.substring(0, end).split("\n", -1)) {
+        for (String line : LineJournal.completeLines(file)) {
             entries.add(Entry.parse(client, line));
         }
         return entries;

@@ -232,12 +232,6 @@ final class ReferenceLockManager implements LockManager {
 
     @Override
     public <T, E extends Exception> T withLock(
-            String resourceId, String clientId, Duration wait, Duration leaseTime, LockedWork<T, E> work) throws E {
-        throw new UnsupportedOperationException("the reference has no withLock; see dlm-impl's self-test");
-    }
-
-    @Override
-    public <T, E extends Exception> T withLock(
             String resourceId,
             String clientId,
             Duration wait,
