@@ -4,9 +4,13 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Iterator;
 import java.util.Properties;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -45,6 +49,10 @@ final class Connections {
         HikariConfig config = new HikariConfig();
         config.setPoolName("dlm-jdbc-pool-" + POOLS.incrementAndGet());
         config.setJdbcUrl(settings.url());
+        String driver = driverClassFor(settings.url());
+        if (driver != null) {
+            config.setDriverClassName(driver);
+        }
         if (settings.user() != null) {
             config.setUsername(settings.user());
         }
@@ -132,6 +140,37 @@ final class Connections {
         } else if (url.startsWith("jdbc:mariadb:") || url.startsWith("jdbc:mysql:")) {
             config.addDataSourceProperty("connectTimeout", Long.toString(millis));
         }
+    }
+
+    /**
+     * The class of the driver that accepts a URL, among the drivers DLM's own class loader sees, or
+     * null. HikariCP, given no class, asks DriverManager, which only hands a caller the drivers that
+     * its class loader loaded; in an application's class loader (a web application's {@code
+     * WEB-INF/lib}, a Quarkus application started again in the same JVM) the driver the application
+     * ships is not among them until something has loaded it, and the pool fails with "No suitable
+     * driver". Looking the drivers up here loads them, and naming the class makes HikariCP use it.
+     *
+     * @param url the JDBC URL
+     * @return the driver's class name, or null to leave the choice to DriverManager
+     */
+    static @Nullable String driverClassFor(String url) {
+        Iterator<Driver> drivers = ServiceLoader.load(Driver.class, Connections.class.getClassLoader())
+                .iterator();
+        try {
+            while (drivers.hasNext()) {
+                try {
+                    Driver driver = drivers.next();
+                    if (driver.acceptsURL(url)) {
+                        return driver.getClass().getName();
+                    }
+                } catch (ServiceConfigurationError | SQLException e) {
+                    // A driver that cannot load or judge the URL is not the one: try the next.
+                }
+            }
+        } catch (ServiceConfigurationError e) {
+            // The list of drivers cannot be read further: leave the choice to DriverManager.
+        }
+        return null;
     }
 
     /**

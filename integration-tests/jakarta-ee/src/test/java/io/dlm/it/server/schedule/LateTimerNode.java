@@ -1,0 +1,51 @@
+package io.dlm.it.server.schedule;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Resource;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.ejb.Timeout;
+import jakarta.ejb.TimerConfig;
+import jakarta.ejb.TimerService;
+import jakarta.inject.Inject;
+import java.util.Date;
+
+/**
+ * Node {@value #NAME}: the job every second from a programmatic EJB timer that fires {@value
+ * #LAG_MILLIS} ms after each whole second, as on a server whose clock is that much behind; its
+ * ticks are the seconds of that clock. ({@code @Schedule} fires on whole seconds only, so it
+ * cannot lag by less than one.)
+ */
+@Singleton
+@Startup
+public class LateTimerNode {
+
+    /** The node's name in the table of runs. */
+    public static final String NAME = "late-timer";
+
+    /** How far this node's clock lags the server's. */
+    public static final long LAG_MILLIS = 400;
+
+    @Resource
+    TimerService timers;
+
+    @Inject
+    ReportJob job;
+
+    @Inject
+    Runs runs;
+
+    /** For the container. */
+    public LateTimerNode() {}
+
+    @PostConstruct
+    void start() {
+        long first = (Math.floorDiv(System.currentTimeMillis(), 1000) + 1) * 1000 + LAG_MILLIS;
+        timers.createIntervalTimer(new Date(first), 1000, new TimerConfig(null, false));
+    }
+
+    @Timeout
+    void fire() {
+        runs.call(job, Math.floorDiv(System.currentTimeMillis() - LAG_MILLIS, 1000), NAME);
+    }
+}

@@ -1,0 +1,91 @@
+package io.dlm.it.quarkus;
+
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Three nodes that call {@link ScheduledReport#run} from Quarkus's own scheduler every second (S1,
+ * S2). They share this application's lock manager, but each call is its own lock client (D2), so
+ * they exclude each other as three servers would.
+ *
+ * <p>Quarkus's scheduler checks its triggers once a second, on the whole second, so {@code delay}
+ * cannot stagger them by less than that: nodes {@code a} and {@code b} fire at the same instant (the
+ * race the lock decides alone), and node {@code late}, a node whose clock is {@value
+ * #LATE_MILLIS} ms behind, waits that long after firing (the case {@code holdAtLeast} is for).
+ *
+ * <p>Off unless {@code it.scheduled-report.every} is set, so only ScheduledJobOnQuarkusTest's
+ * application runs them.
+ */
+@ApplicationScoped
+public class ScheduledNodes {
+
+    /** How far node {@code late}'s clock lags the others'. */
+    public static final long LATE_MILLIS = 400;
+
+    /** The nodes' names. */
+    public static final List<String> NAMES = List.of("a", "b", "late");
+
+    @Inject
+    ScheduledReport report;
+
+    private final Map<Long, List<String>> called = new ConcurrentHashMap<>();
+
+    private final List<RuntimeException> failures = new CopyOnWriteArrayList<>();
+
+    /** For ArC's client proxy. */
+    public ScheduledNodes() {}
+
+    @Scheduled(every = "${it.scheduled-report.every:off}")
+    void a(ScheduledExecution execution) {
+        call(execution, "a");
+    }
+
+    @Scheduled(every = "${it.scheduled-report.every:off}")
+    void b(ScheduledExecution execution) {
+        call(execution, "b");
+    }
+
+    @Scheduled(every = "${it.scheduled-report.every:off}")
+    void late(ScheduledExecution execution) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(LATE_MILLIS);
+        call(execution, "late");
+    }
+
+    private void call(ScheduledExecution execution, String node) {
+        // The tick is the firing the scheduler meant, the same for all three nodes.
+        long tick =
+                execution.getScheduledFireTime().truncatedTo(ChronoUnit.SECONDS).getEpochSecond();
+        try {
+            report.run(tick, node);
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        called.computeIfAbsent(tick, t -> new CopyOnWriteArrayList<>()).add(node);
+    }
+
+    /**
+     * The nodes whose call of the job has returned (run or skipped), by tick.
+     *
+     * @return a copy, in no order
+     */
+    public Map<Long, List<String>> called() {
+        return Map.copyOf(called);
+    }
+
+    /**
+     * The calls of the job that threw.
+     *
+     * @return their exceptions
+     */
+    public List<RuntimeException> failures() {
+        return List.copyOf(failures);
+    }
+}

@@ -1,0 +1,45 @@
+package io.dlm.it.quarkus;
+
+import io.dlm.interceptor.DistributedLock;
+import io.dlm.interceptor.WhenLocked;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A job that every node calls on every tick and that must run on one of them per tick (S1, S2):
+ * the node that gets the lock runs it and holds the lock {@value #HOLD_MILLIS} ms, the others skip.
+ */
+@ApplicationScoped
+public class ScheduledReport {
+
+    /** The lock's minimum hold: more than the nodes' skew (400 ms), less than the period (1 s). */
+    public static final long HOLD_MILLIS = 800;
+
+    private final Map<Long, List<String>> runs = new ConcurrentHashMap<>();
+
+    /** For ArC's client proxy. */
+    public ScheduledReport() {}
+
+    /**
+     * Runs the job for one tick: notes which node ran it.
+     *
+     * @param tick the scheduler's firing, in epoch seconds
+     * @param node the node that ran it
+     */
+    @DistributedLock(resource = "quarkus-scheduled-report", whenLocked = WhenLocked.SKIP, holdAtLeast = HOLD_MILLIS)
+    public void run(long tick, String node) {
+        runs.computeIfAbsent(tick, t -> new CopyOnWriteArrayList<>()).add(node);
+    }
+
+    /**
+     * The nodes that ran the job, by tick.
+     *
+     * @return a copy, in no order
+     */
+    public Map<Long, List<String>> runs() {
+        return Map.copyOf(runs);
+    }
+}
