@@ -12,11 +12,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class TckScheduledJob {
 
-    /** How long the lock is held at least after each acquisition, in milliseconds (S2). */
-    public static final long HOLD_MILLIS = 800;
+    /**
+     * How long the lock is held at least after each acquisition, in milliseconds (S2): halfway
+     * between the nodes' offset (500 ms) and the period (2 s), so that a firing late by up to 750 ms
+     * neither runs a tick twice nor, after the late node ran one, finds its own hold still on at the
+     * next tick and leaves that tick to nobody.
+     */
+    public static final long HOLD_MILLIS = 1_250;
 
     /** The lease, a few periods long; the runtime keeps it alive while held (K1). */
-    public static final long LEASE_MILLIS = 3_000;
+    public static final long LEASE_MILLIS = 6_000;
 
     /** For CDI's proxies. */
     public TckScheduledJob() {}

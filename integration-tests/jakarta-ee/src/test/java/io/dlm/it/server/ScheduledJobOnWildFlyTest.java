@@ -42,7 +42,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * S1, S2 and D8 under the server's own scheduler: two applications in one WildFly, each with its own
  * CDI container and lock manager on the same PostgreSQL, act as two nodes and call the same job
- * every second, one from EJB's {@code @Schedule} on the whole second, the other from an EJB timer
+ * every {@value ScheduleNode#PERIOD_MILLIS} ms, one from EJB's {@code @Schedule} on the whole second,
+ * the other from an EJB timer
  * {@value LateTimerNode#LAG_MILLIS} ms later. Each tick's job runs on exactly one of them; without
  * the {@value ReportJob#HOLD_MILLIS} ms hold the late node would run it again.
  *
@@ -62,7 +63,7 @@ class ScheduledJobOnWildFlyTest {
     private static final String LOCK_TABLE = "dlm_it_server_scheduled";
 
     /** How many ticks both nodes must have called the job for. */
-    private static final int TICKS = 15;
+    private static final int TICKS = 12;
 
     @ArquillianResource
     Deployer deployer;

@@ -12,23 +12,24 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Three nodes that call {@link ScheduledReport#run} from Quarkus's own scheduler every second (S1,
+ * Three nodes that call {@link ScheduledReport#run} from Quarkus's own scheduler every two seconds (S1,
  * S2). They share this application's lock manager, but each call is its own lock client (D2), so
  * they exclude each other as three servers would.
  *
  * <p>Quarkus's scheduler checks its triggers once a second, on the whole second, so {@code delay}
- * cannot stagger them by less than that: nodes {@code a} and {@code b} fire at the same instant (the
+ * cannot stagger them by less than that. The nodes fire on a cron schedule, on the same even seconds
+ * (with {@code every} each trigger would count from its own start, perhaps a second apart): nodes {@code a} and {@code b} fire at the same instant (the
  * race the lock decides alone), and node {@code late}, a node whose clock is {@value
  * #LATE_MILLIS} ms behind, waits that long after firing (the case {@code holdAtLeast} is for).
  *
- * <p>Off unless {@code it.scheduled-report.every} is set, so only ScheduledJobOnQuarkusTest's
+ * <p>Off unless {@code it.scheduled-report.cron} is set, so only ScheduledJobOnQuarkusTest's
  * application runs them.
  */
 @ApplicationScoped
 public class ScheduledNodes {
 
     /** How far node {@code late}'s clock lags the others'. */
-    public static final long LATE_MILLIS = 400;
+    public static final long LATE_MILLIS = 500;
 
     /** The nodes' names. */
     public static final List<String> NAMES = List.of("a", "b", "late");
@@ -43,17 +44,17 @@ public class ScheduledNodes {
     /** For ArC's client proxy. */
     public ScheduledNodes() {}
 
-    @Scheduled(every = "${it.scheduled-report.every:off}")
+    @Scheduled(cron = "${it.scheduled-report.cron:off}")
     void a(ScheduledExecution execution) {
         call(execution, "a");
     }
 
-    @Scheduled(every = "${it.scheduled-report.every:off}")
+    @Scheduled(cron = "${it.scheduled-report.cron:off}")
     void b(ScheduledExecution execution) {
         call(execution, "b");
     }
 
-    @Scheduled(every = "${it.scheduled-report.every:off}")
+    @Scheduled(cron = "${it.scheduled-report.cron:off}")
     void late(ScheduledExecution execution) throws InterruptedException {
         TimeUnit.MILLISECONDS.sleep(LATE_MILLIS);
         call(execution, "late");

@@ -11,9 +11,9 @@ import jakarta.inject.Inject;
 import java.util.Date;
 
 /**
- * Node {@value #NAME}: the job every second from a programmatic EJB timer that fires {@value
- * #LAG_MILLIS} ms after each whole second, as on a server whose clock is that much behind; its
- * ticks are the seconds of that clock. ({@code @Schedule} fires on whole seconds only, so it
+ * Node {@value #NAME}: the job every {@value ScheduleNode#PERIOD_MILLIS} ms from a programmatic EJB
+ * timer that fires {@value #LAG_MILLIS} ms after each of node {@value ScheduleNode#NAME}'s firings, as
+ * on a server whose clock is that much behind; its ticks count periods of that clock. ({@code @Schedule} fires on whole seconds only, so it
  * cannot lag by less than one.)
  */
 @Singleton
@@ -24,7 +24,7 @@ public class LateTimerNode {
     public static final String NAME = "late-timer";
 
     /** How far this node's clock lags the server's. */
-    public static final long LAG_MILLIS = 400;
+    public static final long LAG_MILLIS = 500;
 
     @Resource
     TimerService timers;
@@ -40,12 +40,13 @@ public class LateTimerNode {
 
     @PostConstruct
     void start() {
-        long first = (Math.floorDiv(System.currentTimeMillis(), 1000) + 1) * 1000 + LAG_MILLIS;
-        timers.createIntervalTimer(new Date(first), 1000, new TimerConfig(null, false));
+        long period = ScheduleNode.PERIOD_MILLIS;
+        long first = (Math.floorDiv(System.currentTimeMillis(), period) + 1) * period + LAG_MILLIS;
+        timers.createIntervalTimer(new Date(first), period, new TimerConfig(null, false));
     }
 
     @Timeout
     void fire() {
-        runs.call(job, Math.floorDiv(System.currentTimeMillis() - LAG_MILLIS, 1000), NAME);
+        runs.call(job, Math.floorDiv(System.currentTimeMillis() - LAG_MILLIS, ScheduleNode.PERIOD_MILLIS), NAME);
     }
 }

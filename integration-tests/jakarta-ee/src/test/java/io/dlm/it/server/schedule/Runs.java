@@ -13,7 +13,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 @ApplicationScoped
 public class Runs {
 
-    /** The table of calls: tick (epoch second), node, whether the job ran, what it threw. */
+    /** The table of calls: tick (periods since the epoch), node, whether the job ran, what it threw. */
     public static final String TABLE = "dlm_it_server_scheduled_runs";
 
     /** Where the table is: the PostgreSQL of {@code scripts/services.sh}. */
@@ -26,7 +26,7 @@ public class Runs {
      * Calls the job for one tick and writes down what happened.
      *
      * @param job the job
-     * @param tick the node's tick, in epoch seconds of its clock
+     * @param tick the node's tick, in periods since the epoch of its clock
      * @param node the node
      */
     public void call(ReportJob job, long tick, String node) {
