@@ -1,13 +1,13 @@
 package io.dlm.backend.redis;
 
-import io.dlm.tck.cdi.ScheduledJobCdiTck;
+import io.dlm.tck.cdi.ClusteredCdiTck;
 import jakarta.enterprise.inject.se.SeContainerInitializer;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A job scheduled on two CDI nodes sharing the Redis server runs once per tick (S1, S2). */
-class RedisScheduledJobTest extends ScheduledJobCdiTck {
+/** The CDI rules across applications (S1, S2, S4), on CDI nodes that share the Redis server. */
+class RedisClusteredCdiTest extends ClusteredCdiTck {
 
     @RegisterExtension
     static final RedisTestKeys KEYS = new RedisTestKeys("scheduled-job");

@@ -1,6 +1,6 @@
 package io.dlm.backend.jdbc;
 
-import io.dlm.tck.cdi.ScheduledJobCdiTck;
+import io.dlm.tck.cdi.ClusteredCdiTck;
 import jakarta.enterprise.inject.se.SeContainerInitializer;
 import java.util.HashMap;
 import java.util.Map;
@@ -9,9 +9,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
-/** A job scheduled on two CDI nodes sharing a PostgreSQL table runs once per tick (S1, S2). */
+/** The CDI rules across applications (S1, S2, S4), on CDI nodes that share a PostgreSQL table. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostgresScheduledJobTest extends ScheduledJobCdiTck {
+class PostgresClusteredCdiTest extends ClusteredCdiTck {
 
     private static final TestDatabase DATABASE = TestDatabase.POSTGRESQL;
 
