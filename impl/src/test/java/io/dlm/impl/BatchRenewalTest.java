@@ -10,6 +10,7 @@ import io.dlm.spi.Renewal;
 import io.dlm.spi.Ticker;
 import io.dlm.tck.ForwardingLockBackend;
 import io.dlm.tck.TckTimings;
+import io.dlm.tck.support.RunsAlone;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * so a pool of a few threads keeps a thousand leases alive on an engine that answers in 100 ms, and
  * a batch stuck on one slow lease does not cost the leases that shared it their locks.
  */
+@RunsAlone
 class BatchRenewalTest {
 
     /** A remote-looking engine over memory: every call takes a round trip; one resource may be slow. */

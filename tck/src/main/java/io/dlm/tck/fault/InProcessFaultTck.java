@@ -9,6 +9,7 @@ import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
+import io.dlm.tck.support.RunsAlone;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>Every test writes its timeline to {@code target/fault-histories/}, passed or failed, so a
  * failing run can be read afterwards. Timings scale with {@link TckTimings}.
  */
+@RunsAlone
 public abstract class InProcessFaultTck {
 
     /** What every test of the tier records and judges, and what it closes afterwards. */

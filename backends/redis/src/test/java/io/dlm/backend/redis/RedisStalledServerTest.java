@@ -9,6 +9,7 @@ import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
+import io.dlm.tck.support.RunsAlone;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * operation timeout, every kept-alive lease is reported lost by its local deadline and none before
  * the stall, and the same manager works again once the server does.
  */
+@RunsAlone
 class RedisStalledServerTest {
 
     private static final Duration OPERATION_TIMEOUT = TckTimings.scaledMillis(1_000);
