@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,22 @@ public final class FakeClock {
             "/usr/lib/faketime/libfaketime.so.1",
             "/usr/local/lib/faketime/libfaketime.so.1");
 
+    /**
+     * Only the wall clock is faked: the monotonic clock stays true, as on a host whose wall clock is
+     * stepped (E3 says expiry never follows the wall clock).
+     */
+    private static final Map<String, String> TRUE_MONOTONIC_CLOCK = Map.of(
+            // Both spellings: libfaketime 0.9.10 reads the second, older ones the first.
+            "DONT_FAKE_MONOTONIC",
+            "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC",
+            "1",
+            // libfaketime 0.9.10 still shifts a condition variable's CLOCK_MONOTONIC deadline when that
+            // clock is left true, unless told not to: then every timed park of a JVM
+            // (LockSupport.parkNanos, Object.wait) returns at once, and it spins.
+            "FAKETIME_FORCE_MONOTONIC_FIX",
+            "0");
+
     private final Path library;
     private final Path offsetFile;
 
@@ -70,21 +87,10 @@ public final class FakeClock {
     public static Map<String, String> fixedOffsetEnvironment(String offset) {
         checkOffset(offset);
         Path library = installedLibrary();
-        return Map.of(
-                "LD_PRELOAD",
-                library.toString(),
-                "FAKETIME",
-                offset,
-                // Both spellings: libfaketime 0.9.10 reads the second, older ones the first.
-                "DONT_FAKE_MONOTONIC",
-                "1",
-                "FAKETIME_DONT_FAKE_MONOTONIC",
-                "1",
-                // libfaketime 0.9.10 still shifts a condition variable's CLOCK_MONOTONIC deadline when
-                // that clock is left true, unless told not to: then every timed park of a JVM
-                // (LockSupport.parkNanos, Object.wait) returns at once, and it spins.
-                "FAKETIME_FORCE_MONOTONIC_FIX",
-                "0");
+        Map<String, String> variables = new HashMap<>(TRUE_MONOTONIC_CLOCK);
+        variables.put("LD_PRELOAD", library.toString());
+        variables.put("FAKETIME", offset);
+        return Map.copyOf(variables);
     }
 
     /**
@@ -139,19 +145,12 @@ public final class FakeClock {
     }
 
     private Map<String, String> variables(String preload) {
-        return Map.of(
-                "LD_PRELOAD",
-                preload,
-                "FAKETIME_TIMESTAMP_FILE",
-                offsetFile.toString(),
-                // Read the file on every call, so a step reaches the running process at once.
-                "FAKETIME_NO_CACHE",
-                "1",
-                // Both spellings: libfaketime 0.9.10 reads the second, older ones the first.
-                "DONT_FAKE_MONOTONIC",
-                "1",
-                "FAKETIME_DONT_FAKE_MONOTONIC",
-                "1");
+        Map<String, String> variables = new HashMap<>(TRUE_MONOTONIC_CLOCK);
+        variables.put("LD_PRELOAD", preload);
+        variables.put("FAKETIME_TIMESTAMP_FILE", offsetFile.toString());
+        // Read the file on every call, so a step reaches the running process at once.
+        variables.put("FAKETIME_NO_CACHE", "1");
+        return Map.copyOf(variables);
     }
 
     /**
