@@ -354,9 +354,9 @@ final class Campaign implements Leadership {
 
         @Override
         public CompletionStage<Boolean> releaseAfterHolding(Duration holdAtLeast) {
-            CompletionStage<Boolean> released = lease.releaseAfterHolding(holdAtLeast);
-            released.whenComplete((outcome, failure) -> steppedDown());
-            return released;
+            // The caller's callbacks chain after the step-down: one that blocks cannot keep the
+            // campaign leading a lock that is free already.
+            return lease.releaseAfterHolding(holdAtLeast).whenComplete((outcome, failure) -> steppedDown());
         }
 
         @Override

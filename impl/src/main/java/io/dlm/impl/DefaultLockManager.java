@@ -72,7 +72,7 @@ public final class DefaultLockManager implements LockManager {
     private final AtomicInteger queueCount = new AtomicInteger();
 
     /** Releases that {@code holdAtLeast} put off (S2). */
-    private final DeferredReleases deferredReleases = new DeferredReleases();
+    private final DeferredReleases deferredReleases;
     /** Open leadership campaigns, resigned on close (S3). */
     private final Set<Campaign> campaigns = ConcurrentHashMap.newKeySet();
 
@@ -97,6 +97,7 @@ public final class DefaultLockManager implements LockManager {
         this.settings = settings;
         this.ticker = keeper.ticker();
         this.keeper = keeper;
+        this.deferredReleases = new DeferredReleases(keeper::notify);
         this.pendingUndos =
                 new PendingUndos(backend, settings.operationTimeout().toNanos());
         this.held = backend instanceof InProcessLockBackend ? null : new HeldLocks(ticker);

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,10 @@ import org.jspecify.annotations.Nullable;
  * (S2). The lease is kept alive until then (K1); its release is a token-bound one (K4), so a lease
  * lost meanwhile is left alone. One thread, created on first use: a release is one engine call
  * bounded by {@code dlm.operation.timeout}, and releases due at once are rare.
+ *
+ * <p>What depends on a background release's outcome (the caller's callbacks on the stage, the CDI
+ * layer's {@code LockReleased} observers) runs where the runtime runs {@code lost()}'s callbacks
+ * (K3), never on the release thread: a callback that blocks holds up no other release.
  */
 final class DeferredReleases {
 
@@ -22,9 +27,22 @@ final class DeferredReleases {
     /** Leases booked and not yet released, with their outcome; whoever takes one out releases it. */
     private final Map<DefaultLease, CompletableFuture<Boolean>> pending = new ConcurrentHashMap<>();
 
+    /** Runs a completion off the runtime's own threads: where {@code lost()} stages complete (K3). */
+    private final Executor completions;
+
     private final Object threadLock = new Object();
     private @Nullable ScheduledThreadPoolExecutor timer;
     private boolean closed;
+
+    /**
+     * Creates the releaser; its thread comes with the first release that is not due at once.
+     *
+     * @param completions runs a completion, and with it the application's callbacks, on a thread
+     *     that neither releases nor renews leases
+     */
+    DeferredReleases(Executor completions) {
+        this.completions = completions;
+    }
 
     /**
      * Books the release of {@code lease} after {@code delayNanos}; at once when the manager is
@@ -38,26 +56,28 @@ final class DeferredReleases {
         }
         ScheduledThreadPoolExecutor releaser = delayNanos > 0 ? timer() : null;
         if (releaser == null) {
-            releaseIfPending(lease); // due already, or the manager is closing
+            releaseIfPending(lease, Runnable::run); // due already, or closing: as a release would
             return released;
         }
         try {
-            releaser.schedule(() -> releaseIfPending(lease), delayNanos, TimeUnit.NANOSECONDS);
+            releaser.schedule(() -> releaseIfPending(lease, completions), delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closing) {
-            releaseIfPending(lease); // close() stopped the thread just now
+            releaseIfPending(lease, Runnable::run); // close() stopped the thread just now
         }
         return released;
     }
 
-    private void releaseIfPending(DefaultLease lease) {
+    /** Releases {@code lease} unless someone else took it, and completes its stage through {@code completing}. */
+    private void releaseIfPending(DefaultLease lease, Executor completing) {
         CompletableFuture<Boolean> outcome = pending.remove(lease);
         if (outcome == null) {
             return; // close() took it
         }
+        boolean released;
         try {
-            outcome.complete(lease.release());
+            released = lease.release();
         } catch (RuntimeException failure) {
-            outcome.complete(false);
+            released = false;
             // Nobody waits for this release: the lock expires by its lease (X1), as a crashed
             // holder's would; the failure is logged, not lost.
             LOG.log(
@@ -66,6 +86,8 @@ final class DeferredReleases {
                             + "' after its hold-at-least time failed; it expires by its lease",
                     failure);
         }
+        boolean result = released;
+        completing.execute(() -> outcome.complete(result));
     }
 
     private @Nullable ScheduledThreadPoolExecutor timer() {
@@ -108,7 +130,9 @@ final class DeferredReleases {
         }
         for (DefaultLease lease : pending.keySet()) {
             if (deadlineNanos - System.nanoTime() > 0) {
-                releaseIfPending(lease);
+                // The manager's completion threads still run (they close later): a callback that
+                // blocks does not hold up the releases left to do here.
+                releaseIfPending(lease, completions);
             } else {
                 CompletableFuture<Boolean> outcome = pending.remove(lease);
                 if (outcome != null) {

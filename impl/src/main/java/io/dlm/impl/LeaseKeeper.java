@@ -427,9 +427,12 @@ final class LeaseKeeper implements LeaseLossListener {
     }
 
     /**
-     * Completes a lease's loss stage off the renewal threads (K3). The application's callbacks run
-     * inside the completion, so the pool grows with slow callbacks instead of letting them delay
-     * other leases' losses; its threads die when idle.
+     * Completes a lease's loss stage off the renewal threads (K3), or a held-on lock's release stage
+     * off the release thread (S2). The application's callbacks run inside the completion, so the
+     * pool grows with slow callbacks instead of letting them delay other leases' losses or
+     * releases; its threads die when idle.
+     *
+     * @param completion completes one stage
      */
     void notify(Runnable completion) {
         LossNotifier to = notifier;

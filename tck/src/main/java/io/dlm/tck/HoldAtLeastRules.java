@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.dlm.Lease;
 import io.dlm.LockManager;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -135,6 +138,71 @@ abstract class HoldAtLeastRules extends RuleGroup {
         assertThat(since(start)).as("when it was released").isGreaterThanOrEqualTo(hold());
         assertFree(manager, resource);
         assertThat(lease.isValid()).as("the lease after its release").isFalse();
+    }
+
+    /**
+     * What runs when a held-on lock's release completes (an application's callback, the CDI
+     * layer's {@code LockReleased} observers) runs on no thread that releases other held-on locks:
+     * while the callbacks of three releases block, a fourth lock held on is still released when its
+     * hold ends, and its own stage completes.
+     */
+    @Test
+    void S2_callbacksThatBlockOnSomeReleasesDelayNoOtherRelease() throws Exception {
+        LockManager manager = manager();
+        List<Lease> blocked = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            blocked.add(manager.tryAcquire(resource(), client("blocked-" + i), Duration.ZERO, longLease())
+                    .orElseThrow());
+        }
+        String last = resource();
+        Lease lastLease = manager.tryAcquire(last, client("last"), Duration.ZERO, longLease())
+                .orElseThrow();
+        long start = System.nanoTime();
+        CountDownLatch callbacksMayEnd = new CountDownLatch(1);
+        CountDownLatch callbacksRun = new CountDownLatch(blocked.size());
+        List<CompletableFuture<Void>> callbacks = new ArrayList<>();
+        try {
+            for (Lease lease : blocked) {
+                CompletableFuture<Boolean> released =
+                        lease.releaseAfterHolding(hold().dividedBy(2)).toCompletableFuture();
+                assertThat(released)
+                        .as("a release held on for %s", hold().dividedBy(2))
+                        .isNotDone();
+                callbacks.add(released.thenRun(() -> {
+                    callbacksRun.countDown();
+                    awaitQuietly(callbacksMayEnd, longLease());
+                }));
+            }
+            CompletableFuture<Boolean> lastReleased =
+                    lastLease.releaseAfterHolding(hold()).toCompletableFuture();
+            assertThat(callbacksRun.await(hold().plus(prompt()).toMillis(), TimeUnit.MILLISECONDS))
+                    .as("the three blocking callbacks started")
+                    .isTrue();
+            assertThat(catchThrowable(() -> lastReleased.get(
+                            hold().plus(prompt().multipliedBy(2)).toMillis(), TimeUnit.MILLISECONDS)))
+                    .as(
+                            "the last release's stage, while three callbacks block (waited %s after its hold)",
+                            prompt().multipliedBy(2))
+                    .isNull();
+            assertThat(lastReleased.getNow(false))
+                    .as("the last release's outcome")
+                    .isTrue();
+            assertThat(since(start))
+                    .as("when the last lock was released")
+                    .isLessThan(hold().plus(prompt().multipliedBy(2)));
+            assertFree(manager, last);
+            assertThat(callbacks).as("the blocking callbacks, still blocked").noneMatch(CompletableFuture::isDone);
+        } finally {
+            callbacksMayEnd.countDown();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch, Duration atMost) {
+        try {
+            latch.await(atMost.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
