@@ -12,15 +12,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Three nodes that call {@link ScheduledReport#run} from Quarkus's own scheduler every two seconds (S1,
- * S2). They share this application's lock manager, but each call is its own lock client (D2), so
- * they exclude each other as three servers would.
+ * Three nodes that call {@link ScheduledReport#run} from Quarkus's own scheduler every four seconds
+ * (S1, S2). They share this application's lock manager, but each call is its own lock client (D2),
+ * so they exclude each other as three servers would.
  *
- * <p>Quarkus's scheduler checks its triggers once a second, on the whole second, so {@code delay}
- * cannot stagger them by less than that. The nodes fire on a cron schedule, on the same even seconds
- * (with {@code every} each trigger would count from its own start, perhaps a second apart): nodes {@code a} and {@code b} fire at the same instant (the
- * race the lock decides alone), and node {@code late}, a node whose clock is {@value
- * #LATE_MILLIS} ms behind, waits that long after firing (the case {@code holdAtLeast} is for).
+ * <p>Quarkus's scheduler checks its triggers once a second, so {@code delay} cannot stagger them by
+ * less than that, and a firing may run up to a second after its time, by an amount that changes from
+ * tick to tick (all three nodes' firings of one tick come from the same check). The nodes fire on a
+ * cron schedule, on the same seconds (with {@code every} each trigger would count from its own start,
+ * perhaps a second apart): nodes {@code a} and {@code b} fire at the same instant (the race the lock
+ * decides alone), and node {@code late}, a node whose clock is {@value #LATE_MILLIS} ms behind,
+ * waits that long after firing (the case {@code holdAtLeast} is for).
  *
  * <p>Off unless {@code it.scheduled-report.cron} is set, so only ScheduledJobOnQuarkusTest's
  * application runs them.
@@ -40,6 +42,9 @@ public class ScheduledNodes {
     private final Map<Long, List<String>> called = new ConcurrentHashMap<>();
 
     private final List<RuntimeException> failures = new CopyOnWriteArrayList<>();
+
+    /** What each call did and when, by tick: read when a tick went wrong. */
+    private final Map<Long, List<String>> timings = new ConcurrentHashMap<>();
 
     /** For ArC's client proxy. */
     public ScheduledNodes() {}
@@ -64,12 +69,26 @@ public class ScheduledNodes {
         // The tick is the firing the scheduler meant, the same for all three nodes.
         long tick =
                 execution.getScheduledFireTime().truncatedTo(ChronoUnit.SECONDS).getEpochSecond();
+        long calledAt = System.currentTimeMillis();
         try {
             report.run(tick, node);
         } catch (RuntimeException e) {
             failures.add(e);
         }
+        long returnedAt = System.currentTimeMillis();
+        timings.computeIfAbsent(tick, t -> new CopyOnWriteArrayList<>())
+                .add(node + " called +" + (calledAt - tick * 1_000) + " ms, returned +"
+                        + (returnedAt - tick * 1_000) + " ms");
         called.computeIfAbsent(tick, t -> new CopyOnWriteArrayList<>()).add(node);
+    }
+
+    /**
+     * When each node called the job and when the call returned, in milliseconds after the tick.
+     *
+     * @return a copy, in no order
+     */
+    public Map<Long, List<String>> timings() {
+        return Map.copyOf(timings);
     }
 
     /**

@@ -16,10 +16,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public class ScheduledReport {
 
     /**
-     * The lock's minimum hold: halfway between the nodes' skew (500 ms) and the period (2 s), so a
-     * firing up to 750 ms late neither runs a tick twice nor leaves the next tick to nobody.
+     * The lock's minimum hold: halfway between the nodes' skew (500 ms) and the period (4 s) less
+     * the second by which Quarkus's scheduler may fire late from one tick to the next, so that a
+     * call delayed 1.25 s more neither runs a tick twice nor leaves the next tick to nobody.
      */
-    public static final long HOLD_MILLIS = 1_250;
+    public static final long HOLD_MILLIS = 1_750;
+
+    /** The job's lock. */
+    public static final String RESOURCE = "quarkus-scheduled-report";
 
     private final Map<Long, List<String>> runs = new ConcurrentHashMap<>();
 
@@ -32,7 +36,7 @@ public class ScheduledReport {
      * @param tick the scheduler's firing, in epoch seconds
      * @param node the node that ran it
      */
-    @DistributedLock(resource = "quarkus-scheduled-report", whenLocked = WhenLocked.SKIP, holdAtLeast = HOLD_MILLIS)
+    @DistributedLock(resource = RESOURCE, whenLocked = WhenLocked.SKIP, holdAtLeast = HOLD_MILLIS)
     public void run(long tick, String node) {
         runs.computeIfAbsent(tick, t -> new CopyOnWriteArrayList<>()).add(node);
     }
