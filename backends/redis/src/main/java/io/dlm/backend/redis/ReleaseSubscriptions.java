@@ -270,9 +270,8 @@ final class ReleaseSubscriptions {
         public void message(String channel, String message) {
             Runnable[] callbacks;
             synchronized (lock) {
-                Channel entry = channels.get(channel);
+                Channel entry = watched(channel);
                 if (entry == null) {
-                    unsubscribe(channel);
                     return;
                 }
                 callbacks = entry.callbacks();
@@ -284,9 +283,8 @@ final class ReleaseSubscriptions {
         public void subscribed(String channel, long count) {
             Runnable[] callbacks;
             synchronized (lock) {
-                Channel entry = channels.get(channel);
+                Channel entry = watched(channel);
                 if (entry == null) {
-                    unsubscribe(channel);
                     return;
                 }
                 if (!entry.confirmed) {
@@ -296,6 +294,19 @@ final class ReleaseSubscriptions {
                 callbacks = entry.callbacks();
             }
             run(callbacks);
+        }
+
+        /**
+         * The channel's entry, or {@code null} when nobody watches it any more: such a channel is
+         * unsubscribed on sight, in case its last unsubscribe failed while Redis was away. Called
+         * under the monitor, so that the unsubscribe keeps its place in line.
+         */
+        private @Nullable Channel watched(String channel) {
+            Channel entry = channels.get(channel);
+            if (entry == null) {
+                unsubscribe(channel);
+            }
+            return entry;
         }
     }
 }
