@@ -216,12 +216,13 @@ final class RedisLockBackend
 
     @Override
     public Optional<LockInfo> inspect(String resourceId) {
-        List<Object> reply = scripts.run(
-                LockScripts.INSPECT,
-                ScriptOutputType.MULTI,
-                new String[] {keys.lease(resourceId)},
-                NO_ARGS,
-                resourceId);
+        return onLease(LockScripts.INSPECT, NO_ARGS, resourceId);
+    }
+
+    /** Runs a script on the resource's lease key that answers the lease it found there, if any. */
+    private Optional<LockInfo> onLease(LockScripts.Script script, String[] args, String resourceId) {
+        List<Object> reply =
+                scripts.run(script, ScriptOutputType.MULTI, new String[] {keys.lease(resourceId)}, args, resourceId);
         return lease(resourceId, reply);
     }
 
@@ -263,13 +264,7 @@ final class RedisLockBackend
     /** {@inheritDoc} One script: reads, deletes and announces the lease at once. */
     @Override
     public Optional<LockInfo> forceRelease(String resourceId) {
-        List<Object> reply = scripts.run(
-                LockScripts.FORCE_RELEASE,
-                ScriptOutputType.MULTI,
-                new String[] {keys.lease(resourceId)},
-                new String[] {keys.releaseChannel(resourceId)},
-                resourceId);
-        return lease(resourceId, reply);
+        return onLease(LockScripts.FORCE_RELEASE, new String[] {keys.releaseChannel(resourceId)}, resourceId);
     }
 
     /** {@inheritDoc} Redis counts expiries in milliseconds. */
