@@ -77,8 +77,8 @@ final class AsyncRenewal {
         }
         result.whenComplete((renewed, failure) -> timeout.cancel(false));
         try {
-            HeldLease known = renewals.knownLease(resourceId, clientId, fencingToken);
-            if (known == null || known.over(System.nanoTime())) {
+            HeldLease known = renewals.knownLive(resourceId, clientId, fencingToken);
+            if (known == null) {
                 // Over by what this backend knows, or unknown: the node decides. An entry left
                 // behind by overlapping renewals is older than the node, which then shows a
                 // later version than the entry's.

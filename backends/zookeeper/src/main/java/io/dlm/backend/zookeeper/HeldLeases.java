@@ -44,14 +44,18 @@ final class HeldLeases {
 
     /**
      * The lease this backend knows for {@code clientId}, if it is the one meant by {@code
-     * fencingToken} (any, for {@link LockBackend#ANY_ACQUISITION}).
+     * fencingToken} (any, for {@link LockBackend#ANY_ACQUISITION}) and not over by this process's
+     * clock. An entry that looks over may be older than the node (renewals that overlapped leave
+     * such entries behind, and the node then shows a later version), so for it, as for a lease not
+     * known here, the caller asks the node, which decides.
      */
     @Nullable
-    HeldLease known(String resourceId, String clientId, long fencingToken) {
+    HeldLease knownLive(String resourceId, String clientId, long fencingToken) {
         HeldLease known = get(resourceId);
         return known != null
                         && known.clientId().equals(clientId)
                         && (fencingToken == LockBackend.ANY_ACQUISITION || known.token() == fencingToken)
+                        && !known.over(System.nanoTime())
                 ? known
                 : null;
     }

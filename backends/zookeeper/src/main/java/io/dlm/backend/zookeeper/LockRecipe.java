@@ -170,10 +170,10 @@ final class LockRecipe {
     boolean release(String resourceId, String clientId, long fencingToken) {
         long deadline = calls.deadline();
         String lock = paths.lockPath(resourceId);
-        HeldLease known = held.known(resourceId, clientId, fencingToken);
         // A known lease that looks over may be an entry older than the node (overlapping
         // renewals): the read below then decides.
-        if (known != null && !known.over(System.nanoTime())) {
+        HeldLease known = held.knownLive(resourceId, clientId, fencingToken);
+        if (known != null) {
             long sent = System.nanoTime();
             ZooKeeperCalls.Reply reply = steps.releaseAt(lock, known, deadline);
             held.remove(resourceId, known);

@@ -49,8 +49,8 @@ final class Renewals {
     boolean renew(String resourceId, String clientId, long fencingToken) {
         long deadline = calls.deadline();
         String lock = paths.lockPath(resourceId);
-        HeldLease known = held.known(resourceId, clientId, fencingToken);
-        if (known != null && !known.over(System.nanoTime())) {
+        HeldLease known = held.knownLive(resourceId, clientId, fencingToken);
+        if (known != null) {
             long sent = System.nanoTime();
             ZooKeeperCalls.Reply reply = steps.renewAt(lock, known, deadline);
             if (reply.ok()) {
@@ -136,10 +136,10 @@ final class Renewals {
         steps.reap(resourceId, lease, code -> {});
     }
 
-    /** The lease this backend knows, for {@link AsyncRenewal}; see {@link HeldLeases#known}. */
+    /** The live lease this backend knows, for {@link AsyncRenewal}; see {@link HeldLeases#knownLive}. */
     @Nullable
-    HeldLease knownLease(String resourceId, String clientId, long fencingToken) {
-        return held.known(resourceId, clientId, fencingToken);
+    HeldLease knownLive(String resourceId, String clientId, long fencingToken) {
+        return held.knownLive(resourceId, clientId, fencingToken);
     }
 
     /** Drops a cached lease that turned out to be stale. */
