@@ -58,23 +58,34 @@ class AttemptsAndTokensTest {
         return manager;
     }
 
+    /**
+     * Asserts that client "c"'s acquisition of "r" for 5 minutes, whose reply {@code backend} loses,
+     * fails with INTERNAL_ERROR; the replies after it arrive again.
+     */
+    private static void assertFailsLosingItsReply(LockManager manager, LosingReplies backend) {
+        backend.lose = true;
+        try {
+            assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
+                    .isInstanceOf(LockException.class)
+                    .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
+        } finally {
+            backend.lose = false;
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void X5_anAcquisitionWhoseReplyWasLostIsUndoneBeforeTheErrorIsThrown(TestDatabase database) {
         String table = table(database);
         LosingReplies[] backend = new LosingReplies[1];
         LockManager manager = openLosingReplies(database, table, backend);
-        backend[0].lose = true;
-        assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
+        assertFailsLosingItsReply(manager, backend[0]);
         assertThat(backend[0].committed)
                 .as("the lost acquisition had taken the lock")
                 .isTrue();
         assertThat(manager.inspect("r"))
                 .as("undone: free at once, not in 5 minutes")
                 .isEmpty();
-        backend[0].lose = false;
         LockManager other = LockManagers.open("jdbc", database.settings(table));
         cleanup.add(other);
         assertThat(other.lock("r", "d", 0)).isTrue();
@@ -88,11 +99,7 @@ class AttemptsAndTokensTest {
         LockManager manager = openLosingReplies(database, table, backend);
         Lease earlier = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5))
                 .orElseThrow();
-        backend[0].lose = true;
-        assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
-        backend[0].lose = false;
+        assertFailsLosingItsReply(manager, backend[0]);
         assertThat(manager.inspect("r"))
                 .as("the undo of the second attempt did not release the first")
                 .map(LockInfo::fencingToken)
