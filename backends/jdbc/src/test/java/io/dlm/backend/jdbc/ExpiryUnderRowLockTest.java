@@ -61,11 +61,8 @@ class ExpiryUnderRowLockTest {
     @EnumSource(TestDatabase.class)
     void U2_anUnlockThatGetsTheRowAfterTheExpiryReturnsFalse(TestDatabase database) throws Exception {
         Fixture fixture = holding(database);
-
-        boolean released = fixture.blockedPastExpiry(() -> fixture.holder.unlock(resource, "holder"));
-
-        assertThat(released).as("unlock of a lease that had ended (U2)").isFalse();
-        fixture.assertFreeForAnotherClient();
+        fixture.assertRefusedPastExpiry(
+                () -> fixture.holder.unlock(resource, "holder"), "unlock of a lease that had ended (U2)");
     }
 
     @ParameterizedTest
@@ -73,11 +70,8 @@ class ExpiryUnderRowLockTest {
     void H2_aHeartbeatThatGetsTheRowAfterTheExpiryReturnsFalseAndRevivesNothing(TestDatabase database)
             throws Exception {
         Fixture fixture = holding(database);
-
-        boolean renewed = fixture.blockedPastExpiry(() -> fixture.holder.heartbeat(resource, "holder"));
-
-        assertThat(renewed).as("heartbeat of a lease that had ended (H2)").isFalse();
-        fixture.assertFreeForAnotherClient();
+        fixture.assertRefusedPastExpiry(
+                () -> fixture.holder.heartbeat(resource, "holder"), "heartbeat of a lease that had ended (H2)");
     }
 
     @ParameterizedTest
@@ -140,10 +134,8 @@ class ExpiryUnderRowLockTest {
                 .map(LockInfo::remaining)
                 .hasValueSatisfying(left -> assertThat(left).isPositive().isLessThanOrEqualTo(LEASE));
 
-        boolean released = fixture.blockedPastExpiry(() -> fixture.holder.unlock(resource, "holder"));
-
-        assertThat(released).as("unlock of a lease that had ended (U2)").isFalse();
-        fixture.assertFreeForAnotherClient();
+        fixture.assertRefusedPastExpiry(
+                () -> fixture.holder.unlock(resource, "holder"), "unlock of a lease that had ended (U2)");
     }
 
     /** Two managers on a fresh table of {@code database}, the first holding {@code resource}. */
@@ -167,9 +159,7 @@ class ExpiryUnderRowLockTest {
         cleanup.add(holder);
         LockManager other = LockManagers.open(JdbcLockBackendProvider.NAME, settings);
         cleanup.add(other);
-        Lease lease =
-                holder.tryAcquire(resource, "holder", Duration.ZERO, LEASE).orElseThrow();
-        return new Fixture(database, table, holder, other, lease);
+        return new Fixture(database, table, holder, other);
     }
 
     /**
@@ -183,12 +173,27 @@ class ExpiryUnderRowLockTest {
         final LockManager other;
         final Lease lease;
 
-        Fixture(TestDatabase database, String table, LockManager holder, LockManager other, Lease lease) {
+        /** Takes the lease on {@code holder}. */
+        Fixture(TestDatabase database, String table, LockManager holder, LockManager other) {
             this.database = database;
             this.table = table;
             this.holder = holder;
             this.other = other;
-            this.lease = lease;
+            this.lease =
+                    holder.tryAcquire(resource, "holder", Duration.ZERO, LEASE).orElseThrow();
+        }
+
+        /**
+         * Asserts that a call of the holder's that gets the row only after the lease ran out
+         * ({@link #blockedPastExpiry}) answers false and revives nothing.
+         *
+         * @param call the holder's unlock or heartbeat
+         * @param description the call and its rule, for the failure message
+         */
+        void assertRefusedPastExpiry(Callable<Boolean> call, String description) throws Exception {
+            boolean answer = blockedPastExpiry(call);
+            assertThat(answer).as(description).isFalse();
+            assertFreeForAnotherClient();
         }
 
         /**
