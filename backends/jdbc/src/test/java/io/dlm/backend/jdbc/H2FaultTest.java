@@ -2,20 +2,16 @@ package io.dlm.backend.jdbc;
 
 import io.dlm.tck.fault.InProcessFaultTck;
 import java.util.Map;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The fault tier on H2 in memory: H2 runs inside the test's JVM, with no connection to cut, slow
  * down or pause, so it runs the in-process tier (holders pausing past short leases).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class H2FaultTest extends InProcessFaultTck {
 
-    private static final TestDatabase DATABASE = TestDatabase.H2;
-
     @RegisterExtension
-    static final ClassTable TABLE = new ClassTable(DATABASE, "faults");
+    static final ClassTable TABLE = new ClassTable(TestDatabase.H2, "faults");
 
     @Override
     protected String backendName() {

@@ -5,17 +5,13 @@ import jakarta.enterprise.inject.se.SeContainerInitializer;
 import java.util.HashMap;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The CDI rules across applications (S1, S2, S4), on CDI nodes that share a PostgreSQL table. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PostgresClusteredCdiTest extends ClusteredCdiTck {
 
-    private static final TestDatabase DATABASE = TestDatabase.POSTGRESQL;
-
     @RegisterExtension
-    static final ClassTable TABLE = new ClassTable(DATABASE, "job");
+    static final ClassTable TABLE = new ClassTable(TestDatabase.POSTGRESQL, "job");
 
     @Override
     protected SeContainerInitializer node(String name) {
