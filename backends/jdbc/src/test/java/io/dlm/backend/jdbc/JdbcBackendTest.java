@@ -398,9 +398,7 @@ class JdbcBackendTest {
     void aContainersDataSourceIsFoundByItsJndiName() throws Exception {
         TestDatabase database = TestDatabase.H2;
         String table = table(database);
-        org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
-        dataSource.setURL(database.url());
-        dataSource.setUser(database.user());
+        org.h2.jdbcx.JdbcDataSource dataSource = h2DataSource();
         String previous = System.setProperty(Context.INITIAL_CONTEXT_FACTORY, TestNaming.class.getName());
         cleanup.add(() -> {
             TestNaming.BINDINGS.clear();
@@ -436,9 +434,7 @@ class JdbcBackendTest {
     void aDataSourceHandedInIsUsedAndLeftOpen() throws Exception {
         TestDatabase database = TestDatabase.H2;
         String table = table(database);
-        org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
-        dataSource.setURL(database.url());
-        dataSource.setUser(database.user());
+        org.h2.jdbcx.JdbcDataSource dataSource = h2DataSource();
         try (LockManager manager = JdbcLockManagers.open(dataSource, Map.of("dlm.jdbc.table", table))) {
             assertThat(manager.lock("r", "c", 0)).isTrue();
             assertThat(manager.inspect("r")).map(LockInfo::fencingToken).isPresent();
@@ -459,6 +455,14 @@ class JdbcBackendTest {
         assertThatThrownBy(() -> JdbcLockManagers.open(dataSource, Map.of("dlm.lease.factor", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dlm.lease.factor");
+    }
+
+    /** A DataSource of the application's own on the test's H2 database, as a container binds one. */
+    private static org.h2.jdbcx.JdbcDataSource h2DataSource() {
+        org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
+        dataSource.setURL(TestDatabase.H2.url());
+        dataSource.setUser(TestDatabase.H2.user());
+        return dataSource;
     }
 
     /** The checks docs/backends/jdbc.md shows for data kept in the lock table's database (M3). */
