@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -46,35 +47,49 @@ class AttemptsAndTokensTest {
         return table;
     }
 
-    /** A manager on the real backend, whose acquisitions lose their reply while {@code lose} is set. */
-    private LockManager openLosingReplies(TestDatabase database, String table, LosingReplies[] decorated) {
+    /** A manager, and the real backend under it wrapped so that its acquisitions can lose their reply. */
+    private record Losing(LockManager manager, LosingReplies backend) {
+
+        /**
+         * Asserts that client "c"'s acquisition of "r" for 5 minutes, whose reply the backend loses,
+         * fails with INTERNAL_ERROR; the replies after it arrive again.
+         */
+        void assertAcquisitionFails() {
+            backend.lose = true;
+            try {
+                assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
+                        .isInstanceOf(LockException.class)
+                        .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
+            } finally {
+                backend.lose = false;
+            }
+        }
+    }
+
+    private Losing openLosingReplies(TestDatabase database, String table) {
+        AtomicReference<LosingReplies> decorated = new AtomicReference<>();
         LockManager manager = LockManagers.open(
                 TckBackends.decorated(new JdbcLockBackendProvider(), real -> {
-                    decorated[0] = new LosingReplies(real);
-                    return decorated[0];
+                    decorated.set(new LosingReplies(real));
+                    return decorated.get();
                 }),
                 database.settings(table));
         cleanup.add(manager);
-        return manager;
+        return new Losing(manager, decorated.get());
     }
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void X5_anAcquisitionWhoseReplyWasLostIsUndoneBeforeTheErrorIsThrown(TestDatabase database) {
         String table = table(database);
-        LosingReplies[] backend = new LosingReplies[1];
-        LockManager manager = openLosingReplies(database, table, backend);
-        backend[0].lose = true;
-        assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
-        assertThat(backend[0].committed)
+        Losing losing = openLosingReplies(database, table);
+        losing.assertAcquisitionFails();
+        assertThat(losing.backend().committed)
                 .as("the lost acquisition had taken the lock")
                 .isTrue();
-        assertThat(manager.inspect("r"))
+        assertThat(losing.manager().inspect("r"))
                 .as("undone: free at once, not in 5 minutes")
                 .isEmpty();
-        backend[0].lose = false;
         LockManager other = LockManagers.open("jdbc", database.settings(table));
         cleanup.add(other);
         assertThat(other.lock("r", "d", 0)).isTrue();
@@ -83,16 +98,11 @@ class AttemptsAndTokensTest {
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void X5_anAmbiguousAcquisitionOfAHolderLeavesItsEarlierLeaseAlone(TestDatabase database) {
-        String table = table(database);
-        LosingReplies[] backend = new LosingReplies[1];
-        LockManager manager = openLosingReplies(database, table, backend);
+        Losing losing = openLosingReplies(database, table(database));
+        LockManager manager = losing.manager();
         Lease earlier = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5))
                 .orElseThrow();
-        backend[0].lose = true;
-        assertThatThrownBy(() -> manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofMinutes(5)))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
-        backend[0].lose = false;
+        losing.assertAcquisitionFails();
         assertThat(manager.inspect("r"))
                 .as("the undo of the second attempt did not release the first")
                 .map(LockInfo::fencingToken)

@@ -60,39 +60,24 @@ class ExpiryUnderRowLockTest {
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void U2_anUnlockThatGetsTheRowAfterTheExpiryReturnsFalse(TestDatabase database) throws Exception {
-        Fixture fixture = fixture(database);
-        Lease lease = fixture.holder
-                .tryAcquire(resource, "holder", Duration.ZERO, LEASE)
-                .orElseThrow();
-
-        boolean released = fixture.blockedPastExpiry(() -> fixture.holder.unlock(resource, "holder"));
-
-        assertThat(released).as("unlock of a lease that had ended (U2)").isFalse();
-        fixture.assertFreeForAnotherClient(lease);
+        Fixture fixture = holding(database);
+        fixture.assertRefusedPastExpiry(
+                () -> fixture.holder.unlock(resource, "holder"), "unlock of a lease that had ended (U2)");
     }
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void H2_aHeartbeatThatGetsTheRowAfterTheExpiryReturnsFalseAndRevivesNothing(TestDatabase database)
             throws Exception {
-        Fixture fixture = fixture(database);
-        Lease lease = fixture.holder
-                .tryAcquire(resource, "holder", Duration.ZERO, LEASE)
-                .orElseThrow();
-
-        boolean renewed = fixture.blockedPastExpiry(() -> fixture.holder.heartbeat(resource, "holder"));
-
-        assertThat(renewed).as("heartbeat of a lease that had ended (H2)").isFalse();
-        fixture.assertFreeForAnotherClient(lease);
+        Fixture fixture = holding(database);
+        fixture.assertRefusedPastExpiry(
+                () -> fixture.holder.heartbeat(resource, "holder"), "heartbeat of a lease that had ended (H2)");
     }
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void E2_anAcquisitionThatGetsTheRowAfterTheExpiryTakesTheLock(TestDatabase database) throws Exception {
-        Fixture fixture = fixture(database);
-        Lease lease = fixture.holder
-                .tryAcquire(resource, "holder", Duration.ZERO, LEASE)
-                .orElseThrow();
+        Fixture fixture = holding(database);
 
         Optional<Lease> taken = database == TestDatabase.POSTGRESQL
                 ? fixture.refusedThenBlockedPastExpiry(
@@ -100,7 +85,7 @@ class ExpiryUnderRowLockTest {
                 : fixture.blockedPastExpiry(() -> fixture.other.tryAcquire(resource, "other", Duration.ZERO, PATIENCE));
 
         assertThat(taken).as("an acquisition over a lease that had ended (E2)").isPresent();
-        assertThat(taken.orElseThrow().fencingToken()).isGreaterThan(lease.fencingToken());
+        assertThat(taken.orElseThrow().fencingToken()).isGreaterThan(fixture.lease.fencingToken());
         assertThat(fixture.holder.heartbeat(resource, "holder")).isFalse();
         assertThat(fixture.holder.inspect(resource)).map(LockInfo::clientId).contains("other");
     }
@@ -109,33 +94,27 @@ class ExpiryUnderRowLockTest {
     @EnumSource(TestDatabase.class)
     void U1_anUnlockThatGetsTheRowAfterARenewalCommittedThereReleasesTheRenewedLease(TestDatabase database)
             throws Exception {
-        Fixture fixture = fixture(database);
-        Lease lease = fixture.holder
-                .tryAcquire(resource, "holder", Duration.ZERO, LEASE)
-                .orElseThrow();
+        Fixture fixture = holding(database);
 
         boolean released = fixture.blockedByRenewalPastExpiry(() -> fixture.holder.unlock(resource, "holder"));
 
         assertThat(released)
                 .as("unlock of a lease renewed while the unlock waited (U1)")
                 .isTrue();
-        fixture.assertFreeForAnotherClient(lease);
+        fixture.assertFreeForAnotherClient();
     }
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void H1_aHeartbeatThatGetsTheRowAfterARenewalCommittedThereRenewsTheLease(TestDatabase database) throws Exception {
-        Fixture fixture = fixture(database);
-        Lease lease = fixture.holder
-                .tryAcquire(resource, "holder", Duration.ZERO, LEASE)
-                .orElseThrow();
+        Fixture fixture = holding(database);
 
         boolean renewed = fixture.blockedByRenewalPastExpiry(() -> fixture.holder.heartbeat(resource, "holder"));
 
         assertThat(renewed)
                 .as("heartbeat of a lease renewed while the heartbeat waited (H1)")
                 .isTrue();
-        assertThat(fixture.holder.inspect(resource)).map(LockInfo::fencingToken).contains(lease.fencingToken());
+        assertThat(fixture.holder.inspect(resource)).map(LockInfo::fencingToken).contains(fixture.lease.fencingToken());
     }
 
     /**
@@ -144,10 +123,7 @@ class ExpiryUnderRowLockTest {
      */
     @Test
     void mariaDbJudgesExpiryInUtcWhateverTheSessionTimeZone() throws Exception {
-        Fixture fixture = fixture(TestDatabase.MARIADB, "?sessionVariables=time_zone='-05:00'");
-        Lease lease = fixture.holder
-                .tryAcquire(resource, "holder", Duration.ZERO, LEASE)
-                .orElseThrow();
+        Fixture fixture = holding(TestDatabase.MARIADB, "?sessionVariables=time_zone='-05:00'");
         assertThat(fixture.holder.inspect(resource))
                 .as("a lease of %s, five hours away from UTC", LEASE)
                 .map(LockInfo::remaining)
@@ -158,17 +134,16 @@ class ExpiryUnderRowLockTest {
                 .map(LockInfo::remaining)
                 .hasValueSatisfying(left -> assertThat(left).isPositive().isLessThanOrEqualTo(LEASE));
 
-        boolean released = fixture.blockedPastExpiry(() -> fixture.holder.unlock(resource, "holder"));
-
-        assertThat(released).as("unlock of a lease that had ended (U2)").isFalse();
-        fixture.assertFreeForAnotherClient(lease);
+        fixture.assertRefusedPastExpiry(
+                () -> fixture.holder.unlock(resource, "holder"), "unlock of a lease that had ended (U2)");
     }
 
-    private Fixture fixture(TestDatabase database) {
-        return fixture(database, "");
+    /** Two managers on a fresh table of {@code database}, the first holding {@code resource}. */
+    private Fixture holding(TestDatabase database) {
+        return holding(database, "");
     }
 
-    private Fixture fixture(TestDatabase database, String urlOptions) {
+    private Fixture holding(TestDatabase database, String urlOptions) {
         database.assumeAvailable();
         String table = database.createTable("rowlock");
         cleanup.add(() -> database.dropTable(table));
@@ -187,18 +162,38 @@ class ExpiryUnderRowLockTest {
         return new Fixture(database, table, holder, other);
     }
 
-    /** Two managers on one table, and the means to hold the lock row behind their backs. */
+    /**
+     * Two managers on one table, the holder's lease of {@code resource}, and the means to hold the
+     * lock row behind their backs.
+     */
     private final class Fixture {
         final TestDatabase database;
         final String table;
         final LockManager holder;
         final LockManager other;
+        final Lease lease;
 
+        /** Takes the lease on {@code holder}. */
         Fixture(TestDatabase database, String table, LockManager holder, LockManager other) {
             this.database = database;
             this.table = table;
             this.holder = holder;
             this.other = other;
+            this.lease =
+                    holder.tryAcquire(resource, "holder", Duration.ZERO, LEASE).orElseThrow();
+        }
+
+        /**
+         * Asserts that a call of the holder's that gets the row only after the lease ran out
+         * ({@link #blockedPastExpiry}) answers false and revives nothing.
+         *
+         * @param call the holder's unlock or heartbeat
+         * @param description the call and its rule, for the failure message
+         */
+        void assertRefusedPastExpiry(Callable<Boolean> call, String description) throws Exception {
+            boolean answer = blockedPastExpiry(call);
+            assertThat(answer).as(description).isFalse();
+            assertFreeForAnotherClient();
         }
 
         /**
@@ -276,12 +271,15 @@ class ExpiryUnderRowLockTest {
             return result;
         }
 
-        /** The lease is over and stays over: nobody sees it, and another client takes the lock at once. */
-        void assertFreeForAnotherClient(Lease ended) {
+        /**
+         * The holder's lease is over and stays over: nobody sees it, and another client takes the
+         * lock at once.
+         */
+        void assertFreeForAnotherClient() {
             assertThat(holder.inspect(resource)).as("not revived").isEmpty();
             Optional<Lease> next = other.tryAcquire(resource, "other", Duration.ZERO, LEASE);
             assertThat(next).as("free for another client at once").isPresent();
-            assertThat(next.orElseThrow().fencingToken()).isGreaterThan(ended.fencingToken());
+            assertThat(next.orElseThrow().fencingToken()).isGreaterThan(lease.fencingToken());
         }
     }
 }

@@ -2,31 +2,16 @@ package io.dlm.backend.jdbc;
 
 import io.dlm.tck.fault.InProcessFaultTck;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The fault tier on H2 in memory: H2 runs inside the test's JVM, with no connection to cut, slow
  * down or pause, so it runs the in-process tier (holders pausing past short leases).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class H2FaultTest extends InProcessFaultTck {
 
-    private static final TestDatabase DATABASE = TestDatabase.H2;
-    private String table = "";
-
-    @BeforeAll
-    void createTable() {
-        table = DATABASE.createTable("faults");
-    }
-
-    @AfterAll
-    void dropTable() {
-        if (!table.isEmpty()) {
-            DATABASE.dropTable(table);
-        }
-    }
+    @RegisterExtension
+    static final ClassTable TABLE = new ClassTable(TestDatabase.H2, "faults");
 
     @Override
     protected String backendName() {
@@ -36,6 +21,6 @@ class H2FaultTest extends InProcessFaultTck {
     /** The database's URL and this class's table. */
     @Override
     protected Map<String, String> properties() {
-        return DATABASE.settings(table);
+        return TABLE.settings();
     }
 }

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.naming.Context;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -53,6 +54,19 @@ class JdbcBackendTest {
         LockManager manager = LockManagers.open("jdbc", settings);
         cleanup.add(manager::close);
         return manager;
+    }
+
+    /** Asserts that a manager on these settings fails to open with INTERNAL_ERROR, for more checks. */
+    private AbstractThrowableAssert<?, ? extends Throwable> assertOpenFails(Map<String, String> settings) {
+        return assertThatThrownBy(() -> open(settings))
+                .isInstanceOf(LockException.class)
+                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
+    }
+
+    /** The DDL that takes away the reaper's index, as a table of an earlier version lacks it. */
+    private static String dropReapIndex(TestDatabase database, String table) {
+        String index = TableName.parse(table).reapIndex();
+        return database == TestDatabase.MARIADB ? "DROP INDEX " + index + " ON " + table : "DROP INDEX " + index;
     }
 
     @ParameterizedTest
@@ -93,9 +107,7 @@ class JdbcBackendTest {
         String table = TestDatabase.uniqueTable("created");
         cleanup.add(() -> database.dropTable(table));
         Map<String, String> settings = database.settings(table);
-        assertThatThrownBy(() -> open(settings))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR))
+        assertOpenFails(settings)
                 .hasMessageContaining(table)
                 .hasMessageContaining("schema-" + database.id() + ".sql")
                 .hasMessageContaining("dlm.jdbc.create-table");
@@ -111,21 +123,12 @@ class JdbcBackendTest {
     @EnumSource(TestDatabase.class)
     void aTableMadeBeforeAttemptIdsFailsOpenSayingHowToUpgradeIt(TestDatabase database) throws Exception {
         String table = table(database);
-        try (Connection connection = database.connect();
-                Statement statement = connection.createStatement()) {
-            statement.execute("ALTER TABLE " + table + " DROP COLUMN attempt_id");
-        }
+        database.execute("ALTER TABLE " + table + " DROP COLUMN attempt_id");
         String upgrade = "ALTER TABLE " + table + " ADD COLUMN attempt_id BIGINT";
         Map<String, String> settings = database.settings(table);
         settings.put("dlm.jdbc.create-table", "true"); // creates nothing: the table exists
-        assertThatThrownBy(() -> open(settings))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR))
-                .hasMessageContaining(upgrade);
-        try (Connection connection = database.connect();
-                Statement statement = connection.createStatement()) {
-            statement.execute(upgrade);
-        }
+        assertOpenFails(settings).hasMessageContaining(upgrade);
+        database.execute(upgrade);
         assertThat(open(settings).lock("r", "c", 0)).isTrue();
     }
 
@@ -138,15 +141,10 @@ class JdbcBackendTest {
         Dialect dialect = Dialect.of(database.kind(), name);
         // The table as an earlier version made it: no reap_from, an index on expires_at, and a row
         // that version left behind, free for long.
-        try (Connection connection = database.connect();
-                Statement statement = connection.createStatement()) {
-            statement.execute(
-                    database == TestDatabase.MARIADB
-                            ? "DROP INDEX " + name.reapIndex() + " ON " + table
-                            : "DROP INDEX " + name.reapIndex());
-            statement.execute("ALTER TABLE " + table + " DROP COLUMN reap_from");
-            statement.execute("CREATE INDEX " + name.expiryIndex() + " ON " + table + " (expires_at)");
-        }
+        database.execute(
+                dropReapIndex(database, table),
+                "ALTER TABLE " + table + " DROP COLUMN reap_from",
+                "CREATE INDEX " + name.expiryIndex() + " ON " + table + " (expires_at)");
         try (Connection connection = database.connect();
                 PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table
                         + " (lock_key, resource_id, client_id, fencing_token, lease_micros, expires_at)"
@@ -162,11 +160,7 @@ class JdbcBackendTest {
         Map<String, String> settings = database.settings(table);
         List<String> upgrade = dialect.upgrade();
         assertThat(upgrade).hasSize(2);
-        assertThatThrownBy(() -> open(settings))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR))
-                .hasMessageContaining(upgrade.get(0))
-                .hasMessageContaining(upgrade.get(1));
+        assertOpenFails(settings).hasMessageContaining(upgrade.get(0)).hasMessageContaining(upgrade.get(1));
 
         settings.put("dlm.jdbc.create-table", "true");
         LockManager manager = open(settings);
@@ -190,18 +184,10 @@ class JdbcBackendTest {
         String table = table(database);
         TableName name = TableName.parse(table);
         Dialect dialect = Dialect.of(database.kind(), name);
-        try (Connection connection = database.connect();
-                Statement statement = connection.createStatement()) {
-            // As after an upgrade whose CREATE INDEX failed or was never run: the column is there.
-            statement.execute(
-                    database == TestDatabase.MARIADB
-                            ? "DROP INDEX " + name.reapIndex() + " ON " + table
-                            : "DROP INDEX " + name.reapIndex());
-        }
+        // As after an upgrade whose CREATE INDEX failed or was never run: the column is there.
+        database.execute(dropReapIndex(database, table));
         Map<String, String> settings = database.settings(table);
-        assertThatThrownBy(() -> open(settings))
-                .isInstanceOf(LockException.class)
-                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR))
+        assertOpenFails(settings)
                 .hasMessageContaining(name.reapIndex())
                 .hasMessageContaining(dialect.upgrade().get(1));
         settings.put("dlm.jdbc.create-table", "true");
@@ -292,10 +278,7 @@ class JdbcBackendTest {
         assertThat(manager.lock("r", "c", 0)).isTrue();
         long before = manager.inspect("r").orElseThrow().fencingToken();
         assertThat(manager.unlock("r", "c")).isTrue();
-        try (Connection connection = database.connect();
-                Statement statement = connection.createStatement()) {
-            statement.executeUpdate("DELETE FROM " + table);
-        }
+        database.execute("DELETE FROM " + table);
         assertThat(manager.lock("r", "c", 0)).isTrue();
         assertThat(manager.inspect("r").orElseThrow().fencingToken()).isGreaterThan(before);
     }
@@ -415,9 +398,7 @@ class JdbcBackendTest {
     void aContainersDataSourceIsFoundByItsJndiName() throws Exception {
         TestDatabase database = TestDatabase.H2;
         String table = table(database);
-        org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
-        dataSource.setURL(database.url());
-        dataSource.setUser(database.user());
+        org.h2.jdbcx.JdbcDataSource dataSource = h2DataSource();
         String previous = System.setProperty(Context.INITIAL_CONTEXT_FACTORY, TestNaming.class.getName());
         cleanup.add(() -> {
             TestNaming.BINDINGS.clear();
@@ -453,9 +434,7 @@ class JdbcBackendTest {
     void aDataSourceHandedInIsUsedAndLeftOpen() throws Exception {
         TestDatabase database = TestDatabase.H2;
         String table = table(database);
-        org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
-        dataSource.setURL(database.url());
-        dataSource.setUser(database.user());
+        org.h2.jdbcx.JdbcDataSource dataSource = h2DataSource();
         try (LockManager manager = JdbcLockManagers.open(dataSource, Map.of("dlm.jdbc.table", table))) {
             assertThat(manager.lock("r", "c", 0)).isTrue();
             assertThat(manager.inspect("r")).map(LockInfo::fencingToken).isPresent();
@@ -476,6 +455,14 @@ class JdbcBackendTest {
         assertThatThrownBy(() -> JdbcLockManagers.open(dataSource, Map.of("dlm.lease.factor", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dlm.lease.factor");
+    }
+
+    /** A DataSource of the application's own on the test's H2 database, as a container binds one. */
+    private static org.h2.jdbcx.JdbcDataSource h2DataSource() {
+        org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
+        dataSource.setURL(TestDatabase.H2.url());
+        dataSource.setUser(TestDatabase.H2.user());
+        return dataSource;
     }
 
     /** The checks docs/backends/jdbc.md shows for data kept in the lock table's database (M3). */

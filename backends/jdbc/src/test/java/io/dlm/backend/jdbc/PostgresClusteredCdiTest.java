@@ -5,30 +5,13 @@ import jakarta.enterprise.inject.se.SeContainerInitializer;
 import java.util.HashMap;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The CDI rules across applications (S1, S2, S4), on CDI nodes that share a PostgreSQL table. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PostgresClusteredCdiTest extends ClusteredCdiTck {
 
-    private static final TestDatabase DATABASE = TestDatabase.POSTGRESQL;
-
-    private String table = "";
-
-    @BeforeAll
-    void createTable() {
-        DATABASE.assumeAvailable();
-        table = DATABASE.createTable("job");
-    }
-
-    @AfterAll
-    void dropTable() {
-        if (!table.isEmpty()) {
-            DATABASE.dropTable(table);
-        }
-    }
+    @RegisterExtension
+    static final ClassTable TABLE = new ClassTable(TestDatabase.POSTGRESQL, "job");
 
     @Override
     protected SeContainerInitializer node(String name) {
@@ -37,7 +20,7 @@ class PostgresClusteredCdiTest extends ClusteredCdiTck {
 
     @Override
     protected Map<String, String> settings() {
-        Map<String, String> settings = new HashMap<>(DATABASE.settings(table));
+        Map<String, String> settings = new HashMap<>(TABLE.settings());
         settings.put("dlm.backend", JdbcLockBackendProvider.NAME);
         return settings;
     }

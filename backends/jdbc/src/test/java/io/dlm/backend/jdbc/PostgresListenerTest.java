@@ -24,10 +24,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * LISTEN/NOTIFY on PostgreSQL (L4, L5): a release on one manager wakes a waiter on another at once,
@@ -37,23 +36,12 @@ import org.junit.jupiter.api.Test;
 class PostgresListenerTest {
 
     private static final TestDatabase DATABASE = TestDatabase.POSTGRESQL;
-    private static String table = "";
+
+    @RegisterExtension
+    static final ClassTable TABLE = new ClassTable(DATABASE, "listen");
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @BeforeAll
-    static void createTable() {
-        DATABASE.assumeAvailable();
-        table = DATABASE.createTable("listen");
-    }
-
-    @AfterAll
-    static void dropTable() {
-        if (!table.isEmpty()) {
-            DATABASE.dropTable(table);
-        }
-    }
 
     @AfterEach
     void closeEverything() throws Exception {
@@ -71,7 +59,7 @@ class PostgresListenerTest {
     private Opened open(HikariDataSource pool) {
         // No recheck of its own: a waiter here is woken by NOTIFY or not at all.
         Map<String, String> settings =
-                Map.of("dlm.jdbc.table", table, "dlm.lease.min", "60s", "dlm.wait.recheck", "1h");
+                Map.of("dlm.jdbc.table", TABLE.name(), "dlm.lease.min", "60s", "dlm.wait.recheck", "1h");
         AtomicReference<LockBackend> backend = new AtomicReference<>();
         LockManager manager = LockManagers.open(
                 TckBackends.decorated(new DataSourceBackendProvider(pool), opened -> {
@@ -105,7 +93,7 @@ class PostgresListenerTest {
     private static void awaitAsleep(Waiter waiter, String resource) {
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(5))
-                .until(() -> DATABASE.queryLong("SELECT COUNT(*) FROM " + table
+                .until(() -> DATABASE.queryLong("SELECT COUNT(*) FROM " + TABLE.name()
                                 + " WHERE watched AND lock_key = sha256(convert_to('" + resource + "', 'UTF8'))")
                         == 1);
         await().atMost(Duration.ofSeconds(10))
@@ -131,12 +119,12 @@ class PostgresListenerTest {
 
     private long listeners() {
         return DATABASE.queryLong("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '"
-                + Connections.listenerName(TableName.parse(table)) + "'");
+                + Connections.listenerName(TableName.parse(TABLE.name())) + "'");
     }
 
     private long listenerPid() {
         return DATABASE.queryLong("SELECT COALESCE(MAX(pid), 0) FROM pg_stat_activity WHERE application_name = '"
-                + Connections.listenerName(TableName.parse(table)) + "'");
+                + Connections.listenerName(TableName.parse(TABLE.name())) + "'");
     }
 
     @Test
@@ -160,7 +148,7 @@ class PostgresListenerTest {
         LockManager waiting = open(pool()).manager();
         try (Connection spy = DATABASE.connect();
                 Statement statement = spy.createStatement()) {
-            statement.execute("LISTEN \"" + table + "\"");
+            statement.execute("LISTEN \"" + TABLE.name() + "\"");
             org.postgresql.PGConnection postgres = spy.unwrap(org.postgresql.PGConnection.class);
             for (int i = 0; i < 10; i++) {
                 assertThat(holding.lock("quiet", "holder", 0)).isTrue();
@@ -175,7 +163,7 @@ class PostgresListenerTest {
             assertThat(holding.lock("watched", "holder", 0)).isTrue();
             Future<Boolean> waiter = threads.submit(() -> waiting.lock("watched", "waiter", 30_000));
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> DATABASE.queryLong("SELECT COUNT(*) FROM " + table
+                    .until(() -> DATABASE.queryLong("SELECT COUNT(*) FROM " + TABLE.name()
                                     + " WHERE watched AND lock_key = sha256(convert_to('watched', 'UTF8'))")
                             == 1);
             assertThat(holding.unlock("watched", "holder")).isTrue();
@@ -254,7 +242,7 @@ class PostgresListenerTest {
     void X1_aWatchThatCannotListenFailsWithinTheOperationTimeoutAndLeavesNothing() {
         ReleaseListener listener = new ReleaseListener(
                 () -> java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:1/test?connectTimeout=1"),
-                table,
+                TABLE.name(),
                 Duration.ofSeconds(1));
         closeables.add(listener);
         long start = System.nanoTime();

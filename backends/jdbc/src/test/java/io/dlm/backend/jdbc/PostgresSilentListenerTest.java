@@ -17,10 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The PostgreSQL listener connection going silent (a partition, a dropped NAT entry: no reset, no
@@ -30,23 +29,13 @@ import org.junit.jupiter.api.Test;
 class PostgresSilentListenerTest {
 
     private static final TestDatabase DATABASE = TestDatabase.POSTGRESQL;
+
+    @RegisterExtension
+    static final ClassTable TABLE = new ClassTable(DATABASE, "silent");
+
     private static final Duration OPERATION_TIMEOUT = TckTimings.scaledMillis(1_000);
-    private static String table = "";
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @BeforeAll
-    static void createTable() {
-        DATABASE.assumeAvailable();
-        table = DATABASE.createTable("silent");
-    }
-
-    @AfterAll
-    static void dropTable() {
-        if (!table.isEmpty()) {
-            DATABASE.dropTable(table);
-        }
-    }
 
     @AfterEach
     void closeEverything() throws Exception {
@@ -126,7 +115,7 @@ class PostgresSilentListenerTest {
     private void awaitListening() {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> DATABASE.queryLong("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '"
-                                + Connections.listenerName(TableName.parse(table)) + "'")
+                                + Connections.listenerName(TableName.parse(TABLE.name())) + "'")
                         >= 1);
     }
 
@@ -163,7 +152,7 @@ class PostgresSilentListenerTest {
                 "dlm.jdbc.password",
                 DATABASE.password(),
                 "dlm.jdbc.table",
-                table,
+                TABLE.name(),
                 "dlm.lease.min",
                 "60s",
                 "dlm.wait.recheck",

@@ -38,6 +38,9 @@ import org.junit.jupiter.api.Test;
  */
 class RenewalBatchCutTest {
 
+    /** MariaDB only: see above. */
+    private static final TestDatabase DATABASE = TestDatabase.MARIADB;
+
     private static final AtomicLong ATTEMPTS = new AtomicLong();
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -51,30 +54,18 @@ class RenewalBatchCutTest {
 
     @Test
     void aBatchCutOffMidwayLeavesNoRowLockedPastAnOperationTimeout() throws Exception {
-        TestDatabase database = TestDatabase.MARIADB;
-        database.assumeAvailable();
-        String table = database.createTable("cut");
-        toClose.add(() -> database.dropTable(table));
-        URI engine = URI.create(database.url().substring("jdbc:".length()));
+        String table = table("cut");
+        URI engine = URI.create(DATABASE.url().substring("jdbc:".length()));
         FaultProxy proxy = FaultProxy.start(engine.getHost(), engine.getPort());
         toClose.add(proxy);
         Duration operationTimeout = TckTimings.scaledMillis(2_000);
         BatchRenewingLockBackend cutOff = (BatchRenewingLockBackend) open(
-                database,
                 table,
                 "jdbc:" + engine.getScheme() + "://" + proxy.host() + ":" + proxy.port() + engine.getRawPath(),
                 operationTimeout);
         // Beside it, a client whose operations may wait far longer than the cut-off one's.
-        LockBackend other = open(database, table, database.url(), operationTimeout.multipliedBy(5));
-
-        Duration lease = Duration.ofSeconds(60);
-        List<Renewal> renewals = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            String resource = "cut-" + i;
-            Acquisition acquisition = cutOff.acquire(resource, "holder", lease.toNanos(), ATTEMPTS.incrementAndGet());
-            assertThat(acquisition.isAcquired()).isTrue();
-            renewals.add(new Renewal(resource, "holder", acquisition.fencingToken()));
-        }
+        LockBackend other = open(table, DATABASE.url(), operationTimeout.multipliedBy(5));
+        List<Renewal> renewals = acquired(cutOff, "cut-", 40);
 
         // About a tenth of the batch gets through, the first statements whole and one in part.
         proxy.cutAfter(FaultProxy.Direction.TO_ENGINE, 3_000);
@@ -83,11 +74,7 @@ class RenewalBatchCutTest {
                         LockException.class, e -> assertThat(e.error()).isEqualTo(LockError.INTERNAL_ERROR));
 
         long start = System.nanoTime();
-        for (Renewal renewal : renewals) {
-            assertThat(other.renew(renewal.resourceId(), renewal.clientId(), renewal.fencingToken()))
-                    .as("%s renewed by another client", renewal.resourceId())
-                    .isTrue();
-        }
+        assertRenewedBy(other, renewals);
         assertThat(Duration.ofNanos(System.nanoTime() - start))
                 .as("how long the rows of the cut batch stayed locked")
                 .isLessThan(operationTimeout.multipliedBy(3));
@@ -101,28 +88,18 @@ class RenewalBatchCutTest {
      */
     @Test
     void aForeignRowLockHoldsTheBatchsOtherRowsNoLongerThanAnOperationTimeout() throws Exception {
-        TestDatabase database = TestDatabase.MARIADB;
-        database.assumeAvailable();
-        String table = database.createTable("foreign");
-        toClose.add(() -> database.dropTable(table));
+        String table = table("foreign");
         Duration operationTimeout = TckTimings.scaledMillis(2_000);
-        BatchRenewingLockBackend renewing =
-                (BatchRenewingLockBackend) open(database, table, database.url(), operationTimeout);
-        LockBackend other = open(database, table, database.url(), operationTimeout.multipliedBy(5));
-        Duration lease = Duration.ofSeconds(60);
-        List<Renewal> renewals = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            String resource = "foreign-" + i;
-            Acquisition acquisition = renewing.acquire(resource, "holder", lease.toNanos(), ATTEMPTS.incrementAndGet());
-            renewals.add(new Renewal(resource, "holder", acquisition.fencingToken()));
-        }
+        BatchRenewingLockBackend renewing = (BatchRenewingLockBackend) open(table, DATABASE.url(), operationTimeout);
+        LockBackend other = open(table, DATABASE.url(), operationTimeout.multipliedBy(5));
+        List<Renewal> renewals = acquired(renewing, "foreign-", 20);
         // The resource whose key sorts last: every other row of the batch comes before it.
         Renewal last = renewals.stream()
                 .max((a, b) -> Arrays.compareUnsigned(
                         LockKey.of(a.resourceId()).hash(),
                         LockKey.of(b.resourceId()).hash()))
                 .orElseThrow();
-        try (Connection foreign = database.connect()) {
+        try (Connection foreign = DATABASE.connect()) {
             foreign.setAutoCommit(false);
             try (PreparedStatement lock =
                     foreign.prepareStatement("SELECT lock_key FROM " + table + " WHERE lock_key = ? FOR UPDATE")) {
@@ -132,13 +109,8 @@ class RenewalBatchCutTest {
 
             long start = System.nanoTime();
             assertThatThrownBy(() -> renewing.renewAll(renewals)).isInstanceOf(LockException.class);
-            for (Renewal renewal : renewals) {
-                if (renewal != last) {
-                    assertThat(other.renew(renewal.resourceId(), renewal.clientId(), renewal.fencingToken()))
-                            .as("%s renewed by another client", renewal.resourceId())
-                            .isTrue();
-                }
-            }
+            assertRenewedBy(
+                    other, renewals.stream().filter(renewal -> renewal != last).toList());
             assertThat(Duration.ofNanos(System.nanoTime() - start))
                     .as("how long the batch's other rows stayed locked")
                     .isLessThan(operationTimeout.multipliedBy(3));
@@ -152,15 +124,12 @@ class RenewalBatchCutTest {
      */
     @Test
     void aBatchLeavesTheSessionsTimeoutsAsItFoundThem() throws Exception {
-        TestDatabase database = TestDatabase.MARIADB;
-        database.assumeAvailable();
-        String table = database.createTable("session");
-        toClose.add(() -> database.dropTable(table));
+        String table = table("session");
         Dialect dialect = Dialect.of(Dialect.Kind.MARIADB, TableName.parse(table));
         LockKey[] keys = {LockKey.of("a"), LockKey.of("b")};
         byte[][] clients = {LockKey.utf8("c"), LockKey.utf8("c")};
         long[] tokens = {1, 2};
-        try (Connection connection = database.connect();
+        try (Connection connection = DATABASE.connect();
                 Statement statement = connection.createStatement()) {
             statement.execute("SET @@session.idle_transaction_timeout = 123, @@session.net_read_timeout = 45");
 
@@ -186,6 +155,36 @@ class RenewalBatchCutTest {
         }
     }
 
+    /** A lock table of the test's own on MariaDB, dropped after the test. */
+    private String table(String purpose) {
+        DATABASE.assumeAvailable();
+        String table = DATABASE.createTable(purpose);
+        toClose.add(() -> DATABASE.dropTable(table));
+        return table;
+    }
+
+    /** Acquires {@code count} resources named {@code prefix} and a number for 60 s each; their renewals. */
+    private static List<Renewal> acquired(LockBackend backend, String prefix, int count) {
+        long lease = Duration.ofSeconds(60).toNanos();
+        List<Renewal> renewals = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String resource = prefix + i;
+            Acquisition acquisition = backend.acquire(resource, "holder", lease, ATTEMPTS.incrementAndGet());
+            assertThat(acquisition.isAcquired()).as(resource).isTrue();
+            renewals.add(new Renewal(resource, "holder", acquisition.fencingToken()));
+        }
+        return renewals;
+    }
+
+    /** Asserts that another client renews each of these leases, which it can only once no row lock stops it. */
+    private static void assertRenewedBy(LockBackend other, List<Renewal> renewals) {
+        for (Renewal renewal : renewals) {
+            assertThat(other.renew(renewal.resourceId(), renewal.clientId(), renewal.fencingToken()))
+                    .as("%s renewed by another client", renewal.resourceId())
+                    .isTrue();
+        }
+    }
+
     private static List<Long> timeouts(Statement statement) throws SQLException {
         try (ResultSet result =
                 statement.executeQuery("SELECT @@session.idle_transaction_timeout, @@session.net_read_timeout")) {
@@ -194,8 +193,8 @@ class RenewalBatchCutTest {
         }
     }
 
-    private LockBackend open(TestDatabase database, String table, String url, Duration operationTimeout) {
-        Map<String, String> settings = database.settings(table);
+    private LockBackend open(String table, String url, Duration operationTimeout) {
+        Map<String, String> settings = DATABASE.settings(table);
         settings.put("dlm.jdbc.url", url);
         settings.put("dlm.operation.timeout", operationTimeout.toMillis() + "ms");
         LockBackend backend = new JdbcLockBackendProvider().open(BackendContext.of(settings));

@@ -91,12 +91,20 @@ enum TestDatabase {
 
     /** Drops a lock table and its sequence, if they exist. */
     void dropTable(String table) {
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + table);
-            statement.execute("DROP SEQUENCE IF EXISTS " + table + "_seq");
+        try {
+            execute("DROP TABLE IF EXISTS " + table, "DROP SEQUENCE IF EXISTS " + table + "_seq");
         } catch (SQLException e) {
             throw new AssertionError("could not drop " + table + " on " + name(), e);
+        }
+    }
+
+    /** Runs statements in order on a connection of the test's own, each committed on its own. */
+    void execute(String... statements) throws SQLException {
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
         }
     }
 

@@ -82,12 +82,7 @@ class UndoBeforeAcquisitionTest {
                     .as("%s: the acquisition that arrived after its undo", resource)
                     .isFalse();
             assertThat(backend.inspect(resource)).as("%s: still free", resource).isEmpty();
-            Acquisition other = backend.acquire(resource, "d", LEASE, attempt());
-            assertThat(other.isAcquired())
-                    .as("%s: another client at once", resource)
-                    .isTrue();
-            assertThat(other.fencingToken()).isGreaterThan(before);
-            before = other.fencingToken();
+            before = takenByAnother(backend, resource, before);
         }
     }
 
@@ -116,21 +111,19 @@ class UndoBeforeAcquisitionTest {
         long first = usedAndFreed(backend, "r");
         backend.undo("r", "c", attempt());
         backend.undo("r", "c", attempt());
-        Acquisition second = backend.acquire("r", "d", LEASE, attempt());
-        assertThat(second.isAcquired()).isTrue();
-        assertThat(second.fencingToken()).isGreaterThan(first);
+        long second = takenByAnother(backend, "r", first);
 
         // A live lease of another client, or of the same client by another attempt, stays.
         backend.undo("r", "c", attempt());
         backend.undo("r", "d", attempt());
-        assertThat(holder(backend, "r")).contains(second.fencingToken());
-        assertThat(backend.renew("r", "d", second.fencingToken())).isTrue();
-        assertThat(backend.release("r", "d", second.fencingToken())).isTrue();
+        assertThat(holder(backend, "r")).contains(second);
+        assertThat(backend.renew("r", "d", second)).isTrue();
+        assertThat(backend.release("r", "d", second)).isTrue();
 
         backend.undo("fresh", "c", attempt());
         Acquisition third = backend.acquire("r", "e", LEASE, attempt());
         Acquisition fresh = backend.acquire("fresh", "e", LEASE, attempt());
-        assertThat(third.fencingToken()).isGreaterThan(second.fencingToken());
+        assertThat(third.fencingToken()).isGreaterThan(second);
         assertThat(fresh.fencingToken())
                 .as("the tombstone of a new resource drew no token")
                 .isGreaterThan(third.fencingToken());
@@ -149,9 +142,7 @@ class UndoBeforeAcquisitionTest {
 
         assertThat(backend.inspect("r")).isEmpty();
         assertThat(backend.release("r", "c", LockBackend.ANY_ACQUISITION)).isFalse();
-        Acquisition other = backend.acquire("r", "d", LEASE, attempt());
-        assertThat(other.isAcquired()).isTrue();
-        assertThat(other.fencingToken()).isGreaterThan(acquired.fencingToken());
+        takenByAnother(backend, "r", acquired.fencingToken());
     }
 
     @ParameterizedTest
@@ -199,6 +190,19 @@ class UndoBeforeAcquisitionTest {
                 .isEqualTo(1);
         assertThat(backend.acquire("tombstone", "c", LEASE, lost).isAcquired()).isFalse();
         assertThat(backend.inspect("tombstone")).isEmpty();
+    }
+
+    /**
+     * Asserts that another client ("d") takes the resource at once, with a token above
+     * {@code before}; returns that token.
+     */
+    private static long takenByAnother(LockBackend backend, String resource, long before) {
+        Acquisition other = backend.acquire(resource, "d", LEASE, attempt());
+        assertThat(other.isAcquired())
+                .as("%s: another client at once", resource)
+                .isTrue();
+        assertThat(other.fencingToken()).isGreaterThan(before);
+        return other.fencingToken();
     }
 
     private static Optional<Long> holder(LockBackend backend, String resource) {

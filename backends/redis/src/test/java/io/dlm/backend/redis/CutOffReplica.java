@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.KillArgs;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -127,25 +123,7 @@ final class CutOffReplica implements AutoCloseable {
      * names it as the primary and has demoted the old primary, whose clients Sentinel then closes.
      */
     void failover() {
-        RedisClient client = RedisClient.create();
-        try (StatefulRedisSentinelConnection<String, String> sentinels =
-                client.connectSentinel(RedisURI.create(sentinel.uri()))) {
-            // Sentinel needs a moment to learn the replica's state before it agrees to fail over.
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(250))
-                    .ignoreExceptions()
-                    .until(() -> "OK".equals(sentinels.sync().failover("mymaster")));
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
-                    .until(() -> ((InetSocketAddress) sentinels.sync().getMasterAddrByName("mymaster")).getPort()
-                            == replica.port());
-        } finally {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
-        }
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(30))
-                .until(() -> onPrimary.sync().info("replication").contains("role:slave"));
+        SentinelFailover.promote(sentinel, primary, replica);
         assertThat(onReplica.sync().info("replication")).contains("role:master");
     }
 

@@ -63,35 +63,53 @@ class RedisAdminTest extends LockAdminTck {
         return LockManagers.admin("redis", TestRedis.withServer(keyPrefix, Map.of()));
     }
 
+    /**
+     * A lock space of this class's own under {@code prefix}: a manager and an admin on it, and a
+     * plain connection to the server for what neither shows.
+     */
+    private record Space(String prefix, LockManager manager, LockAdmin admin, TestRedis.Admin redis)
+            implements AutoCloseable {
+
+        static Space open(String prefix) {
+            LockManager manager = TestRedis.open(prefix, Map.of());
+            LockAdmin admin = RedisAdminTest.admin(prefix);
+            return new Space(prefix, manager, admin, TestRedis.admin(TestRedis.uri()));
+        }
+
+        @Override
+        public void close() {
+            redis.close();
+            admin.close();
+            manager.close();
+        }
+    }
+
     @Test
     void aForcedReleaseLeavesTheFencingCounterAsItWas() {
-        String space = prefix + "counter:";
-        try (LockManager holder = TestRedis.open(space, Map.of());
-                LockAdmin admin = admin(space);
-                TestRedis.Admin redis = TestRedis.admin(TestRedis.uri())) {
-            Lease lease = holder.tryAcquire("r", "old", Duration.ZERO, LONG).orElseThrow();
-            String fence = new RedisKeys(space).leaseAndFence("r")[1];
-            String before = redis.sync().get(fence);
+        try (Space space = Space.open(prefix + "counter:")) {
+            Lease lease =
+                    space.manager().tryAcquire("r", "old", Duration.ZERO, LONG).orElseThrow();
+            String fence = new RedisKeys(space.prefix()).leaseAndFence("r")[1];
+            String before = space.redis().sync().get(fence);
             assertThat(before).isEqualTo(Long.toString(lease.fencingToken()));
 
-            assertThat(admin.forceRelease("r")).isPresent();
+            assertThat(space.admin().forceRelease("r")).isPresent();
 
-            assertThat(redis.sync().get(fence)).isEqualTo(before);
+            assertThat(space.redis().sync().get(fence)).isEqualTo(before);
         }
     }
 
     @Test
     void aKeyOfTheLeasePatternThatIsNoHashIsSkippedNotFatal() {
-        String space = prefix + "odd:";
-        try (LockManager manager = TestRedis.open(space, Map.of());
-                LockAdmin admin = admin(space);
-                TestRedis.Admin redis = TestRedis.admin(TestRedis.uri())) {
-            manager.tryAcquire("real", "c", Duration.ZERO, LONG).orElseThrow();
+        try (Space space = Space.open(prefix + "odd:")) {
+            space.manager().tryAcquire("real", "c", Duration.ZERO, LONG).orElseThrow();
             // What another program's plain key looks like under a shared (here: the test's) prefix.
-            redis.sync().set(space + "{odd}", "not a lease");
+            space.redis().sync().set(space.prefix() + "{odd}", "not a lease");
 
-            assertThat(admin.list("", 100)).extracting(LockInfo::resourceId).containsExactly("real");
-            assertThat(admin.list("o", 100)).isEmpty();
+            assertThat(space.admin().list("", 100))
+                    .extracting(LockInfo::resourceId)
+                    .containsExactly("real");
+            assertThat(space.admin().list("o", 100)).isEmpty();
         }
     }
 

@@ -69,28 +69,11 @@ class RedisEvictionTest {
 
     @Test
     void whereConfigIsRefusedThePolicyIsReadFromInfoAndWhereBothAreItSaysItCouldNotCheck() throws Exception {
-        try (PrivateRedisServer server = PrivateRedisServer.start(
-                dir,
-                "--maxmemory-policy",
-                "allkeys-lru",
-                // As on managed services: CONFIG forbidden; and a user that may not read INFO either.
-                "--user",
-                "noconfig",
-                "on",
-                ">" + PASSWORD,
-                "~*",
-                "&*",
-                "+@all",
-                "-config",
-                "--user",
-                "blind",
-                "on",
-                ">" + PASSWORD,
-                "~*",
-                "&*",
-                "+@all",
-                "-config",
-                "-info")) {
+        List<String> args = new ArrayList<>(List.of("--maxmemory-policy", "allkeys-lru"));
+        // As on managed services: CONFIG forbidden; and a user that may not read INFO either.
+        args.addAll(userDenied("noconfig", "config"));
+        args.addAll(userDenied("blind", "config", "info"));
+        try (PrivateRedisServer server = PrivateRedisServer.start(dir, args.toArray(String[]::new))) {
             try (CapturedLog log = new CapturedLog(EvictionCheck.class);
                     LockManager manager = open(asUser(server, "noconfig"))) {
                 assertThat(manager.lock(RESOURCE, "c", 0)).isTrue();
@@ -209,6 +192,18 @@ class RedisEvictionTest {
             }
         }
         throw new AssertionError("Redis neither evicted " + key + " nor ran out of memory");
+    }
+
+    /**
+     * The {@code redis-server} arguments that add an ACL user with {@link #PASSWORD} and every
+     * right but the commands {@code denied}.
+     */
+    private static List<String> userDenied(String user, String... denied) {
+        List<String> args = new ArrayList<>(List.of("--user", user, "on", ">" + PASSWORD, "~*", "&*", "+@all"));
+        for (String command : denied) {
+            args.add("-" + command);
+        }
+        return args;
     }
 
     private static String asUser(PrivateRedisServer server, String user) {

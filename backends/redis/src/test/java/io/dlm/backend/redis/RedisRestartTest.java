@@ -34,15 +34,9 @@ class RedisRestartTest {
     @Test
     void X1_operationsFailPromptlyWhileRedisIsDownAndWorkAgainAfterItsReturn() throws Exception {
         try (PrivateRedisServer server = PrivateRedisServer.start(dir);
-                LockManager manager = LockManagers.open(
-                        "redis",
-                        Map.of(
-                                "dlm.redis.uri",
-                                server.uri(),
-                                "dlm.operation.timeout",
-                                OPERATION_TIMEOUT.toMillis() + "ms",
-                                "dlm.lease.min",
-                                "60s"))) {
+                LockManager manager = TestRedis.open(
+                        server,
+                        Map.of("dlm.operation.timeout", OPERATION_TIMEOUT.toMillis() + "ms", "dlm.lease.min", "60s"))) {
             assertThat(manager.lock("before", "c", 0)).isTrue();
             long tokenBefore = manager.inspect("before").orElseThrow().fencingToken();
 
@@ -97,10 +91,8 @@ class RedisRestartTest {
     @Test
     void L4_aWaiterLooksAgainWhenItsSubscriptionIsRestoredAfterARestart() throws Exception {
         try (PrivateRedisServer server = PrivateRedisServer.start(dir);
-                LockManager holding =
-                        LockManagers.open("redis", Map.of("dlm.redis.uri", server.uri(), "dlm.lease.min", "60s"));
-                LockManager waiting =
-                        LockManagers.open("redis", Map.of("dlm.redis.uri", server.uri(), "dlm.lease.min", "60s"))) {
+                LockManager holding = TestRedis.open(server, Map.of("dlm.lease.min", "60s"));
+                LockManager waiting = TestRedis.open(server, Map.of("dlm.lease.min", "60s"))) {
             assertThat(holding.lock("r", "holder", 0)).isTrue();
             CompletableFuture<Boolean> waiter =
                     CompletableFuture.supplyAsync(() -> waiting.lock("r", "waiter", 30_000));

@@ -6,10 +6,6 @@ import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -49,30 +45,7 @@ class RedisSentinelTest {
                         .atMost(Duration.ofSeconds(10))
                         .until(() -> onReplica.sync().exists(keys.lease("before")) == 1L);
 
-                RedisClient client = RedisClient.create();
-                try (StatefulRedisSentinelConnection<String, String> sentinels =
-                        client.connectSentinel(RedisURI.create(sentinel.uri()))) {
-                    // Sentinel needs a moment to learn the replica's state before it agrees to fail over.
-                    Awaitility.await()
-                            .atMost(Duration.ofSeconds(30))
-                            .pollInterval(Duration.ofMillis(250))
-                            .ignoreExceptions()
-                            .until(() -> "OK".equals(sentinels.sync().failover("mymaster")));
-                    Awaitility.await()
-                            .atMost(Duration.ofSeconds(30))
-                            .until(() ->
-                                    ((InetSocketAddress) sentinels.sync().getMasterAddrByName("mymaster")).getPort()
-                                            == replica.port());
-                } finally {
-                    client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
-                }
-                // Until Sentinel has demoted the old primary, it still accepts writes that the new one
-                // never sees: the lease loss on failover that the docs warn about. Wait it out.
-                try (TestRedis.Admin onOldPrimary = TestRedis.admin(primary.uri())) {
-                    Awaitility.await()
-                            .atMost(Duration.ofSeconds(30))
-                            .until(() -> onOldPrimary.sync().info("replication").contains("role:slave"));
-                }
+                SentinelFailover.promote(sentinel, primary, replica);
 
                 // The same manager reconnects to the new primary through Sentinel.
                 Awaitility.await()

@@ -7,7 +7,6 @@ import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
 import io.dlm.tck.support.RunsAlone;
 import java.io.OutputStream;
@@ -46,13 +45,8 @@ class RedisStalledServerTest {
     void aServerAsleepPastTheLeasesLosesThemOnTimeAndServesAgainAfterwards() throws Exception {
         Duration stall = LEASE.multipliedBy(2);
         try (PrivateRedisServer server = PrivateRedisServer.start(dir, "--enable-debug-command", "local");
-                LockManager manager = LockManagers.open(
-                        "redis",
-                        Map.of(
-                                "dlm.redis.uri",
-                                server.uri(),
-                                "dlm.operation.timeout",
-                                OPERATION_TIMEOUT.toMillis() + "ms"))) {
+                LockManager manager =
+                        TestRedis.open(server, Map.of("dlm.operation.timeout", OPERATION_TIMEOUT.toMillis() + "ms"))) {
             int count = 50;
             List<Lease> leases = new ArrayList<>();
             AtomicLongArray lostAt = new AtomicLongArray(count);

@@ -9,7 +9,6 @@ import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
@@ -55,13 +54,8 @@ class RedisUndoTest {
         RedisKeys keys = new RedisKeys(RedisSettings.DEFAULT_KEY_PREFIX);
         try (PrivateRedisServer server = PrivateRedisServer.start(dir);
                 TestRedis.Admin admin = TestRedis.admin(server.uri());
-                LockManager manager = LockManagers.open(
-                        "redis",
-                        Map.of(
-                                "dlm.redis.uri",
-                                server.uri(),
-                                "dlm.operation.timeout",
-                                OPERATION_TIMEOUT.toMillis() + "ms"))) {
+                LockManager manager =
+                        TestRedis.open(server, Map.of("dlm.operation.timeout", OPERATION_TIMEOUT.toMillis() + "ms"))) {
             // Caches the acquire script: the late acquisition is then the script itself, not an
             // EVALSHA that Redis answers NOSCRIPT without applying anything.
             manager.tryAcquire("warm-up", "c", Duration.ZERO, LONG_LEASE)

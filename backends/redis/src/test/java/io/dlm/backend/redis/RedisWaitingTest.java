@@ -87,11 +87,24 @@ class RedisWaitingTest {
                         .isEqualTo(count));
     }
 
+    /** A new resource that {@code holding} locks for "holder". */
+    private String heldBy(LockManager holding) {
+        String resource = resource();
+        assertThat(holding.lock(resource, "holder", 0)).isTrue();
+        return resource;
+    }
+
+    /** "waiter" waiting for the resource on {@code waiting}, in the background, once it has subscribed. */
+    private CompletableFuture<Boolean> subscribedWaiter(LockManager waiting, String resource) {
+        CompletableFuture<Boolean> waiter = inBackground("waiter", () -> waiting.lock(resource, "waiter", 30_000));
+        awaitSubscribers(resource, 1);
+        return waiter;
+    }
+
     @Test
     void L5_aTimedOutWaiterLeavesNoSubscription() {
         LockManager manager = open();
-        String resource = resource();
-        assertThat(manager.lock(resource, "holder", 0)).isTrue();
+        String resource = heldBy(manager);
         assertThat(manager.lock(resource, "waiter", 300)).isFalse();
         awaitSubscribers(resource, 0);
     }
@@ -99,8 +112,7 @@ class RedisWaitingTest {
     @Test
     void L5_anInterruptedWaiterLeavesNoSubscription() throws InterruptedException {
         LockManager manager = open();
-        String resource = resource();
-        assertThat(manager.lock(resource, "holder", 0)).isTrue();
+        String resource = heldBy(manager);
         AtomicReference<Thread> waiterThread = new AtomicReference<>();
         CompletableFuture<Boolean> waiter = inBackground("waiter", () -> {
             waiterThread.set(Thread.currentThread());
@@ -118,11 +130,8 @@ class RedisWaitingTest {
     @Test
     void L5_closingAManagerLeavesNoSubscription() {
         LockManager manager = open();
-        LockManager other = open();
-        String resource = resource();
-        assertThat(other.lock(resource, "holder", 0)).isTrue();
-        CompletableFuture<Boolean> waiter = inBackground("waiter", () -> manager.lock(resource, "waiter", 30_000));
-        awaitSubscribers(resource, 1);
+        String resource = heldBy(open());
+        CompletableFuture<Boolean> waiter = subscribedWaiter(manager, resource);
         manager.close();
         assertThat(failure(waiter)).isInstanceOf(LockException.class);
         awaitSubscribers(resource, 0);
@@ -132,8 +141,7 @@ class RedisWaitingTest {
     void L4_waitersOfOneProcessShareOneSubscriptionAndAllGetTheLockInTurn() throws Exception {
         LockManager holding = open();
         LockManager waiting = open();
-        String resource = resource();
-        assertThat(holding.lock(resource, "holder", 0)).isTrue();
+        String resource = heldBy(holding);
         List<CompletableFuture<Boolean>> waiters = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String client = "waiter" + i;
@@ -157,11 +165,8 @@ class RedisWaitingTest {
     @Test
     void L4_aReleaseInAnotherProcessWakesTheWaiterWithoutWaitingForTheLease() throws Exception {
         LockManager holding = open();
-        LockManager waiting = open();
-        String resource = resource();
-        assertThat(holding.lock(resource, "holder", 0)).isTrue();
-        CompletableFuture<Boolean> waiter = inBackground("waiter", () -> waiting.lock(resource, "waiter", 30_000));
-        awaitSubscribers(resource, 1);
+        String resource = heldBy(holding);
+        CompletableFuture<Boolean> waiter = subscribedWaiter(open(), resource);
         long released = System.nanoTime();
         assertThat(holding.unlock(resource, "holder")).isTrue();
         assertThat(waiter.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();

@@ -91,6 +91,16 @@ final class TestRedis {
         return LockManagers.open(TckBackends.decorated("redis", decorator), withServer(prefix, properties));
     }
 
+    /**
+     * Opens a manager on a test's own server (not the shared one) with the given extra settings,
+     * for a test that stops, stalls or restarts the server.
+     */
+    static LockManager open(PrivateRedisServer server, Map<String, String> properties) {
+        Map<String, String> all = new HashMap<>(properties);
+        all.put("dlm.redis.uri", server.uri());
+        return LockManagers.open("redis", all);
+    }
+
     /** The settings plus the shared server's URI and the prefix, unless they name their own. */
     static Map<String, String> withServer(String prefix, Map<String, String> properties) {
         Map<String, String> all = new HashMap<>(properties);

@@ -1,0 +1,53 @@
+package io.dlm.backend.jdbc;
+
+import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A lock table that one test class has to itself on one database: made with the shipped DDL
+ * before the class's first test and dropped after its last. A class whose database is down skips
+ * outside CI and fails in CI ({@link TestDatabase#assumeAvailable}). Register it on a static field,
+ * {@code @RegisterExtension static final ClassTable TABLE = new ClassTable(TestDatabase.H2,
+ * "faults");}, so that JUnit calls it around the whole class.
+ */
+final class ClassTable implements BeforeAllCallback, AfterAllCallback {
+
+    private final TestDatabase database;
+    private final String purpose;
+    private String name = "";
+
+    /**
+     * @param database where the table goes
+     * @param purpose a word for the table's name, which also gets a random part
+     */
+    ClassTable(TestDatabase database, String purpose) {
+        this.database = database;
+        this.purpose = purpose;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        database.assumeAvailable();
+        name = database.createTable(purpose);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (!name.isEmpty()) {
+            database.dropTable(name);
+            name = "";
+        }
+    }
+
+    /** The table's name, once the class has started. */
+    String name() {
+        return name;
+    }
+
+    /** The settings that point a manager at the table, as {@link TestDatabase#settings} gives them. */
+    Map<String, String> settings() {
+        return database.settings(name);
+    }
+}
