@@ -112,19 +112,25 @@ final class BatchRenewals {
             return latest;
         }
         if (latest != null && !latest.isDone() && maxSingleSenders > 0) {
-            Queued alone = new Queued(lease, latest);
-            lease.latestQueued = alone;
-            suspects.add(alone);
-            if (claim(singleSenders, maxSingleSenders)) {
-                startSender(drainSuspects, singleSenders);
-            }
-            return alone;
+            return enqueue(new Queued(lease, latest), suspects, singleSenders, maxSingleSenders, drainSuspects);
         }
-        Queued renewal = new Queued(lease, latest);
-        lease.latestQueued = renewal;
-        queue.add(renewal);
-        if (claim(batchSenders, maxBatchSenders)) {
-            startSender(drain, batchSenders);
+        return enqueue(new Queued(lease, latest), queue, batchSenders, maxBatchSenders, drain);
+    }
+
+    /**
+     * Makes a renewal its lease's latest and puts it in a queue, then starts one more of that
+     * queue's senders while there is a place.
+     */
+    private Queued enqueue(
+            Queued renewal,
+            ConcurrentLinkedQueue<Queued> into,
+            AtomicInteger senders,
+            int maxSenders,
+            Runnable sender) {
+        renewal.lease.latestQueued = renewal;
+        into.add(renewal);
+        if (claim(senders, maxSenders)) {
+            startSender(sender, senders);
         }
         return renewal;
     }
@@ -164,13 +170,11 @@ final class BatchRenewals {
     /** Closing: nothing will send what is queued; its leases end with the manager. */
     private void failQueued() {
         RejectedExecutionException closing = new RejectedExecutionException("the manager is closed");
-        for (Queued renewal = queue.poll(); renewal != null; renewal = queue.poll()) {
-            renewal.waiting = false;
-            renewal.completeExceptionally(closing);
-        }
-        for (Queued renewal = suspects.poll(); renewal != null; renewal = suspects.poll()) {
-            renewal.waiting = false;
-            renewal.completeExceptionally(closing);
+        for (ConcurrentLinkedQueue<Queued> waiting : List.of(queue, suspects)) {
+            for (Queued renewal = waiting.poll(); renewal != null; renewal = waiting.poll()) {
+                renewal.waiting = false;
+                renewal.completeExceptionally(closing);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import io.dlm.spi.LockBackend;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The runtime's {@link LockAdmin}: checks arguments (V1, V2) before anything else, maps engine
@@ -42,11 +43,7 @@ final class DefaultLockAdmin implements LockAdmin {
     public Optional<LockInfo> inspect(String resourceId) {
         Arguments.id("resourceId", resourceId);
         ensureOpen();
-        try {
-            return backend.inspect(resourceId);
-        } catch (RuntimeException e) {
-            throw engineFailure("inspect of '" + resourceId + "'", e);
-        }
+        return asked("inspect of '" + resourceId + "'", () -> backend.inspect(resourceId));
     }
 
     @Override
@@ -64,11 +61,7 @@ final class DefaultLockAdmin implements LockAdmin {
         if (!(backend instanceof EnumeratingLockBackend enumerating)) {
             throw new UnsupportedOperationException("backend '" + name + "' cannot enumerate its locks (list)");
         }
-        try {
-            return List.copyOf(enumerating.list(prefix, limit));
-        } catch (RuntimeException e) {
-            throw engineFailure("list of prefix '" + prefix + "'", e);
-        }
+        return asked("list of prefix '" + prefix + "'", () -> List.copyOf(enumerating.list(prefix, limit)));
     }
 
     @Override
@@ -83,11 +76,7 @@ final class DefaultLockAdmin implements LockAdmin {
         if (!(backend instanceof BreakingLockBackend breaking)) {
             throw new UnsupportedOperationException("backend '" + name + "' cannot break a lock (release --force)");
         }
-        try {
-            return breaking.forceRelease(resourceId);
-        } catch (RuntimeException e) {
-            throw engineFailure("forced release of '" + resourceId + "'", e);
-        }
+        return asked("forced release of '" + resourceId + "'", () -> breaking.forceRelease(resourceId));
     }
 
     @Override
@@ -113,10 +102,14 @@ final class DefaultLockAdmin implements LockAdmin {
         }
     }
 
-    private static LockException engineFailure(String what, RuntimeException cause) {
-        if (cause instanceof LockException lockException) {
-            return lockException;
+    /** The engine's answer to {@code what}; its failure as a {@code LockException} (X1). */
+    private static <T> T asked(String what, Supplier<T> engineCall) {
+        try {
+            return engineCall.get();
+        } catch (LockException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new LockException(LockError.INTERNAL_ERROR, what + " failed: " + e, e);
         }
-        return new LockException(LockError.INTERNAL_ERROR, what + " failed: " + cause, cause);
     }
 }

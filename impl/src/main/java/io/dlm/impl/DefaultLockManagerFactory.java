@@ -26,12 +26,8 @@ public final class DefaultLockManagerFactory implements LockManagerFactory {
 
     @Override
     public LockManager open(String backend, Map<String, String> properties) {
-        Map<String, String> settings = copy(properties);
-        List<String> names = new ArrayList<>();
-        LockBackendProvider chosen = provider(backend, names);
-        LockSettings parsed = LockSettings.parse(settings);
-        LockSettings.warnAboutUnknownKeys(settings, names);
-        return DefaultLockManager.open(chosen, settings, parsed, Ticker.system());
+        Named named = Named.find(backend, properties);
+        return DefaultLockManager.open(named.provider(), named.settings(), named.parsed(), Ticker.system());
     }
 
     @Override
@@ -53,32 +49,38 @@ public final class DefaultLockManagerFactory implements LockManagerFactory {
      */
     @Override
     public LockAdmin admin(String backend, Map<String, String> properties) {
-        Map<String, String> settings = copy(properties);
-        List<String> names = new ArrayList<>();
-        LockBackendProvider chosen = provider(backend, names);
-        LockSettings parsed = LockSettings.parse(settings);
-        LockSettings.warnAboutUnknownKeys(settings, names);
+        Named named = Named.find(backend, properties);
         return new DefaultLockAdmin(
                 backend,
-                chosen.open(new DefaultBackendContext(settings, parsed, Ticker.system(), LeaseLossListener.IGNORE)));
+                named.provider()
+                        .open(new DefaultBackendContext(
+                                named.settings(), named.parsed(), Ticker.system(), LeaseLossListener.IGNORE)));
     }
 
     /**
-     * The provider of the named backend, the first found; {@code names} receives every provider's
-     * name, for the unknown-key check.
+     * A backend named by the caller, with the settings checked for it: the provider of that name,
+     * the first found, and the copied and parsed settings, whose unknown keys were warned about
+     * against every provider's name.
      */
-    private static LockBackendProvider provider(String backend, List<String> names) {
-        LockBackendProvider chosen = null;
-        for (LockBackendProvider provider : providers()) {
-            names.add(provider.name());
-            if (provider.name().equals(backend) && chosen == null) {
-                chosen = provider;
+    private record Named(LockBackendProvider provider, Map<String, String> settings, LockSettings parsed) {
+
+        static Named find(String backend, Map<String, String> properties) {
+            Map<String, String> settings = copy(properties);
+            List<String> names = new ArrayList<>();
+            LockBackendProvider chosen = null;
+            for (LockBackendProvider provider : providers()) {
+                names.add(provider.name());
+                if (provider.name().equals(backend) && chosen == null) {
+                    chosen = provider;
+                }
             }
+            if (chosen == null) {
+                throw unknownBackend(backend, names);
+            }
+            LockSettings parsed = LockSettings.parse(settings);
+            LockSettings.warnAboutUnknownKeys(settings, names);
+            return new Named(chosen, settings, parsed);
         }
-        if (chosen == null) {
-            throw unknownBackend(backend, names);
-        }
-        return chosen;
     }
 
     private static Map<String, String> copy(Map<String, String> properties) {

@@ -93,17 +93,8 @@ final class DeferredReleases {
     private @Nullable ScheduledThreadPoolExecutor timer() {
         synchronized (threadLock) {
             if (timer == null && !closed) {
-                ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, task -> {
-                    Thread thread = new Thread(task, "dlm-deferred-release");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-                created.setRemoveOnCancelPolicy(true);
                 // Holds on are occasional: the thread goes when idle and comes back when needed.
-                created.setKeepAliveTime(30, TimeUnit.SECONDS);
-                created.allowCoreThreadTimeOut(true);
-                created.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-                timer = created;
+                timer = OccasionalTimer.create("dlm-deferred-release");
             }
             return timer;
         }
@@ -125,7 +116,7 @@ final class DeferredReleases {
         }
         if (releaser != null) {
             // Not shutdownNow(): a release on its way is let finish, not interrupted; the delayed
-            // ones are dropped (the policy above) and sent just below instead.
+            // ones are dropped (the timer's policy) and sent just below instead.
             releaser.shutdown();
         }
         for (DefaultLease lease : pending.keySet()) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -162,11 +163,7 @@ final class LockTelemetry {
         }
         LockObserver to = observer;
         if (to != null) {
-            try {
-                to.waitEnded(resourceId, clientId, outcome, now - startedAt);
-            } catch (Throwable e) {
-                dropped(e);
-            }
+            tell(to, o -> o.waitEnded(resourceId, clientId, outcome, now - startedAt));
         }
     }
 
@@ -202,11 +199,7 @@ final class LockTelemetry {
         commitHeld(hold, resourceId, "released");
         LockObserver to = observer;
         if (to != null) {
-            try {
-                to.released(resourceId, hold.clientId, hold.fencingToken, now - hold.grantedAt);
-            } catch (Throwable e) {
-                dropped(e);
-            }
+            tell(to, o -> o.released(resourceId, hold.clientId, hold.fencingToken, now - hold.grantedAt));
         }
     }
 
@@ -232,11 +225,7 @@ final class LockTelemetry {
         }
         LockObserver to = observer;
         if (to != null) {
-            try {
-                to.leaseLost(resourceId, clientId, fencingToken, heldFor);
-            } catch (Throwable e) {
-                dropped(e);
-            }
+            tell(to, o -> o.leaseLost(resourceId, clientId, fencingToken, heldFor));
         }
     }
 
@@ -245,11 +234,7 @@ final class LockTelemetry {
         holds.clear();
         LockObserver to = observer;
         if (to != null) {
-            try {
-                to.closed();
-            } catch (Throwable e) {
-                dropped(e);
-            }
+            tell(to, LockObserver::closed);
         }
     }
 
@@ -261,14 +246,18 @@ final class LockTelemetry {
     }
 
     /**
-     * An observer's failure, whatever it was, never reaches a lock operation or a loss report (K3):
+     * Tells one observer, the only way any observer is told. Its failure, whatever it was, never reaches a lock operation or a loss report (K3):
      * dropped, except the JVM's own errors.
      */
-    private static void dropped(Throwable e) {
-        if (e instanceof VirtualMachineError fatal) {
-            throw fatal;
+    private static void tell(LockObserver observer, Consumer<LockObserver> call) {
+        try {
+            call.accept(observer);
+        } catch (Throwable e) {
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
+            LOG.log(Level.DEBUG, "DLM: a lock observer failed; its failure is dropped", e);
         }
-        LOG.log(Level.DEBUG, "DLM: a lock observer failed; its failure is dropped", e);
     }
 
     /** Several observers, each told in turn; one that fails does not keep the others from hearing. */
@@ -281,45 +270,27 @@ final class LockTelemetry {
 
         @Override
         public void waitEnded(String resourceId, String clientId, WaitOutcome outcome, long waitNanos) {
-            for (LockObserver o : all) {
-                try {
-                    o.waitEnded(resourceId, clientId, outcome, waitNanos);
-                } catch (Throwable e) {
-                    dropped(e);
-                }
-            }
+            tellEach(o -> o.waitEnded(resourceId, clientId, outcome, waitNanos));
         }
 
         @Override
         public void released(String resourceId, String clientId, long fencingToken, long heldNanos) {
-            for (LockObserver o : all) {
-                try {
-                    o.released(resourceId, clientId, fencingToken, heldNanos);
-                } catch (Throwable e) {
-                    dropped(e);
-                }
-            }
+            tellEach(o -> o.released(resourceId, clientId, fencingToken, heldNanos));
         }
 
         @Override
         public void leaseLost(String resourceId, String clientId, long fencingToken, long heldNanos) {
-            for (LockObserver o : all) {
-                try {
-                    o.leaseLost(resourceId, clientId, fencingToken, heldNanos);
-                } catch (Throwable e) {
-                    dropped(e);
-                }
-            }
+            tellEach(o -> o.leaseLost(resourceId, clientId, fencingToken, heldNanos));
         }
 
         @Override
         public void closed() {
+            tellEach(LockObserver::closed);
+        }
+
+        private void tellEach(Consumer<LockObserver> call) {
             for (LockObserver o : all) {
-                try {
-                    o.closed();
-                } catch (Throwable e) {
-                    dropped(e);
-                }
+                tell(o, call);
             }
         }
     }

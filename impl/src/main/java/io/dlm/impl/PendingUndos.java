@@ -50,17 +50,8 @@ final class PendingUndos implements AutoCloseable {
                 return; // what is not undone expires by its lease
             }
             if (timer == null) {
-                ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, task -> {
-                    Thread thread = new Thread(task, "dlm-undo");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-                created.setRemoveOnCancelPolicy(true);
-                created.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
                 // Undos that need retrying are rare: the thread goes when idle, and comes back.
-                created.setKeepAliveTime(30, TimeUnit.SECONDS);
-                created.allowCoreThreadTimeOut(true);
-                timer = created;
+                timer = OccasionalTimer.create("dlm-undo");
             }
             timer.schedule(retry, pauseNanos, TimeUnit.NANOSECONDS);
         }

@@ -87,22 +87,12 @@ class BatchRenewalTest {
     void N7_aThousandLeasesOnAnEngineAnsweringIn100msAreRenewedInBatchesAndNoneIsLost() throws Exception {
         SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(100), "none", Duration.ZERO);
         Duration lease = TckTimings.scaledMillis(1_000);
-        try (LockManager manager = DefaultLockManager.open(
-                engine, Map.of("dlm.operation.timeout", "5s", "dlm.heartbeat.threads", "32"), Ticker.system())) {
-            List<Lease> leases = new ArrayList<>();
-            for (int i = 0; i < 1_000; i++) {
-                leases.add(manager.tryAcquire("n7-" + i, "c", Duration.ZERO, lease)
-                        .orElseThrow()
-                        .keepAlive());
-            }
+        try (LockManager manager = withThirtyTwoSenders(engine)) {
+            List<Lease> leases = keptAlive(manager, numbered("n7-", 1_000), lease);
             TimeUnit.NANOSECONDS.sleep(lease.multipliedBy(3).toNanos());
-            int lost = 0;
-            for (Lease held : leases) {
-                lost += held.lost().toCompletableFuture().isDone() || !held.isValid() ? 1 : 0;
-            }
-            assertThat(lost)
+            assertThat(lost(leases))
                     .as("leases lost on an engine answering within 100 ms (N7)")
-                    .isZero();
+                    .isEmpty();
             assertThat(engine.singleRenewals.get())
                     .as("renewals sent one by one")
                     .isZero();
@@ -125,27 +115,15 @@ class BatchRenewalTest {
     void K1_N7_anEngineHeldForMoreThanARenewalPeriodCostsNoLease() throws Exception {
         SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(100), "none", Duration.ZERO);
         Duration lease = TckTimings.scaledMillis(1_000);
-        try (LockManager manager = DefaultLockManager.open(
-                engine, Map.of("dlm.operation.timeout", "5s", "dlm.heartbeat.threads", "32"), Ticker.system())) {
-            List<Lease> leases = new ArrayList<>();
-            for (int i = 0; i < 1_000; i++) {
-                leases.add(manager.tryAcquire("held-" + i, "c", Duration.ZERO, lease)
-                        .orElseThrow()
-                        .keepAlive());
-            }
+        try (LockManager manager = withThirtyTwoSenders(engine)) {
+            List<Lease> leases = keptAlive(manager, numbered("held-", 1_000), lease);
             TimeUnit.NANOSECONDS.sleep(lease.toNanos());
             // Held for 0.4 of a lease, more than the renewal period (a third): a renewal sent just
             // before it is answered 0.5 of a lease after it was sent, well within its lease.
             engine.heldUntil =
                     System.nanoTime() + lease.multipliedBy(2).dividedBy(5).toNanos();
             TimeUnit.NANOSECONDS.sleep(lease.multipliedBy(4).toNanos());
-            List<String> lost = new ArrayList<>();
-            for (Lease held : leases) {
-                if (held.lost().toCompletableFuture().isDone() || !held.isValid()) {
-                    lost.add(held.resourceId());
-                }
-            }
-            assertThat(lost)
+            assertThat(lost(leases))
                     .as(
                             "leases lost after the engine was held for 0.4 of a lease (%s renewals sent one by one)",
                             engine.singleRenewals.get())
@@ -169,31 +147,12 @@ class BatchRenewalTest {
                         "dlm.heartbeat.threads",
                         "8"),
                 Ticker.system())) {
-            List<Lease> healthy = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
-                names.add("healthy-" + i);
-            }
+            List<String> names = numbered("healthy-", 100);
             names.add(50, "slow");
-            Lease slow = null;
-            for (String name : names) {
-                Lease held = manager.tryAcquire(name, "c", Duration.ZERO, lease)
-                        .orElseThrow()
-                        .keepAlive();
-                if (name.equals("slow")) {
-                    slow = held;
-                } else {
-                    healthy.add(held);
-                }
-            }
+            List<Lease> healthy = keptAlive(manager, names, lease);
+            Lease slow = healthy.remove(names.indexOf("slow"));
             TimeUnit.NANOSECONDS.sleep(lease.multipliedBy(3).toNanos());
-            List<String> lost = new ArrayList<>();
-            for (Lease held : healthy) {
-                if (held.lost().toCompletableFuture().isDone() || !held.isValid()) {
-                    lost.add(held.resourceId());
-                }
-            }
-            assertThat(lost)
+            assertThat(lost(healthy))
                     .as("healthy leases lost while one lease's renewals hung (K1)")
                     .isEmpty();
             assertThat(slow.lost().toCompletableFuture())
@@ -201,5 +160,40 @@ class BatchRenewalTest {
                     .isDone();
             assertThat(engine.batches.get()).isPositive();
         }
+    }
+
+    private static LockManager withThirtyTwoSenders(SlowEngine engine) {
+        return DefaultLockManager.open(
+                engine, Map.of("dlm.operation.timeout", "5s", "dlm.heartbeat.threads", "32"), Ticker.system());
+    }
+
+    private static List<String> numbered(String prefix, int count) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(prefix + i);
+        }
+        return names;
+    }
+
+    /** A kept-alive lease of each resource, acquired in the order given. */
+    private static List<Lease> keptAlive(LockManager manager, List<String> resources, Duration lease) {
+        List<Lease> leases = new ArrayList<>();
+        for (String resource : resources) {
+            leases.add(manager.tryAcquire(resource, "c", Duration.ZERO, lease)
+                    .orElseThrow()
+                    .keepAlive());
+        }
+        return leases;
+    }
+
+    /** The resources of the leases lost, told so or no longer valid. */
+    private static List<String> lost(List<Lease> leases) {
+        List<String> lost = new ArrayList<>();
+        for (Lease held : leases) {
+            if (held.lost().toCompletableFuture().isDone() || !held.isValid()) {
+                lost.add(held.resourceId());
+            }
+        }
+        return lost;
     }
 }

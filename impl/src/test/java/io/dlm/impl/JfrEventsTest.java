@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dlm.Lease;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
-import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.Ticker;
-import io.dlm.tck.ForwardingLockBackend;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -111,20 +109,6 @@ class JfrEventsTest {
         RecordedEvent heldUntilLost = only(events, LockHeldEvent.NAME, lostResource, "keeper");
         assertThat(heldUntilLost.getString("endedBy")).isEqualTo("lost");
         assertThat(heldUntilLost.getLong("fencingToken")).isEqualTo(lost.getLong("fencingToken"));
-    }
-
-    /** The in-memory engine, refusing renewals once told to. */
-    private static final class RenewalsRefused extends ForwardingLockBackend {
-        volatile boolean refuse;
-
-        RenewalsRefused() {
-            super(new MemoryLockBackend(Ticker.system()));
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return !refuse && super.renew(resourceId, clientId, fencingToken);
-        }
     }
 
     private static RecordedEvent only(List<RecordedEvent> events, String name, String resource, String client) {

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
 import io.dlm.LockManager;
-import io.dlm.impl.memory.MemoryLockBackend;
 import io.dlm.spi.LockObserver;
 import io.dlm.spi.Ticker;
-import io.dlm.tck.ForwardingLockBackend;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -63,20 +61,6 @@ class ObserverIsolationTest {
         public void leaseLost(String resourceId, String clientId, long fencingToken, long heldNanos) {
             losses.incrementAndGet();
             throw new NoSuchMethodError("leaseLost");
-        }
-    }
-
-    /** The in-memory engine, refusing renewals once told to. */
-    private static final class RenewalsRefused extends ForwardingLockBackend {
-        volatile boolean refuse;
-
-        RenewalsRefused() {
-            super(new MemoryLockBackend(Ticker.system()));
-        }
-
-        @Override
-        public boolean renew(String resourceId, String clientId, long fencingToken) {
-            return !refuse && super.renew(resourceId, clientId, fencingToken);
         }
     }
 }

@@ -31,13 +31,9 @@ class ReleaseWaitsForRenewalTest {
         RenewalHeldBack backend = new RenewalHeldBack();
         // A long operation timeout: the release must end because the renewal came back, not
         // because its wait ran out.
-        try (LockManager manager = DefaultLockManager.open(
-                backend, Map.of("dlm.heartbeat.interval", "50ms", "dlm.operation.timeout", "60s"), Ticker.system())) {
+        try (LockManager manager = renewingEvery50ms(backend, "60s")) {
             try {
-                Lease lease = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofSeconds(30))
-                        .orElseThrow()
-                        .keepAlive();
-                assertThat(backend.renewing.await(10, TimeUnit.SECONDS)).isTrue();
+                Lease lease = keptAliveWithItsRenewalHeld(manager, backend);
 
                 CompletableFuture<Boolean> release = new CompletableFuture<>();
                 Thread releasing = new Thread(() -> release.complete(lease.release()), "releasing");
@@ -63,13 +59,9 @@ class ReleaseWaitsForRenewalTest {
     @Test
     void D4_aRenewalThatDoesNotComeBackHoldsTheReleaseUpOneOperationTimeoutAtMost() throws Exception {
         RenewalHeldBack backend = new RenewalHeldBack();
-        try (LockManager manager = DefaultLockManager.open(
-                backend, Map.of("dlm.heartbeat.interval", "50ms", "dlm.operation.timeout", "500ms"), Ticker.system())) {
+        try (LockManager manager = renewingEvery50ms(backend, "500ms")) {
             try {
-                Lease lease = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofSeconds(30))
-                        .orElseThrow()
-                        .keepAlive();
-                assertThat(backend.renewing.await(10, TimeUnit.SECONDS)).isTrue();
+                Lease lease = keptAliveWithItsRenewalHeld(manager, backend);
 
                 long start = System.nanoTime();
                 assertThat(lease.release()).isTrue();
@@ -81,6 +73,23 @@ class ReleaseWaitsForRenewalTest {
                 backend.renewalMayReturn.countDown();
             }
         }
+    }
+
+    private static LockManager renewingEvery50ms(RenewalHeldBack backend, String operationTimeout) {
+        return DefaultLockManager.open(
+                backend,
+                Map.of("dlm.heartbeat.interval", "50ms", "dlm.operation.timeout", operationTimeout),
+                Ticker.system());
+    }
+
+    /** A kept-alive lease whose first renewal is on the engine, held there until the test lets it go. */
+    private static Lease keptAliveWithItsRenewalHeld(LockManager manager, RenewalHeldBack backend)
+            throws InterruptedException {
+        Lease lease = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofSeconds(30))
+                .orElseThrow()
+                .keepAlive();
+        assertThat(backend.renewing.await(10, TimeUnit.SECONDS)).isTrue();
+        return lease;
     }
 
     /** A blocking (not in-process) backend whose renewals wait until the test lets them go. */

@@ -1,21 +1,15 @@
 package io.dlm.impl.selftest.toy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import io.dlm.impl.selftest.FixtureRuns;
 import io.dlm.tck.jvm.CrossProcessTck;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.platform.engine.FilterResult;
-import org.junit.platform.launcher.PostDiscoveryFilter;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
-import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
@@ -29,8 +23,8 @@ class CrossProcessSelfTest {
 
     @Test
     void aCorrectEnginePassesTheTier() {
-        TestExecutionSummary summary = run(CorrectEngine.class);
-        assertThat(failures(summary))
+        TestExecutionSummary summary = FixtureRuns.run(CorrectEngine.class, "");
+        assertThat(FixtureRuns.failures(summary))
                 .as("cross-process tests failed by a correct engine")
                 .isEmpty();
         assertThat(summary.getTestsSucceededCount()).isEqualTo(3);
@@ -38,45 +32,20 @@ class CrossProcessSelfTest {
 
     @Test
     void anEngineThatGrantsBeforeTheLeaseEndsFailsE2() {
-        TestExecutionSummary summary = run(EarlyGrantingEngine.class, "E2_");
-        List<String> failed = failures(summary);
+        TestExecutionSummary summary = FixtureRuns.run(EarlyGrantingEngine.class, "E2_");
+        List<String> failed = FixtureRuns.failures(summary);
         System.out.println("[cross-process self-test] early grant: failed " + failed);
         assertThat(failed).as("tests failed by an engine that grants early").anyMatch(test -> test.startsWith("E2_"));
     }
 
     @Test
     void anEngineWhoseRenewalsOutliveTheLeaseFailsS3() {
-        TestExecutionSummary summary = run(LongRenewingEngine.class, "S3_");
-        List<String> failed = failures(summary);
+        TestExecutionSummary summary = FixtureRuns.run(LongRenewingEngine.class, "S3_");
+        List<String> failed = FixtureRuns.failures(summary);
         System.out.println("[cross-process self-test] renewal in the wrong unit: failed " + failed);
         assertThat(failed)
                 .as("tests failed by an engine whose renewals outlive the lease")
                 .anyMatch(test -> test.startsWith("S3_") && test.contains("the next leader after"));
-    }
-
-    private static TestExecutionSummary run(Class<?> fixture) {
-        return run(fixture, "");
-    }
-
-    /** Runs the tests of {@code fixture} whose names start with {@code prefix}: only those a flaw is for. */
-    private static TestExecutionSummary run(Class<?> fixture, String prefix) {
-        SummaryGeneratingListener listener = new SummaryGeneratingListener();
-        PostDiscoveryFilter named = test ->
-                FilterResult.includedIf(!test.isTest() || test.getDisplayName().startsWith(prefix));
-        LauncherFactory.create()
-                .execute(
-                        LauncherDiscoveryRequestBuilder.request()
-                                .selectors(selectClass(fixture))
-                                .filters(named)
-                                .build(),
-                        listener);
-        return listener.getSummary();
-    }
-
-    private static List<String> failures(TestExecutionSummary summary) {
-        return summary.getFailures().stream()
-                .map(failure -> failure.getTestIdentifier().getDisplayName() + ": " + failure.getException())
-                .collect(Collectors.toList());
     }
 
     /** The tier wired to a toy engine of its own, as a backend author wires it. */

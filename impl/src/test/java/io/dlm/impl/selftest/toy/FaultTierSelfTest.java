@@ -1,8 +1,8 @@
 package io.dlm.impl.selftest.toy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import io.dlm.impl.selftest.FixtureRuns;
 import io.dlm.tck.fault.InProcessFaultTck;
 import io.dlm.tck.fault.LockManagerFaultTck;
 import java.lang.reflect.Method;
@@ -10,8 +10,6 @@ import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,12 +18,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.platform.engine.FilterResult;
-import org.junit.platform.engine.TestDescriptor;
-import org.junit.platform.launcher.PostDiscoveryFilter;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
-import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
@@ -40,8 +32,8 @@ class FaultTierSelfTest {
 
     @Test
     void aCorrectEnginePassesTheWholeFaultTier() {
-        TestExecutionSummary summary = run(CorrectFixture.class, "");
-        assertThat(failures(summary))
+        TestExecutionSummary summary = FixtureRuns.run(CorrectFixture.class, "");
+        assertThat(FixtureRuns.failures(summary))
                 .as("fault tests failed by a correct engine")
                 .isEmpty();
         assertThat(summary.getTestsFoundCount()).isEqualTo(countTierTests());
@@ -61,42 +53,14 @@ class FaultTierSelfTest {
     @ParameterizedTest(name = "{0} fails {1}")
     @MethodSource("plantedFaults")
     void eachPlantedFaultIsCaught(Class<? extends LockManagerFaultTck> fixture, String rule) {
-        TestExecutionSummary summary = run(fixture, rule);
-        List<String> failed = failures(summary);
+        TestExecutionSummary summary = FixtureRuns.run(fixture, rule);
+        List<String> failed = FixtureRuns.failures(summary);
         System.out.println("[fault tier self-test] " + fixture.getSimpleName() + ": ran " + summary.getTestsFoundCount()
                 + " tests of " + rule + ", failed " + failed);
         assertThat(summary.getTestsFoundCount()).as("tests of %s found", rule).isPositive();
         assertThat(failed)
                 .as("tests of %s failed by %s", rule, fixture.getSimpleName())
                 .isNotEmpty();
-    }
-
-    private static TestExecutionSummary run(Class<?> fixture, String rulePrefix) {
-        SummaryGeneratingListener listener = new SummaryGeneratingListener();
-        LauncherFactory.create()
-                .execute(
-                        LauncherDiscoveryRequestBuilder.request()
-                                .selectors(selectClass(fixture))
-                                .filters((PostDiscoveryFilter) descriptor -> only(descriptor, rulePrefix))
-                                .build(),
-                        listener);
-        return listener.getSummary();
-    }
-
-    private static List<String> failures(TestExecutionSummary summary) {
-        return summary.getFailures().stream()
-                .map(failure -> failure.getTestIdentifier().getDisplayName() + ": " + failure.getException())
-                .collect(Collectors.toList());
-    }
-
-    private static FilterResult only(TestDescriptor descriptor, String rulePrefix) {
-        Optional<String> method = descriptor
-                .getSource()
-                .filter(org.junit.platform.engine.support.descriptor.MethodSource.class::isInstance)
-                .map(source -> ((org.junit.platform.engine.support.descriptor.MethodSource) source).getMethodName());
-        return method.isEmpty()
-                ? FilterResult.included("container")
-                : FilterResult.includedIf(method.get().startsWith(rulePrefix));
     }
 
     private static long countTierTests() {

@@ -11,7 +11,6 @@ import io.smallrye.health.SmallRyeHealthReporter;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
@@ -34,20 +33,13 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ReadinessOnQuarkusTest.OnPostgres.class)
 class ReadinessOnQuarkusTest {
 
-    static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String TABLE = "dlm_it_quarkus_readiness";
+    static final PostgresTable TABLE = new PostgresTable("dlm_it_quarkus_readiness");
 
     /** The manager on PostgreSQL, on a table of this test's own, with a short operation timeout. */
     public static class OnPostgres implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "dlm.backend", "jdbc",
-                    "dlm.jdbc.url", URL,
-                    "dlm.jdbc.user", "postgres",
-                    "dlm.jdbc.table", TABLE,
-                    "dlm.jdbc.create-table", "true",
-                    "dlm.operation.timeout", "3s");
+            return TABLE.settings(Map.of("dlm.operation.timeout", "3s"));
         }
     }
 
@@ -59,11 +51,7 @@ class ReadinessOnQuarkusTest {
 
     @AfterAll
     static void dropTable() throws Exception {
-        try (Connection connection = DriverManager.getConnection(URL, "postgres", "");
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + TABLE);
-            statement.execute("DROP SEQUENCE IF EXISTS " + TABLE + "_seq");
-        }
+        TABLE.drop();
     }
 
     @Test
@@ -75,10 +63,10 @@ class ReadinessOnQuarkusTest {
         assertThat(data().getString("default.state")).isEqualTo("open");
         assertThat(data().getString("default.backend")).isEqualTo("jdbc");
 
-        try (Connection blocker = DriverManager.getConnection(URL, "postgres", "");
+        try (Connection blocker = PostgresTable.connect();
                 Statement statement = blocker.createStatement()) {
             blocker.setAutoCommit(false);
-            statement.execute("LOCK TABLE " + TABLE + " IN ACCESS EXCLUSIVE MODE");
+            statement.execute("LOCK TABLE " + TABLE.name() + " IN ACCESS EXCLUSIVE MODE");
             // Each call now waits for the table until the operation timeout ends it: a failure.
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 callIgnoringFailure(resource);

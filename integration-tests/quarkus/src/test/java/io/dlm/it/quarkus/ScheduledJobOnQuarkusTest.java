@@ -9,9 +9,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +33,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ScheduledJobOnQuarkusTest.ScheduledOnPostgres.class)
 class ScheduledJobOnQuarkusTest {
 
-    static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String TABLE = "dlm_it_quarkus_scheduled";
+    static final PostgresTable TABLE = new PostgresTable("dlm_it_quarkus_scheduled");
 
     /** How many ticks every node must have fired for. */
     static final int TICKS = 10;
@@ -46,14 +42,8 @@ class ScheduledJobOnQuarkusTest {
     public static class ScheduledOnPostgres implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "dlm.backend", "jdbc",
-                    "dlm.jdbc.url", URL,
-                    "dlm.jdbc.user", "postgres",
-                    "dlm.jdbc.table", TABLE,
-                    "dlm.jdbc.create-table", "true",
-                    "it.scheduled-report.cron", "*/4 * * * * ?",
-                    "quarkus.scheduler.start-mode", "halted");
+            return TABLE.settings(
+                    Map.of("it.scheduled-report.cron", "*/4 * * * * ?", "quarkus.scheduler.start-mode", "halted"));
         }
     }
 
@@ -71,11 +61,7 @@ class ScheduledJobOnQuarkusTest {
 
     @AfterAll
     static void dropTable() throws Exception {
-        try (Connection connection = DriverManager.getConnection(URL, "postgres", "");
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + TABLE);
-            statement.execute("DROP SEQUENCE IF EXISTS " + TABLE + "_seq");
-        }
+        TABLE.drop();
     }
 
     @Test
