@@ -86,6 +86,13 @@ class KeepAliveStreamTest {
 
     private static final int THREADS = 16;
 
+    /** The fake's first stream answers nothing; every later one answers each keep-alive in order. */
+    private static final Behaviour ONLY_LATER_STREAMS_ANSWER = (stream, id, index) -> {
+        if (stream.number > 0) {
+            stream.answer(id);
+        }
+    };
+
     private final FakeLease fake = new FakeLease();
     private final CallOptionsInterceptor.Capture capture = new CallOptionsInterceptor.Capture();
     private final List<KeepAliveStream> opened = new ArrayList<>();
@@ -119,8 +126,7 @@ class KeepAliveStreamTest {
 
     @Test
     void concurrentKeepAlivesAnsweredInOrderEachGetTheirOwnLeasesTtlOnOneStream() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
 
         List<Outcome> outcomes = sendFromManyThreads(keepAlives, 200);
 
@@ -139,13 +145,8 @@ class KeepAliveStreamTest {
 
     @Test
     void answerOutOfOrderFailsTheStreamAndTheNextKeepAliveGoesOnANewOne() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         CompletableFuture<Long> first = keepAlives.keepAlive(1);
         CompletableFuture<Long> second = keepAlives.keepAlive(2);
         CompletableFuture<Long> third = keepAlives.keepAlive(3);
@@ -171,8 +172,7 @@ class KeepAliveStreamTest {
     @EnumSource(Mismatch.class)
     void aMismatchAmongConcurrentKeepAlivesFailsWhatIsPendingOnItsStreamAndNothingElse(Mismatch mismatch)
             throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         int at = 50;
         AtomicLong mismatched = new AtomicLong();
         AtomicLong held = new AtomicLong();
@@ -232,8 +232,7 @@ class KeepAliveStreamTest {
 
     @Test
     void anAnswerNobodyAskedForFailsTheStream() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         fake.behaviour = (stream, id, index) -> {
             stream.answer(id);
             if (stream.number == 0) {
@@ -245,17 +244,13 @@ class KeepAliveStreamTest {
 
         assertThat(ttlOf(keepAlive(keepAlives, 1))).isEqualTo(ttlOf(1));
         awaitCancelled(0);
-        assertThat(ttlOf(keepAlive(keepAlives, 1))).isEqualTo(ttlOf(1));
-
-        assertThat(fake.streams).as("streams opened").hasSize(2);
+        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, 1);
         assertThat(fake.stream(0).received).containsExactly(1L);
-        assertThat(fake.stream(1).received).containsExactly(1L);
     }
 
     @Test
     void aTtlOfZeroFailsThatKeepAliveAsLeaseNotFoundAndKeepsTheStream() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         long gone = 13;
         fake.behaviour = (stream, id, index) -> stream.send(id, id == gone ? 0 : ttlOf(id));
 
@@ -273,13 +268,8 @@ class KeepAliveStreamTest {
     @MethodSource("endings")
     void aStreamThatEndsFailsWhatIsPendingOnIt(Status.Code ending, Status.Code expected, String description)
             throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         CompletableFuture<Long> first = keepAlive(keepAlives, 1);
         CompletableFuture<Long> second = keepAlive(keepAlives, 2);
         awaitReceived(0, 2);
@@ -292,9 +282,7 @@ class KeepAliveStreamTest {
             // A stream that ends says nothing about any lease.
             assertThat(OperationBudget.isLeaseNotFound(failure)).isFalse();
         }
-        assertThat(ttlOf(keepAlive(keepAlives, 3))).isEqualTo(ttlOf(3));
-        assertThat(fake.streams).as("streams opened").hasSize(2);
-        assertThat(fake.stream(1).received).containsExactly(3L);
+        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, 3);
     }
 
     static Stream<Arguments> endings() {
@@ -308,13 +296,8 @@ class KeepAliveStreamTest {
 
     @Test
     void aStreamLeftUnansweredForAnOperationTimeoutIsGivenUpByTheNextKeepAlive() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(SHORT_TIMEOUT);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesOn(channel, SHORT_TIMEOUT);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         long sent = System.nanoTime();
         CompletableFuture<Long> stuck = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
@@ -338,13 +321,9 @@ class KeepAliveStreamTest {
     @Test
     void aStuckStreamIsGivenUpEvenWhenTheSendOnItsReplacementFails() throws Exception {
         AtomicBoolean failSends = new AtomicBoolean();
-        capture.saw(ClientInterceptors.intercept(channel, failingSends(failSends)), null);
-        KeepAliveStream keepAlives = keepAlives(SHORT_TIMEOUT);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives =
+                keepAlivesOn(ClientInterceptors.intercept(channel, failingSends(failSends)), SHORT_TIMEOUT);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         long sent = System.nanoTime();
         CompletableFuture<Long> stuck = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
@@ -365,8 +344,7 @@ class KeepAliveStreamTest {
 
     @Test
     void closeFailsWhatIsPendingAndEveryLaterKeepAlive() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         fake.behaviour = (stream, id, index) -> {};
         CompletableFuture<Long> first = keepAlive(keepAlives, 1);
         CompletableFuture<Long> second = keepAlive(keepAlives, 2);
@@ -385,13 +363,9 @@ class KeepAliveStreamTest {
     @Test
     void aFailedSendFailsThatKeepAliveAndTheNextGoesOnANewStream() throws Exception {
         AtomicBoolean failSends = new AtomicBoolean();
-        capture.saw(ClientInterceptors.intercept(channel, failingSends(failSends)), null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives =
+                keepAlivesOn(ClientInterceptors.intercept(channel, failingSends(failSends)), NO_SWEEP);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         CompletableFuture<Long> pending = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
 
@@ -403,16 +377,13 @@ class KeepAliveStreamTest {
         // The stream whose send failed is dropped, with what it had pending.
         assertStatus(failureOf(pending), Status.Code.CANCELLED, "could not be sent");
         awaitCancelled(0);
-        assertThat(ttlOf(keepAlive(keepAlives, 3))).isEqualTo(ttlOf(3));
-        assertThat(fake.streams).as("streams opened").hasSize(2);
+        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, 3);
         assertThat(fake.stream(0).received).containsExactly(1L);
-        assertThat(fake.stream(1).received).containsExactly(3L);
     }
 
     @Test
     void theStreamOutlivesTheCancelledContextOfTheCallerThatOpenedIt() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         Context.CancellableContext caller = Context.current().withCancellation();
 
         CompletableFuture<Long> first = keepAliveIn(caller, keepAlives, 1);
@@ -424,8 +395,7 @@ class KeepAliveStreamTest {
 
     @Test
     void theStreamOutlivesTheDeadlineOfTheCallerThatOpenedIt() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try {
             Duration deadline = TckTimings.scaledMillis(300);
@@ -452,6 +422,12 @@ class KeepAliveStreamTest {
 
     // ---------------------------------------------------------------------------------------------
 
+    /** A stream opened on {@code seen}, the channel the client's calls have shown (as jetcd's do). */
+    private KeepAliveStream keepAlivesOn(Channel seen, Duration operationTimeout) {
+        capture.saw(seen, null);
+        return keepAlives(operationTimeout);
+    }
+
     private KeepAliveStream keepAlives(Duration operationTimeout) {
         KeepAliveStream keepAlives = new KeepAliveStream(capture, executor, operationTimeout);
         opened.add(keepAlives);
@@ -470,6 +446,16 @@ class KeepAliveStreamTest {
         } finally {
             context.detach(previous);
         }
+    }
+
+    /**
+     * Once the first stream is gone: the next keep-alive is answered, on a second stream, the
+     * first thing sent on it.
+     */
+    private void assertTheNextKeepAliveGoesOnASecondStream(KeepAliveStream keepAlives, long leaseId) throws Exception {
+        assertThat(ttlOf(keepAlive(keepAlives, leaseId))).isEqualTo(ttlOf(leaseId));
+        assertThat(fake.streams).as("streams opened").hasSize(2);
+        assertThat(fake.stream(1).received).as("sent on the second stream").containsExactly(leaseId);
     }
 
     /**
