@@ -25,8 +25,7 @@ class SightingsTest {
 
     @Test
     void theWaitRunsFromTheFirstSightingWhileTheNodeIsUnchanged() {
-        Sightings sightings = new Sightings();
-        sightings.remainingNanos(LOCK, 10, 20, 1_000, 0, 0);
+        Sightings sightings = firstSeenAtZero();
         // A later read of the same write does not restart the count.
         assertThat(sightings.remainingNanos(LOCK, 10, 20, 1_000, 600 * MS, 600 * MS))
                 .isEqualTo(410 * MS);
@@ -38,8 +37,7 @@ class SightingsTest {
 
     @Test
     void aRenewalOrANewAcquisitionStartsTheCountAgain() {
-        Sightings sightings = new Sightings();
-        sightings.remainingNanos(LOCK, 10, 20, 1_000, 0, 0);
+        Sightings sightings = firstSeenAtZero();
         // Renewed: same czxid, new mzxid.
         assertThat(sightings.remainingNanos(LOCK, 10, 21, 1_000, 900 * MS, 900 * MS))
                 .isEqualTo(1_010 * MS);
@@ -50,8 +48,7 @@ class SightingsTest {
 
     @Test
     void aForgottenNodeIsCountedAfresh() {
-        Sightings sightings = new Sightings();
-        sightings.remainingNanos(LOCK, 10, 20, 1_000, 0, 0);
+        Sightings sightings = firstSeenAtZero();
         sightings.forget(LOCK);
         assertThat(sightings.size()).isZero();
         assertThat(sightings.remainingNanos(LOCK, 10, 20, 1_000, 2_000 * MS, 2_000 * MS))
@@ -74,5 +71,15 @@ class SightingsTest {
         assertThat(renewed.token()).isEqualTo(7);
         assertThat(renewed.over(1_500 * MS)).isFalse();
         assertThat(renewed.over(1_800 * MS)).isTrue();
+    }
+
+    /**
+     * Sightings of {@link #LOCK}, written at czxid 10 and mzxid 20 with a lease of 1000 ms, first
+     * seen in a reply that came back at 0 and asked about at 0.
+     */
+    private static Sightings firstSeenAtZero() {
+        Sightings sightings = new Sightings();
+        sightings.remainingNanos(LOCK, 10, 20, 1_000, 0, 0);
+        return sightings;
     }
 }
