@@ -56,11 +56,7 @@ class LockNodeLayoutTest {
     }
 
     private static List<String> nodesOf(String resourceId) throws Exception {
-        String name = NodePaths.encode(resourceId);
-        return observer.getChildren().forPath(BASE).stream()
-                .filter(child -> child.equals(name) || child.startsWith(name + "."))
-                .sorted()
-                .toList();
+        return LockNodes.of(observer, BASE, resourceId);
     }
 
     @Test

@@ -112,10 +112,6 @@ class UndoTest {
     }
 
     private static List<String> nodesOf(TestBackends.Opened zk, String resourceId) throws Exception {
-        String name = NodePaths.encode(resourceId);
-        return zk.backend().curator().getChildren().forPath(BASE).stream()
-                .filter(child -> child.equals(name) || child.startsWith(name + "."))
-                .sorted()
-                .toList();
+        return LockNodes.of(zk.backend().curator(), BASE, resourceId);
     }
 }

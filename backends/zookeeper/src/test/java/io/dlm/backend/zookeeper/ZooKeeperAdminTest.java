@@ -85,10 +85,7 @@ class ZooKeeperAdminTest extends LockAdminTck {
     }
 
     private static List<String> nodesOf(String basePath, String resourceId) throws Exception {
-        String name = NodePaths.encode(resourceId);
-        return observer.getChildren().forPath(basePath).stream()
-                .filter(child -> child.equals(name) || child.startsWith(name + "."))
-                .toList();
+        return LockNodes.of(observer, basePath, resourceId);
     }
 
     /** Takes a free resource for client {@code c}. */
