@@ -243,9 +243,7 @@ class KeepAliveStreamTest {
         };
 
         assertThat(ttlOf(keepAlive(keepAlives, 1))).isEqualTo(ttlOf(1));
-        awaitCancelled(0);
-        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, 1);
-        assertThat(fake.stream(0).received).containsExactly(1L);
+        assertTheFirstStreamIsReplaced(keepAlives, 1L, 1);
     }
 
     @Test
@@ -376,9 +374,7 @@ class KeepAliveStreamTest {
         assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("injected");
         // The stream whose send failed is dropped, with what it had pending.
         assertStatus(failureOf(pending), Status.Code.CANCELLED, "could not be sent");
-        awaitCancelled(0);
-        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, 3);
-        assertThat(fake.stream(0).received).containsExactly(1L);
+        assertTheFirstStreamIsReplaced(keepAlives, 1L, 3);
     }
 
     @Test
@@ -446,6 +442,17 @@ class KeepAliveStreamTest {
         } finally {
             context.detach(previous);
         }
+    }
+
+    /**
+     * The client cancels the first stream, which carried only {@code sentOnTheFirst}, and the next
+     * keep-alive, of {@code leaseId}, goes on a second one.
+     */
+    private void assertTheFirstStreamIsReplaced(KeepAliveStream keepAlives, long sentOnTheFirst, long leaseId)
+            throws Exception {
+        awaitCancelled(0);
+        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, leaseId);
+        assertThat(fake.stream(0).received).containsExactly(sentOnTheFirst);
     }
 
     /**
