@@ -97,6 +97,9 @@ class KeepAliveStreamTest {
     private final CallOptionsInterceptor.Capture capture = new CallOptionsInterceptor.Capture();
     private final List<KeepAliveStream> opened = new ArrayList<>();
 
+    /** While set, the sends of streams from {@link #keepAlivesWithFailingSends} throw. */
+    private final AtomicBoolean failSends = new AtomicBoolean();
+
     private Server server;
     private ManagedChannel channel;
     private ExecutorService executor;
@@ -318,18 +321,14 @@ class KeepAliveStreamTest {
      */
     @Test
     void aStuckStreamIsGivenUpEvenWhenTheSendOnItsReplacementFails() throws Exception {
-        AtomicBoolean failSends = new AtomicBoolean();
-        KeepAliveStream keepAlives =
-                keepAlivesOn(ClientInterceptors.intercept(channel, failingSends(failSends)), SHORT_TIMEOUT);
+        KeepAliveStream keepAlives = keepAlivesWithFailingSends(SHORT_TIMEOUT);
         fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         long sent = System.nanoTime();
         CompletableFuture<Long> stuck = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
         awaitPast(sent, SHORT_TIMEOUT);
 
-        failSends.set(true);
-        Throwable failure = failureOf(keepAlive(keepAlives, 2));
-        failSends.set(false);
+        Throwable failure = failureOfAFailedSend(keepAlives, 2);
 
         assertThat(failure).hasMessageContaining("injected");
         assertStatus(failureOf(stuck), Status.Code.CANCELLED, "unanswered");
@@ -360,16 +359,12 @@ class KeepAliveStreamTest {
 
     @Test
     void aFailedSendFailsThatKeepAliveAndTheNextGoesOnANewStream() throws Exception {
-        AtomicBoolean failSends = new AtomicBoolean();
-        KeepAliveStream keepAlives =
-                keepAlivesOn(ClientInterceptors.intercept(channel, failingSends(failSends)), NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesWithFailingSends(NO_SWEEP);
         fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         CompletableFuture<Long> pending = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
 
-        failSends.set(true);
-        Throwable failure = failureOf(keepAlive(keepAlives, 2));
-        failSends.set(false);
+        Throwable failure = failureOfAFailedSend(keepAlives, 2);
 
         assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("injected");
         // The stream whose send failed is dropped, with what it had pending.
@@ -422,6 +417,21 @@ class KeepAliveStreamTest {
     private KeepAliveStream keepAlivesOn(Channel seen, Duration operationTimeout) {
         capture.saw(seen, null);
         return keepAlives(operationTimeout);
+    }
+
+    /** A stream whose sends throw while {@link #failSends} is set, as a call that can send no more. */
+    private KeepAliveStream keepAlivesWithFailingSends(Duration operationTimeout) {
+        return keepAlivesOn(ClientInterceptors.intercept(channel, failingSends(failSends)), operationTimeout);
+    }
+
+    /** Sends a keep-alive whose send fails, on a stream from {@link #keepAlivesWithFailingSends}. */
+    private Throwable failureOfAFailedSend(KeepAliveStream keepAlives, long leaseId) {
+        failSends.set(true);
+        try {
+            return failureOf(keepAlive(keepAlives, leaseId));
+        } finally {
+            failSends.set(false);
+        }
     }
 
     private KeepAliveStream keepAlives(Duration operationTimeout) {
