@@ -42,7 +42,8 @@ class EtcdUndoTest {
     @Test
     void X5_anAcquisitionWhoseReplyWasLostIsUndoneAtOnce() {
         AtomicBoolean loseReplies = new AtomicBoolean();
-        try (LockManager manager = open(backend -> new LosingReplies(backend, loseReplies))) {
+        try (LockManager manager =
+                open(backend -> new LosingReplies(backend, loseReplies, IllegalStateException::new))) {
             loseReplies.set(true);
             Throwable failure = catchThrowable(() -> manager.tryAcquire("granted", "c", Duration.ZERO, LONG_LEASE));
             loseReplies.set(false);
@@ -62,7 +63,8 @@ class EtcdUndoTest {
     @Test
     void X5_anUndoNeverReleasesALockTheSameClientHeldBefore() {
         AtomicBoolean loseReplies = new AtomicBoolean();
-        try (LockManager manager = open(backend -> new LosingReplies(backend, loseReplies))) {
+        try (LockManager manager =
+                open(backend -> new LosingReplies(backend, loseReplies, IllegalStateException::new))) {
             Lease first = manager.tryAcquire("held-before", "c", Duration.ZERO, LONG_LEASE)
                     .orElseThrow();
 

@@ -105,7 +105,7 @@ class UndoTest {
     /** A manager whose acquisitions' replies are lost while {@code failing} is set, its session up. */
     private static TestBackends.Opened openLosingReplies(AtomicBoolean failing) {
         return TestBackends.open(
-                        real -> new LosingReplies(real, failing),
+                        real -> new LosingReplies(real, failing, IllegalStateException::new),
                         TestZooKeeper.shared().getConnectString(),
                         BASE)
                 .awaitSession();
