@@ -16,10 +16,8 @@ import io.etcd.jetcd.options.PutOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -52,7 +50,7 @@ class EtcdAdminTest extends LockAdminTck {
      */
     @Override
     protected Map<String, String> newLockSpace() {
-        return settings(freshNamespace());
+        return ETCD.settings(freshNamespace());
     }
 
     /** etcd counts lease TTLs in whole seconds (E1). */
@@ -72,8 +70,8 @@ class EtcdAdminTest extends LockAdminTck {
         String outer = freshNamespace();
         String inner = outer + "b/";
         try (Client raw = raw();
-                LockManager outerSide = LockManagers.open("etcd", settings(outer));
-                LockAdmin outerAdmin = LockManagers.admin("etcd", settings(outer))) {
+                LockManager outerSide = ETCD.open(outer);
+                LockAdmin outerAdmin = admin(outer)) {
             // Ids around the inner namespace's keys in byte order ("b." < "b/x" < "b0"), and one that
             // is the inner namespace's name without its last byte.
             for (String id : List.of("a", "b", "b.", "b0", "c/1")) {
@@ -82,8 +80,8 @@ class EtcdAdminTest extends LockAdminTck {
             raw.getKVClient()
                     .delete(ByteSequence.from(NamespaceRegistry.PREFIX + outer, StandardCharsets.UTF_8))
                     .get(10, TimeUnit.SECONDS);
-            try (LockManager innerSide = LockManagers.open("etcd", settings(inner));
-                    LockAdmin innerAdmin = LockManagers.admin("etcd", settings(inner))) {
+            try (LockManager innerSide = ETCD.open(inner);
+                    LockAdmin innerAdmin = admin(inner)) {
                 for (String id : List.of("x", "y", "z")) {
                     innerSide
                             .tryAcquire(id, "inner-client", Duration.ZERO, LONG)
@@ -110,8 +108,8 @@ class EtcdAdminTest extends LockAdminTck {
     void keysThatAreNoLocksAreSkipped() throws Exception {
         String namespace = freshNamespace();
         try (Client raw = raw();
-                LockManager manager = LockManagers.open("etcd", settings(namespace));
-                LockAdmin admin = LockManagers.admin("etcd", settings(namespace))) {
+                LockManager manager = ETCD.open(namespace);
+                LockAdmin admin = admin(namespace)) {
             manager.tryAcquire("real", "c", Duration.ZERO, LONG).orElseThrow();
             long lease =
                     raw.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
@@ -143,8 +141,8 @@ class EtcdAdminTest extends LockAdminTck {
     void aForcedReleaseRevokesTheBrokenLeaseAndNoOther() throws Exception {
         String namespace = freshNamespace();
         try (Client raw = raw();
-                LockManager holder = LockManagers.open("etcd", settings(namespace));
-                LockAdmin admin = LockManagers.admin("etcd", settings(namespace))) {
+                LockManager holder = ETCD.open(namespace);
+                LockAdmin admin = admin(namespace)) {
             Lease broken = holder.tryAcquire("broken", "c", Duration.ZERO, LONG).orElseThrow();
             Lease kept = holder.tryAcquire("kept", "c", Duration.ZERO, LONG).orElseThrow();
             long brokenLease = stored(raw, key(namespace, "broken")).getLease();
@@ -173,10 +171,8 @@ class EtcdAdminTest extends LockAdminTck {
     @Test
     void aLockWhoseKeyWasDeletedWithoutItsLeaseIsLostByARenewalOrWithinALeaseOfKeepAlive() throws Exception {
         String namespace = freshNamespace();
-        Map<String, String> settings = settings(namespace);
-        settings.put("dlm.heartbeat.interval", "200ms");
         try (Client raw = raw();
-                LockManager holder = LockManagers.open("etcd", settings)) {
+                LockManager holder = ETCD.open(namespace, "dlm.heartbeat.interval", "200ms")) {
             Lease renewed =
                     holder.tryAcquire("renewed", "c", Duration.ZERO, LONG).orElseThrow();
             // A keep-alive checks the key at most once per lease length: a short lease here.
@@ -207,11 +203,11 @@ class EtcdAdminTest extends LockAdminTck {
     // ---- helpers -------------------------------------------------------------------------------
 
     private static String freshNamespace() {
-        return "/dlm-test/admin-" + UUID.randomUUID() + "/";
+        return EtcdExtension.freshNamespace("admin");
     }
 
-    private static Map<String, String> settings(String namespace) {
-        return new HashMap<>(Map.of("dlm.etcd.endpoints", ETCD.endpoints(), "dlm.etcd.namespace", namespace));
+    private static LockAdmin admin(String namespace) {
+        return LockManagers.admin("etcd", ETCD.settings(namespace));
     }
 
     private static Client raw() {

@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import io.dlm.tck.support.CapturedLog;
 import java.time.Duration;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -31,7 +28,7 @@ class EtcdClientReplacementTest {
 
     @Test
     void aReplacementForAStalledMemberKeepsTheWaitersWatch() throws Exception {
-        String namespace = "/dlm-test/replacement-" + UUID.randomUUID() + "/";
+        String namespace = EtcdExtension.freshNamespace("replacement");
         EtcdMember member = ETCD.members().get(0);
         try (LockManager holderSide = open(namespace);
                 LockManager waiterSide = open(namespace);
@@ -82,19 +79,14 @@ class EtcdClientReplacementTest {
     }
 
     private static LockManager open(String namespace) {
-        return LockManagers.open(
-                "etcd",
-                Map.of(
-                        "dlm.etcd.endpoints",
-                        ETCD.endpoints(),
-                        "dlm.etcd.namespace",
-                        namespace,
-                        "dlm.operation.timeout",
-                        OPERATION_TIMEOUT.toMillis() + "ms",
-                        "dlm.lease.min",
-                        "30s",
-                        // Only the watch wakes the waiter: no look at the lock while the member stalls.
-                        "dlm.wait.recheck",
-                        "60s"));
+        return ETCD.open(
+                namespace,
+                "dlm.operation.timeout",
+                OPERATION_TIMEOUT.toMillis() + "ms",
+                "dlm.lease.min",
+                "30s",
+                // Only the watch wakes the waiter: no look at the lock while the member stalls.
+                "dlm.wait.recheck",
+                "60s");
     }
 }

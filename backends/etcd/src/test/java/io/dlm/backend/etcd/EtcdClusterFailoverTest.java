@@ -12,7 +12,6 @@ import io.dlm.tck.fault.Recorder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,7 +35,7 @@ class EtcdClusterFailoverTest {
 
     @Test
     void killingTheLeaderAndRestartingItDuringAContendedWorkloadKeepsMutualExclusionAndProgress() throws Exception {
-        Map<String, String> settings = settings("/dlm-test/failover-" + UUID.randomUUID() + "/");
+        Map<String, String> settings = settings(EtcdExtension.freshNamespace("failover"));
         LockManager one = recording.track(LockManagers.open("etcd", settings));
         LockManager two = recording.track(LockManagers.open("etcd", settings));
         try (ContendedWorkload work = ContendedWorkload.start(
@@ -69,7 +68,7 @@ class EtcdClusterFailoverTest {
      */
     @Test
     void aLeaderChangeRestartsLeaseTtlsAndNeverShortensThem() throws Exception {
-        Map<String, String> settings = settings("/dlm-test/leader-change-" + UUID.randomUUID() + "/");
+        Map<String, String> settings = settings(EtcdExtension.freshNamespace("leader-change"));
         Recorder timeline = recording.recorder();
         EtcdMember leader = CLUSTER.leader();
         try (LockManager holder = LockManagers.open("etcd", settings);
@@ -118,12 +117,6 @@ class EtcdClusterFailoverTest {
     }
 
     private static Map<String, String> settings(String namespace) {
-        return Map.of(
-                "dlm.etcd.endpoints",
-                CLUSTER.endpoints(),
-                "dlm.etcd.namespace",
-                namespace,
-                "dlm.operation.timeout",
-                "2s");
+        return CLUSTER.settings(namespace, "dlm.operation.timeout", "2s");
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,13 +21,7 @@ class EtcdCrossManagerTest {
 
     @Test
     void aClientsLockCanBeRenewedAndReleasedThroughAnotherManager() {
-        Map<String, String> settings = Map.of(
-                "dlm.etcd.endpoints",
-                ETCD.endpoints(),
-                "dlm.etcd.namespace",
-                "/dlm-test/cross-" + UUID.randomUUID() + "/",
-                "dlm.lease.min",
-                "30s");
+        Map<String, String> settings = ETCD.settings(EtcdExtension.freshNamespace("cross"), "dlm.lease.min", "30s");
         try (LockManager taking = LockManagers.open("etcd", settings);
                 LockManager other = LockManagers.open("etcd", settings)) {
             assertThat(taking.lock("r", "c", 0)).isTrue();

@@ -3,7 +3,6 @@ package io.dlm.backend.etcd;
 import io.dlm.tck.jvm.CrossProcessTck;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -15,7 +14,7 @@ class EtcdCrossProcessTest extends CrossProcessTck {
     @RegisterExtension
     static final EtcdExtension ETCD = EtcdExtension.members(1);
 
-    private static final String NAMESPACE = "/dlm-test/cross-process-" + UUID.randomUUID() + "/";
+    private static final String NAMESPACE = EtcdExtension.freshNamespace("cross-process");
 
     @Override
     protected String backend() {
@@ -24,7 +23,7 @@ class EtcdCrossProcessTest extends CrossProcessTck {
 
     @Override
     protected Map<String, String> settings() {
-        return Map.of("dlm.etcd.endpoints", ETCD.endpoints(), "dlm.etcd.namespace", NAMESPACE);
+        return ETCD.settings(NAMESPACE);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.dlm.backend.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
 import io.dlm.tck.Prerequisites;
 import java.io.File;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,6 +176,44 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
      */
     public String endpoints() {
         return members.stream().map(EtcdMember::clientUrl).collect(Collectors.joining(","));
+    }
+
+    /**
+     * A namespace that no other test, test class or rerun shares.
+     *
+     * @param name what its keys are for, e.g. {@code "undo"}
+     * @return {@code /dlm-test/<name>-<random UUID>/}
+     */
+    public static String freshNamespace(String name) {
+        return "/dlm-test/" + name + "-" + UUID.randomUUID() + "/";
+    }
+
+    /**
+     * The settings of a manager on these members, in {@code namespace}.
+     *
+     * @param namespace the {@code dlm.etcd.namespace}
+     * @param keysAndValues more settings, each key followed by its value
+     * @return the {@code dlm.*} settings, a map the caller may add to
+     */
+    public Map<String, String> settings(String namespace, String... keysAndValues) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("dlm.etcd.endpoints", endpoints());
+        settings.put("dlm.etcd.namespace", namespace);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            settings.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return settings;
+    }
+
+    /**
+     * Opens a manager on these members, by the backend's name as users do.
+     *
+     * @param namespace the {@code dlm.etcd.namespace}
+     * @param keysAndValues more settings, each key followed by its value
+     * @return the manager, which the caller closes
+     */
+    public LockManager open(String namespace, String... keysAndValues) {
+        return LockManagers.open("etcd", settings(namespace, keysAndValues));
     }
 
     /** The members, in start order. */

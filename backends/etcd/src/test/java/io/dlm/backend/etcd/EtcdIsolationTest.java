@@ -91,18 +91,11 @@ class EtcdIsolationTest {
         URI client = URI.create(waiterMember.clientUrl());
         FaultProxy proxy = FaultProxy.start(client.getHost(), client.getPort());
         recording.track(proxy);
-        LockManager holderSide = open(holderMember.clientUrl(), Map.of());
-        LockManager waiterSide = open("http://" + proxy.host() + ":" + proxy.port(), Map.of("dlm.wait.recheck", "1h"));
-        String resource = resource();
-        Duration lease = Duration.ofSeconds(30);
-        Lease held = recorder()
-                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
-                .orElseThrow();
-        CompletableFuture<Optional<Lease>> waiter = parkedWaiter(waiterSide, resource, lease);
+        HolderAndWaiter parked = holderAndParkedWaiter(holderMember, "http://" + proxy.host() + ":" + proxy.port());
 
         recorder().note("partition: the waiter's connection to " + waiterMember.name() + " drops every byte");
         proxy.blackhole(FaultProxy.Direction.BOTH);
-        recorder().release("holder", held);
+        recorder().release("holder", parked.held());
         long compactedTo = compact(holderMember, true);
         recorder().note("compacted the cluster's history up to revision " + compactedTo + ", past the release");
 
@@ -110,22 +103,14 @@ class EtcdIsolationTest {
         recorder().note("heal: the waiter's dead connection is reset, new ones pass");
         proxy.heal();
         proxy.resetAll();
-        assertGetsTheLockWithin(waiter, resource, healed, notificationBound().plus(operationTimeout()), "the heal");
+        assertGetsTheLockWithin(parked, healed, notificationBound().plus(operationTimeout()), "the heal");
         HistoryChecker.assertSafe(recorder().history());
     }
 
     private void waiterOnAnIsolatedMember(boolean compactMeanwhile) throws Exception {
         EtcdMember holderMember = CLUSTER.leader();
         EtcdMember waiterMember = follower(holderMember);
-        LockManager holderSide = open(holderMember.clientUrl(), Map.of());
-        // Only the watch may wake the waiter: no recheck of the runtime's own.
-        LockManager waiterSide = open(waiterMember.clientUrl(), Map.of("dlm.wait.recheck", "1h"));
-        String resource = resource();
-        Duration lease = Duration.ofSeconds(30);
-        Lease held = recorder()
-                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
-                .orElseThrow();
-        CompletableFuture<Optional<Lease>> waiter = parkedWaiter(waiterSide, resource, lease);
+        HolderAndWaiter parked = holderAndParkedWaiter(holderMember, waiterMember.clientUrl());
         double watchers = watchers(waiterMember);
 
         recorder().note("isolate " + waiterMember.name() + " (the waiter's only member) from the quorum");
@@ -142,7 +127,7 @@ class EtcdIsolationTest {
             recorder()
                     .note("the isolated member has ended the waiter's watch (no leader), "
                             + Duration.ofNanos(System.nanoTime() - isolated).toMillis() + " ms after the isolation");
-            recorder().release("holder", held);
+            recorder().release("holder", parked.held());
             if (compactMeanwhile) {
                 long compactedTo = compact(holderMember, false);
                 recorder().note("compacted the cluster's history up to revision " + compactedTo + ", the release's");
@@ -157,11 +142,10 @@ class EtcdIsolationTest {
         // The member first has to rejoin: hear from the leader and catch up (etcd's part, noted).
         // From then on the backend's part is N4's second.
         long back = awaitHealthy(waiterMember, healed);
-        assertGetsTheLockWithin(
-                waiter, resource, back, notificationBound(), "the member answering /health again after the heal");
+        assertGetsTheLockWithin(parked, back, notificationBound(), "the member answering /health again after the heal");
         recorder()
                 .note("the waiter got the lock "
-                        + Duration.ofNanos(recorder().acquiredAt(resource, "waiter") - healed)
+                        + Duration.ofNanos(recorder().acquiredAt(parked.resource(), "waiter") - healed)
                                 .toMillis()
                         + " ms after the network heal (/health may answer late: then this is the earlier one)");
         HistoryChecker.assertSafe(recorder().history());
@@ -256,12 +240,31 @@ class EtcdIsolationTest {
 
     // ---------------------------------------------------------------------------------------------
 
-    private void assertGetsTheLockWithin(
-            CompletableFuture<Optional<Lease>> waiter, String resource, long since, Duration bound, String event)
+    /**
+     * A holder on {@code holderMember}, with a lease no test waits out, and a waiter parked behind
+     * it whose manager reaches etcd at {@code waiterEndpoint}; only the watch may wake the waiter,
+     * with no recheck of the runtime's own.
+     */
+    private HolderAndWaiter holderAndParkedWaiter(EtcdMember holderMember, String waiterEndpoint) {
+        LockManager holderSide = open(holderMember.clientUrl(), Map.of());
+        LockManager waiterSide = open(waiterEndpoint, Map.of("dlm.wait.recheck", "1h"));
+        String resource = resource();
+        Duration lease = Duration.ofSeconds(30);
+        Lease held = recorder()
+                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
+                .orElseThrow();
+        return new HolderAndWaiter(resource, held, parkedWaiter(waiterSide, resource, lease));
+    }
+
+    /** The N4 tests' holder and the waiter parked behind it. */
+    private record HolderAndWaiter(String resource, Lease held, CompletableFuture<Optional<Lease>> waiter) {}
+
+    private void assertGetsTheLockWithin(HolderAndWaiter parked, long since, Duration bound, String event)
             throws Exception {
+        String resource = parked.resource();
         Optional<Lease> won;
         try {
-            won = waiter.get(bound.plus(slack()).toNanos(), TimeUnit.NANOSECONDS);
+            won = parked.waiter().get(bound.plus(slack()).toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             throw new AssertionError("N4: the waiter failed instead of getting the free lock", e.getCause());
         } catch (TimeoutException e) {

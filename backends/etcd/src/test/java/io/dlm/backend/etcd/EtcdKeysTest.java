@@ -3,7 +3,6 @@ package io.dlm.backend.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -11,7 +10,6 @@ import io.etcd.jetcd.options.GetOption;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -31,12 +29,11 @@ class EtcdKeysTest {
 
     @Test
     void idsAreStoredAsNamespacePlusUtf8AndNeverCollide() throws Exception {
-        String namespace = "/dlm-test/keys-" + UUID.randomUUID() + "/";
+        String namespace = EtcdExtension.freshNamespace("keys");
         String longId = "锁".repeat(1023) + "x";
         List<String> ids =
                 List.of("a", "a/b", "a/", "/a", "a\0", "a\0b", "a b", " a", "Ωμέγα 🔒", "%2F", "a\\b", longId);
-        try (LockManager manager = LockManagers.open(
-                        "etcd", Map.of("dlm.etcd.endpoints", ETCD.endpoints(), "dlm.etcd.namespace", namespace));
+        try (LockManager manager = ETCD.open(namespace);
                 Client raw =
                         Client.builder().endpoints(ETCD.endpoints().split(",")).build()) {
             for (String id : ids) {

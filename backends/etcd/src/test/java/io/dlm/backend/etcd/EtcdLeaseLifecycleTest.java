@@ -6,7 +6,6 @@ import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.AsyncLockBackend;
 import io.dlm.spi.BackendContext;
@@ -17,10 +16,8 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.LeaseOption;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -39,7 +36,7 @@ class EtcdLeaseLifecycleTest {
     @RegisterExtension
     static final EtcdExtension ETCD = EtcdExtension.members(1);
 
-    private final String namespace = "/dlm-test/lifecycle-" + UUID.randomUUID() + "/";
+    private final String namespace = EtcdExtension.freshNamespace("lifecycle");
     private final Client raw =
             Client.builder().endpoints(ETCD.endpoints().split(",")).build();
 
@@ -56,8 +53,8 @@ class EtcdLeaseLifecycleTest {
     @Test
     void K2_aLockOnALeaseThatIdledInThePoolLivesItsWholeLeaseFromTheCall() throws Exception {
         Duration leaseTime = Duration.ofSeconds(10);
-        try (LockManager manager = LockManagers.open("etcd", settings(Map.of()));
-                LockManager other = LockManagers.open("etcd", settings(Map.of()))) {
+        try (LockManager manager = ETCD.open(namespace);
+                LockManager other = ETCD.open(namespace)) {
             Lease warmUp =
                     manager.tryAcquire("warm-up", "c", Duration.ZERO, leaseTime).orElseThrow();
             long idleLease = keyValue("warm-up").getLease();
@@ -101,7 +98,7 @@ class EtcdLeaseLifecycleTest {
      */
     @Test
     void K3_aLeaseEtcdNoLongerKnowsIsReportedLostAtOnce() throws Exception {
-        try (LockManager manager = LockManagers.open("etcd", settings(Map.of()))) {
+        try (LockManager manager = ETCD.open(namespace)) {
             Lease lease = manager.tryAcquire("revoked", "c", Duration.ZERO, Duration.ofSeconds(60))
                     .orElseThrow();
             CompletableFuture<LockException> lost = lease.lost().toCompletableFuture();
@@ -117,7 +114,7 @@ class EtcdLeaseLifecycleTest {
     /** K1, K3: a kept-alive lease whose etcd lease is revoked is lost at the next renewal. */
     @Test
     void K3_aKeptAliveLeaseIsLostWhenItsEtcdLeaseIsRevoked() throws Exception {
-        try (LockManager manager = LockManagers.open("etcd", settings(Map.of("dlm.heartbeat.interval", "200ms")))) {
+        try (LockManager manager = ETCD.open(namespace, "dlm.heartbeat.interval", "200ms")) {
             Lease lease = manager.tryAcquire("kept", "c", Duration.ZERO, Duration.ofSeconds(60))
                     .orElseThrow()
                     .keepAlive();
@@ -135,7 +132,7 @@ class EtcdLeaseLifecycleTest {
      */
     @Test
     void anAcquisitionThatFindsTheLockHeldReportsTheTimeTheHoldersLeaseHasLeft() throws Exception {
-        LockBackend backend = new EtcdLockBackendProvider().open(BackendContext.of(settings(Map.of())));
+        LockBackend backend = new EtcdLockBackendProvider().open(BackendContext.of(ETCD.settings(namespace)));
         try {
             long lease = Duration.ofSeconds(10).toNanos();
             assertThat(backend.acquire("held", "holder", lease, 1L).isAcquired())
@@ -161,7 +158,7 @@ class EtcdLeaseLifecycleTest {
      */
     @Test
     void K4_releaseAndRenewalActOnlyOnTheAcquisitionTheTokenNames() throws Exception {
-        Map<String, String> settings = settings(Map.of());
+        Map<String, String> settings = ETCD.settings(namespace);
         LockBackend backend = new EtcdLockBackendProvider().open(BackendContext.of(settings));
         LockBackend elsewhere = new EtcdLockBackendProvider().open(BackendContext.of(settings));
         try {
@@ -207,13 +204,6 @@ class EtcdLeaseLifecycleTest {
         return backend.renewAsync(resourceId, clientId, token)
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
-    }
-
-    private Map<String, String> settings(Map<String, String> properties) {
-        Map<String, String> all = new HashMap<>(properties);
-        all.put("dlm.etcd.endpoints", ETCD.endpoints());
-        all.put("dlm.etcd.namespace", namespace);
-        return all;
     }
 
     private KeyValue keyValue(String resourceId) throws Exception {

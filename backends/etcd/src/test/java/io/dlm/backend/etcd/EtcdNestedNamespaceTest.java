@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -81,7 +79,6 @@ class EtcdNestedNamespaceTest {
     }
 
     private static LockManager open(String namespace) {
-        return LockManagers.open(
-                "etcd", Map.of("dlm.etcd.endpoints", ETCD.endpoints(), "dlm.etcd.namespace", namespace));
+        return ETCD.open(namespace);
     }
 }

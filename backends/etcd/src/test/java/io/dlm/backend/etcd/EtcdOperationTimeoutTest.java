@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import io.dlm.tck.TckTimings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.awaitility.Awaitility;
@@ -96,14 +94,6 @@ class EtcdOperationTimeoutTest {
     }
 
     private static LockManager open(Duration timeout) {
-        return LockManagers.open(
-                "etcd",
-                Map.of(
-                        "dlm.etcd.endpoints",
-                        ETCD.endpoints(),
-                        "dlm.etcd.namespace",
-                        "/dlm-test/timeouts-" + UUID.randomUUID() + "/",
-                        "dlm.operation.timeout",
-                        timeout.toMillis() + "ms"));
+        return ETCD.open(EtcdExtension.freshNamespace("timeouts"), "dlm.operation.timeout", timeout.toMillis() + "ms");
     }
 }

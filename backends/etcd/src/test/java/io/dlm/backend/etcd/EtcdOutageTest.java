@@ -6,11 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,17 +37,12 @@ class EtcdOutageTest {
     void callsFailFastWhileTheServerIsDownAndWorkResumesWhenItIsBack() throws Exception {
         EtcdMember member = ETCD.members().get(0);
         ExecutorService threads = Executors.newSingleThreadExecutor();
-        try (LockManager manager = LockManagers.open(
-                "etcd",
-                Map.of(
-                        "dlm.etcd.endpoints",
-                        ETCD.endpoints(),
-                        "dlm.etcd.namespace",
-                        "/dlm-test/outage-" + UUID.randomUUID() + "/",
-                        "dlm.operation.timeout",
-                        OPERATION_TIMEOUT.toMillis() + "ms",
-                        "dlm.lease.min",
-                        "60s"))) {
+        try (LockManager manager = ETCD.open(
+                EtcdExtension.freshNamespace("outage"),
+                "dlm.operation.timeout",
+                OPERATION_TIMEOUT.toMillis() + "ms",
+                "dlm.lease.min",
+                "60s")) {
             assertThat(manager.lock("held", "c", 0)).isTrue();
             Future<Boolean> waiter = threads.submit(() -> manager.lock("held", "waiter", 120_000));
             Awaitility.await()

@@ -3,9 +3,6 @@ package io.dlm.backend.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
-import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,16 +22,11 @@ class EtcdRaftWritesTest {
 
     @Test
     void anUncontendedPairIsTwoRaftWritesAndTwoWalFsyncs() {
-        try (LockManager manager = LockManagers.open(
-                "etcd",
-                Map.of(
-                        "dlm.etcd.endpoints",
-                        ETCD.endpoints(),
-                        "dlm.etcd.namespace",
-                        "/dlm-test/raft-writes-" + UUID.randomUUID() + "/",
-                        // Long leases, so that no pooled lease goes stale on a stalled machine.
-                        "dlm.lease.min",
-                        "30s"))) {
+        try (LockManager manager = ETCD.open(
+                EtcdExtension.freshNamespace("raft-writes"),
+                // Long leases, so that no pooled lease goes stale on a stalled machine.
+                "dlm.lease.min",
+                "30s")) {
             // The first pair registers the namespace and grants the lease that the pool keeps.
             assertThat(manager.lock("warm-up", "c", 0)).isTrue();
             assertThat(manager.unlock("warm-up", "c")).isTrue();

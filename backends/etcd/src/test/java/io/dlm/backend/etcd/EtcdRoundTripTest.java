@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -87,13 +85,7 @@ class EtcdRoundTripTest {
      */
     @Test
     void aKeptAliveLeaseChecksItsKeyAtMostOncePerLeaseLength() {
-        try (LockManager manager = LockManagers.open(
-                "etcd",
-                Map.of(
-                        "dlm.etcd.endpoints",
-                        ETCD.endpoints(),
-                        "dlm.etcd.namespace",
-                        "/dlm-test/round-trips-" + UUID.randomUUID() + "/"))) {
+        try (LockManager manager = ETCD.open(EtcdExtension.freshNamespace("round-trips"))) {
             Lease lease = manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofSeconds(3))
                     .orElseThrow()
                     .keepAlive();
@@ -111,16 +103,11 @@ class EtcdRoundTripTest {
     }
 
     private static LockManager open() {
-        return LockManagers.open(
-                "etcd",
-                Map.of(
-                        "dlm.etcd.endpoints",
-                        ETCD.endpoints(),
-                        "dlm.etcd.namespace",
-                        "/dlm-test/round-trips-" + UUID.randomUUID() + "/",
-                        // Long leases, so that no pooled lease goes stale on a stalled machine.
-                        "dlm.lease.min",
-                        "30s"));
+        return ETCD.open(
+                EtcdExtension.freshNamespace("round-trips"),
+                // Long leases, so that no pooled lease goes stale on a stalled machine.
+                "dlm.lease.min",
+                "30s");
     }
 
     private static Map<String, Double> calls() {

@@ -13,7 +13,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -215,11 +214,7 @@ class EtcdStockTimingTest {
     }
 
     private static Map<String, String> settings(EtcdExtension server) {
-        return Map.of(
-                "dlm.etcd.endpoints",
-                server.endpoints(),
-                "dlm.etcd.namespace",
-                "/dlm-test/stock-timing-" + UUID.randomUUID() + "/");
+        return server.settings(EtcdExtension.freshNamespace("stock-timing"));
     }
 
     /** A loopback port nobody listens on (bound, then released). */

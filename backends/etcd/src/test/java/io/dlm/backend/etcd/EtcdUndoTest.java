@@ -12,13 +12,11 @@ import io.dlm.LockManagers;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.ForwardingLockBackend;
 import io.dlm.tck.TckBackends;
+import io.dlm.tck.support.LosingReplies;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
@@ -44,7 +42,8 @@ class EtcdUndoTest {
     @Test
     void X5_anAcquisitionWhoseReplyWasLostIsUndoneAtOnce() {
         AtomicBoolean loseReplies = new AtomicBoolean();
-        try (LockManager manager = open(Map.of(), backend -> new LosingReplies(backend, loseReplies))) {
+        try (LockManager manager =
+                open(backend -> new LosingReplies(backend, loseReplies, IllegalStateException::new))) {
             loseReplies.set(true);
             Throwable failure = catchThrowable(() -> manager.tryAcquire("granted", "c", Duration.ZERO, LONG_LEASE));
             loseReplies.set(false);
@@ -64,7 +63,8 @@ class EtcdUndoTest {
     @Test
     void X5_anUndoNeverReleasesALockTheSameClientHeldBefore() {
         AtomicBoolean loseReplies = new AtomicBoolean();
-        try (LockManager manager = open(Map.of(), backend -> new LosingReplies(backend, loseReplies))) {
+        try (LockManager manager =
+                open(backend -> new LosingReplies(backend, loseReplies, IllegalStateException::new))) {
             Lease first = manager.tryAcquire("held-before", "c", Duration.ZERO, LONG_LEASE)
                     .orElseThrow();
 
@@ -86,7 +86,7 @@ class EtcdUndoTest {
 
     @Test
     void X5_anUndoByAnotherAttemptOrClientChangesNothing() {
-        LockBackend backend = new EtcdLockBackendProvider().open(BackendContext.of(settings(Map.of())));
+        LockBackend backend = new EtcdLockBackendProvider().open(BackendContext.of(settings()));
         try {
             long lease = LONG_LEASE.toNanos();
             assertThat(backend.acquire("direct", "c", lease, 41L).isAcquired()).isTrue();
@@ -120,8 +120,8 @@ class EtcdUndoTest {
         Duration operationTimeout = Duration.ofMillis(500);
         Duration pause = Duration.ofMillis(2_000);
         EtcdMember member = ETCD.members().get(0);
-        try (LockManager manager = LockManagers.open(
-                "etcd", settings(Map.of("dlm.operation.timeout", operationTimeout.toMillis() + "ms")))) {
+        try (LockManager manager =
+                LockManagers.open("etcd", settings("dlm.operation.timeout", operationTimeout.toMillis() + "ms"))) {
             // Leaves an idle lease in the pool: the late acquisition is then one transaction (and a
             // keep-alive) carrying the key on that lease, not a grant that fails before any put.
             manager.tryAcquire("warm-up", "c", Duration.ZERO, LONG_LEASE)
@@ -157,33 +157,11 @@ class EtcdUndoTest {
         }
     }
 
-    private static LockManager open(Map<String, String> properties, UnaryOperator<LockBackend> decorator) {
-        return LockManagers.open(TckBackends.decorated("etcd", decorator), settings(properties));
+    private static LockManager open(UnaryOperator<LockBackend> decorator) {
+        return LockManagers.open(TckBackends.decorated("etcd", decorator), settings());
     }
 
-    private static Map<String, String> settings(Map<String, String> properties) {
-        Map<String, String> all = new HashMap<>(properties);
-        all.put("dlm.etcd.endpoints", ETCD.endpoints());
-        all.put("dlm.etcd.namespace", "/dlm-test/undo-" + UUID.randomUUID() + "/");
-        return all;
-    }
-
-    /** Loses the reply of real acquisitions while asked to: etcd applies them, the caller fails. */
-    static final class LosingReplies extends ForwardingLockBackend {
-        private final AtomicBoolean lose;
-
-        LosingReplies(LockBackend real, AtomicBoolean lose) {
-            super(real);
-            this.lose = lose;
-        }
-
-        @Override
-        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            Acquisition outcome = super.acquire(resourceId, clientId, leaseNanos, attempt);
-            if (lose.get()) {
-                throw new IllegalStateException("the test lost the reply of acquiring '" + resourceId + "'");
-            }
-            return outcome;
-        }
+    private static Map<String, String> settings(String... keysAndValues) {
+        return ETCD.settings(EtcdExtension.freshNamespace("undo"), keysAndValues);
     }
 }

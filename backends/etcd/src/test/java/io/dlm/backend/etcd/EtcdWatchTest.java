@@ -6,12 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.LockManagers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,24 +35,19 @@ class EtcdWatchTest {
     private static final String WATCH_STREAMS = "etcd_debugging_mvcc_watch_stream_total";
     private static final String STARTED_CALLS = "grpc_server_started_total";
 
-    private final String namespace = "/dlm-test/watch-" + UUID.randomUUID() + "/";
+    private final String namespace = EtcdExtension.freshNamespace("watch");
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private LockManager manager;
 
     @BeforeEach
     void open() {
-        manager = LockManagers.open(
-                "etcd",
-                Map.of(
-                        "dlm.etcd.endpoints",
-                        ETCD.endpoints(),
-                        "dlm.etcd.namespace",
-                        namespace,
-                        "dlm.lease.min",
-                        "60s",
-                        // Only the watch may wake a waiter here: no recheck of the runtime's own (N4).
-                        "dlm.wait.recheck",
-                        "1h"));
+        manager = ETCD.open(
+                namespace,
+                "dlm.lease.min",
+                "60s",
+                // Only the watch may wake a waiter here: no recheck of the runtime's own (N4).
+                "dlm.wait.recheck",
+                "1h");
     }
 
     @AfterEach

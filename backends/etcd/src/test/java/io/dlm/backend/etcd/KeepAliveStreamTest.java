@@ -86,9 +86,19 @@ class KeepAliveStreamTest {
 
     private static final int THREADS = 16;
 
+    /** The fake's first stream answers nothing; every later one answers each keep-alive in order. */
+    private static final Behaviour ONLY_LATER_STREAMS_ANSWER = (stream, id, index) -> {
+        if (stream.number > 0) {
+            stream.answer(id);
+        }
+    };
+
     private final FakeLease fake = new FakeLease();
     private final CallOptionsInterceptor.Capture capture = new CallOptionsInterceptor.Capture();
     private final List<KeepAliveStream> opened = new ArrayList<>();
+
+    /** While set, the sends of streams from {@link #keepAlivesWithFailingSends} throw. */
+    private final AtomicBoolean failSends = new AtomicBoolean();
 
     private Server server;
     private ManagedChannel channel;
@@ -119,8 +129,7 @@ class KeepAliveStreamTest {
 
     @Test
     void concurrentKeepAlivesAnsweredInOrderEachGetTheirOwnLeasesTtlOnOneStream() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
 
         List<Outcome> outcomes = sendFromManyThreads(keepAlives, 200);
 
@@ -139,13 +148,8 @@ class KeepAliveStreamTest {
 
     @Test
     void answerOutOfOrderFailsTheStreamAndTheNextKeepAliveGoesOnANewOne() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         CompletableFuture<Long> first = keepAlives.keepAlive(1);
         CompletableFuture<Long> second = keepAlives.keepAlive(2);
         CompletableFuture<Long> third = keepAlives.keepAlive(3);
@@ -171,8 +175,7 @@ class KeepAliveStreamTest {
     @EnumSource(Mismatch.class)
     void aMismatchAmongConcurrentKeepAlivesFailsWhatIsPendingOnItsStreamAndNothingElse(Mismatch mismatch)
             throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         int at = 50;
         AtomicLong mismatched = new AtomicLong();
         AtomicLong held = new AtomicLong();
@@ -232,8 +235,7 @@ class KeepAliveStreamTest {
 
     @Test
     void anAnswerNobodyAskedForFailsTheStream() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         fake.behaviour = (stream, id, index) -> {
             stream.answer(id);
             if (stream.number == 0) {
@@ -244,18 +246,12 @@ class KeepAliveStreamTest {
         };
 
         assertThat(ttlOf(keepAlive(keepAlives, 1))).isEqualTo(ttlOf(1));
-        awaitCancelled(0);
-        assertThat(ttlOf(keepAlive(keepAlives, 1))).isEqualTo(ttlOf(1));
-
-        assertThat(fake.streams).as("streams opened").hasSize(2);
-        assertThat(fake.stream(0).received).containsExactly(1L);
-        assertThat(fake.stream(1).received).containsExactly(1L);
+        assertTheFirstStreamIsReplaced(keepAlives, 1L, 1);
     }
 
     @Test
     void aTtlOfZeroFailsThatKeepAliveAsLeaseNotFoundAndKeepsTheStream() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         long gone = 13;
         fake.behaviour = (stream, id, index) -> stream.send(id, id == gone ? 0 : ttlOf(id));
 
@@ -273,13 +269,8 @@ class KeepAliveStreamTest {
     @MethodSource("endings")
     void aStreamThatEndsFailsWhatIsPendingOnIt(Status.Code ending, Status.Code expected, String description)
             throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         CompletableFuture<Long> first = keepAlive(keepAlives, 1);
         CompletableFuture<Long> second = keepAlive(keepAlives, 2);
         awaitReceived(0, 2);
@@ -292,9 +283,7 @@ class KeepAliveStreamTest {
             // A stream that ends says nothing about any lease.
             assertThat(OperationBudget.isLeaseNotFound(failure)).isFalse();
         }
-        assertThat(ttlOf(keepAlive(keepAlives, 3))).isEqualTo(ttlOf(3));
-        assertThat(fake.streams).as("streams opened").hasSize(2);
-        assertThat(fake.stream(1).received).containsExactly(3L);
+        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, 3);
     }
 
     static Stream<Arguments> endings() {
@@ -308,13 +297,8 @@ class KeepAliveStreamTest {
 
     @Test
     void aStreamLeftUnansweredForAnOperationTimeoutIsGivenUpByTheNextKeepAlive() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(SHORT_TIMEOUT);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesOn(channel, SHORT_TIMEOUT);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         long sent = System.nanoTime();
         CompletableFuture<Long> stuck = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
@@ -337,22 +321,14 @@ class KeepAliveStreamTest {
      */
     @Test
     void aStuckStreamIsGivenUpEvenWhenTheSendOnItsReplacementFails() throws Exception {
-        AtomicBoolean failSends = new AtomicBoolean();
-        capture.saw(ClientInterceptors.intercept(channel, failingSends(failSends)), null);
-        KeepAliveStream keepAlives = keepAlives(SHORT_TIMEOUT);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesWithFailingSends(SHORT_TIMEOUT);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         long sent = System.nanoTime();
         CompletableFuture<Long> stuck = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
         awaitPast(sent, SHORT_TIMEOUT);
 
-        failSends.set(true);
-        Throwable failure = failureOf(keepAlive(keepAlives, 2));
-        failSends.set(false);
+        Throwable failure = failureOfAFailedSend(keepAlives, 2);
 
         assertThat(failure).hasMessageContaining("injected");
         assertStatus(failureOf(stuck), Status.Code.CANCELLED, "unanswered");
@@ -365,8 +341,7 @@ class KeepAliveStreamTest {
 
     @Test
     void closeFailsWhatIsPendingAndEveryLaterKeepAlive() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         fake.behaviour = (stream, id, index) -> {};
         CompletableFuture<Long> first = keepAlive(keepAlives, 1);
         CompletableFuture<Long> second = keepAlive(keepAlives, 2);
@@ -384,35 +359,22 @@ class KeepAliveStreamTest {
 
     @Test
     void aFailedSendFailsThatKeepAliveAndTheNextGoesOnANewStream() throws Exception {
-        AtomicBoolean failSends = new AtomicBoolean();
-        capture.saw(ClientInterceptors.intercept(channel, failingSends(failSends)), null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
-        fake.behaviour = (stream, id, index) -> {
-            if (stream.number > 0) {
-                stream.answer(id);
-            }
-        };
+        KeepAliveStream keepAlives = keepAlivesWithFailingSends(NO_SWEEP);
+        fake.behaviour = ONLY_LATER_STREAMS_ANSWER;
         CompletableFuture<Long> pending = keepAlive(keepAlives, 1);
         awaitReceived(0, 1);
 
-        failSends.set(true);
-        Throwable failure = failureOf(keepAlive(keepAlives, 2));
-        failSends.set(false);
+        Throwable failure = failureOfAFailedSend(keepAlives, 2);
 
         assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("injected");
         // The stream whose send failed is dropped, with what it had pending.
         assertStatus(failureOf(pending), Status.Code.CANCELLED, "could not be sent");
-        awaitCancelled(0);
-        assertThat(ttlOf(keepAlive(keepAlives, 3))).isEqualTo(ttlOf(3));
-        assertThat(fake.streams).as("streams opened").hasSize(2);
-        assertThat(fake.stream(0).received).containsExactly(1L);
-        assertThat(fake.stream(1).received).containsExactly(3L);
+        assertTheFirstStreamIsReplaced(keepAlives, 1L, 3);
     }
 
     @Test
     void theStreamOutlivesTheCancelledContextOfTheCallerThatOpenedIt() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         Context.CancellableContext caller = Context.current().withCancellation();
 
         CompletableFuture<Long> first = keepAliveIn(caller, keepAlives, 1);
@@ -424,8 +386,7 @@ class KeepAliveStreamTest {
 
     @Test
     void theStreamOutlivesTheDeadlineOfTheCallerThatOpenedIt() throws Exception {
-        capture.saw(channel, null);
-        KeepAliveStream keepAlives = keepAlives(NO_SWEEP);
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try {
             Duration deadline = TckTimings.scaledMillis(300);
@@ -452,6 +413,27 @@ class KeepAliveStreamTest {
 
     // ---------------------------------------------------------------------------------------------
 
+    /** A stream opened on {@code seen}, the channel the client's calls have shown (as jetcd's do). */
+    private KeepAliveStream keepAlivesOn(Channel seen, Duration operationTimeout) {
+        capture.saw(seen, null);
+        return keepAlives(operationTimeout);
+    }
+
+    /** A stream whose sends throw while {@link #failSends} is set, as a call that can send no more. */
+    private KeepAliveStream keepAlivesWithFailingSends(Duration operationTimeout) {
+        return keepAlivesOn(ClientInterceptors.intercept(channel, failingSends(failSends)), operationTimeout);
+    }
+
+    /** Sends a keep-alive whose send fails, on a stream from {@link #keepAlivesWithFailingSends}. */
+    private Throwable failureOfAFailedSend(KeepAliveStream keepAlives, long leaseId) {
+        failSends.set(true);
+        try {
+            return failureOf(keepAlive(keepAlives, leaseId));
+        } finally {
+            failSends.set(false);
+        }
+    }
+
     private KeepAliveStream keepAlives(Duration operationTimeout) {
         KeepAliveStream keepAlives = new KeepAliveStream(capture, executor, operationTimeout);
         opened.add(keepAlives);
@@ -470,6 +452,27 @@ class KeepAliveStreamTest {
         } finally {
             context.detach(previous);
         }
+    }
+
+    /**
+     * The client cancels the first stream, which carried only {@code sentOnTheFirst}, and the next
+     * keep-alive, of {@code leaseId}, goes on a second one.
+     */
+    private void assertTheFirstStreamIsReplaced(KeepAliveStream keepAlives, long sentOnTheFirst, long leaseId)
+            throws Exception {
+        awaitCancelled(0);
+        assertTheNextKeepAliveGoesOnASecondStream(keepAlives, leaseId);
+        assertThat(fake.stream(0).received).containsExactly(sentOnTheFirst);
+    }
+
+    /**
+     * Once the first stream is gone: the next keep-alive is answered, on a second stream, the
+     * first thing sent on it.
+     */
+    private void assertTheNextKeepAliveGoesOnASecondStream(KeepAliveStream keepAlives, long leaseId) throws Exception {
+        assertThat(ttlOf(keepAlive(keepAlives, leaseId))).isEqualTo(ttlOf(leaseId));
+        assertThat(fake.streams).as("streams opened").hasSize(2);
+        assertThat(fake.stream(1).received).as("sent on the second stream").containsExactly(leaseId);
     }
 
     /**

@@ -12,8 +12,8 @@ import io.dlm.LockManager;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.ForwardingLockBackend;
 import io.dlm.tck.TckTimings;
+import io.dlm.tck.support.LosingReplies;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -224,25 +224,6 @@ class RedisUndoTest {
             } finally {
                 backend.close();
             }
-        }
-    }
-
-    /** Loses the reply of real acquisitions while asked to: Redis applies them, the caller fails. */
-    private static final class LosingReplies extends ForwardingLockBackend {
-        private final AtomicBoolean lose;
-
-        LosingReplies(LockBackend real, AtomicBoolean lose) {
-            super(real);
-            this.lose = lose;
-        }
-
-        @Override
-        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            Acquisition acquisition = super.acquire(resourceId, clientId, leaseNanos, attempt);
-            if (lose.get()) {
-                throw new LockException(LockError.INTERNAL_ERROR, "the reply was lost (injected): " + acquisition);
-            }
-            return acquisition;
         }
     }
 }

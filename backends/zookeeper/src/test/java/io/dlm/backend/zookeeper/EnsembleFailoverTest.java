@@ -2,7 +2,6 @@ package io.dlm.backend.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.tck.fault.ContendedWorkload;
 import io.dlm.tck.fault.FaultRecording;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,11 +42,7 @@ class EnsembleFailoverTest {
         List<LockManager> managers = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             TestBackends.Opened opened = recording.track(open());
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(30))
-                    .ignoreException(LockException.class)
-                    .until(() -> opened.manager().inspect("warm-up").isEmpty());
-            managers.add(opened.manager());
+            managers.add(opened.awaitSession().manager());
         }
         try (ContendedWorkload work = ContendedWorkload.start(
                 recording.recorder(), managers, 3, "contended", Duration.ofSeconds(3), Duration.ofSeconds(20))) {

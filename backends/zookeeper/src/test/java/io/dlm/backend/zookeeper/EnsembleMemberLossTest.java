@@ -9,6 +9,7 @@ import io.dlm.tck.fault.HistoryChecker;
 import io.dlm.tck.fault.Recorder;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,72 +54,84 @@ class EnsembleMemberLossTest {
     @Test
     void theLeaderKilledUnderAHolderAndAWaiter() throws Exception {
         recorder = new Recorder("EnsembleMemberLossTest.leaderKilled");
-        try (TestBackends.Opened holder = open(cluster.getConnectString());
-                TestBackends.Opened waiter = open(cluster.getConnectString())) {
-            Lease held =
-                    awaitAcquired(holder.manager(), "holder", "leader-kill").keepAlive();
-            AtomicLong lostAt = whenLost(held);
-            CompletableFuture<Optional<Lease>> waiting = waitFor(waiter.manager(), "leader-kill");
+        InstanceSpec leader = TestEnsembles.leader(cluster);
+        Measured measured = holderAndWaiterThrough(
+                cluster.getConnectString(),
+                "leader-kill",
+                "the leader (port " + leader.getPort() + ") is killed",
+                () -> cluster.killServer(leader));
 
-            InstanceSpec leader = TestEnsembles.leader(cluster);
-            long killed = System.nanoTime();
-            recorder.note("the leader (port " + leader.getPort() + ") is killed");
-            assertThat(cluster.killServer(leader)).isTrue();
-
-            // The holder's lease survives if its session does: sections go on while it is valid.
-            long served = awaitServed(holder.manager());
-            section("holder", held);
-            long released = System.nanoTime();
-            boolean releasedTrue = release("holder", held);
-            Lease won = waiting.get(30, TimeUnit.SECONDS).orElseThrow();
-            long acquired = recorder.acquiredAt("leader-kill", "waiter");
-            section("waiter", won);
-            release("waiter", won);
-
-            System.out.printf(
-                    "leader kill: the holder's manager answered again %d ms after the kill; its lease was %s;"
-                            + " release said %s; the waiter got the lock %d ms after the release (%d ms after the"
-                            + " kill)%n",
-                    ms(served - killed),
-                    lostAt.get() == 0 ? "kept" : "lost " + ms(lostAt.get() - killed) + " ms after the kill",
-                    releasedTrue,
-                    ms(acquired - released),
-                    ms(acquired - killed));
-            HistoryChecker.assertSafe(recorder.history());
-        }
+        System.out.printf(
+                "leader kill: the holder's manager answered again %d ms after the kill; its lease was %s;"
+                        + " release said %s; the waiter got the lock %d ms after the release (%d ms after the"
+                        + " kill)%n",
+                ms(measured.served() - measured.fault()),
+                measured.lease("kill"),
+                measured.releaseSaid(),
+                ms(measured.acquired() - measured.released()),
+                ms(measured.acquired() - measured.fault()));
+        HistoryChecker.assertSafe(recorder.history());
     }
 
     @Test
     void theOnlyMemberAHolderKnowsRestarted() throws Exception {
         recorder = new Recorder("EnsembleMemberLossTest.memberRestarted");
         InstanceSpec member = TestEnsembles.follower(cluster);
-        try (TestBackends.Opened holder = open("127.0.0.1:" + member.getPort());
-                TestBackends.Opened waiter = open(cluster.getConnectString())) {
-            Lease held =
-                    awaitAcquired(holder.manager(), "holder", "member-restart").keepAlive();
-            AtomicLong lostAt = whenLost(held);
-            CompletableFuture<Optional<Lease>> waiting = waitFor(waiter.manager(), "member-restart");
+        Measured measured = holderAndWaiterThrough(
+                "127.0.0.1:" + member.getPort(),
+                "member-restart",
+                "the holder's member (port " + member.getPort() + ") restarts",
+                () -> cluster.restartServer(member));
 
-            long restarted = System.nanoTime();
-            recorder.note("the holder's member (port " + member.getPort() + ") restarts");
-            assertThat(cluster.restartServer(member)).isTrue();
+        System.out.printf(
+                "member restart: the holder's manager answered again %d ms after the restart began; its lease"
+                        + " was %s; release said %s; the waiter got the lock %d ms after the release%n",
+                ms(measured.served() - measured.fault()),
+                measured.lease("restart"),
+                measured.releaseSaid(),
+                ms(measured.acquired() - measured.released()));
+        HistoryChecker.assertSafe(recorder.history());
+    }
+
+    /**
+     * The scenario of both tests: a holder (on the members of {@code holderConnect}) and a waiter
+     * parked behind it (on every member) when {@code fault} strikes; then the holder, once its
+     * manager answers again, works in its lease and releases, and the waiter gets the lock.
+     */
+    private Measured holderAndWaiterThrough(
+            String holderConnect, String resource, String fault, Callable<Boolean> strike) throws Exception {
+        try (TestBackends.Opened holder = open(holderConnect);
+                TestBackends.Opened waiter = open(cluster.getConnectString())) {
+            Lease held = awaitAcquired(holder.manager(), "holder", resource).keepAlive();
+            AtomicLong lostAt = whenLost(held);
+            CompletableFuture<Optional<Lease>> waiting = waitFor(waiter.manager(), resource);
+
+            long struck = System.nanoTime();
+            recorder.note(fault);
+            assertThat(strike.call()).as(fault).isTrue();
+
+            // The holder's lease survives if its session does: sections go on while it is valid.
             long served = awaitServed(holder.manager());
             section("holder", held);
             long released = System.nanoTime();
-            boolean releasedTrue = release("holder", held);
+            boolean releaseSaid = release("holder", held);
             Lease won = waiting.get(30, TimeUnit.SECONDS).orElseThrow();
-            long acquired = recorder.acquiredAt("member-restart", "waiter");
+            long acquired = recorder.acquiredAt(resource, "waiter");
             section("waiter", won);
             release("waiter", won);
+            return new Measured(struck, served, lostAt.get(), released, releaseSaid, acquired);
+        }
+    }
 
-            System.out.printf(
-                    "member restart: the holder's manager answered again %d ms after the restart began; its lease"
-                            + " was %s; release said %s; the waiter got the lock %d ms after the release%n",
-                    ms(served - restarted),
-                    lostAt.get() == 0 ? "kept" : "lost " + ms(lostAt.get() - restarted) + " ms after the restart",
-                    releasedTrue,
-                    ms(acquired - released));
-            HistoryChecker.assertSafe(recorder.history());
+    /**
+     * When things happened in {@link #holderAndWaiterThrough}, {@link System#nanoTime()} readings.
+     *
+     * @param lostAt when the holder's lease was reported lost, 0 if it was kept
+     */
+    private record Measured(long fault, long served, long lostAt, long released, boolean releaseSaid, long acquired) {
+        /** What became of the holder's lease, for the printed line; {@code event} names the fault. */
+        String lease(String event) {
+            return lostAt == 0 ? "kept" : "lost " + ms(lostAt - fault) + " ms after the " + event;
         }
     }
 

@@ -48,20 +48,21 @@ class LockNodeLayoutTest {
         return TestBackends.open(server.getConnectString(), BASE, settings);
     }
 
+    /** Takes a free resource. */
+    private static Lease acquire(TestBackends.Opened zk, String resourceId, String clientId, Duration lease) {
+        return zk.manager()
+                .tryAcquire(resourceId, clientId, Duration.ZERO, lease)
+                .orElseThrow();
+    }
+
     private static List<String> nodesOf(String resourceId) throws Exception {
-        String name = NodePaths.encode(resourceId);
-        return observer.getChildren().forPath(BASE).stream()
-                .filter(child -> child.equals(name) || child.startsWith(name + "."))
-                .sorted()
-                .toList();
+        return LockNodes.of(observer, BASE, resourceId);
     }
 
     @Test
     void aHeldLockIsAnEphemeralLockNodeAndKeyNodeWithTheTokenAsCzxid() throws Exception {
         try (TestBackends.Opened zk = open()) {
-            Lease lease = zk.manager()
-                    .tryAcquire("orders/42", "client a", Duration.ZERO, Duration.ofSeconds(30))
-                    .orElseThrow();
+            Lease lease = acquire(zk, "orders/42", "client a", Duration.ofSeconds(30));
             List<String> nodes = nodesOf("orders/42");
             assertThat(nodes).hasSize(2);
             assertThat(nodes.get(0)).isEqualTo("orders%2F42");
@@ -101,9 +102,7 @@ class LockNodeLayoutTest {
     @Test
     void anExpiredLeaseIsTakenOverInOneTransactionWithALargerToken() throws Exception {
         try (TestBackends.Opened zk = open()) {
-            Lease first = zk.manager()
-                    .tryAcquire("takeover", "first", Duration.ZERO, Duration.ofMillis(200))
-                    .orElseThrow();
+            Lease first = acquire(zk, "takeover", "first", Duration.ofMillis(200));
             List<String> before = nodesOf("takeover");
             await(() -> zk.manager().lock("takeover", "second", 0));
             List<String> after = nodesOf("takeover");
@@ -153,9 +152,7 @@ class LockNodeLayoutTest {
     void aHeartbeatFromAnotherManagerOfTheSameClientIsOneLeaseAndBothCanRelease() throws Exception {
         try (TestBackends.Opened one = open();
                 TestBackends.Opened two = open()) {
-            Lease lease = one.manager()
-                    .tryAcquire("shared-client", "c", Duration.ZERO, Duration.ofSeconds(30))
-                    .orElseThrow();
+            Lease lease = acquire(one, "shared-client", "c", Duration.ofSeconds(30));
             assertThat(two.manager().heartbeat("shared-client", "c")).isTrue();
             assertThat(lease.renew()).as("renewal after another manager's").isTrue();
             assertThat(two.manager().heartbeat("shared-client", "c")).isTrue();

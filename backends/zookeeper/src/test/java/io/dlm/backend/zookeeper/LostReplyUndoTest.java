@@ -34,10 +34,9 @@ class LostReplyUndoTest {
     @Test
     void anAcquisitionWhoseReplyWasLostIsUndoneWithinTheOperationTimeoutAfterTheFaultEnds() throws Exception {
         String resource = "lost-reply";
-        try (FaultProxy proxy =
-                        FaultProxy.start("127.0.0.1", TestZooKeeper.shared().getPort());
-                TestBackends.Opened cut = TestBackends.open(
-                        proxy.host() + ":" + proxy.port(),
+        try (FaultProxy proxy = TestBackends.proxyToSharedServer();
+                TestBackends.Opened cut = TestBackends.openThrough(
+                        proxy,
                         BASE,
                         "dlm.operation.timeout",
                         OPERATION_TIMEOUT.toMillis() + "ms",

@@ -42,10 +42,9 @@ class SessionPartitionTest {
     @Test
     void aCutOffHolderIsToldOfItsLossWithinTheSessionTimeoutAndBeforeAnybodyElseAcquires() throws Exception {
         String resource = "n1-session";
-        try (FaultProxy proxy =
-                        FaultProxy.start("127.0.0.1", TestZooKeeper.shared().getPort());
-                TestBackends.Opened holder = TestBackends.open(
-                        proxy.host() + ":" + proxy.port(),
+        try (FaultProxy proxy = TestBackends.proxyToSharedServer();
+                TestBackends.Opened holder = TestBackends.openThrough(
+                        proxy,
                         BASE,
                         ZooKeeperSettings.SESSION_TIMEOUT,
                         SESSION.toMillis() + "ms",
@@ -53,8 +52,8 @@ class SessionPartitionTest {
                         "1s");
                 TestBackends.Opened contender =
                         TestBackends.open(TestZooKeeper.shared().getConnectString(), BASE)) {
-            awaitSession(holder.manager());
-            awaitSession(contender.manager());
+            holder.awaitSession();
+            contender.awaitSession();
 
             Lease held = acquire(holder.manager(), "holder", resource, Duration.ZERO)
                     .orElseThrow()
@@ -122,17 +121,11 @@ class SessionPartitionTest {
      */
     @Test
     void aLockTakenAfterAGivenUpSessionCameBackIsKept() throws Exception {
-        try (FaultProxy proxy =
-                        FaultProxy.start("127.0.0.1", TestZooKeeper.shared().getPort());
-                TestBackends.Opened holder = TestBackends.open(
-                        proxy.host() + ":" + proxy.port(),
-                        BASE,
-                        ZooKeeperSettings.SESSION_TIMEOUT,
-                        "10s",
-                        "dlm.operation.timeout",
-                        "1s")) {
+        try (FaultProxy proxy = TestBackends.proxyToSharedServer();
+                TestBackends.Opened holder = TestBackends.openThrough(
+                        proxy, BASE, ZooKeeperSettings.SESSION_TIMEOUT, "10s", "dlm.operation.timeout", "1s")) {
             LockManager manager = holder.manager();
-            awaitSession(manager);
+            holder.awaitSession();
             Lease before = acquire(manager, "holder", "given-up-before", Duration.ZERO)
                     .orElseThrow()
                     .keepAlive();
@@ -178,13 +171,6 @@ class SessionPartitionTest {
 
     private boolean section(String process, Lease lease) {
         return recorder().section(process, lease);
-    }
-
-    private static void awaitSession(LockManager manager) {
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(30))
-                .ignoreException(LockException.class)
-                .until(() -> manager.inspect("warm-up").isEmpty());
     }
 
     private static void pause(long millis) {

@@ -25,37 +25,28 @@ class SightingsTest {
 
     @Test
     void theWaitRunsFromTheFirstSightingWhileTheNodeIsUnchanged() {
-        Sightings sightings = new Sightings();
-        sightings.remainingNanos(LOCK, 10, 20, 1_000, 0, 0);
+        Sightings sightings = firstSeenAtZero();
         // A later read of the same write does not restart the count.
-        assertThat(sightings.remainingNanos(LOCK, 10, 20, 1_000, 600 * MS, 600 * MS))
-                .isEqualTo(410 * MS);
-        assertThat(sightings.remainingNanos(LOCK, 10, 20, 1_000, 1_010 * MS, 1_010 * MS))
-                .isZero();
-        assertThat(sightings.remainingNanos(LOCK, 10, 20, 1_000, 5_000 * MS, 5_000 * MS))
-                .isZero();
+        assertThat(remainingAt(sightings, 10, 20, 600)).isEqualTo(410 * MS);
+        assertThat(remainingAt(sightings, 10, 20, 1_010)).isZero();
+        assertThat(remainingAt(sightings, 10, 20, 5_000)).isZero();
     }
 
     @Test
     void aRenewalOrANewAcquisitionStartsTheCountAgain() {
-        Sightings sightings = new Sightings();
-        sightings.remainingNanos(LOCK, 10, 20, 1_000, 0, 0);
+        Sightings sightings = firstSeenAtZero();
         // Renewed: same czxid, new mzxid.
-        assertThat(sightings.remainingNanos(LOCK, 10, 21, 1_000, 900 * MS, 900 * MS))
-                .isEqualTo(1_010 * MS);
+        assertThat(remainingAt(sightings, 10, 21, 900)).isEqualTo(1_010 * MS);
         // Deleted and created again: new czxid.
-        assertThat(sightings.remainingNanos(LOCK, 30, 30, 1_000, 1_800 * MS, 1_800 * MS))
-                .isEqualTo(1_010 * MS);
+        assertThat(remainingAt(sightings, 30, 30, 1_800)).isEqualTo(1_010 * MS);
     }
 
     @Test
     void aForgottenNodeIsCountedAfresh() {
-        Sightings sightings = new Sightings();
-        sightings.remainingNanos(LOCK, 10, 20, 1_000, 0, 0);
+        Sightings sightings = firstSeenAtZero();
         sightings.forget(LOCK);
         assertThat(sightings.size()).isZero();
-        assertThat(sightings.remainingNanos(LOCK, 10, 20, 1_000, 2_000 * MS, 2_000 * MS))
-                .isEqualTo(1_010 * MS);
+        assertThat(remainingAt(sightings, 10, 20, 2_000)).isEqualTo(1_010 * MS);
     }
 
     @Test
@@ -74,5 +65,20 @@ class SightingsTest {
         assertThat(renewed.token()).isEqualTo(7);
         assertThat(renewed.over(1_500 * MS)).isFalse();
         assertThat(renewed.over(1_800 * MS)).isTrue();
+    }
+
+    /** Sightings of {@link #LOCK}, first seen at 0 ms with czxid 10, mzxid 20 and a lease of 1000 ms. */
+    private static Sightings firstSeenAtZero() {
+        Sightings sightings = new Sightings();
+        remainingAt(sightings, 10, 20, 0);
+        return sightings;
+    }
+
+    /**
+     * What is left of a 1000 ms lease of {@link #LOCK} as seen at {@code millis}, in a reply that
+     * came back just then.
+     */
+    private static long remainingAt(Sightings sightings, long czxid, long mzxid, long millis) {
+        return sightings.remainingNanos(LOCK, czxid, mzxid, 1_000, millis * MS, millis * MS);
     }
 }

@@ -1,13 +1,18 @@
 package io.dlm.backend.zookeeper;
 
+import io.dlm.LockException;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.spi.LockBackend;
 import io.dlm.tck.TckBackends;
+import io.dlm.tck.fault.FaultProxy;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
+import org.awaitility.Awaitility;
 
 /**
  * Opens managers whose backend the test can reach, to break its session or count its watches.
@@ -19,6 +24,26 @@ final class TestBackends {
 
     /** A manager and the backend under it. */
     record Opened(LockManager manager, ZooKeeperLockBackend backend) implements AutoCloseable {
+
+        /**
+         * Waits until the manager answers, its session up, so that what the test does next meets
+         * a connected client rather than a first handshake; closes the manager if it never does.
+         *
+         * @return this
+         */
+        Opened awaitSession() {
+            try {
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(30))
+                        .ignoreException(LockException.class)
+                        .until(() -> manager.inspect("warm-up").isEmpty());
+                return this;
+            } catch (RuntimeException | Error e) {
+                close();
+                throw e;
+            }
+        }
+
         @Override
         public void close() {
             manager.close();
@@ -37,6 +62,29 @@ final class TestBackends {
      */
     static Opened open(String connect, String basePath, String... keysAndValues) {
         return open(UnaryOperator.identity(), connect, basePath, keysAndValues);
+    }
+
+    /**
+     * A fault proxy in front of the shared test server, for managers opened {@link #openThrough
+     * through} it.
+     *
+     * @return the proxy, which the caller closes
+     * @throws IOException if no port can be opened
+     */
+    static FaultProxy proxyToSharedServer() throws IOException {
+        return FaultProxy.start("127.0.0.1", TestZooKeeper.shared().getPort());
+    }
+
+    /**
+     * Opens a manager that reaches its server through a fault proxy.
+     *
+     * @param proxy the proxy, which forwards to the server
+     * @param basePath the base path
+     * @param keysAndValues more settings
+     * @return the manager and its backend
+     */
+    static Opened openThrough(FaultProxy proxy, String basePath, String... keysAndValues) {
+        return open(proxy.host() + ":" + proxy.port(), basePath, keysAndValues);
     }
 
     /**

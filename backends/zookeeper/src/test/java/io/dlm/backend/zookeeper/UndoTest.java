@@ -10,11 +10,10 @@ import io.dlm.LockInfo;
 import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
-import io.dlm.tck.ForwardingLockBackend;
+import io.dlm.tck.support.LosingReplies;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,11 +29,7 @@ class UndoTest {
     @Test
     void anAcquisitionWhoseCallThrewAfterTheEngineAppliedItIsUndoneBeforeTheErrorIsThrown() throws Exception {
         AtomicBoolean failing = new AtomicBoolean();
-        try (TestBackends.Opened zk = TestBackends.open(
-                real -> new ThrowAfterAcquire(real, failing),
-                TestZooKeeper.shared().getConnectString(),
-                BASE)) {
-            awaitSession(zk);
+        try (TestBackends.Opened zk = openLosingReplies(failing)) {
             failing.set(true);
 
             Throwable thrown =
@@ -58,11 +53,7 @@ class UndoTest {
     @Test
     void aLockTheClientHeldBeforeTheFailedAttemptIsLeftAlone() throws Exception {
         AtomicBoolean failing = new AtomicBoolean();
-        try (TestBackends.Opened zk = TestBackends.open(
-                real -> new ThrowAfterAcquire(real, failing),
-                TestZooKeeper.shared().getConnectString(),
-                BASE)) {
-            awaitSession(zk);
+        try (TestBackends.Opened zk = openLosingReplies(failing)) {
             Lease held = zk.manager()
                     .tryAcquire("x5-held", "c", Duration.ZERO, Duration.ofSeconds(30))
                     .orElseThrow();
@@ -111,37 +102,16 @@ class UndoTest {
         backend.undo("spi-undo", "c", 44); // after close: nothing to do, and no exception
     }
 
-    private static void awaitSession(TestBackends.Opened zk) {
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(30))
-                .ignoreException(LockException.class)
-                .until(() -> zk.manager().inspect("warm-up").isEmpty());
+    /** A manager whose acquisitions' replies are lost while {@code failing} is set, its session up. */
+    private static TestBackends.Opened openLosingReplies(AtomicBoolean failing) {
+        return TestBackends.open(
+                        real -> new LosingReplies(real, failing, IllegalStateException::new),
+                        TestZooKeeper.shared().getConnectString(),
+                        BASE)
+                .awaitSession();
     }
 
     private static List<String> nodesOf(TestBackends.Opened zk, String resourceId) throws Exception {
-        String name = NodePaths.encode(resourceId);
-        return zk.backend().curator().getChildren().forPath(BASE).stream()
-                .filter(child -> child.equals(name) || child.startsWith(name + "."))
-                .sorted()
-                .toList();
-    }
-
-    /** Lets the real acquisition happen, then fails as if its reply had been lost. */
-    private static final class ThrowAfterAcquire extends ForwardingLockBackend {
-        private final AtomicBoolean failing;
-
-        ThrowAfterAcquire(LockBackend real, AtomicBoolean failing) {
-            super(real);
-            this.failing = failing;
-        }
-
-        @Override
-        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            Acquisition done = super.acquire(resourceId, clientId, leaseNanos, attempt);
-            if (failing.get()) {
-                throw new IllegalStateException("injected: the reply to an applied acquisition was lost");
-            }
-            return done;
-        }
+        return LockNodes.of(zk.backend().curator(), BASE, resourceId);
     }
 }

@@ -85,10 +85,12 @@ class ZooKeeperAdminTest extends LockAdminTck {
     }
 
     private static List<String> nodesOf(String basePath, String resourceId) throws Exception {
-        String name = NodePaths.encode(resourceId);
-        return observer.getChildren().forPath(basePath).stream()
-                .filter(child -> child.equals(name) || child.startsWith(name + "."))
-                .toList();
+        return LockNodes.of(observer, basePath, resourceId);
+    }
+
+    /** Takes a free resource for client {@code c}. */
+    private static Lease acquire(TestBackends.Opened zk, String resourceId, Duration lease) {
+        return zk.manager().tryAcquire(resourceId, "c", Duration.ZERO, lease).orElseThrow();
     }
 
     private static void ephemeral(String path, byte[] data) throws Exception {
@@ -103,10 +105,10 @@ class ZooKeeperAdminTest extends LockAdminTck {
                         TestBackends.open(TestZooKeeper.shared().getConnectString(), base + "/n");
                 LockAdmin admin = LockManagers.admin("zookeeper", settings(base));
                 CapturedLog log = new CapturedLog(LockListing.class)) {
-            zk.manager().tryAcquire("real", "c", Duration.ZERO, LONG).orElseThrow();
-            zk.manager().tryAcquire("zz", "c", Duration.ZERO, LONG).orElseThrow();
+            acquire(zk, "real", LONG);
+            acquire(zk, "zz", LONG);
             // Another lock space's persistent base path, with a lock of its own below it.
-            below.manager().tryAcquire("deep", "c", Duration.ZERO, LONG).orElseThrow();
+            acquire(below, "deep", LONG);
             byte[] dlmData = observer.getData().forPath(base + "/real");
             observer.create().forPath(base + "/.clock", "12345".getBytes(StandardCharsets.UTF_8));
             // DLM's data under names that the encoding never writes: "A" is "A", not "%41"; "%FF"
@@ -151,12 +153,8 @@ class ZooKeeperAdminTest extends LockAdminTck {
                 TestBackends.Opened next = TestBackends.open(connect, base);
                 LockAdmin admin = LockManagers.admin("zookeeper", settings(base))) {
             Duration shortLease = Duration.ofMillis(1_500);
-            Lease renewed = holder.manager()
-                    .tryAcquire("renewed", "c", Duration.ZERO, LONG)
-                    .orElseThrow();
-            Lease reaped = holder.manager()
-                    .tryAcquire("reaped", "c", Duration.ZERO, shortLease)
-                    .orElseThrow();
+            Lease renewed = acquire(holder, "renewed", LONG);
+            Lease reaped = acquire(holder, "reaped", shortLease);
 
             for (String id : List.of("renewed", "reaped")) {
                 assertThat(admin.forceRelease(id)).isPresent();
@@ -164,12 +162,8 @@ class ZooKeeperAdminTest extends LockAdminTck {
                         .as("lock and key node deleted together")
                         .isEmpty();
             }
-            Lease renewedNext = next.manager()
-                    .tryAcquire("renewed", "c", Duration.ZERO, LONG)
-                    .orElseThrow();
-            Lease reapedNext = next.manager()
-                    .tryAcquire("reaped", "c", Duration.ZERO, LONG)
-                    .orElseThrow();
+            Lease renewedNext = acquire(next, "renewed", LONG);
+            Lease reapedNext = acquire(next, "reaped", LONG);
             Stat renewedBefore = observer.checkExists().forPath(base + "/renewed");
             Stat reapedBefore = observer.checkExists().forPath(base + "/reaped");
             assertThat(renewedBefore.getVersion()).isZero();
@@ -208,7 +202,7 @@ class ZooKeeperAdminTest extends LockAdminTck {
         String base = freshBasePath();
         try (TestBackends.Opened zk = TestBackends.open(TestZooKeeper.shared().getConnectString(), base);
                 LockAdmin admin = LockManagers.admin("zookeeper", settings(base, "dlm.operation.timeout", "30s"))) {
-            zk.manager().tryAcquire("orphan", "c", Duration.ZERO, LONG).orElseThrow();
+            acquire(zk, "orphan", LONG);
             for (String node : nodesOf(base, "orphan")) {
                 if (node.contains(".")) {
                     observer.delete().forPath(base + "/" + node);

@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** E1a: invalid {@code dlm.zookeeper.*} values fail {@code open} naming their key, before connecting. */
 class ZooKeeperSettingsTest {
@@ -23,29 +25,24 @@ class ZooKeeperSettingsTest {
                 .hasMessageContaining("dlm.zookeeper.connect");
     }
 
-    @Test
-    void invalidValuesNameTheirKey() {
-        Map<String, String> invalid = new HashMap<>();
-        invalid.put("dlm.zookeeper.connect", "host:notaport");
-        invalid.put("dlm.zookeeper.base-path", "relative/path");
-        invalid.put("dlm.zookeeper.session-timeout", "0");
-        invalid.put("dlm.zookeeper.connection-timeout", "soon");
-        invalid.put("dlm.zookeeper.retry.max-retries", "-1");
-        invalid.put("dlm.zookeeper.retry.base-sleep", "-5ms");
-        invalid.put("dlm.zookeeper.auth.digest", "nocolon");
-        invalid.put("dlm.zookeeper.acl", "world");
-        SoftAssertions softly = new SoftAssertions();
-        invalid.forEach((key, value) -> {
-            Map<String, String> settings = new HashMap<>();
-            settings.put("dlm.zookeeper.connect", "127.0.0.1:1");
-            settings.put(key, value);
-            softly.assertThatThrownBy(
-                            () -> LockManagers.open("zookeeper", settings).close())
-                    .as("%s=%s", key, value)
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining(key);
-        });
-        softly.assertAll();
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({
+        "dlm.zookeeper.connect, host:notaport",
+        "dlm.zookeeper.base-path, relative/path",
+        "dlm.zookeeper.session-timeout, 0",
+        "dlm.zookeeper.connection-timeout, soon",
+        "dlm.zookeeper.retry.max-retries, -1",
+        "dlm.zookeeper.retry.base-sleep, -5ms",
+        "dlm.zookeeper.auth.digest, nocolon",
+        "dlm.zookeeper.acl, world"
+    })
+    void invalidValuesNameTheirKey(String key, String value) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("dlm.zookeeper.connect", "127.0.0.1:1");
+        settings.put(key, value);
+        assertThatThrownBy(() -> LockManagers.open("zookeeper", settings).close())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(key);
     }
 
     @Test
