@@ -113,20 +113,7 @@ public class KeptAliveLeasesBenchmark {
             renewals = provider::renewals;
             engineCpuNanos = () -> 0;
         } else {
-            EngineProcess redis = EngineProcess.start(
-                    "redis",
-                    at -> List.of(
-                            "redis-server",
-                            "--port",
-                            Integer.toString(at.port()),
-                            "--bind",
-                            "127.0.0.1",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                            "--dir",
-                            at.directory().toString()));
+            EngineProcess redis = EngineProcess.redis();
             server = redis;
             String uri = "redis://127.0.0.1:" + redis.port();
             RedisClient client = RedisClient.create(RedisURI.create(uri));
