@@ -4,6 +4,7 @@ import io.dlm.Lease;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.benchmarks.EngineProcess;
+import io.dlm.benchmarks.Memory;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
