@@ -1,5 +1,6 @@
 package io.dlm.benchmarks;
 
+import io.dlm.tck.support.RedisServers;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +72,21 @@ public final class EngineProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
+    }
+
+    /**
+     * Starts the {@code redis-server} on the {@code PATH}, keeping nothing on disk, with its
+     * directory under {@code java.io.tmpdir}, and waits until it accepts connections on its port.
+     *
+     * @return the running server
+     */
+    public static EngineProcess redis() {
+        return start("redis", at -> {
+            List<String> command = new ArrayList<>();
+            command.add("redis-server");
+            command.addAll(RedisServers.volatileOptions(at.port(), at.directory()));
+            return command;
+        });
     }
 
     /**

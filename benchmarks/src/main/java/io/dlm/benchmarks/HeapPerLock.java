@@ -4,7 +4,6 @@ import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.lang.ref.Reference;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +16,9 @@ import java.util.stream.Collectors;
  *
  * <p>The resource ids are made before the first reading, so "DLM" counts only what the manager
  * adds; the ids' own size is printed apart, and the total of both is what an application pays.
- * Heap is read from {@link MemoryMXBean} after several {@link System#gc()} calls. Not a JMH
- * benchmark: one careful measurement is what is wanted, not a rate.
+ * Heap is the lowest of several readings after {@link System#gc()} ({@link
+ * Memory#usedHeap(long)}). Not a JMH benchmark: one careful measurement is what is wanted, not a
+ * rate.
  *
  * <pre>{@code
  * java -Xmx2g -cp benchmarks/target/benchmarks.jar io.dlm.benchmarks.HeapPerLock [count]
@@ -30,6 +30,9 @@ public final class HeapPerLock {
     private static final long HOUR_LEASE_TIMEOUT_MILLIS = TimeUnit.MINUTES.toMillis(30);
 
     private static final double MB = 1024.0 * 1024.0;
+
+    /** The pause after each of {@link Memory#usedHeap(long)}'s collections, before the heap is read. */
+    private static final long GC_PAUSE_MILLIS = 100;
 
     private HeapPerLock() {}
 
@@ -50,9 +53,9 @@ public final class HeapPerLock {
                         .map(GarbageCollectorMXBean::getName)
                         .collect(Collectors.joining(", ")));
 
-        long bare = usedHeap();
+        long bare = Memory.usedHeap(GC_PAUSE_MILLIS);
         String[] resources = Ids.resources("resource-", count);
-        long withIds = usedHeap();
+        long withIds = Memory.usedHeap(GC_PAUSE_MILLIS);
         report("resource ids (the application's strings)", withIds - bare, count);
 
         long dlm = measureDlm(resources, client);
@@ -68,7 +71,7 @@ public final class HeapPerLock {
     /** Holds every resource in a fresh manager; returns the heap that adds. */
     private static long measureDlm(String[] resources, String client) throws InterruptedException {
         try (LockManager manager = LockManagers.inMemory()) {
-            long empty = usedHeap();
+            long empty = Memory.usedHeap(GC_PAUSE_MILLIS);
             long start = System.nanoTime();
             for (String resource : resources) {
                 if (!manager.lock(resource, client, HOUR_LEASE_TIMEOUT_MILLIS)) {
@@ -76,7 +79,7 @@ public final class HeapPerLock {
                 }
             }
             long took = System.nanoTime() - start;
-            long full = usedHeap();
+            long full = Memory.usedHeap(GC_PAUSE_MILLIS);
             if (manager.inspect(resources[0]).isEmpty()
                     || manager.inspect(resources[resources.length - 1]).isEmpty()) {
                 throw new IllegalStateException("locks were lost before the heap was read");
@@ -89,11 +92,11 @@ public final class HeapPerLock {
     /** Puts every resource in a fresh map; returns the heap that adds. */
     private static long measureMap(String[] resources, String client) throws InterruptedException {
         ConcurrentHashMap<String, String> map = new ConcurrentHashMap<>();
-        long empty = usedHeap();
+        long empty = Memory.usedHeap(GC_PAUSE_MILLIS);
         for (String resource : resources) {
             map.putIfAbsent(resource, client);
         }
-        long full = usedHeap();
+        long full = Memory.usedHeap(GC_PAUSE_MILLIS);
         if (map.size() != resources.length) {
             throw new IllegalStateException("the map lost entries");
         }
@@ -103,20 +106,5 @@ public final class HeapPerLock {
 
     private static void report(String what, long bytes, int count) {
         System.out.printf("%-45s %8.1f MB  %6.1f bytes per lock%n", what, bytes / MB, (double) bytes / count);
-    }
-
-    /**
-     * Heap in use once garbage is gone: the lowest reading over a few full collections, as a
-     * collection may leave some floating garbage that the next one removes.
-     */
-    private static long usedHeap() throws InterruptedException {
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 4; i++) {
-            System.gc();
-            Thread.sleep(100);
-            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
-        }
-        return used;
     }
 }

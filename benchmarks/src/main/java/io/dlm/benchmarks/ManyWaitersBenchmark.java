@@ -2,11 +2,6 @@ package io.dlm.benchmarks;
 
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -133,17 +128,18 @@ public class ManyWaitersBenchmark {
         if (handoff == Handoff.DLM && !manager.lock(RESOURCE, HOLDER, TIMEOUT_MILLIS)) {
             throw new IllegalStateException("the holder did not get the free lock");
         }
-        long heapBefore = usedHeap();
-        long residentBefore = residentBytes();
+        long self = ProcessHandle.current().pid();
+        long heapBefore = Memory.usedHeap();
+        long residentBefore = Memory.residentBytes(self);
         for (int i = 0; i < count; i++) {
             int number = i;
             waiters[i] = factory.newThread(() -> waitForTurn(number));
             waiters[i].start();
             awaitParked(waiters[i]);
         }
-        heapPerWaiter.add((usedHeap() - heapBefore) / count);
+        heapPerWaiter.add((Memory.usedHeap() - heapBefore) / count);
         if (residentBefore >= 0) {
-            residentPerWaiter.add((residentBytes() - residentBefore) / count);
+            residentPerWaiter.add((Memory.residentBytes(self) - residentBefore) / count);
         }
     }
 
@@ -285,34 +281,5 @@ public class ManyWaitersBenchmark {
         Collections.sort(sorted);
         return String.format(
                 "%,d (%,d to %,d)", sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1));
-    }
-
-    /**
-     * Heap in use once garbage is gone: the lowest reading over a few full collections, as a
-     * collection may leave some floating garbage that the next one removes.
-     */
-    private static long usedHeap() throws InterruptedException {
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 4; i++) {
-            System.gc();
-            Thread.sleep(50);
-            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
-        }
-        return used;
-    }
-
-    /** The process's resident memory from {@code /proc/self/status}, or -1 where there is none. */
-    private static long residentBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        return -1;
     }
 }

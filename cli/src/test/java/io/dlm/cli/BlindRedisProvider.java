@@ -5,6 +5,7 @@ import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
 import io.dlm.tck.ForwardingLockBackend;
+import io.dlm.tck.TckBackends;
 import java.util.Optional;
 import java.util.ServiceLoader;
 
@@ -24,16 +25,18 @@ public final class BlindRedisProvider implements LockBackendProvider {
 
     @Override
     public LockBackend open(BackendContext context) {
-        LockBackendProvider redis = ServiceLoader.load(LockBackendProvider.class).stream()
-                .map(ServiceLoader.Provider::get)
-                .filter(provider -> provider.name().equals("redis"))
-                .findFirst()
-                .orElseThrow();
-        return new ForwardingLockBackend(redis.open(context)) {
-            @Override
-            public Optional<LockInfo> inspect(String resourceId) {
-                return Optional.empty();
-            }
-        };
+        return TckBackends.decorated("redis", Blind::new).open(context);
+    }
+
+    /** Redis, with no holder ever to be seen. */
+    private static final class Blind extends ForwardingLockBackend {
+        Blind(LockBackend redis) {
+            super(redis);
+        }
+
+        @Override
+        public Optional<LockInfo> inspect(String resourceId) {
+            return Optional.empty();
+        }
     }
 }

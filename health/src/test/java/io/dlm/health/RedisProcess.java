@@ -3,6 +3,7 @@ package io.dlm.health;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.dlm.tck.Prerequisites;
+import io.dlm.tck.support.RedisServers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,10 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.awaitility.Awaitility;
 
 /**
  * A {@code redis-server} of the test's own on a free port of 127.0.0.1, keeping nothing on disk,
@@ -88,32 +88,13 @@ final class RedisProcess implements AutoCloseable {
     }
 
     private Process launch() throws IOException {
-        Process started = new ProcessBuilder(Stream.of(
-                                binary.toString(),
-                                "--port",
-                                String.valueOf(port),
-                                "--bind",
-                                "127.0.0.1",
-                                "--save",
-                                "",
-                                "--appendonly",
-                                "no",
-                                "--dir",
-                                dir.toString())
-                        .toList())
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.addAll(RedisServers.volatileOptions(port, dir));
+        ProcessBuilder server = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
-                .start();
-        try {
-            Awaitility.await("redis-server on port " + port)
-                    .atMost(Duration.ofSeconds(10))
-                    .pollInterval(Duration.ofMillis(20))
-                    .until(() -> started.isAlive() && answersPing());
-        } catch (RuntimeException e) {
-            started.destroyForcibly();
-            throw e;
-        }
-        return started;
+                .redirectOutput(dir.resolve("redis-" + port + ".log").toFile());
+        return RedisServers.start(server, this::answersPing, Duration.ofSeconds(10));
     }
 
     private boolean answersPing() {

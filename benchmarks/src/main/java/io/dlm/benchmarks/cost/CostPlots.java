@@ -49,6 +49,19 @@ public final class CostPlots {
             "DLM", new Color(0x0072B2),
             "PARK_UNPARK", new Color(0x999999));
 
+    /**
+     * One of {@link KeptAliveLeasesBenchmark}'s CPU figures, each drawn per engine on one chart.
+     *
+     * @param whose whose CPU time it is, for the series' names
+     * @param name the secondary result's name
+     */
+    private record CpuFigure(String whose, String name) {}
+
+    private static final List<CpuFigure> CPU_FIGURES = List.of(
+            new CpuFigure("client process", "processCpuMicrosPerLeaseSecond"),
+            new CpuFigure("client dlm-* threads", "dlmCpuMicrosPerLeaseSecond"),
+            new CpuFigure("Redis server", "engineCpuMicrosPerLeaseSecond"));
+
     private static final BasicStroke[] LINES = {SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT};
 
     private final List<Row> rows;
@@ -162,8 +175,7 @@ public final class CostPlots {
                 true,
                 byEngine,
                 row -> row.secondary("renewalsPerSecond"));
-        Function<Row, String> cpuSeries = row -> row.param("engine");
-        drawCpu(cpuSeries);
+        drawCpu(byEngine);
     }
 
     private void drawCpu(Function<Row, String> byEngine) throws IOException {
@@ -173,24 +185,14 @@ public final class CostPlots {
                 "CPU us per lease per second",
                 false);
         Map<String, TreeMap<Double, Double>> points = new TreeMap<>();
-        points.putAll(addSeries(
-                chart,
-                KEPT,
-                "leases",
-                row -> byEngine.apply(row) + ", client process",
-                row -> row.secondary("processCpuMicrosPerLeaseSecond")));
-        points.putAll(addSeries(
-                chart,
-                KEPT,
-                "leases",
-                row -> byEngine.apply(row) + ", client dlm-* threads",
-                row -> row.secondary("dlmCpuMicrosPerLeaseSecond")));
-        points.putAll(addSeries(
-                chart,
-                KEPT,
-                "leases",
-                row -> byEngine.apply(row) + ", Redis server",
-                row -> row.secondary("engineCpuMicrosPerLeaseSecond")));
+        for (CpuFigure figure : CPU_FIGURES) {
+            points.putAll(addSeries(
+                    chart,
+                    KEPT,
+                    "leases",
+                    row -> byEngine.apply(row) + ", " + figure.whose(),
+                    row -> row.secondary(figure.name())));
+        }
         save(chart, "keepalive-cpu", "leases", points);
     }
 

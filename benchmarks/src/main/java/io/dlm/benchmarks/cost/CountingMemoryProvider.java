@@ -1,14 +1,11 @@
 package io.dlm.benchmarks.cost;
 
-import io.dlm.LockInfo;
-import io.dlm.spi.Acquisition;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.InProcessLockBackend;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.ServiceLoader;
+import io.dlm.tck.ForwardingLockBackend;
+import io.dlm.tck.TckBackends;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,21 +17,16 @@ import java.util.concurrent.atomic.LongAdder;
 final class CountingMemoryProvider implements LockBackendProvider {
 
     private final LongAdder renewals = new LongAdder();
+    private final LockBackendProvider counting = TckBackends.decorated("memory", Counting::new);
 
     @Override
     public String name() {
-        return "memory";
+        return counting.name();
     }
 
     @Override
     public LockBackend open(BackendContext context) {
-        LockBackend engine = ServiceLoader.load(LockBackendProvider.class).stream()
-                .map(ServiceLoader.Provider::get)
-                .filter(provider -> provider.name().equals("memory"))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no memory backend on the class path"))
-                .open(context);
-        return new Counting(engine);
+        return counting.open(context);
     }
 
     /**
@@ -47,47 +39,16 @@ final class CountingMemoryProvider implements LockBackendProvider {
     }
 
     /** Forwards every call; counts renewals. */
-    private final class Counting implements InProcessLockBackend {
-        private final LockBackend engine;
+    private final class Counting extends ForwardingLockBackend implements InProcessLockBackend {
 
         Counting(LockBackend engine) {
-            this.engine = engine;
-        }
-
-        @Override
-        public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-            return engine.acquire(resourceId, clientId, leaseNanos, attempt);
-        }
-
-        @Override
-        public boolean release(String resourceId, String clientId, long fencingToken) {
-            return engine.release(resourceId, clientId, fencingToken);
+            super(engine);
         }
 
         @Override
         public boolean renew(String resourceId, String clientId, long fencingToken) {
             renewals.increment();
-            return engine.renew(resourceId, clientId, fencingToken);
-        }
-
-        @Override
-        public void undo(String resourceId, String clientId, long attempt) {
-            engine.undo(resourceId, clientId, attempt);
-        }
-
-        @Override
-        public Optional<LockInfo> inspect(String resourceId) {
-            return engine.inspect(resourceId);
-        }
-
-        @Override
-        public Duration leaseGranularity() {
-            return engine.leaseGranularity();
-        }
-
-        @Override
-        public void close() {
-            engine.close();
+            return super.renew(resourceId, clientId, fencingToken);
         }
     }
 }

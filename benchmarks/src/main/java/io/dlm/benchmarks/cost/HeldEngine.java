@@ -3,6 +3,7 @@ package io.dlm.benchmarks.cost;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.benchmarks.EngineProcess;
+import io.dlm.benchmarks.Memory;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -66,23 +67,7 @@ public enum HeldEngine {
         @Override
         Opened open() {
             String given = System.getProperty("dlm.bench.cost.redis.uri");
-            @Nullable
-            EngineProcess server = given != null
-                    ? null
-                    : EngineProcess.start(
-                            "redis",
-                            at -> List.of(
-                                    "redis-server",
-                                    "--port",
-                                    Integer.toString(at.port()),
-                                    "--bind",
-                                    "127.0.0.1",
-                                    "--save",
-                                    "",
-                                    "--appendonly",
-                                    "no",
-                                    "--dir",
-                                    at.directory().toString()));
+            @Nullable EngineProcess server = given != null ? null : EngineProcess.redis();
             String uri = given != null ? given : "redis://127.0.0.1:" + server.port();
             String prefix = "dlm-cost-" + UUID.randomUUID().toString().substring(0, 8) + ":";
             RedisClient client = RedisClient.create(RedisURI.create(uri));

@@ -1,6 +1,7 @@
 package io.dlm.benchmarks.cost;
 
 import io.dlm.LockManager;
+import io.dlm.benchmarks.Memory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

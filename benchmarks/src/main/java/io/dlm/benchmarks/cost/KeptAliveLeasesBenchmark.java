@@ -4,6 +4,7 @@ import io.dlm.Lease;
 import io.dlm.LockManager;
 import io.dlm.LockManagers;
 import io.dlm.benchmarks.EngineProcess;
+import io.dlm.benchmarks.Memory;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -113,20 +114,7 @@ public class KeptAliveLeasesBenchmark {
             renewals = provider::renewals;
             engineCpuNanos = () -> 0;
         } else {
-            EngineProcess redis = EngineProcess.start(
-                    "redis",
-                    at -> List.of(
-                            "redis-server",
-                            "--port",
-                            Integer.toString(at.port()),
-                            "--bind",
-                            "127.0.0.1",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                            "--dir",
-                            at.directory().toString()));
+            EngineProcess redis = EngineProcess.redis();
             server = redis;
             String uri = "redis://127.0.0.1:" + redis.port();
             RedisClient client = RedisClient.create(RedisURI.create(uri));

@@ -2,12 +2,10 @@ package io.dlm.benchmarks.keepalive;
 
 import io.dlm.LockError;
 import io.dlm.LockException;
-import io.dlm.LockInfo;
-import io.dlm.spi.Acquisition;
 import io.dlm.spi.AsyncLockBackend;
 import io.dlm.spi.LockBackend;
+import io.dlm.tck.ForwardingLockBackend;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
  * 100 ms", then "stalled for 2 s", injected at the SPI boundary around the real engine, so the
  * runtime above it is exactly the one users get.
  *
- * <p>Only renewals are delayed. N7 is about keeping leases, not taking them, and a hundred
+ * <p>Only renewals are delayed; every other call goes straight to the engine. N7 is about keeping leases, not taking them, and a hundred
  * milliseconds on each of 1,000 acquisitions taken one after another would only lengthen the
  * set-up by 100 s.
  *
@@ -33,9 +31,8 @@ import java.util.concurrent.atomic.LongAdder;
  * in-process backend inline on its keep-alive thread, which would bypass the delay. As an
  * asynchronous backend its renewals take the same path as a remote engine's.
  */
-final class DelayedBackend implements AsyncLockBackend {
+final class DelayedBackend extends ForwardingLockBackend implements AsyncLockBackend {
 
-    private final LockBackend engine;
     private final long delayNanos;
     private final Duration operationTimeout;
     /** The link: one thread that delivers each renewal to the engine when it is due. */
@@ -48,7 +45,7 @@ final class DelayedBackend implements AsyncLockBackend {
     private volatile boolean stalled;
 
     DelayedBackend(LockBackend engine, Duration delay, Duration operationTimeout) {
-        this.engine = engine;
+        super(engine);
         this.delayNanos = delay.toNanos();
         this.operationTimeout = operationTimeout;
         this.link = new ScheduledThreadPoolExecutor(1, task -> {
@@ -101,6 +98,7 @@ final class DelayedBackend implements AsyncLockBackend {
                 return;
             }
         }
+        LockBackend engine = real();
         if (engine instanceof AsyncLockBackend async) {
             async.renewAsync(resourceId, clientId, fencingToken).whenComplete((renewed, failure) -> {
                 if (failure != null) {
@@ -148,36 +146,6 @@ final class DelayedBackend implements AsyncLockBackend {
         }
     }
 
-    @Override
-    public Acquisition acquire(String resourceId, String clientId, long leaseNanos, long attempt) {
-        return engine.acquire(resourceId, clientId, leaseNanos, attempt);
-    }
-
-    @Override
-    public boolean release(String resourceId, String clientId, long fencingToken) {
-        return engine.release(resourceId, clientId, fencingToken);
-    }
-
-    @Override
-    public void undo(String resourceId, String clientId, long attempt) {
-        engine.undo(resourceId, clientId, attempt);
-    }
-
-    @Override
-    public Optional<LockInfo> inspect(String resourceId) {
-        return engine.inspect(resourceId);
-    }
-
-    @Override
-    public Duration leaseGranularity() {
-        return engine.leaseGranularity();
-    }
-
-    @Override
-    public Duration confirmationValidity() {
-        return engine.confirmationValidity();
-    }
-
     /**
      * Stops the link, then closes the engine. Renewals still on the link are dropped unanswered:
      * the runtime has stopped its keep-alive before it closes the backend, so no one waits for them.
@@ -190,7 +158,7 @@ final class DelayedBackend implements AsyncLockBackend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            engine.close();
+            super.close();
         }
     }
 }

@@ -3,8 +3,8 @@ package io.dlm.benchmarks.keepalive;
 import io.dlm.spi.BackendContext;
 import io.dlm.spi.LockBackend;
 import io.dlm.spi.LockBackendProvider;
+import io.dlm.tck.TckBackends;
 import java.time.Duration;
-import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,13 +31,13 @@ final class DelayedBackendProvider implements LockBackendProvider {
 
     @Override
     public LockBackend open(BackendContext context) {
-        LockBackendProvider engine = ServiceLoader.load(LockBackendProvider.class).stream()
-                .map(ServiceLoader.Provider::get)
-                .filter(provider -> provider.name().equals(engineName))
-                .findFirst()
-                .orElseThrow(
-                        () -> new IllegalArgumentException("no backend named '" + engineName + "' on the class path"));
-        DelayedBackend backend = new DelayedBackend(engine.open(context), delay, context.operationTimeout());
+        // The link's blocking renewals and its close wait as long as the runtime's operations may.
+        return TckBackends.decorated(engineName, engine -> delayed(engine, context.operationTimeout()))
+                .open(context);
+    }
+
+    private DelayedBackend delayed(LockBackend engine, Duration operationTimeout) {
+        DelayedBackend backend = new DelayedBackend(engine, delay, operationTimeout);
         opened = backend;
         return backend;
     }

@@ -2,6 +2,7 @@ package io.dlm.backend.redis;
 
 import io.dlm.tck.Prerequisites;
 import io.dlm.tck.fault.FakeClock;
+import io.dlm.tck.support.RedisServers;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 
 /**
  * A {@code redis-server} of a test's own, on a free port of 127.0.0.1 with its files in a directory
@@ -107,19 +107,8 @@ final class PrivateRedisServer implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         int port = freePort();
-        List<String> args = new ArrayList<>(List.of(
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                dir.toString(),
-                "--logfile",
-                dir.resolve("redis.log").toString()));
+        List<String> args = new ArrayList<>(RedisServers.volatileOptions(port, dir));
+        args.addAll(List.of("--logfile", dir.resolve("redis.log").toString()));
         args.addAll(List.of(extraArgs));
         PrivateRedisServer server = new PrivateRedisServer(dir, port, args, environment);
         server.startProcess();
@@ -181,20 +170,11 @@ final class PrivateRedisServer implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(findBinary());
         command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile());
         builder.environment().putAll(environment);
-        process = builder.redirectErrorStream(true)
-                .redirectOutput(dir.resolve("stdout.log").toFile())
-                .start();
-        Awaitility.await()
-                .atMost(Duration.ofSeconds(20))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("redis-server exited with " + process.exitValue() + "; see " + dir);
-                    }
-                    return TestRedis.ping("127.0.0.1", port) == null;
-                });
+        process = RedisServers.start(builder, () -> TestRedis.ping("127.0.0.1", port) == null, Duration.ofSeconds(20));
     }
 
     private static String findBinary() {

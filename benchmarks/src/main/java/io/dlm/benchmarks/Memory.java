@@ -1,4 +1,4 @@
-package io.dlm.benchmarks.cost;
+package io.dlm.benchmarks;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -7,23 +7,35 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Readings of heap and resident memory, for figures per lock, per waiter or per lease. */
-final class Memory {
+public final class Memory {
 
     private Memory() {}
 
     /**
-     * Heap in use once garbage is gone: the lowest reading over a few full collections, as one
-     * collection may leave floating garbage that the next removes.
+     * Heap in use once garbage is gone: the lowest reading over a few full collections, 50 ms
+     * apart, as one collection may leave floating garbage that the next removes.
      *
      * @return bytes
      * @throws InterruptedException if interrupted between collections
      */
-    static long usedHeap() throws InterruptedException {
+    public static long usedHeap() throws InterruptedException {
+        return usedHeap(50);
+    }
+
+    /**
+     * Heap in use once garbage is gone, as {@link #usedHeap()} reads it, with another pause after
+     * each collection.
+     *
+     * @param pauseMillis how long to wait after each collection before reading the heap
+     * @return bytes
+     * @throws InterruptedException if interrupted between collections
+     */
+    public static long usedHeap(long pauseMillis) throws InterruptedException {
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         long used = Long.MAX_VALUE;
         for (int i = 0; i < 4; i++) {
             System.gc();
-            Thread.sleep(50);
+            Thread.sleep(pauseMillis);
             used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
         }
         return used;
@@ -35,7 +47,7 @@ final class Memory {
      * @param pid the process
      * @return bytes, or -1 where it cannot be read (not Linux, process gone)
      */
-    static long residentBytes(long pid) {
+    public static long residentBytes(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith("VmRSS:")) {
