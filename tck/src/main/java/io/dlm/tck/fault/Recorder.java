@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The fault tier's way of recording (SPEC "Faults") for a backend's own fault tests outside {@link
@@ -80,15 +81,7 @@ public final class Recorder {
      * @return what {@code release()} returned
      */
     public boolean release(String process, Lease lease) {
-        History.Op op = history.call(process, "release", lease.resourceId());
-        try {
-            boolean released = lease.release();
-            op.ok(Boolean.toString(released), lease.fencingToken());
-            return released;
-        } catch (RuntimeException e) {
-            op.failed(e);
-            throw e;
-        }
+        return recorded(process, "release", lease, Lease::release);
     }
 
     /**
@@ -99,11 +92,16 @@ public final class Recorder {
      * @return what {@code renew()} returned
      */
     public boolean renew(String process, Lease lease) {
-        History.Op op = history.call(process, "renew", lease.resourceId());
+        return recorded(process, "renew", lease, Lease::renew);
+    }
+
+    /** A call on a lease that answers yes or no: recorded with its answer and the lease's token, or what it threw. */
+    private boolean recorded(String process, String action, Lease lease, Predicate<Lease> call) {
+        History.Op op = history.call(process, action, lease.resourceId());
         try {
-            boolean renewed = lease.renew();
-            op.ok(Boolean.toString(renewed), lease.fencingToken());
-            return renewed;
+            boolean answer = call.test(lease);
+            op.ok(Boolean.toString(answer), lease.fencingToken());
+            return answer;
         } catch (RuntimeException e) {
             op.failed(e);
             throw e;
