@@ -64,13 +64,10 @@ abstract class SharedLockSpaceRules extends RuleGroup {
         LockManager waiting = open("dlm.lease.min", millis(longLease()));
         String resource = resource();
         Duration lease = scaled(500);
-        long start = System.nanoTime();
-        assertThat(holding.tryAcquire(resource, client("holder"), Duration.ZERO, lease))
-                .isPresent();
+        long start = acquireFor(holding, resource, client("holder"), lease);
         String waiter = client("waiter");
-        Background<Boolean> waiterCall = inBackground(
-                "lock(" + waiter + ")",
-                () -> waiting.lock(resource, waiter, scaled(30_000).toMillis()));
+        Background<Boolean> waiterCall =
+                lockInBackground(waiting, resource, waiter, scaled(30_000).toMillis());
         Duration bound = effective(lease).plus(expirySlack()).plus(prompt().multipliedBy(2));
         assertThat(waiterCall.result(bound)).isTrue();
         assertThat(Duration.ofNanos(waiterCall.finishedAtNanos() - start)).isLessThanOrEqualTo(bound);

@@ -51,9 +51,7 @@ abstract class WaitingRules extends RuleGroup {
         Lease held =
                 manager.tryAcquire(resource, holder, Duration.ZERO, longLease()).orElseThrow();
         String waiter = client("waiter");
-        Background<Optional<Lease>> waiting = inBackground(
-                "tryAcquire(" + waiter + ")", () -> manager.tryAcquire(resource, waiter, scaled(30_000), longLease()));
-        awaitQueued(waiting);
+        Background<Optional<Lease>> waiting = queuedTryAcquire(manager, resource, waiter, scaled(30_000));
         long released = System.nanoTime();
         assertThat(held.release()).isTrue();
         assertThat(waiting.result(prompt())).isPresent();
@@ -65,13 +63,10 @@ abstract class WaitingRules extends RuleGroup {
         LockManager manager = manager();
         String resource = resource();
         Duration lease = scaled(500);
-        long start = System.nanoTime();
-        assertThat(manager.tryAcquire(resource, client("holder"), Duration.ZERO, lease))
-                .isPresent();
+        long start = acquireFor(manager, resource, client("holder"), lease);
         String waiter = client("waiter");
-        Background<Boolean> waiting = inBackground(
-                "lock(" + waiter + ")",
-                () -> manager.lock(resource, waiter, scaled(30_000).toMillis()));
+        Background<Boolean> waiting =
+                lockInBackground(manager, resource, waiter, scaled(30_000).toMillis());
         Duration bound = effective(lease).plus(expirySlack()).plus(prompt());
         assertThat(waiting.result(bound)).isTrue();
         assertThat(Duration.ofNanos(waiting.finishedAtNanos() - start))
@@ -86,9 +81,7 @@ abstract class WaitingRules extends RuleGroup {
         LockManager manager = manager();
         String resource = resource();
         Duration lease = scaled(1_500);
-        long start = System.nanoTime();
-        assertThat(manager.tryAcquire(resource, client("holder"), Duration.ZERO, lease))
-                .isPresent();
+        long start = acquireFor(manager, resource, client("holder"), lease);
         String first = client("first");
         String second = client("second");
         long timeout = scaled(30_000).toMillis();
