@@ -326,6 +326,24 @@ abstract class RuleGroup {
     }
 
     /**
+     * U3, L4: a lock queued through {@code waiting} behind a holder on {@code holding} returns true
+     * within {@code bound} of the holder's unlock.
+     */
+    final void assertUnlockWakesAQueuedLock(LockManager holding, LockManager waiting, Duration bound) {
+        String resource = resource();
+        String holder = client("holder");
+        assertThat(holding.lock(resource, holder, 0)).isTrue();
+        Background<Boolean> waiter =
+                queuedLock(waiting, resource, client("waiter"), scaled(30_000).toMillis());
+        long released = System.nanoTime();
+        assertThat(holding.unlock(resource, holder)).isTrue();
+        assertThat(waiter.result(bound)).isTrue();
+        assertThat(Duration.ofNanos(waiter.finishedAtNanos() - released))
+                .as("time from unlock to the waiter's return")
+                .isLessThan(bound);
+    }
+
+    /**
      * A refused or rejected call left the lock as it was: still {@code holder}'s, with the token of
      * {@code before}, and its lease not lengthened.
      */

@@ -45,17 +45,8 @@ abstract class SharedLockSpaceRules extends RuleGroup {
     void L4_waiterOnAnotherManagerIsWokenByRelease() {
         LockManager holding = open("dlm.lease.min", millis(longLease()));
         LockManager waiting = open("dlm.lease.min", millis(longLease()));
-        String resource = resource();
-        String holder = client("holder");
-        assertThat(holding.lock(resource, holder, 0)).isTrue();
-        Background<Boolean> waiter =
-                queuedLock(waiting, resource, client("waiter"), scaled(30_000).toMillis());
-        long released = System.nanoTime();
-        assertThat(holding.unlock(resource, holder)).isTrue();
         // A backend without notifications may poll with backoff (L4), so allow it a little longer.
-        Duration bound = prompt().multipliedBy(2);
-        assertThat(waiter.result(bound)).isTrue();
-        assertThat(Duration.ofNanos(waiter.finishedAtNanos() - released)).isLessThan(bound);
+        assertUnlockWakesAQueuedLock(holding, waiting, prompt().multipliedBy(2));
     }
 
     @Test

@@ -30,17 +30,7 @@ abstract class WaitingRules extends RuleGroup {
     @Test
     void U3_unlockWakesAWaitingLockAtOnce() {
         LockManager manager = manager();
-        String resource = resource();
-        String holder = client("holder");
-        assertThat(manager.lock(resource, holder, 0)).isTrue();
-        Background<Boolean> waiting =
-                queuedLock(manager, resource, client("waiter"), scaled(30_000).toMillis());
-        long released = System.nanoTime();
-        assertThat(manager.unlock(resource, holder)).isTrue();
-        assertThat(waiting.result(prompt())).isTrue();
-        assertThat(Duration.ofNanos(waiting.finishedAtNanos() - released))
-                .as("time from unlock to the waiter's return")
-                .isLessThan(prompt());
+        assertUnlockWakesAQueuedLock(manager, manager, prompt());
     }
 
     @Test
