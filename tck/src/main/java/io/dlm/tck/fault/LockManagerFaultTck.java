@@ -143,17 +143,11 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         proxy.blackhole(FaultProxy.Direction.BOTH);
         // The contender writes as soon as it holds the lock: a grant that came while the holder
         // still believed itself valid shows as overlapping critical sections.
-        CompletableFuture<Optional<Lease>> contender = TestThreads.background("contender", () -> {
-            Optional<Lease> won = recorder().acquire(contenderSide, "contender", resource, longWait(lease), lease);
-            if (won.isPresent()) {
-                Lease mine = won.get().keepAlive();
-                long until = System.nanoTime() + lease.toNanos() / 2;
-                while (System.nanoTime() - until < 0 && recorder().section("contender", mine)) {
-                    pause(Duration.ofMillis(20));
-                }
-            }
-            return won;
-        });
+        CompletableFuture<Optional<Lease>> contender = TestThreads.background(
+                "contender",
+                () -> recorder()
+                        .acquireAndWrite(
+                                contenderSide, "contender", resource, longWait(lease), lease, lease.dividedBy(2)));
 
         recorder()
                 .assertFailsWithin(
@@ -180,7 +174,9 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         proxy.heal();
         recorder().release("contender", taken);
         Duration liveness = lease.plus(operationTimeout()).plus(slack());
-        acquireRetrying(holderSide, "holder", resource, liveness, lease).ifPresent(this::releaseQuietly);
+        recorder()
+                .acquireRetrying(holderSide, "holder", resource, liveness, lease)
+                .ifPresent(this::releaseQuietly);
         HistoryChecker.assertLiveAfter(recorder().history(), resource, healed, liveness);
         HistoryChecker.assertSafe(recorder().history());
     }
@@ -538,8 +534,13 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
 
         recorder().note("restart: the engine stops and starts again on the same address");
         restartEngine();
-        Optional<Lease> after = acquireRetrying(
-                manager, "after", resource, operationTimeout().multipliedBy(3).plus(slack()), lease);
+        Optional<Lease> after = recorder()
+                .acquireRetrying(
+                        manager,
+                        "after",
+                        resource,
+                        operationTimeout().multipliedBy(3).plus(slack()),
+                        lease);
         assertThat(after).as("acquired after the restart").isPresent();
         assertThat(after.get().fencingToken())
                 .as("F1/N5: the token after the restart is larger than the one before it")
@@ -656,27 +657,6 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
 
     // ---------------------------------------------------------------------------------------------
     // Recorded operations
-
-    /**
-     * Acquires as a caller does after a fault: an {@code INTERNAL_ERROR} (a connection still being
-     * replaced, X1) is retried until {@code within} has passed.
-     */
-    private Optional<Lease> acquireRetrying(
-            LockManager manager, String process, String resource, Duration within, Duration lease)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        for (; ; ) {
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            try {
-                return recorder().acquire(manager, process, resource, left, lease);
-            } catch (LockException e) {
-                if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
-                    throw e;
-                }
-                pause(Duration.ofMillis(50));
-            }
-        }
-    }
 
     /**
      * Takes one of N7's leases before the fault starts. One call of a thousand may miss the
