@@ -71,7 +71,7 @@ public final class History {
         long calledAt = System.nanoTime();
         synchronized (lock) {
             int index = events.size();
-            events.add(Event.call(index, process, action, resource, calledAt, NOT_RETURNED, PENDING, NO_TOKEN));
+            events.add(Event.pending(index, process, action, resource, calledAt));
             return new Op(index);
         }
     }
@@ -103,7 +103,8 @@ public final class History {
                     "returnedAt must not be before calledAt: " + returnedAt + " < " + calledAt);
         }
         synchronized (lock) {
-            events.add(Event.call(events.size(), process, action, resource, calledAt, returnedAt, outcome, token));
+            events.add(Event.pending(events.size(), process, action, resource, calledAt)
+                    .returning(returnedAt, outcome, token));
         }
     }
 
@@ -366,16 +367,8 @@ public final class History {
             Check.notNull(outcome, "outcome");
         }
 
-        /** An operation's event, from its call to its return, which carries no section's checks. */
-        static Event call(
-                long sequence,
-                String process,
-                String action,
-                String resource,
-                long calledAt,
-                long returnedAt,
-                String outcome,
-                long token) {
+        /** An operation's event as it is called: not returned, pending, no token. */
+        static Event pending(long sequence, String process, String action, String resource, long calledAt) {
             return new Event(
                     Kind.CALL,
                     sequence,
@@ -383,9 +376,9 @@ public final class History {
                     action,
                     resource,
                     calledAt,
-                    returnedAt,
-                    outcome,
-                    token,
+                    NOT_RETURNED,
+                    PENDING,
+                    NO_TOKEN,
                     false,
                     false,
                     false);
@@ -428,9 +421,21 @@ public final class History {
             return kind == Kind.SECTION && validBefore && validAfter;
         }
 
-        /** This call's event once it returned; only an operation's call ever returns. */
+        /** This call's event once it returned at {@code at} with its result. */
         private Event returning(long at, String result, long fencingToken) {
-            return call(sequence, process, action, resource, calledAt, at, result, fencingToken);
+            return new Event(
+                    kind,
+                    sequence,
+                    process,
+                    action,
+                    resource,
+                    calledAt,
+                    at,
+                    result,
+                    fencingToken,
+                    validBefore,
+                    accepted,
+                    validAfter);
         }
     }
 }
