@@ -264,7 +264,7 @@ abstract class RuleGroup {
      *
      * @return the running call
      */
-    final Background<Boolean> lockInBackground(
+    private Background<Boolean> lockInBackground(
             LockManager manager, String resource, String client, long timeoutMillis) {
         return inBackground("lock(" + client + ")", () -> manager.lock(resource, client, timeoutMillis));
     }
@@ -341,6 +341,31 @@ abstract class RuleGroup {
         assertThat(Duration.ofNanos(waiter.finishedAtNanos() - released))
                 .as("time from unlock to the waiter's return")
                 .isLessThan(bound);
+    }
+
+    /**
+     * L4: a lock waiting through {@code waiting} behind a holder on {@code holding} whose {@code
+     * lease} runs out returns true within {@code promptness} after the expiry (slack included).
+     *
+     * @return how long after the holder's acquisition was sent the waiter returned
+     */
+    final Duration assertExpiryWakesALock(
+            LockManager holding,
+            LockManager waiting,
+            String resource,
+            String waiter,
+            Duration lease,
+            Duration promptness) {
+        long start = acquireFor(holding, resource, client("holder"), lease);
+        Background<Boolean> call =
+                lockInBackground(waiting, resource, waiter, scaled(30_000).toMillis());
+        Duration bound = effective(lease).plus(expirySlack()).plus(promptness);
+        assertThat(call.result(bound)).isTrue();
+        Duration took = Duration.ofNanos(call.finishedAtNanos() - start);
+        assertThat(took)
+                .as("time from acquisition of a %s lease to the waiter's return", lease)
+                .isLessThanOrEqualTo(bound);
+        return took;
     }
 
     /**
