@@ -149,10 +149,7 @@ abstract class ArgumentRules extends RuleGroup {
         // A too-long id whose first 1024 chars are the real ids must not be truncated into them.
         String longer = resource + "x".repeat(1025 - resource.length());
         assertThatThrownBy(() -> manager.unlock(longer, holder)).isInstanceOf(IllegalArgumentException.class);
-        LockInfo after = holder(manager, resource);
-        assertThat(after.clientId()).isEqualTo(holder);
-        assertThat(after.fencingToken()).isEqualTo(before.fencingToken());
-        assertThat(after.remaining()).isLessThanOrEqualTo(before.remaining());
+        assertUnchanged(manager, holder, before);
         assertThat(manager.unlock(resource, holder)).isTrue();
     }
 
@@ -173,10 +170,7 @@ abstract class ArgumentRules extends RuleGroup {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> manager.lock(resource, other, -5)).isInstanceOf(IllegalArgumentException.class);
 
-        LockInfo after = holder(manager, resource);
-        assertThat(after.clientId()).isEqualTo(holder);
-        assertThat(after.fencingToken()).isEqualTo(before.fencingToken());
-        assertThat(after.remaining()).isLessThanOrEqualTo(before.remaining());
+        assertUnchanged(manager, holder, before);
         // The failed calls left no half-made state behind: the lock works as before for everyone.
         assertThat(manager.lock(resource, other, 0)).isFalse();
         assertThat(manager.heartbeat(resource, holder)).isTrue();

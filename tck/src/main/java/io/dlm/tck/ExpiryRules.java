@@ -24,10 +24,20 @@ abstract class ExpiryRules extends RuleGroup {
 
     /** Acquires with a short lease and returns when, at the latest, the engine lets it expire. */
     private long acquireShort(LockManager manager, String resource, String client) {
-        long start = System.nanoTime();
-        assertThat(manager.tryAcquire(resource, client, Duration.ZERO, shortLease()))
-                .isPresent();
-        return start + effective(shortLease()).plus(expirySlack()).toNanos();
+        return acquireFor(manager, resource, client, shortLease())
+                + effective(shortLease()).plus(expirySlack()).toNanos();
+    }
+
+    /**
+     * A holder that acquired with a short lease and let it run out, without a look at the lock
+     * meanwhile.
+     *
+     * @return the former holder's client id
+     */
+    private String expiredHolder(LockManager manager, String resource) {
+        String holder = client("holder");
+        sleepUntil(acquireShort(manager, resource, holder));
+        return holder;
     }
 
     // ---- E2 -----------------------------------------------------------------------------------
@@ -52,8 +62,7 @@ abstract class ExpiryRules extends RuleGroup {
     void E2_formerHolderCannotUnlockOrHeartbeatAnExpiredLease() {
         LockManager manager = manager();
         String resource = resource();
-        String holder = client("holder");
-        sleepUntil(acquireShort(manager, resource, holder));
+        String holder = expiredHolder(manager, resource);
         assertThat(manager.unlock(resource, holder))
                 .as("unlock of an expired lease")
                 .isFalse();
@@ -68,8 +77,7 @@ abstract class ExpiryRules extends RuleGroup {
     void E2_formerHolderMayLockAgainOnceExpired() {
         LockManager manager = manager();
         String resource = resource();
-        String holder = client("holder");
-        sleepUntil(acquireShort(manager, resource, holder));
+        String holder = expiredHolder(manager, resource);
         // An expired lease is no lease: asking again is not reentrance (L3), it is a new acquisition.
         assertThat(manager.lock(resource, holder, 0)).isTrue();
         assertHeldBy(manager, resource, holder);
@@ -79,7 +87,7 @@ abstract class ExpiryRules extends RuleGroup {
     void E2_expiredLeaseInspectsEmpty() {
         LockManager manager = manager();
         String resource = resource();
-        sleepUntil(acquireShort(manager, resource, client("holder")));
+        expiredHolder(manager, resource);
         assertFree(manager, resource);
     }
 
@@ -185,8 +193,7 @@ abstract class ExpiryRules extends RuleGroup {
     void H2_expiredLeaseIsNeverRevivedByHeartbeat() {
         LockManager manager = manager();
         String resource = resource();
-        String holder = client("holder");
-        sleepUntil(acquireShort(manager, resource, holder));
+        String holder = expiredHolder(manager, resource);
         assertThat(manager.heartbeat(resource, holder))
                 .as("heartbeat of an expired lease")
                 .isFalse();

@@ -66,9 +66,7 @@ abstract class FencingAndLeaseRules extends RuleGroup {
         for (int i = 0; i < 5; i++) {
             assertThat(manager.lock(resource, a, 0)).isTrue();
             tokens.add(holder(manager, resource).fencingToken());
-            Background<Optional<Lease>> waiting = inBackground(
-                    "tryAcquire(" + b + ")", () -> manager.tryAcquire(resource, b, scaled(10_000), longLease()));
-            awaitQueued(waiting);
+            Background<Optional<Lease>> waiting = queuedTryAcquire(manager, resource, b, scaled(10_000));
             assertThat(manager.unlock(resource, a)).isTrue();
             Lease lease = waiting.result(prompt()).orElseThrow();
             tokens.add(lease.fencingToken());
@@ -159,9 +157,7 @@ abstract class FencingAndLeaseRules extends RuleGroup {
         String waiter = client("waiter");
         Lease first =
                 manager.tryAcquire(resource, holder, Duration.ZERO, longLease()).orElseThrow();
-        Background<Optional<Lease>> waiting = inBackground(
-                "tryAcquire(" + waiter + ")", () -> manager.tryAcquire(resource, waiter, scaled(10_000), longLease()));
-        awaitQueued(waiting);
+        Background<Optional<Lease>> waiting = queuedTryAcquire(manager, resource, waiter, scaled(10_000));
         first.close();
         Lease second = waiting.result(prompt()).orElseThrow();
         assertThat(second.clientId()).isEqualTo(waiter);

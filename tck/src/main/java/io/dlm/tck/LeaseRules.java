@@ -102,39 +102,34 @@ abstract class LeaseRules extends RuleGroup {
 
     // ---- E1 -----------------------------------------------------------------------------------
 
+    /** E1: {@code lock} of a free resource with {@code timeoutMillis} gives a lease of about {@code lease}. */
+    private void assertLockLeaseAbout(LockManager manager, long timeoutMillis, Duration lease) {
+        String resource = resource();
+        assertThat(manager.lock(resource, client("c"), timeoutMillis)).isTrue();
+        assertRemainingAbout(holder(manager, resource), lease);
+    }
+
     @Test
     void E1_lockLeaseIsTwiceTheTimeoutByDefault() {
-        LockManager manager = open(Map.of());
-        String resource = resource();
         Duration timeout = scaled(5_000);
-        assertThat(manager.lock(resource, client("c"), timeout.toMillis())).isTrue();
-        assertRemainingAbout(holder(manager, resource), timeout.multipliedBy(2));
+        assertLockLeaseAbout(open(Map.of()), timeout.toMillis(), timeout.multipliedBy(2));
     }
 
     @Test
     void E1_lockLeaseIsAtLeastOneSecondByDefault() {
         LockManager manager = open(Map.of());
-        String tryOnce = resource();
-        String shortWait = resource();
-        assertThat(manager.lock(tryOnce, client("c"), 0)).isTrue();
-        assertThat(manager.lock(shortWait, client("c"), 100)).isTrue();
-        assertRemainingAbout(holder(manager, tryOnce), Duration.ofSeconds(1));
-        assertRemainingAbout(holder(manager, shortWait), Duration.ofSeconds(1));
+        assertLockLeaseAbout(manager, 0, Duration.ofSeconds(1));
+        assertLockLeaseAbout(manager, 100, Duration.ofSeconds(1));
     }
 
     @Test
     void E1_factorAndMinimumAreConfigurable() {
         LockManager halfFactor = open("dlm.lease.factor", "0.5", "dlm.lease.min", "100ms");
-        String resource = resource();
         Duration timeout = scaled(8_000);
-        assertThat(halfFactor.lock(resource, client("c"), timeout.toMillis())).isTrue();
-        assertRemainingAbout(holder(halfFactor, resource), timeout.dividedBy(2));
+        assertLockLeaseAbout(halfFactor, timeout.toMillis(), timeout.dividedBy(2));
 
         Duration min = scaled(5_000);
-        LockManager longMin = open("dlm.lease.min", millis(min));
-        String other = resource();
-        assertThat(longMin.lock(other, client("c"), 0)).isTrue();
-        assertRemainingAbout(holder(longMin, other), min);
+        assertLockLeaseAbout(open("dlm.lease.min", millis(min)), 0, min);
     }
 
     @Test
@@ -222,10 +217,9 @@ abstract class LeaseRules extends RuleGroup {
     @Test
     void E1a_decimalFactorIsAccepted() {
         LockManager manager = open("dlm.lease.factor", "1.5", "dlm.lease.min", "10ms");
-        String resource = resource();
         Duration timeout = scaled(4_000);
-        assertThat(manager.lock(resource, client("c"), timeout.toMillis())).isTrue();
-        assertRemainingAbout(holder(manager, resource), timeout.multipliedBy(3).dividedBy(2));
+        assertLockLeaseAbout(
+                manager, timeout.toMillis(), timeout.multipliedBy(3).dividedBy(2));
     }
 
     @Test

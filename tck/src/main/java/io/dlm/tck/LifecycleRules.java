@@ -90,9 +90,7 @@ abstract class LifecycleRules extends RuleGroup {
         String resource = resource();
         assertThat(manager.lock(resource, client("holder"), 0)).isTrue();
         String waiter = client("waiter");
-        Background<Optional<Lease>> waiting = inBackground(
-                "tryAcquire(" + waiter + ")", () -> manager.tryAcquire(resource, waiter, scaled(30_000), longLease()));
-        awaitQueued(waiting);
+        Background<Optional<Lease>> waiting = queuedTryAcquire(manager, resource, waiter, scaled(30_000));
         manager.close();
         assertLockError(waiting.failure(prompt()), LockError.INTERNAL_ERROR);
     }
@@ -216,9 +214,7 @@ abstract class LifecycleRules extends RuleGroup {
         String holder = client("holder");
         assertThat(manager.lock(resource, holder, 0)).isTrue();
         String waiter = client("waiter");
-        Background<Optional<Lease>> waiting = inBackground(
-                "tryAcquire(" + waiter + ")", () -> manager.tryAcquire(resource, waiter, scaled(30_000), longLease()));
-        awaitQueued(waiting);
+        Background<Optional<Lease>> waiting = queuedTryAcquire(manager, resource, waiter, scaled(30_000));
         waiting.thread().interrupt();
         assertInterruptedFailure(waiting);
         assertThat(manager.unlock(resource, holder)).isTrue();

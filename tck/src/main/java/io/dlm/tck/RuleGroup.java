@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assertions.assertAll;
 
+import io.dlm.Lease;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockInfo;
@@ -252,8 +253,32 @@ abstract class RuleGroup {
      * @return the running call
      */
     final Background<Boolean> queuedLock(LockManager manager, String resource, String client, long timeoutMillis) {
-        Background<Boolean> waiter =
-                inBackground("lock(" + client + ")", () -> manager.lock(resource, client, timeoutMillis));
+        Background<Boolean> waiter = lockInBackground(manager, resource, client, timeoutMillis);
+        awaitQueued(waiter);
+        return waiter;
+    }
+
+    /**
+     * Starts {@code lock} on its own thread and returns at once, for a waiter whose lock may be
+     * free before it could be seen queued.
+     *
+     * @return the running call
+     */
+    private Background<Boolean> lockInBackground(
+            LockManager manager, String resource, String client, long timeoutMillis) {
+        return inBackground("lock(" + client + ")", () -> manager.lock(resource, client, timeoutMillis));
+    }
+
+    /**
+     * Starts {@code tryAcquire} with a {@link #longLease()} on its own thread and returns once it is
+     * parked, i.e. queued.
+     *
+     * @return the running call
+     */
+    final Background<Optional<Lease>> queuedTryAcquire(
+            LockManager manager, String resource, String client, Duration wait) {
+        Background<Optional<Lease>> waiter = inBackground(
+                "tryAcquire(" + client + ")", () -> manager.tryAcquire(resource, client, wait, longLease()));
         awaitQueued(waiter);
         return waiter;
     }
@@ -272,6 +297,19 @@ abstract class RuleGroup {
         });
     }
 
+    /**
+     * {@code client} takes the free {@code resource} with {@code lease} at once.
+     *
+     * @return {@link System#nanoTime()} read just before the call: the lease began no earlier
+     */
+    static long acquireFor(LockManager manager, String resource, String client, Duration lease) {
+        long start = System.nanoTime();
+        assertThat(manager.tryAcquire(resource, client, Duration.ZERO, lease))
+                .as("tryAcquire of the free %s", resource)
+                .isPresent();
+        return start;
+    }
+
     // ---- assertions ---------------------------------------------------------------------------
 
     /** The live holder, failing if there is none. */
@@ -285,6 +323,63 @@ abstract class RuleGroup {
         assertThat(holder(manager, resource).clientId())
                 .as("holder of %s", resource)
                 .isEqualTo(client);
+    }
+
+    /**
+     * U3, L4: a lock queued through {@code waiting} behind a holder on {@code holding} returns true
+     * within {@code bound} of the holder's unlock.
+     */
+    final void assertUnlockWakesAQueuedLock(LockManager holding, LockManager waiting, Duration bound) {
+        String resource = resource();
+        String holder = client("holder");
+        assertThat(holding.lock(resource, holder, 0)).isTrue();
+        Background<Boolean> waiter =
+                queuedLock(waiting, resource, client("waiter"), scaled(30_000).toMillis());
+        long released = System.nanoTime();
+        assertThat(holding.unlock(resource, holder)).isTrue();
+        assertThat(waiter.result(bound)).isTrue();
+        assertThat(Duration.ofNanos(waiter.finishedAtNanos() - released))
+                .as("time from unlock to the waiter's return")
+                .isLessThan(bound);
+    }
+
+    /**
+     * L4: a lock waiting through {@code waiting} behind a holder on {@code holding} whose {@code
+     * lease} runs out returns true within {@code promptness} after the expiry (slack included).
+     *
+     * @return how long after the holder's acquisition was sent the waiter returned
+     */
+    final Duration assertExpiryWakesALock(
+            LockManager holding,
+            LockManager waiting,
+            String resource,
+            String waiter,
+            Duration lease,
+            Duration promptness) {
+        long start = acquireFor(holding, resource, client("holder"), lease);
+        Background<Boolean> call =
+                lockInBackground(waiting, resource, waiter, scaled(30_000).toMillis());
+        Duration bound = effective(lease).plus(expirySlack()).plus(promptness);
+        assertThat(call.result(bound)).isTrue();
+        Duration took = Duration.ofNanos(call.finishedAtNanos() - start);
+        assertThat(took)
+                .as("time from acquisition of a %s lease to the waiter's return", lease)
+                .isLessThanOrEqualTo(bound);
+        return took;
+    }
+
+    /**
+     * A refused or rejected call left the lock as it was: still {@code holder}'s, with the token of
+     * {@code before}, and its lease not lengthened.
+     */
+    static void assertUnchanged(LockManager manager, String holder, LockInfo before) {
+        LockInfo after = holder(manager, before.resourceId());
+        assertThat(after.clientId())
+                .as("holder after the refused call")
+                .isEqualTo(holder)
+                .isEqualTo(before.clientId());
+        assertThat(after.fencingToken()).as("token after the refused call").isEqualTo(before.fencingToken());
+        assertThat(after.remaining()).as("lease after the refused call").isLessThanOrEqualTo(before.remaining());
     }
 
     /** F1: each token larger than the one before it. */

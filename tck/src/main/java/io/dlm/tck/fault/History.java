@@ -66,26 +66,12 @@ public final class History {
      * @return the operation, to complete exactly once
      */
     public Op call(String process, String action, String resource) {
-        Check.notNull(process, "process");
-        Check.notNull(action, "action");
-        Check.notNull(resource, "resource");
+        checkOperation(process, action, resource);
         // Read before taking the lock: the recorded call must not be later than the real one.
         long calledAt = System.nanoTime();
         synchronized (lock) {
             int index = events.size();
-            events.add(new Event(
-                    Event.Kind.CALL,
-                    index,
-                    process,
-                    action,
-                    resource,
-                    calledAt,
-                    NOT_RETURNED,
-                    PENDING,
-                    NO_TOKEN,
-                    false,
-                    false,
-                    false));
+            events.add(Event.pending(index, process, action, resource, calledAt));
             return new Op(index);
         }
     }
@@ -110,28 +96,15 @@ public final class History {
             long returnedAt,
             String outcome,
             long token) {
-        Check.notNull(process, "process");
-        Check.notNull(action, "action");
-        Check.notNull(resource, "resource");
+        checkOperation(process, action, resource);
         checkOutcome(outcome, token);
         if (returnedAt < calledAt || returnedAt == NOT_RETURNED) {
             throw new IllegalArgumentException(
                     "returnedAt must not be before calledAt: " + returnedAt + " < " + calledAt);
         }
         synchronized (lock) {
-            events.add(new Event(
-                    Event.Kind.CALL,
-                    events.size(),
-                    process,
-                    action,
-                    resource,
-                    calledAt,
-                    returnedAt,
-                    outcome,
-                    token,
-                    false,
-                    false,
-                    false));
+            events.add(Event.pending(events.size(), process, action, resource, calledAt)
+                    .returning(returnedAt, outcome, token));
         }
     }
 
@@ -243,6 +216,13 @@ public final class History {
             }
             events.set(index, call.returning(returnedAt, outcome, token));
         }
+    }
+
+    /** An operation's who, what and where, checked before anything is read or recorded. */
+    private static void checkOperation(String process, String action, String resource) {
+        Check.notNull(process, "process");
+        Check.notNull(action, "action");
+        Check.notNull(resource, "resource");
     }
 
     private static void checkOutcome(String outcome, long token) {
@@ -387,6 +367,23 @@ public final class History {
             Check.notNull(outcome, "outcome");
         }
 
+        /** An operation's event as it is called: not returned, pending, no token. */
+        static Event pending(long sequence, String process, String action, String resource, long calledAt) {
+            return new Event(
+                    Kind.CALL,
+                    sequence,
+                    process,
+                    action,
+                    resource,
+                    calledAt,
+                    NOT_RETURNED,
+                    PENDING,
+                    NO_TOKEN,
+                    false,
+                    false,
+                    false);
+        }
+
         /**
          * Whether the operation's return is recorded; always true for notes and sections.
          *
@@ -424,6 +421,7 @@ public final class History {
             return kind == Kind.SECTION && validBefore && validAfter;
         }
 
+        /** This call's event once it returned at {@code at} with its result. */
         private Event returning(long at, String result, long fencingToken) {
             return new Event(
                     kind,

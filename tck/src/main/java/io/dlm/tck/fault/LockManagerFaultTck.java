@@ -119,8 +119,8 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     void N1_partitionedHolderIsLostByItsDeadlineAndNobodyTakesTheLockEarly() throws Exception {
         InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
-        LockManager holderSide = open(proxy.host(), proxy.port());
-        LockManager contenderSide = open(engine.getHostString(), engine.getPort());
+        LockManager holderSide = open(proxy);
+        LockManager contenderSide = open(engine);
         String resource = resource();
         Duration lease = lease(2_000);
 
@@ -143,28 +143,23 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         proxy.blackhole(FaultProxy.Direction.BOTH);
         // The contender writes as soon as it holds the lock: a grant that came while the holder
         // still believed itself valid shows as overlapping critical sections.
-        CompletableFuture<Optional<Lease>> contender = TestThreads.background("contender", () -> {
-            Optional<Lease> won = recorder().acquire(contenderSide, "contender", resource, longWait(lease), lease);
-            if (won.isPresent()) {
-                Lease mine = won.get().keepAlive();
-                long until = System.nanoTime() + lease.toNanos() / 2;
-                while (System.nanoTime() - until < 0 && recorder().section("contender", mine)) {
-                    pause(Duration.ofMillis(20));
-                }
-            }
-            return won;
-        });
+        CompletableFuture<Optional<Lease>> contender = TestThreads.background(
+                "contender",
+                () -> recorder()
+                        .acquireAndWrite(
+                                contenderSide, "contender", resource, longWait(lease), lease, lease.dividedBy(2)));
 
         recorder()
                 .assertFailsWithin(
                         "holder's inspect during the partition",
                         () -> holderSide.inspect(resource),
                         operationTimeout().plus(slack()));
-        recorder()
-                .assertFailsWithin(
-                        "holder's acquisition of another resource during the partition",
-                        () -> recorder().acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
-                        operationTimeout().multipliedBy(2).plus(slack()));
+        assertAcquisitionFails(
+                "holder's acquisition of another resource during the partition",
+                holderSide,
+                "holder",
+                resource(),
+                lease);
 
         Lease taken = result(contender, longWait(lease).plus(lease).plus(slack()))
                 .orElseThrow(() -> new AssertionError("the contender never acquired the partitioned holder's lock"));
@@ -179,7 +174,9 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         proxy.heal();
         recorder().release("contender", taken);
         Duration liveness = lease.plus(operationTimeout()).plus(slack());
-        acquireRetrying(holderSide, "holder", resource, liveness, lease).ifPresent(this::releaseQuietly);
+        recorder()
+                .acquireRetrying(holderSide, "holder", resource, liveness, lease)
+                .ifPresent(this::releaseQuietly);
         HistoryChecker.assertLiveAfter(recorder().history(), resource, healed, liveness);
         HistoryChecker.assertSafe(recorder().history());
     }
@@ -205,7 +202,7 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
 
         recorder().note("SIGSTOP: the holder's JVM stops, its sockets stay open");
         holder.jvm.pause();
-        LockManager contenderSide = open(engine.getHostString(), engine.getPort());
+        LockManager contenderSide = open(engine);
         Lease taken = recorder()
                 .acquire(contenderSide, "contender", resource, longWait(lease), lease)
                 .orElseThrow(() -> new AssertionError("nobody could acquire the paused holder's expired lock"));
@@ -241,8 +238,8 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     void N3_acquisitionAppliedLateByASlowEngineIsUndone() throws Exception {
         InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
-        LockManager slowSide = open(proxy.host(), proxy.port());
-        LockManager observer = open(engine.getHostString(), engine.getPort());
+        LockManager slowSide = open(proxy);
+        LockManager observer = open(engine);
         String resource = resource();
         // Long, so that an acquisition left behind would still hold the resource when checked.
         Duration lease = lease(30_000);
@@ -250,11 +247,7 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
 
         recorder().note("slow engine: every request reaches the engine two operation timeouts late");
         proxy.latency(FaultProxy.Direction.TO_ENGINE, operationTimeout().multipliedBy(2));
-        recorder()
-                .assertFailsWithin(
-                        "an acquisition on the slow engine",
-                        () -> recorder().acquire(slowSide, "slow", resource, Duration.ZERO, lease),
-                        operationTimeout().multipliedBy(2).plus(slack()));
+        assertAcquisitionFails("an acquisition on the slow engine", slowSide, "slow", resource, lease);
 
         proxy.latency(FaultProxy.Direction.TO_ENGINE, Duration.ZERO);
         proxy.awaitDrained(operationTimeout().multipliedBy(4).plus(slack()));
@@ -267,11 +260,13 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         recorder()
                 .note("free again "
                         + Duration.ofNanos(System.nanoTime() - delayEnded).toMillis() + " ms after the delay");
-        Optional<Lease> after = recorder().acquire(slowSide, "slow", resource, operationTimeout(), lease);
-        assertThat(after)
-                .as("the slow side works again once the engine is fast")
-                .isPresent();
-        releaseQuietly(after.get());
+        assertAcquiresAndReleases(
+                "the slow side works again once the engine is fast",
+                slowSide,
+                "slow",
+                resource,
+                operationTimeout(),
+                lease);
         HistoryChecker.assertSafe(recorder().history());
     }
 
@@ -284,19 +279,15 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     void N3_acquisitionDeliveredAfterItsUndoTakesNothing() throws Exception {
         InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
-        LockManager heldSide = open(proxy.host(), proxy.port());
-        LockManager observer = open(engine.getHostString(), engine.getPort());
+        LockManager heldSide = open(proxy);
+        LockManager observer = open(engine);
         String resource = resource();
         Duration lease = lease(30_000);
         warmUp(heldSide);
 
         recorder().note("hold: the connections open now deliver nothing but keep their bytes; new ones pass");
         proxy.holdExisting();
-        recorder()
-                .assertFailsWithin(
-                        "an acquisition on a held connection",
-                        () -> recorder().acquire(heldSide, "held", resource, Duration.ZERO, lease),
-                        operationTimeout().multipliedBy(2).plus(slack()));
+        assertAcquisitionFails("an acquisition on a held connection", heldSide, "held", resource, lease);
         // Time for the undo to get through on a new connection, retried if it must be.
         pause(operationTimeout().multipliedBy(4));
 
@@ -308,9 +299,8 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
                 .atMost(operationTimeout().plus(slack()))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> observer.inspect(resource).isEmpty());
-        Optional<Lease> after = recorder().acquire(observer, "observer", resource, Duration.ZERO, lease);
-        assertThat(after).as("the resource is free for others").isPresent();
-        releaseQuietly(after.get());
+        assertAcquiresAndReleases(
+                "the resource is free for others", observer, "observer", resource, Duration.ZERO, lease);
         HistoryChecker.assertSafe(recorder().history());
     }
 
@@ -332,7 +322,7 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         FaultProxy proxy = proxy(engine);
         Duration timeout = TckTimings.scaledMillis(2_000);
         LockManager slowSide = open(proxy.host(), proxy.port(), timeout);
-        LockManager other = open(engine.getHostString(), engine.getPort());
+        LockManager other = open(engine);
         Duration lease = lease(60_000);
         String taken = resource();
         Lease theirs =
@@ -465,8 +455,8 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     private Waiting waitBehindAHolder() throws Exception {
         InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
-        LockManager waiterSide = open(proxy.host(), proxy.port());
-        LockManager holderSide = open(engine.getHostString(), engine.getPort());
+        LockManager waiterSide = open(proxy);
+        LockManager holderSide = open(engine);
         String resource = resource();
         Duration lease = lease(30_000);
         Lease held = recorder()
@@ -534,7 +524,7 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         Assumptions.assumeThat(canRestartEngine())
                 .as("the backend's test declares no engine of its own to restart")
                 .isTrue();
-        LockManager manager = open(engine.getHostString(), engine.getPort());
+        LockManager manager = open(engine);
         String resource = resource();
         Duration lease = lease(5_000);
         Lease before = recorder()
@@ -544,8 +534,13 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
 
         recorder().note("restart: the engine stops and starts again on the same address");
         restartEngine();
-        Optional<Lease> after = acquireRetrying(
-                manager, "after", resource, operationTimeout().multipliedBy(3).plus(slack()), lease);
+        Optional<Lease> after = recorder()
+                .acquireRetrying(
+                        manager,
+                        "after",
+                        resource,
+                        operationTimeout().multipliedBy(3).plus(slack()),
+                        lease);
         assertThat(after).as("acquired after the restart").isPresent();
         assertThat(after.get().fencingToken())
                 .as("F1/N5: the token after the restart is larger than the one before it")
@@ -566,7 +561,7 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     void N7_aThousandKeptAliveLeasesLoseNoneWhenSlowAndAllWhenStalled() throws Exception {
         InetSocketAddress engine = engineAddress();
         FaultProxy proxy = proxy(engine);
-        LockManager manager = open(proxy.host(), proxy.port());
+        LockManager manager = open(proxy);
         int count = 1_000;
         Duration lease = lease(1_000);
         String prefix = resource();
@@ -664,27 +659,6 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     // Recorded operations
 
     /**
-     * Acquires as a caller does after a fault: an {@code INTERNAL_ERROR} (a connection still being
-     * replaced, X1) is retried until {@code within} has passed.
-     */
-    private Optional<Lease> acquireRetrying(
-            LockManager manager, String process, String resource, Duration within, Duration lease)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        for (; ; ) {
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            try {
-                return recorder().acquire(manager, process, resource, left, lease);
-            } catch (LockException e) {
-                if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
-                    throw e;
-                }
-                pause(Duration.ofMillis(50));
-            }
-        }
-    }
-
-    /**
      * Takes one of N7's leases before the fault starts. One call of a thousand may miss the
      * operation timeout on a busy host; it fails with {@code INTERNAL_ERROR}, is undone (X5), and is
      * tried again within the slack: the test is about what happens to the leases once they are held.
@@ -706,6 +680,27 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
                 wait = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             }
         }
+    }
+
+    /**
+     * X1, X5: an acquisition through a fault fails with {@code INTERNAL_ERROR} within two operation
+     * timeouts, the second for the undo of what may have reached the engine.
+     */
+    private void assertAcquisitionFails(
+            String what, LockManager manager, String process, String resource, Duration lease) {
+        recorder()
+                .assertFailsWithin(
+                        what,
+                        () -> recorder().acquire(manager, process, resource, Duration.ZERO, lease),
+                        operationTimeout().multipliedBy(2).plus(slack()));
+    }
+
+    /** An acquisition that must succeed, recorded, and released again at once. */
+    private void assertAcquiresAndReleases(
+            String what, LockManager manager, String process, String resource, Duration wait, Duration lease) {
+        Optional<Lease> acquired = recorder().acquire(manager, process, resource, wait, lease);
+        assertThat(acquired).as(what).isPresent();
+        releaseQuietly(acquired.get());
     }
 
     private void releaseQuietly(Lease lease) {
@@ -808,7 +803,17 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     @Override
     LockManager openForPauses() {
         InetSocketAddress engine = engineAddress();
-        return open(engine.getHostString(), engine.getPort());
+        return open(engine);
+    }
+
+    /** A manager that reaches the engine through {@code proxy}, opened by {@link #open(String, int, Duration)}. */
+    private LockManager open(FaultProxy proxy) {
+        return open(proxy.host(), proxy.port(), operationTimeout());
+    }
+
+    /** A manager that reaches the engine directly, opened by {@link #open(String, int, Duration)}. */
+    private LockManager open(InetSocketAddress engine) {
+        return open(engine.getHostString(), engine.getPort(), operationTimeout());
     }
 
     /**
@@ -816,11 +821,6 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
      * that are up, never a first handshake (CI saw a ZooKeeper ensemble's first create miss a
      * one-second operation timeout while its session was being set up).
      */
-    private LockManager open(String host, int port) {
-        return open(host, port, operationTimeout());
-    }
-
-    /** {@link #open(String, int)} with another operation timeout. */
     private LockManager open(String host, int port, Duration operationTimeout) {
         Map<String, String> properties = new HashMap<>(settings());
         properties.put("dlm.operation.timeout", operationTimeout.toMillis() + "ms");

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The fault tier's way of recording (SPEC "Faults") for a backend's own fault tests outside {@link
@@ -73,6 +74,64 @@ public final class Recorder {
     }
 
     /**
+     * {@link #acquire} as a caller does after a fault: an {@code INTERNAL_ERROR} (a connection still
+     * being replaced, X1) is retried, each try recorded, until {@code within} has passed.
+     *
+     * @param manager the manager to acquire through
+     * @param process the client id, and the process the history names
+     * @param resource the resource
+     * @param within how long to keep trying, each try waiting for what is left of it
+     * @param lease the lease to ask for
+     * @return the lease, if acquired
+     * @throws InterruptedException if interrupted between tries
+     */
+    public Optional<Lease> acquireRetrying(
+            LockManager manager, String process, String resource, Duration within, Duration lease)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        for (; ; ) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            try {
+                return acquire(manager, process, resource, left, lease);
+            } catch (LockException e) {
+                if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /**
+     * A contender's turn (M1, N1): {@link #acquire}, then, once it holds the lock, kept alive, a
+     * {@link #section} every 20 ms for {@code writing} or until its lease is no longer valid. It
+     * writes as soon as it holds the lock, so a grant that came while an earlier holder still
+     * believed itself valid shows as overlapping critical sections.
+     *
+     * @param manager the manager to acquire through
+     * @param process the client id, and the process the history names
+     * @param resource the resource
+     * @param wait how long to wait
+     * @param lease the lease to ask for
+     * @param writing how long to keep writing once it holds the lock
+     * @return the lease, if acquired
+     * @throws InterruptedException if interrupted between sections
+     */
+    public Optional<Lease> acquireAndWrite(
+            LockManager manager, String process, String resource, Duration wait, Duration lease, Duration writing)
+            throws InterruptedException {
+        Optional<Lease> won = acquire(manager, process, resource, wait, lease);
+        if (won.isPresent()) {
+            Lease mine = won.get().keepAlive();
+            long until = System.nanoTime() + writing.toNanos();
+            while (System.nanoTime() - until < 0 && section(process, mine)) {
+                Thread.sleep(20);
+            }
+        }
+        return won;
+    }
+
+    /**
      * {@code Lease.release()}, recorded.
      *
      * @param process the process the history names
@@ -80,15 +139,7 @@ public final class Recorder {
      * @return what {@code release()} returned
      */
     public boolean release(String process, Lease lease) {
-        History.Op op = history.call(process, "release", lease.resourceId());
-        try {
-            boolean released = lease.release();
-            op.ok(Boolean.toString(released), lease.fencingToken());
-            return released;
-        } catch (RuntimeException e) {
-            op.failed(e);
-            throw e;
-        }
+        return recorded(process, "release", lease, Lease::release);
     }
 
     /**
@@ -99,11 +150,16 @@ public final class Recorder {
      * @return what {@code renew()} returned
      */
     public boolean renew(String process, Lease lease) {
-        History.Op op = history.call(process, "renew", lease.resourceId());
+        return recorded(process, "renew", lease, Lease::renew);
+    }
+
+    /** A call on a lease that answers yes or no: recorded with its answer and the lease's token, or what it threw. */
+    private boolean recorded(String process, String action, Lease lease, Predicate<Lease> call) {
+        History.Op op = history.call(process, action, lease.resourceId());
         try {
-            boolean renewed = lease.renew();
-            op.ok(Boolean.toString(renewed), lease.fencingToken());
-            return renewed;
+            boolean answer = call.test(lease);
+            op.ok(Boolean.toString(answer), lease.fencingToken());
+            return answer;
         } catch (RuntimeException e) {
             op.failed(e);
             throw e;

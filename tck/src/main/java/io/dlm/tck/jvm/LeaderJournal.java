@@ -2,7 +2,6 @@ package io.dlm.tck.jvm;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -64,11 +63,7 @@ final class LeaderJournal implements AutoCloseable {
      * @return its entries in the order written; none if the file does not exist yet
      */
     static List<Entry> read(String client, Path file) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        for (String line : LineJournal.completeLines(file)) {
-            entries.add(Entry.parse(client, line));
-        }
-        return entries;
+        return LineJournal.entries(file, line -> Entry.parse(client, line));
     }
 
     /** What a journal line says. */

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A file a forked JVM writes one line at a time and the test reads while it runs: each line goes
@@ -48,7 +49,7 @@ final class LineJournal implements AutoCloseable {
      * @param file the journal
      * @return its lines in the order written; none if the file does not exist yet
      */
-    static List<String> completeLines(Path file) throws IOException {
+    private static List<String> completeLines(Path file) throws IOException {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -60,5 +61,21 @@ final class LineJournal implements AutoCloseable {
             return List.of();
         }
         return new ArrayList<>(List.of(text.substring(0, end).split("\n", -1)));
+    }
+
+    /**
+     * The complete lines of a journal so far, each read as an entry.
+     *
+     * @param file the journal
+     * @param parse reads one line
+     * @return its entries in the order written, in a list the caller may change; none if the file
+     *     does not exist yet
+     */
+    static <E> List<E> entries(Path file, Function<String, E> parse) throws IOException {
+        List<E> entries = new ArrayList<>();
+        for (String line : completeLines(file)) {
+            entries.add(parse.apply(line));
+        }
+        return entries;
     }
 }

@@ -85,61 +85,55 @@ class FaultProxyTest {
 
     @Test
     void latencyDelaysEachDirectionByAtLeastTheDelay() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
+        Wire wire = wire();
+        FaultProxy proxy = wire.proxy();
         Duration delay = scaledMillis(300);
 
         proxy.latency(Direction.TO_ENGINE, delay);
-        assertThat(timeToArrive(client, server, "to engine")).isBetween(delay, delay.plus(PROMPTLY));
+        assertThat(wire.toEngine("to engine")).isBetween(delay, delay.plus(PROMPTLY));
 
         proxy.latency(Direction.TO_ENGINE, Duration.ZERO);
         proxy.latency(Direction.TO_CLIENT, delay);
-        assertThat(timeToArrive(server, client, "to client")).isBetween(delay, delay.plus(PROMPTLY));
+        assertThat(wire.toClient("to client")).isBetween(delay, delay.plus(PROMPTLY));
         // The other direction is not delayed: a hop well under the delay shows it.
-        assertThat(timeToArrive(client, server, "to engine again")).isLessThan(delay);
+        assertThat(wire.toEngine("to engine again")).isLessThan(delay);
 
         proxy.latency(Direction.BOTH, delay);
-        assertThat(timeToArrive(client, server, "both, to engine")).isGreaterThanOrEqualTo(delay);
-        assertThat(timeToArrive(server, client, "both, to client")).isGreaterThanOrEqualTo(delay);
+        assertThat(wire.toEngine("both, to engine")).isGreaterThanOrEqualTo(delay);
+        assertThat(wire.toClient("both, to client")).isGreaterThanOrEqualTo(delay);
     }
 
     @Test
     void aLatencyCutToZeroKeepsTheOrder() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
+        Wire wire = wire();
+        FaultProxy proxy = wire.proxy();
         Duration delay = scaledMillis(600);
 
         proxy.latency(Direction.TO_ENGINE, delay);
         long firstSent = System.nanoTime();
-        client.getOutputStream().write("first".getBytes(US_ASCII));
+        send(wire.client(), "first");
         // The first chunk must be read under the delay before the delay is cut.
         await().atMost(PROMPTLY).pollInterval(Duration.ofMillis(5)).until(() -> proxy.pendingChunks() == 1);
         proxy.latency(Direction.TO_ENGINE, Duration.ZERO);
-        client.getOutputStream().write("second".getBytes(US_ASCII));
+        send(wire.client(), "second");
 
-        assertThat(new String(readExactly(server.getInputStream(), 11), US_ASCII))
-                .isEqualTo("firstsecond");
+        assertThat(receive(wire.server(), 11)).isEqualTo("firstsecond");
         assertThat(Duration.ofNanos(System.nanoTime() - firstSent)).isGreaterThanOrEqualTo(delay);
         // With the delay gone, the next bytes do not wait for it.
-        assertThat(timeToArrive(client, server, "after the cut")).isLessThan(delay);
+        assertThat(wire.toEngine("after the cut")).isLessThan(delay);
     }
 
     @Test
     void blackholeToEngineDropsTheClientsBytesWhileTheEnginesStillFlow() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
-        assertThat(timeToArrive(client, server, "before")).isNotNull();
+        Wire wire = wire();
+        FaultProxy proxy = wire.proxy();
+        Socket client = wire.client();
+        assertThat(wire.toEngine("before")).isNotNull();
 
         proxy.blackhole(Direction.TO_ENGINE);
-        client.getOutputStream().write("lost".getBytes(US_ASCII));
-        assertThat(timeToArrive(server, client, "engine to client")).isNotNull();
-        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        send(client, "lost");
+        assertThat(wire.toClient("engine to client")).isNotNull();
+        assertSilent(wire.server(), "the engine's end");
 
         // The proxy keeps reading and dropping: far more than every buffer on the way could hold is
         // accepted from the client, so a partitioned client is not merely back-pressured.
@@ -155,69 +149,60 @@ class FaultProxyTest {
         });
         flood.get(PROMPTLY.toMillis() * 4, TimeUnit.MILLISECONDS);
 
-        Socket lateClient = connect(proxy);
-        Socket lateServer = upstream.next();
-        lateClient.getOutputStream().write("lost too".getBytes(US_ASCII));
-        assertThat(readOnce(lateServer, SILENCE)).isEqualTo(Outcome.TIMEOUT);
-        assertThat(timeToArrive(lateServer, lateClient, "engine to late client"))
-                .isNotNull();
+        Wire late = another(wire);
+        send(late.client(), "lost too");
+        assertSilent(late.server(), "the engine's end of a later connection");
+        assertThat(late.toClient("engine to late client")).isNotNull();
 
         proxy.heal();
-        client.getOutputStream().write("still lost".getBytes(US_ASCII));
-        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
-        assertThat(timeToArrive(server, client, "engine to client after heal")).isNotNull();
-        Socket healedClient = connect(proxy);
-        Socket healedServer = upstream.next();
-        assertThat(timeToArrive(healedClient, healedServer, "after heal")).isNotNull();
+        send(client, "still lost");
+        assertSilent(wire.server(), "the engine's end after the heal");
+        assertThat(wire.toClient("engine to client after heal")).isNotNull();
+        assertThat(another(wire).toEngine("after heal")).isNotNull();
     }
 
     @Test
     void aCutPassesTheFirstBytesOfAMessageThenNothingNotEvenTheEndOfStream() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
-        assertThat(timeToArrive(client, server, "before")).isNotNull();
+        Wire wire = wire();
+        Socket client = wire.client();
+        Socket server = wire.server();
+        assertThat(wire.toEngine("before")).isNotNull();
 
-        proxy.cutAfter(Direction.TO_ENGINE, 4);
-        client.getOutputStream().write("0123".getBytes(US_ASCII));
-        client.getOutputStream().write("456789".getBytes(US_ASCII));
-        assertThat(new String(readExactly(server.getInputStream(), 4), US_ASCII))
-                .isEqualTo("0123");
-        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        wire.proxy().cutAfter(Direction.TO_ENGINE, 4);
+        send(client, "0123");
+        send(client, "456789");
+        assertThat(receive(server, 4)).isEqualTo("0123");
+        assertSilent(server, "after the cut");
         // The other direction still flows, and a later connection is not cut.
-        assertThat(timeToArrive(server, client, "engine to client")).isNotNull();
-        Socket later = connect(proxy);
-        Socket laterServer = upstream.next();
-        assertThat(timeToArrive(later, laterServer, "a later connection")).isNotNull();
+        assertThat(wire.toClient("engine to client")).isNotNull();
+        assertThat(another(wire).toEngine("a later connection")).isNotNull();
 
-        proxy.heal();
-        client.getOutputStream().write("after heal".getBytes(US_ASCII));
-        assertThat(readOnce(server, SILENCE)).as("a cut is not healed").isEqualTo(Outcome.TIMEOUT);
+        wire.proxy().heal();
+        send(client, "after heal");
+        assertSilent(server, "a cut is not healed");
         client.shutdownOutput();
-        assertThat(readOnce(server, SILENCE)).as("the end of stream").isEqualTo(Outcome.TIMEOUT);
+        assertSilent(server, "the end of stream");
     }
 
     @Test
     void aCutInTheMiddleOfAChunkPassesItsBeginning() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
+        Wire wire = wire();
+        FaultProxy proxy = wire.proxy();
+        Socket client = wire.client();
+        Socket server = wire.server();
 
         proxy.connections().get(0).cutAfter(Direction.TO_ENGINE, 3);
-        client.getOutputStream().write("abcdef".getBytes(US_ASCII));
-        assertThat(new String(readExactly(server.getInputStream(), 3), US_ASCII))
-                .isEqualTo("abc");
-        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        send(client, "abcdef");
+        assertThat(receive(server, 3)).isEqualTo("abc");
+        assertSilent(server, "after the cut");
         // A later cut cannot make a cut connection flow again.
         proxy.cutAfter(Direction.TO_ENGINE, 100);
-        client.getOutputStream().write("ghi".getBytes(US_ASCII));
-        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        send(client, "ghi");
+        assertSilent(server, "after a later cut");
         // Nor does a reset by the client reach the engine: the link is dead, not closed.
         client.setSoLinger(true, 0);
         client.close();
-        assertThat(readOnce(server, SILENCE)).as("after the client's reset").isEqualTo(Outcome.TIMEOUT);
+        assertSilent(server, "after the client's reset");
         assertThatThrownBy(() -> proxy.cutAfter(Direction.TO_ENGINE, -1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("bytes");
@@ -226,22 +211,17 @@ class FaultProxyTest {
 
     @Test
     void blackholeToClientDropsTheEnginesBytesWhileTheClientsStillFlow() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
+        Wire wire = wire();
 
-        proxy.blackhole(Direction.TO_CLIENT);
-        server.getOutputStream().write("lost".getBytes(US_ASCII));
-        assertThat(timeToArrive(client, server, "client to engine")).isNotNull();
-        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        wire.proxy().blackhole(Direction.TO_CLIENT);
+        send(wire.server(), "lost");
+        assertThat(wire.toEngine("client to engine")).isNotNull();
+        assertSilent(wire.client(), "the client");
 
-        Socket lateClient = connect(proxy);
-        Socket lateServer = upstream.next();
-        lateServer.getOutputStream().write("lost too".getBytes(US_ASCII));
-        assertThat(timeToArrive(lateClient, lateServer, "late client to engine"))
-                .isNotNull();
-        assertThat(readOnce(lateClient, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        Wire late = another(wire);
+        send(late.server(), "lost too");
+        assertThat(late.toEngine("late client to engine")).isNotNull();
+        assertSilent(late.client(), "a later client");
     }
 
     @Test
@@ -254,16 +234,16 @@ class FaultProxyTest {
         proxy.blackhole(Direction.BOTH);
         client.getOutputStream().write('x');
         // A timeout, not an end of stream and not a reset: the peer has gone silent.
-        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertSilent(client, "the black-holed connection");
         Socket duringPartition = connect(proxy);
         duringPartition.getOutputStream().write('y');
-        assertThat(readOnce(duringPartition, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertSilent(duringPartition, "a connection opened during the partition");
 
         proxy.heal();
         client.getOutputStream().write('z');
-        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertSilent(client, "the black-holed connection after the heal");
         duringPartition.getOutputStream().write('z');
-        assertThat(readOnce(duringPartition, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertSilent(duringPartition, "a connection opened during the partition, after the heal");
         assertThat(proxy.openConnections()).isEqualTo(2);
 
         Socket afterHeal = connect(proxy);
@@ -283,7 +263,7 @@ class FaultProxyTest {
 
         links.get(0).blackhole(Direction.BOTH);
         first.getOutputStream().write('x');
-        assertThat(readOnce(first, SILENCE)).as("the black-holed one").isEqualTo(Outcome.TIMEOUT);
+        assertSilent(first, "the black-holed one");
         assertThat(echo(second, "still")).as("the other one").isEqualTo("still");
 
         links.get(1).reset();
@@ -313,7 +293,7 @@ class FaultProxyTest {
         silenced[0] = quiet.getLocalPort();
         quiet.connect(new InetSocketAddress(proxy.host(), proxy.port()));
         quiet.getOutputStream().write('x');
-        assertThat(readOnce(quiet, SILENCE)).as("the hooked connection").isEqualTo(Outcome.TIMEOUT);
+        assertSilent(quiet, "the hooked connection");
         Socket other = connect(proxy);
         assertThat(echo(other, "other")).as("another client's").isEqualTo("other");
         assertThat(echo(before, "still"))
@@ -338,10 +318,10 @@ class FaultProxyTest {
         assertThat(echo(client, "alive")).isEqualTo("alive");
 
         proxy.holdExisting();
-        client.getOutputStream().write("held-1 ".getBytes(US_ASCII));
-        client.getOutputStream().write("held-2".getBytes(US_ASCII));
+        send(client, "held-1 ");
+        send(client, "held-2");
         // Nothing comes back, and nothing is lost or reset either.
-        assertThat(readOnce(client, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        assertSilent(client, "the held connection");
         Socket later = connect(proxy);
         assertThat(echo(later, "new"))
                 .as("a connection opened during the hold passes")
@@ -357,40 +337,36 @@ class FaultProxyTest {
 
     @Test
     void aClientsResetDuringAPartitionDoesNotReachTheEngine() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
-        assertThat(timeToArrive(client, server, "before")).isNotNull();
+        Wire wire = wire();
+        FaultProxy proxy = wire.proxy();
+        assertThat(wire.toEngine("before")).isNotNull();
 
         proxy.blackhole(Direction.TO_ENGINE);
-        client.setSoLinger(true, 0);
-        client.close();
+        wire.client().setSoLinger(true, 0);
+        wire.client().close();
 
         await().atMost(PROMPTLY).until(() -> proxy.openConnections() == 0);
-        server.getOutputStream().write("into the void".getBytes(US_ASCII));
-        assertThat(readOnce(server, SILENCE)).isEqualTo(Outcome.TIMEOUT);
+        send(wire.server(), "into the void");
+        assertSilent(wire.server(), "the engine's end");
     }
 
     @Test
     void resetAllResetsBothTheClientAndTheEngine() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
-        assertThat(timeToArrive(client, server, "before")).isNotNull();
+        Wire wire = wire();
+        FaultProxy proxy = wire.proxy();
+        assertThat(wire.toEngine("before")).isNotNull();
 
         proxy.resetAll();
 
         // SocketTimeoutException is no SocketException: a connection left open fails these.
-        assertThatThrownBy(() -> client.getInputStream().read())
+        assertThatThrownBy(() -> wire.client().getInputStream().read())
                 .isInstanceOf(SocketException.class)
                 .hasMessageContaining("reset");
-        assertThatThrownBy(() -> server.getInputStream().read())
+        assertThatThrownBy(() -> wire.server().getInputStream().read())
                 .isInstanceOf(SocketException.class)
                 .hasMessageContaining("reset");
         assertThat(proxy.openConnections()).isZero();
-        assertThat(echoThroughNewConnection(proxy, upstream)).isTrue();
+        assertThat(another(wire).toEngine("new connection")).isNotNull();
     }
 
     @Test
@@ -409,16 +385,14 @@ class FaultProxyTest {
 
     @Test
     void awaitDrainedWaitsForTheDelayedBytesToBeDelivered() throws Exception {
-        Upstream upstream = upstream(false);
-        FaultProxy proxy = proxy(upstream);
-        Socket client = connect(proxy);
-        Socket server = upstream.next();
+        Wire wire = wire();
+        FaultProxy proxy = wire.proxy();
         proxy.awaitDrained(Duration.ZERO);
         Duration delay = scaledMillis(500);
         proxy.latency(Direction.TO_ENGINE, delay);
 
         long sent = System.nanoTime();
-        client.getOutputStream().write("late".getBytes(US_ASCII));
+        send(wire.client(), "late");
         await().atMost(PROMPTLY).pollInterval(Duration.ofMillis(5)).until(() -> proxy.pendingChunks() > 0);
         assertThatThrownBy(() -> proxy.awaitDrained(Duration.ofMillis(1)))
                 .isInstanceOf(AssertionError.class)
@@ -426,8 +400,7 @@ class FaultProxyTest {
 
         proxy.awaitDrained(delay.plus(PROMPTLY));
         assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(delay);
-        assertThat(new String(readExactly(server.getInputStream(), 4), US_ASCII))
-                .isEqualTo("late");
+        assertThat(receive(wire.server(), 4)).isEqualTo("late");
     }
 
     @Test
@@ -454,7 +427,7 @@ class FaultProxyTest {
         Socket working = connect(proxy);
         assertThat(echo(working, "up")).isEqualTo("up");
         proxy.latency(Direction.TO_ENGINE, Duration.ofMinutes(1));
-        working.getOutputStream().write("queued".getBytes(US_ASCII));
+        send(working, "queued");
         proxy.blackhole(Direction.TO_CLIENT);
         Socket dead = connect(proxy);
         await().atMost(PROMPTLY).until(() -> proxy.openConnections() == 2);
@@ -516,11 +489,37 @@ class FaultProxyTest {
         return socket;
     }
 
-    private boolean echoThroughNewConnection(FaultProxy proxy, Upstream upstream) throws Exception {
+    /** A new connection through a new proxy to a new upstream that hands the test its end. */
+    private Wire wire() throws Exception {
+        Upstream upstream = upstream(false);
+        return wire(upstream, proxy(upstream));
+    }
+
+    private Wire wire(Upstream upstream, FaultProxy proxy) throws Exception {
         Socket client = connect(proxy);
-        Socket server = upstream.next();
-        timeToArrive(client, server, "new connection");
-        return true;
+        return new Wire(upstream, proxy, client, upstream.next());
+    }
+
+    /**
+     * One connection through the proxy with both its ends: the client's and, as the upstream
+     * accepted it, the engine's.
+     */
+    private record Wire(Upstream upstream, FaultProxy proxy, Socket client, Socket server) {
+
+        /** Sends {@code text} from the client and times its arrival at the engine's end. */
+        Duration toEngine(String text) throws IOException {
+            return timeToArrive(client, server, text);
+        }
+
+        /** Sends {@code text} from the engine's end and times its arrival at the client. */
+        Duration toClient(String text) throws IOException {
+            return timeToArrive(server, client, text);
+        }
+    }
+
+    /** Another connection through the same proxy to the same upstream. */
+    private Wire another(Wire wire) throws Exception {
+        return wire(wire.upstream(), wire.proxy());
     }
 
     /** Sends one line from {@code from} and reads it at {@code to}, timing the trip. */
@@ -532,6 +531,19 @@ class FaultProxyTest {
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(new String(read, US_ASCII)).isEqualTo(text);
         return took;
+    }
+
+    private static void send(Socket from, String text) throws IOException {
+        from.getOutputStream().write(text.getBytes(US_ASCII));
+    }
+
+    private static String receive(Socket at, int length) throws IOException {
+        return new String(readExactly(at.getInputStream(), length), US_ASCII);
+    }
+
+    /** Nothing arrives at {@code socket} for a while: no byte, no end of stream, no reset. */
+    private static void assertSilent(Socket socket, String what) throws IOException {
+        assertThat(readOnce(socket, SILENCE)).as(what).isEqualTo(Outcome.TIMEOUT);
     }
 
     private static String echo(Socket client, String text) throws IOException {

@@ -535,18 +535,11 @@ class HistoryCheckerTest {
             assertThat(error.getMessage())
                     .startsWith("2 safety violation(s) in the fault history of " + history.testName())
                     .contains("M1/N1: overlapping valid critical sections", "F1: tokens out of order");
-            Path file = timelineNamedIn(error);
-            try {
-                assertThat(file.getParent().getFileName()).hasToString("fault-histories");
-                String timeline = Files.readString(file, StandardCharsets.UTF_8);
-                assertThat(timeline)
-                        .contains("holder-a  write r1 token=5 valid=true/true accepted")
-                        .endsWith("2 violations:\n  - "
-                                + HistoryChecker.violations(history).get(0) + "\n  - "
-                                + HistoryChecker.violations(history).get(1) + "\n");
-            } finally {
-                Files.delete(file);
-            }
+            assertThat(keptTimeline(error))
+                    .contains("holder-a  write r1 token=5 valid=true/true accepted")
+                    .endsWith("2 violations:\n  - "
+                            + HistoryChecker.violations(history).get(0) + "\n  - "
+                            + HistoryChecker.violations(history).get(1) + "\n");
         }
 
         @Test
@@ -587,14 +580,9 @@ class HistoryCheckerTest {
             assertThat(error.getMessage())
                     .startsWith("Liveness after heal: no acquisition of r1 returned within 50.0 ms after the heal"
                             + " at +100.0 ms (by +150.0 ms)");
-            Path file = timelineNamedIn(error);
-            try {
-                assertThat(Files.readString(file, StandardCharsets.UTF_8))
-                        .contains("holder-b  acquire r1  -> acquired token=6")
-                        .contains("Liveness after heal: no acquisition of r1");
-            } finally {
-                Files.delete(file);
-            }
+            assertThat(keptTimeline(error))
+                    .contains("holder-b  acquire r1  -> acquired token=6")
+                    .contains("Liveness after heal: no acquisition of r1");
         }
     }
 
@@ -605,6 +593,20 @@ class HistoryCheckerTest {
             return expected;
         }
         throw new AssertionError("expected the check to fail");
+    }
+
+    /**
+     * The timeline a failed check kept under {@code target/fault-histories/} and named in its
+     * message, read, then deleted so that it does not pile up.
+     */
+    private static String keptTimeline(AssertionError error) throws IOException {
+        Path file = timelineNamedIn(error);
+        try {
+            assertThat(file.getParent().getFileName()).hasToString("fault-histories");
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } finally {
+            Files.delete(file);
+        }
     }
 
     private static Path timelineNamedIn(AssertionError error) {
