@@ -136,8 +136,14 @@ public abstract class OperationTimeoutTck {
                 : duration.toString();
     }
 
-    /** One lock, inspection and release of a fresh resource; {@code true} when all did as asked. */
-    private static boolean aRoundWorks(LockManager manager) {
+    /**
+     * One lock, inspection and release of a fresh resource, as a working engine answers them (X1);
+     * a backend's own tests of its operation timeout use it too.
+     *
+     * @param manager the manager to go through
+     * @return {@code true} when all did as asked
+     */
+    public static boolean aRoundWorks(LockManager manager) {
         String resource = "r-" + UUID.randomUUID();
         return manager.lock(resource, "c", 0)
                 && manager.inspect(resource)

@@ -186,17 +186,11 @@ class EtcdIsolationTest {
         CLUSTER.isolate(holderMember);
         Lease taken;
         try {
-            CompletableFuture<Optional<Lease>> contender = TestThreads.background("contender", () -> {
-                Optional<Lease> won = recorder().acquire(contenderSide, "contender", resource, longWait(lease), lease);
-                if (won.isPresent()) {
-                    Lease mine = won.get().keepAlive();
-                    long until = System.nanoTime() + lease.toNanos() / 2;
-                    while (System.nanoTime() - until < 0 && recorder().section("contender", mine)) {
-                        Thread.sleep(20);
-                    }
-                }
-                return won;
-            });
+            CompletableFuture<Optional<Lease>> contender = TestThreads.background(
+                    "contender",
+                    () -> recorder()
+                            .acquireAndWrite(
+                                    contenderSide, "contender", resource, longWait(lease), lease, lease.dividedBy(2)));
             recorder()
                     .assertFailsWithin(
                             "holder's inspect during the isolation",
@@ -232,7 +226,8 @@ class EtcdIsolationTest {
         long healed = System.nanoTime();
         recorder().release("contender", taken);
         Duration liveness = lease.plus(operationTimeout()).plus(slack());
-        acquireRetrying(holderSide, "holder", resource, liveness, lease)
+        recorder()
+                .acquireRetrying(holderSide, "holder", resource, liveness, lease)
                 .ifPresent(mine -> recorder().release("holder", mine));
         HistoryChecker.assertLiveAfter(recorder().history(), resource, healed, liveness);
         HistoryChecker.assertSafe(recorder().history());
@@ -360,27 +355,6 @@ class EtcdIsolationTest {
                     .getRevision();
             client.getKVClient().compact(revision).get(10, TimeUnit.SECONDS);
             return revision;
-        }
-    }
-
-    /**
-     * Acquires as a caller does after a fault: an {@code INTERNAL_ERROR} (a connection still being
-     * replaced, X1) is retried until {@code within} has passed.
-     */
-    private Optional<Lease> acquireRetrying(
-            LockManager manager, String process, String resource, Duration within, Duration lease)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        for (; ; ) {
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            try {
-                return recorder().acquire(manager, process, resource, left, lease);
-            } catch (LockException e) {
-                if (e.error() != LockError.INTERNAL_ERROR || System.nanoTime() - deadline >= 0) {
-                    throw e;
-                }
-                Thread.sleep(50);
-            }
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.dlm.LockError;
 import io.dlm.LockException;
 import io.dlm.LockManager;
+import io.dlm.tck.OperationTimeoutTck;
 import io.dlm.tck.TckTimings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -46,7 +47,7 @@ class EtcdOperationTimeoutTest {
             Awaitility.await("lock, inspect and unlock with a " + millis + " ms operation timeout")
                     .atMost(Duration.ofSeconds(20))
                     .ignoreException(LockException.class)
-                    .until(() -> aRoundWorks(manager));
+                    .until(() -> OperationTimeoutTck.aRoundWorks(manager));
             String held = "held-" + resources.incrementAndGet();
             Awaitility.await("a lock held through the outage")
                     .atMost(Duration.ofSeconds(10))
@@ -83,16 +84,6 @@ class EtcdOperationTimeoutTest {
     }
 
     /** One lock, inspection and release of a fresh resource; {@code true} when all did as asked. */
-    private boolean aRoundWorks(LockManager manager) {
-        String resource = "r-" + resources.incrementAndGet();
-        return manager.lock(resource, "c", 0)
-                && manager.inspect(resource)
-                        .filter(info -> info.clientId().equals("c"))
-                        .isPresent()
-                && manager.unlock(resource, "c")
-                && manager.inspect(resource).isEmpty();
-    }
-
     private static LockManager open(Duration timeout) {
         return ETCD.open(EtcdExtension.freshNamespace("timeouts"), "dlm.operation.timeout", timeout.toMillis() + "ms");
     }
