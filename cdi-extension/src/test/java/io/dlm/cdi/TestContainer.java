@@ -1,9 +1,8 @@
 package io.dlm.cdi;
 
-import io.dlm.tck.support.TemporarySystemProperties;
+import io.dlm.tck.support.ConfiguredContainer;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
-import org.jboss.weld.environment.se.WeldContainer;
 
 /**
  * A Weld SE container with the DLM extension, the given beans and per-test configuration (set as
@@ -11,18 +10,18 @@ import org.jboss.weld.environment.se.WeldContainer;
  */
 final class TestContainer implements AutoCloseable {
 
-    private final TemporarySystemProperties properties;
-    private final WeldContainer container;
+    private final ConfiguredContainer container;
 
     private TestContainer(Map<String, String> config, Class<?>... beans) {
-        properties = TemporarySystemProperties.set(config);
-        container = properties.closeOnFailure(() -> new Weld()
-                .containerId("dlm-test-" + System.nanoTime())
-                .disableDiscovery()
-                // With discovery off, Weld SE skips META-INF/services; add the extension itself.
-                .addExtension(new DlmExtension())
-                .addBeanClasses(beans)
-                .initialize());
+        container = ConfiguredContainer.start(
+                config,
+                () -> new Weld()
+                        .containerId("dlm-test-" + System.nanoTime())
+                        .disableDiscovery()
+                        // With discovery off, Weld SE skips META-INF/services; add the extension itself.
+                        .addExtension(new DlmExtension())
+                        .addBeanClasses(beans)
+                        .initialize());
     }
 
     static TestContainer start(Map<String, String> config, Class<?>... beans) {
@@ -34,15 +33,11 @@ final class TestContainer implements AutoCloseable {
     }
 
     <T> T get(Class<T> type) {
-        return container.select(type).get();
+        return container.select(type);
     }
 
     @Override
     public void close() {
-        try {
-            container.shutdown();
-        } finally {
-            properties.close();
-        }
+        container.close();
     }
 }

@@ -1,14 +1,13 @@
 package io.dlm.health;
 
 import io.dlm.LockManager;
-import io.dlm.tck.support.TemporarySystemProperties;
+import io.dlm.tck.support.ConfiguredContainer;
 import io.smallrye.health.SmallRyeHealth;
 import io.smallrye.health.SmallRyeHealthReporter;
 import jakarta.json.JsonObject;
 import java.lang.annotation.Annotation;
 import java.util.Map;
 import org.jboss.weld.environment.se.Weld;
-import org.jboss.weld.environment.se.WeldContainer;
 
 /**
  * A Weld SE application with DLM, dlm-health and SmallRye Health, found as an application finds
@@ -18,15 +17,15 @@ import org.jboss.weld.environment.se.WeldContainer;
  */
 final class HealthContainer implements AutoCloseable {
 
-    private final TemporarySystemProperties properties;
-    private final WeldContainer container;
+    private final ConfiguredContainer container;
 
     private HealthContainer(Map<String, String> config, Class<?>... beans) {
-        properties = TemporarySystemProperties.set(config);
-        container = properties.closeOnFailure(() -> new Weld()
-                .containerId("dlm-health-test-" + System.nanoTime())
-                .addBeanClasses(beans)
-                .initialize());
+        container = ConfiguredContainer.start(
+                config,
+                () -> new Weld()
+                        .containerId("dlm-health-test-" + System.nanoTime())
+                        .addBeanClasses(beans)
+                        .initialize());
     }
 
     static HealthContainer start(Map<String, String> config, Class<?>... beans) {
@@ -35,27 +34,22 @@ final class HealthContainer implements AutoCloseable {
 
     /** The application's {@code @Inject LockManager} (D1). */
     LockManager manager() {
-        return container.select(LockManager.class).get();
+        return container.select(LockManager.class);
     }
 
     <T> T select(Class<T> type, Annotation... qualifiers) {
-        return container.select(type, qualifiers).get();
+        return container.select(type, qualifiers);
     }
 
     /** What {@code GET /health/ready} would answer now. */
     Readiness readiness() {
-        SmallRyeHealth health =
-                container.select(SmallRyeHealthReporter.class).get().getReadiness();
+        SmallRyeHealth health = container.select(SmallRyeHealthReporter.class).getReadiness();
         return Readiness.of(health.getPayload());
     }
 
     @Override
     public void close() {
-        try {
-            container.shutdown();
-        } finally {
-            properties.close();
-        }
+        container.close();
     }
 
     /**

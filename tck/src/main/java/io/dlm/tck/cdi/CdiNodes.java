@@ -1,10 +1,10 @@
 package io.dlm.tck.cdi;
 
 import io.dlm.LockManager;
+import io.dlm.tck.support.TemporarySystemProperties;
 import jakarta.enterprise.inject.se.SeContainer;
 import jakarta.enterprise.inject.se.SeContainerInitializer;
 import jakarta.enterprise.inject.spi.Extension;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
 
@@ -27,8 +27,7 @@ final class CdiNodes {
      * @return the running node
      */
     static SeContainer start(SeContainerInitializer initializer, Map<String, String> settings, Class<?>... beans) {
-        Map<String, String> previous = new HashMap<>();
-        settings.forEach((key, value) -> previous.put(key, System.setProperty(key, value)));
+        TemporarySystemProperties set = TemporarySystemProperties.set(settings);
         try {
             initializer.disableDiscovery().addBeanClasses(beans);
             // With discovery off, CDI SE loads no extension from META-INF/services: add DLM's.
@@ -40,13 +39,7 @@ final class CdiNodes {
             node.select(LockManager.class).get().inspect("tck-cdi-node-opened");
             return node;
         } finally {
-            previous.forEach((key, value) -> {
-                if (value == null) {
-                    System.clearProperty(key);
-                } else {
-                    System.setProperty(key, value);
-                }
-            });
+            set.close();
         }
     }
 }
