@@ -1,6 +1,6 @@
 package io.dlm.benchmarks;
 
-import java.lang.reflect.Method;
+import io.dlm.tck.support.VirtualThreadFactory;
 import java.util.concurrent.ThreadFactory;
 
 /** The kind of thread a benchmark's waiters run on, as a JMH {@code @Param}. */
@@ -25,17 +25,9 @@ public enum ThreadKind {
     VIRTUAL {
         @Override
         ThreadFactory factory() {
-            if (Runtime.version().feature() < 21) {
-                throw new IllegalStateException("Java " + Runtime.version() + " has no virtual threads");
-            }
-            try {
-                Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-                // Through the public interface: the builder's own class is not public.
-                Method factory = Class.forName("java.lang.Thread$Builder").getMethod("factory");
-                return (ThreadFactory) factory.invoke(builder);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("Java " + Runtime.version() + " should have virtual threads", e);
-            }
+            return VirtualThreadFactory.ofRunningJdk()
+                    .orElseThrow(
+                            () -> new IllegalStateException("Java " + Runtime.version() + " has no virtual threads"));
         }
     };
 

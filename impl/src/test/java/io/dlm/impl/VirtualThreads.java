@@ -3,7 +3,8 @@ package io.dlm.impl;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.reflect.Method;
+import io.dlm.tck.support.VirtualThreadFactory;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -18,8 +19,6 @@ final class VirtualThreads {
     /** Set to {@code required} to fail, rather than skip, where there are no virtual threads. */
     static final String REQUIRED_PROPERTY = "dlm.test.virtualThreads";
 
-    private static final int FIRST_FEATURE_WITH_VIRTUAL_THREADS = 21;
-
     private VirtualThreads() {}
 
     /**
@@ -28,20 +27,14 @@ final class VirtualThreads {
      * @return {@code Thread.ofVirtual().factory()}
      */
     static ThreadFactory factoryOrSkip() {
-        if (Runtime.version().feature() < FIRST_FEATURE_WITH_VIRTUAL_THREADS) {
+        Optional<ThreadFactory> factory = VirtualThreadFactory.ofRunningJdk();
+        if (factory.isEmpty()) {
             String missing = "Java " + Runtime.version() + " has no virtual threads";
             if ("required".equals(System.getProperty(REQUIRED_PROPERTY))) {
                 fail(missing + ", but " + REQUIRED_PROPERTY + "=required");
             }
             assumeTrue(false, missing);
         }
-        try {
-            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-            // Through the public interface: the builder's own class is not public.
-            Method factory = Class.forName("java.lang.Thread$Builder").getMethod("factory");
-            return (ThreadFactory) factory.invoke(builder);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Java " + Runtime.version() + " should have virtual threads", e);
-        }
+        return factory.orElseThrow();
     }
 }

@@ -1,6 +1,5 @@
 package io.dlm.tck.fault;
 
-import static io.dlm.tck.fault.TestThreads.result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -113,72 +112,32 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     /**
      * N1: a holder cut off from the engine is reported lost by its local deadline, its calls fail
      * in time, nobody holds the lock while the holder still believes it valid, and once the
-     * network heals the holder's manager works again.
+     * network heals the holder's manager works again ({@link PartitionedHolder}, the cut a proxy
+     * that drops every byte).
      */
     @Test
     void N1_partitionedHolderIsLostByItsDeadlineAndNobodyTakesTheLockEarly() throws Exception {
-        InetSocketAddress engine = engineAddress();
-        FaultProxy proxy = proxy(engine);
-        LockManager holderSide = open(proxy);
-        LockManager contenderSide = open(engine);
-        String resource = resource();
+        Sides sides = proxiedAndDirect();
+        FaultProxy proxy = sides.proxy();
         Duration lease = lease(2_000);
-
-        Lease held = recorder()
-                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
-                .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
-                .keepAlive();
-        AtomicLong lostAt = whenLost(held);
-        CompletableFuture<Void> work = TestThreads.background("holder-work", () -> {
-            while (recorder().section("holder", held)) {
-                pause(Duration.ofMillis(20));
-            }
-            return null;
-        });
-        // Let a renewal or two go through before the cut, so the deadline comes from a renewal.
-        pause(lease.dividedBy(2));
-
-        long cut = System.nanoTime();
-        recorder().note("partition: every byte between the holder and the engine is dropped, no reset");
-        proxy.blackhole(FaultProxy.Direction.BOTH);
-        // The contender writes as soon as it holds the lock: a grant that came while the holder
-        // still believed itself valid shows as overlapping critical sections.
-        CompletableFuture<Optional<Lease>> contender = TestThreads.background(
-                "contender",
-                () -> recorder()
-                        .acquireAndWrite(
-                                contenderSide, "contender", resource, longWait(lease), lease, lease.dividedBy(2)));
-
-        recorder()
-                .assertFailsWithin(
-                        "holder's inspect during the partition",
-                        () -> holderSide.inspect(resource),
-                        operationTimeout().plus(slack()));
-        assertAcquisitionFails(
-                "holder's acquisition of another resource during the partition",
-                holderSide,
-                "holder",
-                resource(),
-                lease);
-
-        Lease taken = result(contender, longWait(lease).plus(lease).plus(slack()))
-                .orElseThrow(() -> new AssertionError("the contender never acquired the partitioned holder's lock"));
-        result(work, lease.plus(slack()));
-        Awaitility.await("holder's loss (K3)").atMost(lease.plus(slack())).until(() -> lostAt.get() != 0);
-        assertThat(Duration.ofNanos(lostAt.get() - cut))
-                .as("K3/N1: the loss is reported by the local deadline, at most one lease after the cut")
-                .isLessThanOrEqualTo(lease.plus(lossTolerance()));
-
-        long healed = System.nanoTime();
-        recorder().note("heal: new connections pass again; the cut ones stay dead");
-        proxy.heal();
-        recorder().release("contender", taken);
-        Duration liveness = lease.plus(operationTimeout()).plus(slack());
-        recorder()
-                .acquireRetrying(holderSide, "holder", resource, liveness, lease)
-                .ifPresent(this::releaseQuietly);
-        HistoryChecker.assertLiveAfter(recorder().history(), resource, healed, liveness);
-        HistoryChecker.assertSafe(recorder().history());
+        new PartitionedHolder(recorder(), operationTimeout(), slack())
+                .run(
+                        sides.throughProxy(),
+                        sides.direct(),
+                        resource(),
+                        lease,
+                        longWait(lease),
+                        new PartitionedHolder.Partition(
+                                () -> {
+                                    recorder()
+                                            .note("partition: every byte between the holder and the engine is"
+                                                    + " dropped, no reset");
+                                    proxy.blackhole(FaultProxy.Direction.BOTH);
+                                },
+                                () -> {
+                                    recorder().note("heal: new connections pass again; the cut ones stay dead");
+                                    proxy.heal();
+                                }));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -236,10 +195,10 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
      */
     @Test
     void N3_acquisitionAppliedLateByASlowEngineIsUndone() throws Exception {
-        InetSocketAddress engine = engineAddress();
-        FaultProxy proxy = proxy(engine);
-        LockManager slowSide = open(proxy);
-        LockManager observer = open(engine);
+        Sides sides = proxiedAndDirect();
+        FaultProxy proxy = sides.proxy();
+        LockManager slowSide = sides.throughProxy();
+        LockManager observer = sides.direct();
         String resource = resource();
         // Long, so that an acquisition left behind would still hold the resource when checked.
         Duration lease = lease(30_000);
@@ -277,10 +236,10 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
      */
     @Test
     void N3_acquisitionDeliveredAfterItsUndoTakesNothing() throws Exception {
-        InetSocketAddress engine = engineAddress();
-        FaultProxy proxy = proxy(engine);
-        LockManager heldSide = open(proxy);
-        LockManager observer = open(engine);
+        Sides sides = proxiedAndDirect();
+        FaultProxy proxy = sides.proxy();
+        LockManager heldSide = sides.throughProxy();
+        LockManager observer = sides.direct();
         String resource = resource();
         Duration lease = lease(30_000);
         warmUp(heldSide);
@@ -453,10 +412,10 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
      * A holder (straight to the engine) with a long lease, and a waiter behind a proxy, parked.
      */
     private Waiting waitBehindAHolder() throws Exception {
-        InetSocketAddress engine = engineAddress();
-        FaultProxy proxy = proxy(engine);
-        LockManager waiterSide = open(proxy);
-        LockManager holderSide = open(engine);
+        Sides sides = proxiedAndDirect();
+        FaultProxy proxy = sides.proxy();
+        LockManager waiterSide = sides.throughProxy();
+        LockManager holderSide = sides.direct();
         String resource = resource();
         Duration lease = lease(30_000);
         Lease held = recorder()
@@ -622,7 +581,7 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
         recorder().note("stall: nothing passes for 2 s");
         proxy.latency(FaultProxy.Direction.BOTH, Duration.ofSeconds(2));
         Awaitility.await("N7: every lease reported lost during the stall")
-                .atMost(lease.plus(lossTolerance()).plus(slack()))
+                .atMost(lease.plus(PartitionedHolder.lossTolerance()).plus(slack()))
                 .pollInterval(Duration.ofMillis(50))
                 .until(() -> countLost(lostAt) == count);
         long earliest = Long.MAX_VALUE;
@@ -647,7 +606,7 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
                         + earliest / 1_000_000 + " ms to +" + latest / 1_000_000 + " ms after the stall");
         assertThat(Duration.ofNanos(latest))
                 .as("K3/N7: every lease lost by its local deadline, at most one lease after the stall")
-                .isLessThanOrEqualTo(lease.plus(lossTolerance()));
+                .isLessThanOrEqualTo(lease.plus(PartitionedHolder.lossTolerance()));
         assertThat(early)
                 .as("K3/N7: leases reported lost before the local deadline they had at the stall (the worst by "
                         + mostEarly / 1_000 + " us)")
@@ -795,6 +754,16 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
     // ---------------------------------------------------------------------------------------------
     // Plumbing
 
+    /** A proxy to the engine, a manager through it, and one straight to the engine. */
+    private record Sides(FaultProxy proxy, LockManager throughProxy, LockManager direct) {}
+
+    /** The usual set-up of a fault: one manager behind a proxy the test can cut, one left alone. */
+    private Sides proxiedAndDirect() throws Exception {
+        InetSocketAddress engine = engineAddress();
+        FaultProxy proxy = proxy(engine);
+        return new Sides(proxy, open(proxy), open(engine));
+    }
+
     private FaultProxy proxy(InetSocketAddress engine) throws Exception {
         return track(FaultProxy.start(engine.getHostString(), engine.getPort()));
     }
@@ -834,11 +803,6 @@ public abstract class LockManagerFaultTck extends InProcessFaultTck {
             throw new AssertionError("interrupted while warming a manager up", e);
         }
         return manager;
-    }
-
-    /** K3's 50 ms, plus a scheduler's worth of noise. */
-    private static Duration lossTolerance() {
-        return TckTimings.scaledMillis(250);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.dlm.backend.etcd;
 
-import static io.dlm.tck.fault.TestThreads.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.Lease;
@@ -12,6 +11,7 @@ import io.dlm.tck.TckTimings;
 import io.dlm.tck.fault.FaultProxy;
 import io.dlm.tck.fault.FaultRecording;
 import io.dlm.tck.fault.HistoryChecker;
+import io.dlm.tck.fault.PartitionedHolder;
 import io.dlm.tck.fault.Recorder;
 import io.dlm.tck.fault.TestThreads;
 import io.etcd.jetcd.ByteSequence;
@@ -27,7 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -156,81 +155,32 @@ class EtcdIsolationTest {
      * so its lease is reported lost by its local deadline (K3); its calls fail with {@code
      * INTERNAL_ERROR} within the operation timeout (X1); a contender on another member acquires
      * only after the lease ended on the leader; after the heal the holder's manager acquires again
-     * within one lease plus the operation timeout.
+     * within one lease plus the operation timeout ({@link PartitionedHolder}, the cut the member's
+     * isolation).
      */
     @Test
     void N1_holderOnAnIsolatedMemberIsLostByItsDeadlineAndNobodyTakesTheLockEarly() throws Exception {
         EtcdMember contenderMember = CLUSTER.leader();
         EtcdMember holderMember = follower(contenderMember);
-        LockManager holderSide = open(holderMember.clientUrl(), Map.of());
-        LockManager contenderSide = open(contenderMember.clientUrl(), Map.of());
-        String resource = resource();
         Duration lease = Duration.ofSeconds(2);
-
-        Lease held = recorder()
-                .acquire(holderSide, "holder", resource, Duration.ZERO, lease)
-                .orElseThrow(() -> new AssertionError("a free resource was not acquired"))
-                .keepAlive();
-        AtomicLong lostAt = new AtomicLong();
-        held.lost().thenRun(() -> lostAt.compareAndSet(0, System.nanoTime()));
-        CompletableFuture<Void> work = TestThreads.background("holder-work", () -> {
-            while (recorder().section("holder", held)) {
-                Thread.sleep(20);
-            }
-            return null;
-        });
-        Thread.sleep(lease.toMillis() / 2); // a renewal or two before the cut
-
-        long cut = System.nanoTime();
-        recorder().note("isolate " + holderMember.name() + " (the holder's only member) from the quorum");
-        CLUSTER.isolate(holderMember);
-        Lease taken;
-        try {
-            CompletableFuture<Optional<Lease>> contender = TestThreads.background(
-                    "contender",
-                    () -> recorder()
-                            .acquireAndWrite(
-                                    contenderSide, "contender", resource, longWait(lease), lease, lease.dividedBy(2)));
-            recorder()
-                    .assertFailsWithin(
-                            "holder's inspect during the isolation",
-                            () -> holderSide.inspect(resource),
-                            operationTimeout().plus(slack()));
-            recorder()
-                    .assertFailsWithin(
-                            "holder's acquisition of another resource during the isolation",
-                            () -> recorder().acquire(holderSide, "holder", resource(), Duration.ZERO, lease),
-                            operationTimeout().multipliedBy(2).plus(slack()));
-
-            taken = result(contender, longWait(lease).plus(lease).plus(slack()))
-                    .orElseThrow(() -> new AssertionError("the contender never acquired the isolated holder's lock"));
-            result(work, lease.plus(slack()));
-            Awaitility.await("holder's loss (K3)").atMost(lease.plus(slack())).until(() -> lostAt.get() != 0);
-            recorder()
-                    .note("the holder's lease was reported lost "
-                            + Duration.ofNanos(lostAt.get() - cut).toMillis()
-                            + " ms after the isolation; the contender got it "
-                            + Duration.ofNanos(recorder().acquiredAt(resource, "contender") - cut)
-                                    .toMillis() + " ms after it");
-            assertThat(Duration.ofNanos(lostAt.get() - cut))
-                    .as("K3/N1: the loss is reported by the local deadline, at most one lease after the cut")
-                    .isLessThanOrEqualTo(lease.plus(lossTolerance()));
-            assertThat(recorder().acquiredAt(resource, "contender"))
-                    .as("N1: the contender acquires only after the holder's local deadline (its lease ends on"
-                            + " the leader no earlier)")
-                    .isGreaterThan(lostAt.get() - lossTolerance().toNanos());
-        } finally {
-            recorder().note("heal: " + holderMember.name() + " rejoins");
-            CLUSTER.heal(holderMember);
-        }
-        long healed = System.nanoTime();
-        recorder().release("contender", taken);
-        Duration liveness = lease.plus(operationTimeout()).plus(slack());
-        recorder()
-                .acquireRetrying(holderSide, "holder", resource, liveness, lease)
-                .ifPresent(mine -> recorder().release("holder", mine));
-        HistoryChecker.assertLiveAfter(recorder().history(), resource, healed, liveness);
-        HistoryChecker.assertSafe(recorder().history());
+        new PartitionedHolder(recorder(), operationTimeout(), slack())
+                .run(
+                        open(holderMember.clientUrl(), Map.of()),
+                        open(contenderMember.clientUrl(), Map.of()),
+                        resource(),
+                        lease,
+                        longWait(lease),
+                        new PartitionedHolder.Partition(
+                                () -> {
+                                    recorder()
+                                            .note("isolate " + holderMember.name()
+                                                    + " (the holder's only member) from the quorum");
+                                    CLUSTER.isolate(holderMember);
+                                },
+                                () -> {
+                                    recorder().note("heal: " + holderMember.name() + " rejoins");
+                                    CLUSTER.heal(holderMember);
+                                }));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -365,11 +315,6 @@ class EtcdIsolationTest {
                 .plus(Duration.ofMillis(500))
                 .plus(operationTimeout())
                 .plus(slack());
-    }
-
-    /** K3's 50 ms, plus a scheduler's worth of noise. */
-    private static Duration lossTolerance() {
-        return TckTimings.scaledMillis(250);
     }
 
     private LockManager open(String endpoints, Map<String, String> extra) {
