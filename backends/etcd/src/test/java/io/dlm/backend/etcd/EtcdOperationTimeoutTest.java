@@ -83,7 +83,7 @@ class EtcdOperationTimeoutTest {
         }
     }
 
-    /** One lock, inspection and release of a fresh resource; {@code true} when all did as asked. */
+    /** A manager on the test's member, in a namespace of its own, with {@code timeout} as its operation timeout. */
     private static LockManager open(Duration timeout) {
         return ETCD.open(EtcdExtension.freshNamespace("timeouts"), "dlm.operation.timeout", timeout.toMillis() + "ms");
     }
