@@ -10,13 +10,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * before the class's first test and dropped after its last. A class whose database is down skips
  * outside CI and fails in CI ({@link TestDatabase#assumeAvailable}). Register it on a static field,
  * {@code @RegisterExtension static final ClassTable TABLE = new ClassTable(TestDatabase.H2,
- * "faults");}, so that JUnit calls it around the whole class.
+ * "faults");}, so that JUnit calls it around the whole class; or, in an abstract base whose
+ * database the subclass names, on an instance field set in the constructor, which JUnit calls
+ * around the whole class only when the class has {@code @TestInstance(PER_CLASS)}. The class's
+ * {@code @Nested} classes share its table.
  */
 final class ClassTable implements BeforeAllCallback, AfterAllCallback {
 
     private final TestDatabase database;
     private final String purpose;
     private String name = "";
+    // The unique id of the class whose start made the table, which alone drops it.
+    private String owner = "";
 
     /**
      * @param database where the table goes
@@ -29,15 +34,22 @@ final class ClassTable implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        // JUnit calls a class's extensions again around each of its @Nested classes (as designed,
+        // junit-framework#2421); their tests run on the enclosing instance, so on its table too.
+        if (!name.isEmpty()) {
+            return;
+        }
         database.assumeAvailable();
         name = database.createTable(purpose);
+        owner = context.getUniqueId();
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        if (!name.isEmpty()) {
+        if (!name.isEmpty() && context.getUniqueId().equals(owner)) {
             database.dropTable(name);
             name = "";
+            owner = "";
         }
     }
 
