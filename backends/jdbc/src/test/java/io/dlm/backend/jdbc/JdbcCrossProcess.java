@@ -2,9 +2,8 @@ package io.dlm.backend.jdbc;
 
 import io.dlm.tck.jvm.CrossProcessTck;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TCK's cross-process tier on one database, in a table of its own; one subclass per server
@@ -13,24 +12,13 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class JdbcCrossProcess extends CrossProcessTck {
 
-    private final TestDatabase database;
-    private String table = "";
+    // An instance field, as the subclass names the database: JUnit calls it around the whole
+    // class only because the class has one instance (PER_CLASS).
+    @RegisterExtension
+    private final ClassTable table;
 
     JdbcCrossProcess(TestDatabase database) {
-        this.database = database;
-    }
-
-    @BeforeAll
-    void createTable() {
-        database.assumeAvailable();
-        table = database.createTable("forked");
-    }
-
-    @AfterAll
-    void dropTable() {
-        if (!table.isEmpty()) {
-            database.dropTable(table);
-        }
+        this.table = new ClassTable(database, "forked");
     }
 
     @Override
@@ -40,6 +28,6 @@ abstract class JdbcCrossProcess extends CrossProcessTck {
 
     @Override
     protected Map<String, String> settings() {
-        return database.settings(table);
+        return table.settings();
     }
 }

@@ -6,9 +6,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TCK's fault tier on one database server, through the tier's TCP fault proxy, in a table of
@@ -18,23 +17,15 @@ import org.junit.jupiter.api.TestInstance;
 abstract class JdbcFaultTck extends LockManagerFaultTck {
 
     private final TestDatabase database;
-    private String table = "";
+
+    // An instance field, as the subclass names the database: JUnit calls it around the whole
+    // class only because the class has one instance (PER_CLASS).
+    @RegisterExtension
+    private final ClassTable table;
 
     JdbcFaultTck(TestDatabase database) {
         this.database = database;
-    }
-
-    @BeforeAll
-    void createTable() {
-        database.assumeAvailable();
-        table = database.createTable("faults");
-    }
-
-    @AfterAll
-    void dropTable() {
-        if (!table.isEmpty()) {
-            database.dropTable(table);
-        }
+        this.table = new ClassTable(database, "faults");
     }
 
     @Override
@@ -54,7 +45,7 @@ abstract class JdbcFaultTck extends LockManagerFaultTck {
         URI uri = URI.create(database.url().substring("jdbc:".length()));
         String url = "jdbc:" + uri.getScheme() + "://" + host + ":" + port + uri.getRawPath()
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        Map<String, String> settings = new HashMap<>(database.settings(table));
+        Map<String, String> settings = new HashMap<>(table.settings());
         settings.put("dlm.jdbc.url", url);
         return settings;
     }

@@ -9,35 +9,23 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole TCK on one database, in a table of its own made with the shipped DDL; one subclass per
- * dialect names the database. One instance per class, so that the table is the class's own.
+ * dialect names the database.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class JdbcTck extends SharedLockSpaceTck {
 
-    private final TestDatabase database;
-    private String table = "";
+    // An instance field, as the subclass names the database: JUnit calls it around the whole
+    // class only because the class has one instance (PER_CLASS).
+    @RegisterExtension
+    private final ClassTable table;
 
     JdbcTck(TestDatabase database) {
-        this.database = database;
-    }
-
-    @BeforeAll
-    void createTable() {
-        database.assumeAvailable();
-        table = database.createTable("tck");
-    }
-
-    @AfterAll
-    void dropTable() {
-        if (!table.isEmpty()) {
-            database.dropTable(table);
-        }
+        this.table = new ClassTable(database, "tck");
     }
 
     @Override
@@ -53,7 +41,7 @@ abstract class JdbcTck extends SharedLockSpaceTck {
 
     private Map<String, String> withDatabase(Map<String, String> properties) {
         Map<String, String> all = new HashMap<>(properties);
-        all.putAll(database.settings(table));
+        all.putAll(table.settings());
         return all;
     }
 
