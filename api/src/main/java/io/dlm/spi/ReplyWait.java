@@ -1,7 +1,9 @@
 package io.dlm.spi;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Parking may use up a wake-up that the runtime sent the calling thread while its call was on
  * the wire (a waiter told that the lock was released). The runtime keeps a wake-up flag of its own
  * for that reason, so a backend need not protect the thread's park permit.
+ *
+ * <p>Once the reply has come, {@link #failureOf} finds what a failed one failed with.
  */
 public final class ReplyWait {
 
@@ -74,6 +78,26 @@ public final class ReplyWait {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The failure inside the wrappers that futures put around it. A reply's failure reaches a
+     * backend wrapped, in a {@link CompletionException} from {@code join} or from a stage chained
+     * on the reply, in an {@link ExecutionException} from {@code get}, and sometimes several deep;
+     * the backend needs what is inside to tell what went wrong (a timeout, an error of the
+     * engine's, a {@code LockException} of its own) and to name it in the error it reports.
+     *
+     * @param failure what a future or one of its stages failed with
+     * @return the outermost cause that is not such a wrapper; a wrapper without a cause is returned
+     *     as it is
+     */
+    public static Throwable failureOf(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     private static CountDownLatch latchOn(CompletableFuture<?> reply) {

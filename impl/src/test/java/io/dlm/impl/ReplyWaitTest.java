@@ -8,6 +8,8 @@ import io.dlm.spi.ReplyWait;
 import io.dlm.tck.TckTimings;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
@@ -174,5 +176,20 @@ class ReplyWaitTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aFailureIsTakenOutOfTheWrappersThatFuturesPutAroundIt() {
+        IllegalStateException engine = new IllegalStateException("engine", new RuntimeException("inner"));
+        CompletionException wrapped = new CompletionException(new ExecutionException(engine));
+        CompletionException empty = new CompletionException("no cause", null);
+
+        assertThat(ReplyWait.failureOf(wrapped))
+                .as("every wrapper is taken off, and no more than the wrappers")
+                .isSameAs(engine);
+        assertThat(ReplyWait.failureOf(engine)).isSameAs(engine);
+        assertThat(ReplyWait.failureOf(empty))
+                .as("a wrapper with nothing inside")
+                .isSameAs(empty);
     }
 }
