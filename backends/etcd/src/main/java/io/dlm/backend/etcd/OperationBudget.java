@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -77,7 +76,7 @@ final class OperationBudget {
         try {
             return reply.join();
         } catch (CompletionException | CancellationException e) {
-            Throwable cause = unwrap(e);
+            Throwable cause = ReplyWait.failureOf(e);
             if (ReplaceableClient.isTimeout(cause)) {
                 onUnanswered.run();
             }
@@ -95,7 +94,7 @@ final class OperationBudget {
      * @return {@code INTERNAL_ERROR} with the cause
      */
     static LockException failed(Duration timeout, String what, Throwable failure) {
-        Throwable cause = unwrap(failure);
+        Throwable cause = ReplyWait.failureOf(failure);
         if (cause instanceof LockException known) {
             return known;
         }
@@ -125,13 +124,5 @@ final class OperationBudget {
             }
         }
         return false;
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
     }
 }

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
@@ -70,7 +69,7 @@ final class Replies {
             future.join();
             return null;
         } catch (CompletionException | CancellationException e) {
-            return unwrap(e);
+            return ReplyWait.failureOf(e);
         }
     }
 
@@ -97,20 +96,5 @@ final class Replies {
                 LockError.INTERNAL_ERROR,
                 "Redis did not answer the " + what + " within " + timeout,
                 new TimeoutException("no reply within " + timeout));
-    }
-
-    /**
-     * The failure inside the wrappers that futures add.
-     *
-     * @param failure what a future failed with
-     * @return the innermost cause that is not a wrapper
-     */
-    static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 }

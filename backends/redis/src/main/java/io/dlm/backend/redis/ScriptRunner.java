@@ -2,6 +2,7 @@ package io.dlm.backend.redis;
 
 import io.dlm.LockException;
 import io.dlm.backend.redis.LockScripts.Script;
+import io.dlm.spi.ReplyWait;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -159,7 +160,7 @@ final class ScriptRunner {
             if (failure == null) {
                 bounded.complete(value);
             } else {
-                bounded.completeExceptionally(Replies.failed(what, Replies.unwrap(failure)));
+                bounded.completeExceptionally(Replies.failed(what, ReplyWait.failureOf(failure)));
             }
         });
         call.send(true);
@@ -216,7 +217,7 @@ final class ScriptRunner {
             }
             try {
                 commands.<T>evalsha(script.sha1(), type, keys, args).whenComplete((value, failure) -> {
-                    if (failure != null && Replies.unwrap(failure) instanceof RedisNoScriptException) {
+                    if (failure != null && ReplyWait.failureOf(failure) instanceof RedisNoScriptException) {
                         sendEval();
                     } else {
                         relay(value, failure);
