@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.LockException;
 import io.dlm.LockManager;
-import io.dlm.impl.DefaultLockManager;
-import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -21,9 +18,8 @@ class CloseDuringFastPathTest {
 
     @Test
     void C1_anAcquisitionRacingCloseIsNotReportedAsHeld() throws Exception {
-        GateTicker ticker = new GateTicker(Duration.ofDays(3).toNanos());
-        MemoryLockBackend backend = new MemoryLockBackend(ticker, false);
-        LockManager manager = DefaultLockManager.open(backend, Map.of(), ticker);
+        GateTicker ticker = new GateTicker();
+        LockManager manager = ticker.openManager();
         AtomicReference<Object> outcome = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {

@@ -1,6 +1,10 @@
 package io.dlm.impl.memory;
 
+import io.dlm.LockManager;
+import io.dlm.impl.DefaultLockManager;
 import io.dlm.spi.Ticker;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,8 +19,18 @@ final class GateTicker implements Ticker {
     final CountDownLatch read = new CountDownLatch(1);
     final CountDownLatch proceed = new CountDownLatch(1);
 
-    GateTicker(long start) {
-        now = new AtomicLong(start);
+    /** A clock that starts three days in: readings well away from zero, as real ones may be. */
+    GateTicker() {
+        now = new AtomicLong(Duration.ofDays(3).toNanos());
+    }
+
+    /**
+     * Opens a manager on an in-memory backend, both on this clock, so that an armed thread's stale
+     * reading is the one that the backend or the runtime goes on with. The backend has no reaper
+     * thread, as tests that step time want.
+     */
+    LockManager openManager() {
+        return DefaultLockManager.open(new MemoryLockBackend(this, false), Map.of(), this);
     }
 
     void arm(Thread thread) {

@@ -3,9 +3,7 @@ package io.dlm.impl.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dlm.LockManager;
-import io.dlm.impl.DefaultLockManager;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -21,9 +19,8 @@ class StaleClockHeartbeatRevivesExpiredLeaseTest {
 
     @Test
     void H2_aHeartbeatDelayedPastExpiryDoesNotReviveTheLease() throws Exception {
-        GateTicker ticker = new GateTicker(Duration.ofDays(3).toNanos());
-        MemoryLockBackend backend = new MemoryLockBackend(ticker, false);
-        LockManager manager = DefaultLockManager.open(backend, Map.of(), ticker);
+        GateTicker ticker = new GateTicker();
+        LockManager manager = ticker.openManager();
         try {
             assertThat(manager.tryAcquire("r", "c", Duration.ZERO, Duration.ofSeconds(1)))
                     .isPresent();
