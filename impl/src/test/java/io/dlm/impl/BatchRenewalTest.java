@@ -85,10 +85,7 @@ class BatchRenewalTest {
 
     @Test
     void N7_aThousandLeasesOnAnEngineAnsweringIn100msAreRenewedInBatchesAndNoneIsLost() throws Exception {
-        SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(100), "none", Duration.ZERO);
-        Duration lease = TckTimings.scaledMillis(1_000);
-        try (LockManager manager = withThirtyTwoSenders(engine)) {
-            List<Lease> leases = keptAlive(manager, numbered("n7-", 1_000), lease);
+        onAThousandLeases("n7-", (engine, lease, leases) -> {
             TimeUnit.NANOSECONDS.sleep(lease.multipliedBy(3).toNanos());
             assertThat(lost(leases))
                     .as("leases lost on an engine answering within 100 ms (N7)")
@@ -101,7 +98,7 @@ class BatchRenewalTest {
             assertThat(engine.batches.get())
                     .as("batches for %s renewals (largest %s)", engine.batchedItems.get(), engine.largestBatch.get())
                     .isLessThan(engine.batchedItems.get() / 4);
-        }
+        });
     }
 
     /**
@@ -113,10 +110,7 @@ class BatchRenewalTest {
      */
     @Test
     void K1_N7_anEngineHeldForMoreThanARenewalPeriodCostsNoLease() throws Exception {
-        SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(100), "none", Duration.ZERO);
-        Duration lease = TckTimings.scaledMillis(1_000);
-        try (LockManager manager = withThirtyTwoSenders(engine)) {
-            List<Lease> leases = keptAlive(manager, numbered("held-", 1_000), lease);
+        onAThousandLeases("held-", (engine, lease, leases) -> {
             TimeUnit.NANOSECONDS.sleep(lease.toNanos());
             // Held for 0.4 of a lease, more than the renewal period (a third): a renewal sent just
             // before it is answered 0.5 of a lease after it was sent, well within its lease.
@@ -128,7 +122,7 @@ class BatchRenewalTest {
                             "leases lost after the engine was held for 0.4 of a lease (%s renewals sent one by one)",
                             engine.singleRenewals.get())
                     .isEmpty();
-        }
+        });
     }
 
     @Test
@@ -162,9 +156,23 @@ class BatchRenewalTest {
         }
     }
 
-    private static LockManager withThirtyTwoSenders(SlowEngine engine) {
-        return DefaultLockManager.open(
-                engine, Map.of("dlm.operation.timeout", "5s", "dlm.heartbeat.threads", "32"), Ticker.system());
+    /** A test on the N7 set-up. */
+    @FunctionalInterface
+    private interface ThousandLeasesTest {
+        void run(SlowEngine engine, Duration lease, List<Lease> leases) throws Exception;
+    }
+
+    /**
+     * Runs a test on the N7 set-up: a thousand leases of a second, named from the prefix and kept
+     * alive through a manager with 32 senders, on an engine that answers every call in 100 ms.
+     */
+    private static void onAThousandLeases(String prefix, ThousandLeasesTest test) throws Exception {
+        SlowEngine engine = new SlowEngine(TckTimings.scaledMillis(100), "none", Duration.ZERO);
+        Duration lease = TckTimings.scaledMillis(1_000);
+        try (LockManager manager = DefaultLockManager.open(
+                engine, Map.of("dlm.operation.timeout", "5s", "dlm.heartbeat.threads", "32"), Ticker.system())) {
+            test.run(engine, lease, keptAlive(manager, numbered(prefix, 1_000), lease));
+        }
     }
 
     private static List<String> numbered(String prefix, int count) {
