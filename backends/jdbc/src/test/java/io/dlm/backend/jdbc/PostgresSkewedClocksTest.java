@@ -2,33 +2,16 @@ package io.dlm.backend.jdbc;
 
 import io.dlm.tck.jvm.SkewedClocksTck;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A job scheduled in two JVMs whose wall clocks differ runs once per tick (S1, S2), on PostgreSQL
  * in a table of its own.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PostgresSkewedClocksTest extends SkewedClocksTck {
 
-    private static final TestDatabase DATABASE = TestDatabase.POSTGRESQL;
-
-    private String table = "";
-
-    @BeforeAll
-    void createTable() {
-        DATABASE.assumeAvailable();
-        table = DATABASE.createTable("skewed");
-    }
-
-    @AfterAll
-    void dropTable() {
-        if (!table.isEmpty()) {
-            DATABASE.dropTable(table);
-        }
-    }
+    @RegisterExtension
+    static final ClassTable TABLE = new ClassTable(TestDatabase.POSTGRESQL, "skewed");
 
     @Override
     protected String backend() {
@@ -37,6 +20,6 @@ class PostgresSkewedClocksTest extends SkewedClocksTck {
 
     @Override
     protected Map<String, String> settings() {
-        return DATABASE.settings(table);
+        return TABLE.settings();
     }
 }
