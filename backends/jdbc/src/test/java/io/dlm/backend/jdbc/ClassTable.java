@@ -34,8 +34,8 @@ final class ClassTable implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        // JUnit calls a class's extensions again around each of its @Nested classes (as designed,
-        // junit-framework#2421); their tests run on the enclosing instance, so on its table too.
+        // JUnit calls a class's extensions again around each of its @Nested classes, whose tests
+        // run on the enclosing instance and so on its table too: make the table once.
         if (!name.isEmpty()) {
             return;
         }
