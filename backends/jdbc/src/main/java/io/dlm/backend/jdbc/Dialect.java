@@ -18,8 +18,9 @@ import org.jspecify.annotations.Nullable;
  * PostgresSteps}, {@link MariaDbSteps}, {@link H2Steps}), the failures it resolves contention by
  * ({@link TransientFailures}) and its DDL ({@link SchemaScript}). What is the same on every
  * database is written here once. Every operation is one statement (the acquisition of H2 adds a
- * look at the holder when it was refused; PostgreSQL's takes over a free row in one statement and
- * needs a second to insert a missing row or name the holder, see {@link PostgresStatements}; on
+ * look at the holder when it was refused; PostgreSQL's and MariaDB's take over a free row in one
+ * statement and need a second to insert a missing row or name the holder, see {@link
+ * PostgresStatements} and {@link MariaDbStatements}; on
  * H2, a statement that may wait for a row lock is preceded by one that takes it, see {@link
  * RowLockFirst}). Statements are prepared and ids are bound as bytes, never spliced into SQL (V1);
  * only the checked table name is.

@@ -23,8 +23,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code jdbc} backend on MariaDB and H2, and the base of {@link PostgresLockBackend}: one row
- * per lock in one table, each operation one statement through a {@link SqlExecutor}, in the SQL of
- * the database's {@link Dialect}.
+ * per lock in one table, each operation one statement through a {@link SqlExecutor} (an
+ * acquisition that finds no free row may take a second, see {@link Dialect}), in the SQL of the
+ * database's {@link Dialect}.
  *
  * <ul>
  *   <li>acquire inserts the row or takes over an expired one and draws the fencing token from the
@@ -98,7 +99,8 @@ public class JdbcLockBackend implements BatchRenewingLockBackend, EnumeratingLoc
     }
 
     /**
-     * Acquires in one statement that also stores {@code attempt} in the row. The lease is counted
+     * Acquires, storing {@code attempt} in the row: one statement when it takes over a kept free
+     * row, two when it must insert the row or name the holder (see {@link Dialect}). The lease is counted
      * by the database's clock from the moment the statement decides, which is after this call began
      * (K2).
      */

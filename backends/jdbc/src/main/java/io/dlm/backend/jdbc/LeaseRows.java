@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,7 +26,25 @@ final class LeaseRows {
      * @throws SQLException on any failure of the database, or when no time is left
      */
     static PreparedStatement prepare(Connection connection, String sql, StatementBudget budget) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
+        return bounded(connection.prepareStatement(sql), budget);
+    }
+
+    /**
+     * Prepares a statement whose generated keys the caller reads (MariaDB's takeover returns its
+     * token as the last insert id), bounded as {@link #prepare} bounds it.
+     *
+     * @param connection the operation's connection
+     * @param sql the statement
+     * @param budget bounds each statement by what the operation has left of its timeout
+     * @return the statement, for the caller to bind, run and close
+     * @throws SQLException on any failure of the database, or when no time is left
+     */
+    static PreparedStatement prepareForKeys(Connection connection, String sql, StatementBudget budget)
+            throws SQLException {
+        return bounded(connection.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS), budget);
+    }
+
+    private static PreparedStatement bounded(PreparedStatement statement, StatementBudget budget) throws SQLException {
         try {
             budget.bound(statement);
             return statement;
@@ -51,6 +70,22 @@ final class LeaseRows {
         statement.setBytes(2, key.id());
         statement.setBytes(3, clientId);
         return bindLongs(statement, 4, values);
+    }
+
+    /**
+     * Binds a takeover of a kept row (PostgreSQL's and MariaDB's): the new client, attempt and
+     * lease (twice: stored, and added to the clock), the key, then the attempt and client of the
+     * tombstone it must not take.
+     */
+    static void bindTakeOver(PreparedStatement statement, LockKey key, byte[] clientId, long leaseMicros, long attempt)
+            throws SQLException {
+        statement.setBytes(1, clientId);
+        statement.setLong(2, attempt);
+        statement.setLong(3, leaseMicros);
+        statement.setLong(4, leaseMicros);
+        statement.setBytes(5, key.hash());
+        statement.setLong(6, attempt);
+        statement.setBytes(7, clientId);
     }
 
     /**

@@ -8,9 +8,9 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The steps MariaDB takes its own way, with {@link MariaDbStatements}: the acquisition and the undo,
- * one {@code INSERT ... RETURNING} each, read back by what the row returned (L1, F1, X5), and the
- * renewal batch of {@link MariaDbRenewalBatch}.
+ * The steps MariaDB takes its own way, with {@link MariaDbStatements}: the acquisition by takeover,
+ * else by an {@code INSERT ... RETURNING} read back by what the row returned (L1, F1); the undo,
+ * one {@code INSERT ... RETURNING} (X5); and the renewal batch of {@link MariaDbRenewalBatch}.
  *
  * @param sql MariaDB's statements for the table
  */
@@ -19,7 +19,49 @@ record MariaDbSteps(MariaDbStatements sql) {
     /** An {@code INSERT ... RETURNING} returns its row whether it inserted or updated. */
     private static final String NO_ROW = "INSERT ... RETURNING returned no row";
 
+    /**
+     * Runs the acquisition; returns this caller as holder when it won, the other holder when
+     * refused, or null when it found this attempt's tombstone.
+     */
     private @Nullable Holder acquire(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
+            throws SQLException {
+        // With auto-commit off the operation commits only after both statements, and the
+        // takeover's lock on the gap where a missing row would go lasts until then: two first
+        // acquisitions of resources in one gap would deadlock on their inserts (REPEATABLE READ).
+        // Such a connection takes the one-statement way.
+        if (connection.getAutoCommit()) {
+            Holder taken = takeOver(connection, key, clientId, leaseMicros, attempt, budget);
+            if (taken != null) {
+                return taken;
+            }
+        }
+        return insertOrReport(connection, key, clientId, leaseMicros, attempt, budget);
+    }
+
+    /** Takes over a kept row whose lease is over; null when there was none to take. */
+    private @Nullable Holder takeOver(
+            Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
+            throws SQLException {
+        try (PreparedStatement statement = LeaseRows.prepareForKeys(connection, sql.takeOver(), budget)) {
+            LeaseRows.bindTakeOver(statement, key, clientId, leaseMicros, attempt);
+            if (statement.executeUpdate() == 0) {
+                return null;
+            }
+            try (ResultSet token = statement.getGeneratedKeys()) {
+                // The row is taken: without its token the caller fails, and the runtime undoes
+                // this attempt (X5), which the row names.
+                if (!token.next() || token.getLong(1) <= 0) {
+                    throw new SQLException("the takeover took the row, but the driver returned no generated key"
+                            + " (LAST_INSERT_ID) to read its token from; the acquisition is undone");
+                }
+                return Holder.won(clientId, token.getLong(1));
+            }
+        }
+    }
+
+    /** After a refused takeover: inserts the row, takes it over if its lease just ended, or reports the holder. */
+    private @Nullable Holder insertOrReport(
             Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
         try (PreparedStatement statement = LeaseRows.prepare(connection, sql.acquire(), budget)) {

@@ -28,13 +28,7 @@ record PostgresSteps(PostgresStatements sql, String channel) {
             Connection connection, LockKey key, byte[] clientId, long leaseMicros, long attempt, StatementBudget budget)
             throws SQLException {
         try (PreparedStatement statement = LeaseRows.prepare(connection, sql.takeOver(), budget)) {
-            statement.setBytes(1, clientId);
-            statement.setLong(2, attempt);
-            statement.setLong(3, leaseMicros);
-            statement.setLong(4, leaseMicros);
-            statement.setBytes(5, key.hash());
-            statement.setLong(6, attempt);
-            statement.setBytes(7, clientId);
+            LeaseRows.bindTakeOver(statement, key, clientId, leaseMicros, attempt);
             try (ResultSet row = statement.executeQuery()) {
                 if (row.next()) {
                     return Holder.won(clientId, row.getLong(1));

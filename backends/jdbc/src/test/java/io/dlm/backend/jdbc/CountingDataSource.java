@@ -20,16 +20,24 @@ import javax.sql.DataSource;
 final class CountingDataSource implements DataSource {
 
     private final TestDatabase database;
+    private final boolean autoCommit;
     final AtomicInteger executions = new AtomicInteger();
     final AtomicInteger connections = new AtomicInteger();
 
     CountingDataSource(TestDatabase database) {
+        this(database, true);
+    }
+
+    /** Hands out connections with auto-commit as given, as a container's pool may. */
+    CountingDataSource(TestDatabase database, boolean autoCommit) {
         this.database = database;
+        this.autoCommit = autoCommit;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
         Connection real = database.connect();
+        real.setAutoCommit(autoCommit);
         connections.incrementAndGet();
         return proxy(Connection.class, real, (method, result) -> {
             if (result instanceof Statement statement) {
