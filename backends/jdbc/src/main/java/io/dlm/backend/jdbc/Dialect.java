@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * database is written here once. Every operation is one statement (the acquisition of H2 adds a
  * look at the holder when it was refused; PostgreSQL's and MariaDB's take over a free row in one
  * statement and need a second to insert a missing row or name the holder, see {@link
- * PostgresStatements} and {@link MariaDbStatements}; on
+ * PostgresStatements} and {@link MariaDbStatements}, though MariaDB on a connection with auto-commit
+ * off runs only the second; on
  * H2, a statement that may wait for a row lock is preceded by one that takes it, see {@link
  * RowLockFirst}). Statements are prepared and ids are bound as bytes, never spliced into SQL (V1);
  * only the checked table name is.

@@ -99,8 +99,9 @@ public class JdbcLockBackend implements BatchRenewingLockBackend, EnumeratingLoc
     }
 
     /**
-     * Acquires, storing {@code attempt} in the row: one statement when it takes over a kept free
-     * row, two when it must insert the row or name the holder (see {@link Dialect}). The lease is counted
+     * Acquires, storing {@code attempt} in the row, in the statements of the dialect (see {@link
+     * Dialect}): on PostgreSQL and MariaDB one when it takes over a kept free row and a second when
+     * it must insert the row or name the holder. The lease is counted
      * by the database's clock from the moment the statement decides, which is after this call began
      * (K2).
      */

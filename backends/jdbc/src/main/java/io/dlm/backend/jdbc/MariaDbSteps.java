@@ -48,16 +48,35 @@ record MariaDbSteps(MariaDbStatements sql) {
             if (statement.executeUpdate() == 0) {
                 return null;
             }
-            try (ResultSet token = statement.getGeneratedKeys()) {
-                // The row is taken: without its token the caller fails, and the runtime undoes
-                // this attempt (X5), which the row names.
-                if (!token.next() || token.getLong(1) <= 0) {
-                    throw new SQLException("the takeover took the row, but the driver returned no generated key"
-                            + " (LAST_INSERT_ID) to read its token from; the acquisition is undone");
-                }
-                return Holder.won(clientId, token.getLong(1));
-            }
+            return Holder.won(clientId, takenToken(statement));
         }
+    }
+
+    /**
+     * The token the takeover drew, from the OK packet. The row is taken by now, so a failure to
+     * read it must end the operation and never be run again as a transient one: a second run would
+     * find this attempt's live lease and take it for the attempt's tombstone. It reaches the
+     * runtime, which undoes this attempt (X5), which the row names.
+     */
+    private static long takenToken(PreparedStatement statement) throws SQLException {
+        try (ResultSet keys = statement.getGeneratedKeys()) {
+            if (keys.next() && keys.getLong(1) > 0) {
+                return keys.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw tokenNotRead(e);
+        }
+        throw tokenNotRead(null);
+    }
+
+    /** No SQLState and no error code: no dialect counts it as transient, so it is not run again. */
+    private static SQLException tokenNotRead(@Nullable SQLException cause) {
+        return new SQLException(
+                "the takeover took the row, but its token (LAST_INSERT_ID) could not be read from the driver's"
+                        + " generated keys; the acquisition is undone",
+                null,
+                0,
+                cause);
     }
 
     /** After a refused takeover: inserts the row, takes it over if its lease just ended, or reports the holder. */

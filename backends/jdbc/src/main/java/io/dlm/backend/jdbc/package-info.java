@@ -1,9 +1,9 @@
 /**
  * The {@code jdbc} backend: locks as rows of one table in PostgreSQL, MariaDB or H2.
  *
- * <p>Each acquisition is one statement that inserts the row or takes over an expired one, draws
- * the fencing token from a database sequence while it holds the row (F1) and stores the runtime's
- * attempt id; release, renewal and the undo of an acquisition whose reply was lost are one
+ * <p>An acquisition takes over an expired row or inserts a missing one (one statement, or two where
+ * the dialect's takeover finds no free row: see {@code Dialect}), draws the fencing token from a
+ * database sequence while it holds the row (F1) and stores the runtime's attempt id; release, renewal and the undo of an acquisition whose reply was lost are one
  * conditional update each, bound to the token or the attempt (U2, H2, H3, K4, X5). Expiry is measured by the database's own clock (E3).
  * On PostgreSQL a release also sends {@code NOTIFY}, so {@link io.dlm.backend.jdbc.PostgresLockBackend}
  * wakes waiters without polling (L4); on the other databases the runtime polls with jittered

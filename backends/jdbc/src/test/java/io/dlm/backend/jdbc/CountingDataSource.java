@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A DataSource over real connections that counts the statements executed through it: each
@@ -23,6 +24,9 @@ final class CountingDataSource implements DataSource {
     private final boolean autoCommit;
     final AtomicInteger executions = new AtomicInteger();
     final AtomicInteger connections = new AtomicInteger();
+
+    /** When set, every {@code getGeneratedKeys()} fails with it, after the statement has run. */
+    volatile @Nullable SQLException generatedKeysFailure;
 
     CountingDataSource(TestDatabase database) {
         this(database, true);
@@ -46,6 +50,10 @@ final class CountingDataSource implements DataSource {
                     if (call.getName().startsWith("execute")) {
                         executions.incrementAndGet();
                     }
+                    SQLException failure = generatedKeysFailure;
+                    if (failure != null && call.getName().equals("getGeneratedKeys")) {
+                        throw failure;
+                    }
                     return value;
                 });
             }
@@ -54,7 +62,7 @@ final class CountingDataSource implements DataSource {
     }
 
     private interface After {
-        Object apply(java.lang.reflect.Method method, Object result);
+        Object apply(java.lang.reflect.Method method, Object result) throws SQLException;
     }
 
     private static <T> T proxy(Class<T> type, Object target, After after) {

@@ -14,6 +14,7 @@ import io.dlm.spi.LockBackend;
 import io.dlm.spi.WatchingLockBackend;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -430,6 +431,33 @@ class JdbcBackendTest {
                 .isEqualTo(kept);
         assertThat(other.lock("r", "other", 0)).isFalse();
         assertThat(manager.unlock("r", "c")).isTrue();
+        assertThat(other.lock("r", "other", 0)).isTrue();
+    }
+
+    @org.junit.jupiter.api.Test
+    void X5_aMariaDbTakeoverWhoseTokenCannotBeReadIsNotRunAgainButUndone() {
+        TestDatabase database = TestDatabase.MARIADB;
+        String table = table(database);
+        LockManager other = open(database.settings(table));
+        assertThat(other.lock("r", "other", 0)).isTrue();
+        assertThat(other.unlock("r", "other")).isTrue(); // the row is kept: the next acquisition takes it over
+        CountingDataSource counting = new CountingDataSource(database);
+        LockManager manager = JdbcLockManagers.open(counting, Map.of("dlm.jdbc.table", table));
+        cleanup.add(manager::close);
+        // A failure with a state that reads as transient (a deadlock's), after the takeover took the
+        // row: run again, the operation would find this attempt's live lease and take it for the
+        // attempt's tombstone, leaving the lease held by nobody.
+        counting.generatedKeysFailure = new SQLException("no keys today", "40001", 1213);
+        int before = counting.executions.get();
+
+        assertThatThrownBy(() -> manager.lock("r", "c", 0))
+                .isInstanceOf(LockException.class)
+                .hasMessageContaining("token")
+                .satisfies(e -> assertThat(((LockException) e).error()).isEqualTo(LockError.INTERNAL_ERROR));
+
+        // The takeover, not run again, then the runtime's undo of its attempt.
+        assertThat(counting.executions.get() - before).as("statements").isEqualTo(2);
+        assertThat(other.inspect("r")).as("the undone acquisition").isEmpty();
         assertThat(other.lock("r", "other", 0)).isTrue();
     }
 
