@@ -2,6 +2,8 @@ package io.dlm.impl.selftest.toy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dlm.LockManager;
+import io.dlm.LockManagers;
 import io.dlm.impl.selftest.FixtureRuns;
 import io.dlm.tck.fault.InProcessFaultTck;
 import io.dlm.tck.fault.LockManagerFaultTck;
@@ -146,6 +148,24 @@ class FaultTierSelfTest {
     static class TokensResetOnRestartFixture extends ToyFixture {
         TokensResetOnRestartFixture() {
             super(ToyFlaw.TOKENS_RESET_ON_RESTART, "none");
+        }
+
+        /**
+         * Draws tokens before the tier runs (after the engine started), so that the token N5 takes
+         * before the restart lies far above those drawn after it. Otherwise the planted fault could
+         * go unseen: N5 takes the first token, 1, and if an attempt just after the restart is applied
+         * but loses its reply, it draws token 1 again, and the next attempt gets 2.
+         */
+        @BeforeAll
+        void drawTokens() {
+            InetSocketAddress address = engineAddress();
+            try (LockManager manager = LockManagers.open(
+                    backendName(), connectionProperties(address.getHostString(), address.getPort()))) {
+                for (int i = 0; i < 100; i++) {
+                    assertThat(manager.lock("drawn-" + i, "drawer", 0)).isTrue();
+                    assertThat(manager.unlock("drawn-" + i, "drawer")).isTrue();
+                }
+            }
         }
     }
 }
