@@ -68,6 +68,7 @@ class ToyLockServerTest {
         long before = acquire(backend, id(), "second");
         server.restart();
         assertThat(before).isEqualTo(2);
+        awaitReconnected(backend);
         assertThat(acquire(backend, id(), "third")).isEqualTo(1);
     }
 
@@ -189,6 +190,18 @@ class ToyLockServerTest {
                         Map.of(ToyLockBackendProvider.ADDRESS, server.address(), ToyLockBackendProvider.FLAW, flaw)));
         toClose.add(0, backend);
         return backend;
+    }
+
+    /**
+     * Waits until a call reaches the restarted engine. A call on the pooled connection that races
+     * the restart's reset fails (X1); an inspection draws no token, so the next acquisition's
+     * token shows what the engine restarted with.
+     */
+    private static void awaitReconnected(LockBackend backend) {
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .ignoreExceptionsInstanceOf(LockException.class)
+                .until(() -> backend.inspect(id()), Optional::isEmpty);
     }
 
     private static long acquire(LockBackend backend, String resource, String client) {
