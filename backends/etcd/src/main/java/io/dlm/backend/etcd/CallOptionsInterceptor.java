@@ -70,14 +70,17 @@ final class CallOptionsInterceptor implements ClientInterceptor {
         private volatile @Nullable CallCredentials credentials;
 
         void saw(Channel next, @Nullable CallCredentials callCredentials) {
-            if (channel != next) {
-                channel = next;
-            }
+            // Credentials first: whoever reads the channel, then the credentials, sees the
+            // credentials of the call that made the channel known, never a channel without them.
             if (callCredentials != null && credentials != callCredentials) {
                 credentials = callCredentials;
             }
+            if (channel != next) {
+                channel = next;
+            }
         }
 
+        /** The channel; read it before {@link #credentials()} (see {@link #saw}). */
         @Nullable
         Channel channel() {
             return channel;

@@ -55,9 +55,16 @@ final class EtcdCalls {
 
     /**
      * Deletes exactly one incarnation of a lock's key, named by its create revision; otherwise
-     * reads the key, so that the caller learns who holds it now (U2, U4, K4).
+     * reads the key, so that the caller learns who holds it now (U2, U4, K4). Sent as a plain gRPC
+     * call where it can be ({@link DirectTransactions}): only wait for the answer, chain nothing on
+     * it.
      */
     CompletableFuture<TxnResponse> deleteIfIncarnation(ByteSequence key, long createRevision) {
+        CompletableFuture<TxnResponse> direct =
+                client.transactDirectly(DirectTransactions.deleteIfIncarnation(key, createRevision));
+        if (direct != null) {
+            return direct;
+        }
         return kv().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(createRevision)))
                 .Then(Op.delete(key, DeleteOption.DEFAULT))

@@ -179,14 +179,22 @@ final class LockRecipe {
         return keep(tried, new LeasedLock(lease.id(), lease.ttlSeconds(), revision(response), tried.id(), sent));
     }
 
+    /**
+     * Puts the key with the lease if it is absent, else reads it; as a plain gRPC call where it can
+     * be ({@link DirectTransactions}), so only wait for the answer.
+     */
     private CompletableFuture<TxnResponse> createIfAbsent(ByteSequence key, Attempt tried, long leaseId, long ttl) {
+        ByteSequence value = LockKeys.value(ttl, tried.id(), tried.clientId());
+        CompletableFuture<TxnResponse> direct =
+                etcd.client.transactDirectly(DirectTransactions.createIfAbsent(key, value, leaseId));
+        if (direct != null) {
+            return direct;
+        }
         return etcd.kv()
                 .txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(
-                        key,
-                        LockKeys.value(ttl, tried.id(), tried.clientId()),
-                        PutOption.builder().withLeaseId(leaseId).build()))
+                        key, value, PutOption.builder().withLeaseId(leaseId).build()))
                 .Else(Op.get(key, GetOption.DEFAULT))
                 .commit();
     }

@@ -6,6 +6,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The backend's jetcd client, replaced when its connection died without a sign (SPEC N1, X1).
@@ -116,6 +118,18 @@ final class ReplaceableClient {
         return answer != null
                 ? answer
                 : generation.leases.keepAliveOnce(leaseId).thenApply(LeaseKeepAliveResponse::getTTL);
+    }
+
+    /**
+     * Sends a transaction on the current connection as a plain gRPC call ({@link
+     * DirectTransactions}).
+     *
+     * @param request the transaction
+     * @return its answer, or {@code null} when it must go through jetcd's key-value client instead
+     */
+    @Nullable
+    CompletableFuture<io.etcd.jetcd.kv.TxnResponse> transactDirectly(TxnRequest request) {
+        return current.transactions.send(request);
     }
 
     /**
@@ -299,6 +313,7 @@ final class ReplaceableClient {
         final Lease leases;
         final Watch watches;
         final KeepAliveStream keepAlives;
+        final DirectTransactions transactions;
         /** Open watches on this client. */
         final AtomicInteger users = new AtomicInteger();
 
@@ -312,6 +327,7 @@ final class ReplaceableClient {
             this.leases = client.getLeaseClient();
             this.watches = client.getWatchClient();
             this.keepAlives = new KeepAliveStream(capture, executor, timeout);
+            this.transactions = new DirectTransactions(capture, inbound, timeout);
         }
 
         void close() {
