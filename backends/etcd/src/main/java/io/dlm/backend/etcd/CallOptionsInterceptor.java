@@ -5,6 +5,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -69,6 +70,9 @@ final class CallOptionsInterceptor implements ClientInterceptor {
         private volatile @Nullable Channel channel;
         private volatile @Nullable CallCredentials credentials;
 
+        /** The channel with the client's {@link InboundActivity} in front, made once per channel. */
+        private volatile @Nullable Counted counted;
+
         void saw(Channel next, @Nullable CallCredentials callCredentials) {
             // Credentials first: whoever reads the channel, then the credentials, sees the
             // credentials of the call that made the channel known, never a channel without them.
@@ -90,5 +94,29 @@ final class CallOptionsInterceptor implements ClientInterceptor {
         CallCredentials credentials() {
             return credentials;
         }
+
+        /**
+         * The channel with {@code inbound} in front, so that what arrives on the calls DLM makes on
+         * it directly counts as a sign of life for the stall probe (N1), as the answers to jetcd's
+         * calls do: this channel lies below the client's interceptors.
+         *
+         * @param inbound the client's count of arrivals; always the same for one capture
+         * @return the channel, or {@code null} while no call has shown it
+         */
+        @Nullable
+        Channel countedBy(InboundActivity inbound) {
+            Channel base = channel;
+            if (base == null) {
+                return null;
+            }
+            Counted current = counted;
+            if (current == null || current.base != base) {
+                current = new Counted(base, ClientInterceptors.intercept(base, inbound));
+                counted = current;
+            }
+            return current.channel;
+        }
+
+        private record Counted(Channel base, Channel channel) {}
     }
 }

@@ -13,7 +13,6 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.ClientInterceptors;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -62,9 +61,6 @@ final class DirectTransactions {
     private final CallOptionsInterceptor.Capture capture;
     private final InboundActivity inbound;
     private final long deadlineNanos;
-
-    /** The captured channel with {@link #inbound} in front, made once per channel. */
-    private volatile @Nullable Counted counted;
 
     /**
      * Creates the sender of one client.
@@ -120,16 +116,11 @@ final class DirectTransactions {
     private @Nullable Channel target() {
         // The channel first, then the credentials: a call that made the channel known has
         // published its credentials before it (Capture.saw).
-        Channel base = capture.channel();
-        if (base == null || capture.credentials() != null) {
+        Channel counted = capture.countedBy(inbound);
+        if (counted == null || capture.credentials() != null) {
             return null;
         }
-        Counted current = counted;
-        if (current == null || current.base != base) {
-            current = new Counted(base, ClientInterceptors.intercept(base, inbound));
-            counted = current;
-        }
-        return current.channel;
+        return counted;
     }
 
     /**
@@ -184,8 +175,6 @@ final class DirectTransactions {
     private static com.google.protobuf.ByteString bytes(ByteSequence sequence) {
         return com.google.protobuf.UnsafeByteOperations.unsafeWrap(sequence.getBytes());
     }
-
-    private record Counted(Channel base, Channel channel) {}
 
     /** The answer of one call. */
     private static final class Reply extends ClientCall.Listener<io.etcd.jetcd.api.TxnResponse> {

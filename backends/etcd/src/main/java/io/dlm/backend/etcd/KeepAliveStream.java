@@ -45,6 +45,7 @@ import org.jspecify.annotations.Nullable;
 final class KeepAliveStream {
 
     private final CallOptionsInterceptor.Capture channel;
+    private final InboundActivity inbound;
     private final Executor executor;
     private final long timeoutNanos;
     private final Object lock = new Object();
@@ -59,11 +60,17 @@ final class KeepAliveStream {
      * Creates the sender; the stream is opened with the first keep-alive.
      *
      * @param channel the client's channel and call credentials, as its first call saw them
+     * @param inbound the client's count of arrivals, which the stream's answers add to (N1)
      * @param executor where answers are delivered
      * @param operationTimeout how long a keep-alive may go unanswered before its stream is given up
      */
-    KeepAliveStream(CallOptionsInterceptor.Capture channel, Executor executor, Duration operationTimeout) {
+    KeepAliveStream(
+            CallOptionsInterceptor.Capture channel,
+            InboundActivity inbound,
+            Executor executor,
+            Duration operationTimeout) {
         this.channel = channel;
+        this.inbound = inbound;
         this.executor = executor;
         this.timeoutNanos = operationTimeout.toNanos();
     }
@@ -130,7 +137,8 @@ final class KeepAliveStream {
 
     /** Opens a stream on the captured channel; called holding {@link #lock}. */
     private @Nullable Stream open() {
-        Channel target = channel.channel();
+        // The channel first, then the credentials (see Capture.saw).
+        Channel target = channel.countedBy(inbound);
         if (target == null) {
             return null;
         }

@@ -326,7 +326,7 @@ final class ReplaceableClient {
             this.kv = client.getKVClient();
             this.leases = client.getLeaseClient();
             this.watches = client.getWatchClient();
-            this.keepAlives = new KeepAliveStream(capture, executor, timeout);
+            this.keepAlives = new KeepAliveStream(capture, inbound, executor, timeout);
             this.transactions = new DirectTransactions(capture, inbound, timeout);
         }
 

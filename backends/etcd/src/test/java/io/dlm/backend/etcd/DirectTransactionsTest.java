@@ -166,6 +166,15 @@ class DirectTransactionsTest {
     void aTransactionNobodyAnswersEndsByTheOperationTimeoutWhateverTheCallersContextDoes() throws Exception {
         SilentKv silent = new SilentKv();
         ManagedChannel channel = serve(ServerInterceptors.intercept(silent, silent.headerRecorder()));
+        // Warmed up first: in a cold JVM, loading and connecting what the first call needs could
+        // take longer than the short deadline, and the call would end before the fake saw it.
+        DirectTransactions patient = new DirectTransactions(captureOf(channel), new InboundActivity(), WAIT);
+        CompletableFuture<TxnResponse> warmUp =
+                patient.send(DirectTransactions.deleteIfIncarnation(bytes("/dlm-test/warm-up"), 1));
+        Awaitility.await("the warm-up call reaches the fake").atMost(WAIT).until(() -> silent.calls.size() == 1);
+        silent.calls.get(0).onError(Status.UNAVAILABLE.asRuntimeException());
+        assertThat(catchThrowable(() -> answer(warmUp))).isNotNull();
+        silent.clear();
         DirectTransactions transactions =
                 new DirectTransactions(captureOf(channel), new InboundActivity(), SHORT_TIMEOUT);
 
@@ -176,7 +185,12 @@ class DirectTransactionsTest {
                 callers.call(() -> transactions.send(DirectTransactions.deleteIfIncarnation(bytes("/dlm-test/k"), 3)));
         callers.cancel(null);
 
-        Awaitility.await("the call reaches the fake").atMost(WAIT).until(() -> silent.calls.size() == 1);
+        Awaitility.await("the call reaches the fake")
+                .atMost(WAIT)
+                .failFast(
+                        "the call ended first",
+                        () -> Objects.requireNonNull(reply).isDone() && silent.calls.isEmpty())
+                .until(() -> silent.calls.size() == 1);
         assertThat(silent.requireLeader).containsExactly("true");
         assertThat(silent.deadlines.get(0))
                 .as("the deadline the member is told")
@@ -278,6 +292,12 @@ class DirectTransactionsTest {
         final List<ServerCallStreamObserver<io.etcd.jetcd.api.TxnResponse>> calls = new CopyOnWriteArrayList<>();
         final List<String> requireLeader = new CopyOnWriteArrayList<>();
         final List<Long> deadlines = new CopyOnWriteArrayList<>();
+
+        void clear() {
+            calls.clear();
+            requireLeader.clear();
+            deadlines.clear();
+        }
 
         @Override
         public void txn(TxnRequest request, StreamObserver<io.etcd.jetcd.api.TxnResponse> responses) {

@@ -95,6 +95,7 @@ class KeepAliveStreamTest {
 
     private final FakeLease fake = new FakeLease();
     private final CallOptionsInterceptor.Capture capture = new CallOptionsInterceptor.Capture();
+    private final InboundActivity inbound = new InboundActivity();
     private final List<KeepAliveStream> opened = new ArrayList<>();
 
     /** While set, the sends of streams from {@link #keepAlivesWithFailingSends} throw. */
@@ -144,6 +145,16 @@ class KeepAliveStreamTest {
         assertThat(fake.requireLeader)
                 .as("require-leader header of each stream")
                 .containsExactly("true");
+    }
+
+    @Test
+    void answersCountAsSignsOfLifeForTheStallProbe() throws Exception {
+        KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
+        long before = inbound.arrivals();
+
+        assertThat(ttlOf(keepAlive(keepAlives, 5))).isEqualTo(ttlOf(5));
+
+        assertThat(inbound.arrivals()).as("arrivals counted").isGreaterThan(before);
     }
 
     @Test
@@ -435,7 +446,7 @@ class KeepAliveStreamTest {
     }
 
     private KeepAliveStream keepAlives(Duration operationTimeout) {
-        KeepAliveStream keepAlives = new KeepAliveStream(capture, executor, operationTimeout);
+        KeepAliveStream keepAlives = new KeepAliveStream(capture, inbound, executor, operationTimeout);
         opened.add(keepAlives);
         return keepAlives;
     }
