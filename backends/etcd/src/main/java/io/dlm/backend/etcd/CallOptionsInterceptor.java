@@ -100,7 +100,7 @@ final class CallOptionsInterceptor implements ClientInterceptor {
          * it directly counts as a sign of life for the stall probe (N1), as the answers to jetcd's
          * calls do: this channel lies below the client's interceptors.
          *
-         * @param inbound the client's count of arrivals; always the same for one capture
+         * @param inbound the client's count of arrivals
          * @return the channel, or {@code null} while no call has shown it
          */
         @Nullable
@@ -110,13 +110,13 @@ final class CallOptionsInterceptor implements ClientInterceptor {
                 return null;
             }
             Counted current = counted;
-            if (current == null || current.base != base) {
-                current = new Counted(base, ClientInterceptors.intercept(base, inbound));
+            if (current == null || current.base != base || current.inbound != inbound) {
+                current = new Counted(base, inbound, ClientInterceptors.intercept(base, inbound));
                 counted = current;
             }
             return current.channel;
         }
 
-        private record Counted(Channel base, Channel channel) {}
+        private record Counted(Channel base, InboundActivity inbound, Channel channel) {}
     }
 }

@@ -155,7 +155,7 @@ final class KeepAliveStream {
                     target.newCall(LeaseGrpc.getLeaseKeepAliveMethod(), options);
             Stream stream = new Stream(call);
             Metadata headers = new Metadata();
-            // As on every other call: a member cut off from the leader fails the stream at once.
+            // As on every other call: a member that knows it has lost its leader fails the stream at once.
             headers.put(CallOptionsInterceptor.REQUIRE_LEADER, "true");
             call.start(stream, headers);
             call.request(1);

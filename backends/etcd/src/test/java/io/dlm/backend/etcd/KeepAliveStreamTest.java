@@ -151,10 +151,18 @@ class KeepAliveStreamTest {
     void answersCountAsSignsOfLifeForTheStallProbe() throws Exception {
         KeepAliveStream keepAlives = keepAlivesOn(channel, NO_SWEEP);
         long before = inbound.arrivals();
-
         assertThat(ttlOf(keepAlive(keepAlives, 5))).isEqualTo(ttlOf(5));
+        assertThat(inbound.arrivals())
+                .as("arrivals counted with the stream's first answer")
+                .isGreaterThan(before);
 
-        assertThat(inbound.arrivals()).as("arrivals counted").isGreaterThan(before);
+        // A later answer on the open stream is a message alone, without the stream's headers.
+        long afterFirst = inbound.arrivals();
+        assertThat(ttlOf(keepAlive(keepAlives, 6))).isEqualTo(ttlOf(6));
+        assertThat(fake.streams).as("streams opened").hasSize(1);
+        assertThat(inbound.arrivals())
+                .as("arrivals counted with a later answer")
+                .isGreaterThan(afterFirst);
     }
 
     @Test
