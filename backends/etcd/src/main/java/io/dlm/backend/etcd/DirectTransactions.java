@@ -133,19 +133,13 @@ final class DirectTransactions {
      */
     static TxnRequest createIfAbsent(ByteSequence key, ByteSequence value, long leaseId) {
         com.google.protobuf.ByteString bytes = bytes(key);
-        return TxnRequest.newBuilder()
-                .addCompare(Compare.newBuilder()
-                        .setKey(bytes)
-                        .setTarget(Compare.CompareTarget.CREATE)
-                        .setResult(Compare.CompareResult.EQUAL)
-                        .setCreateRevision(0))
+        // A key that does not exist has the create revision 0.
+        return ifCreatedAt(bytes, 0)
                 .addSuccess(RequestOp.newBuilder()
                         .setRequestPut(PutRequest.newBuilder()
                                 .setKey(bytes)
                                 .setValue(bytes(value))
                                 .setLease(leaseId)))
-                .addFailure(RequestOp.newBuilder()
-                        .setRequestRange(RangeRequest.newBuilder().setKey(bytes)))
                 .build();
     }
 
@@ -158,17 +152,26 @@ final class DirectTransactions {
      */
     static TxnRequest deleteIfIncarnation(ByteSequence key, long createRevision) {
         com.google.protobuf.ByteString bytes = bytes(key);
+        return ifCreatedAt(bytes, createRevision)
+                .addSuccess(RequestOp.newBuilder()
+                        .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(bytes)))
+                .build();
+    }
+
+    /**
+     * A transaction on a key whose condition is the key's create revision, and which reads the key
+     * when the condition does not hold, so that the caller learns who holds it; its action is the
+     * caller's to add.
+     */
+    private static TxnRequest.Builder ifCreatedAt(com.google.protobuf.ByteString key, long createRevision) {
         return TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder()
-                        .setKey(bytes)
+                        .setKey(key)
                         .setTarget(Compare.CompareTarget.CREATE)
                         .setResult(Compare.CompareResult.EQUAL)
                         .setCreateRevision(createRevision))
-                .addSuccess(RequestOp.newBuilder()
-                        .setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(bytes)))
                 .addFailure(RequestOp.newBuilder()
-                        .setRequestRange(RangeRequest.newBuilder().setKey(bytes)))
-                .build();
+                        .setRequestRange(RangeRequest.newBuilder().setKey(key)));
     }
 
     /** {@code getBytes} returns a copy of its own, so wrapping it shares nothing. */
