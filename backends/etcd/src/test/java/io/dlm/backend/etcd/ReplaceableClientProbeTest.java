@@ -17,11 +17,13 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>Made deterministic with a {@link FaultProxy} that delays every byte from etcd by three
  * operation timeouts, so the probe always misses its bound, while a watch on the same client
  * receives a steady stream of events from a writer that talks to etcd directly. The second test is
- * the same minus the writer: nothing comes back, and the client is replaced as before.
+ * the same minus the writer: nothing comes back, and the client is replaced as before. The third
+ * shows that the answers of the calls DLM sends below jetcd count on the client the probe reads.
  */
 class ReplaceableClientProbeTest {
 
@@ -134,6 +137,47 @@ class ReplaceableClientProbeTest {
         }
     }
 
+    /**
+     * The probe reads the count of the client it suspects, and the answers that DLM's own calls
+     * get below jetcd (the keep-alive stream and the plain transactions) must add to that count,
+     * or a client busy with renewals would look silent and be replaced (N7). The client here is
+     * opened with its interceptor counting into a counter of its own, so only those two paths can
+     * move the one the probe reads.
+     */
+    @Test
+    void keepAliveAndTransactionAnswersCountForTheProbe() throws Exception {
+        AtomicReference<InboundActivity> probed = new AtomicReference<>();
+        ReplaceableClient isolated = new ReplaceableClient(
+                (inbound, capture) -> {
+                    probed.set(inbound);
+                    return EtcdClients.open(settingsThrough(proxy), executor(), new InboundActivity(), capture);
+                },
+                executor(),
+                OPERATION_TIMEOUT,
+                bytes("/dlm-test/probe/"));
+        toClose.push(isolated::close);
+        // A first call through jetcd lets the client's own paths take over; jetcd's answer to it
+        // goes to the other counter.
+        Awaitility.await("a first call")
+                .atMost(Duration.ofSeconds(20))
+                .ignoreExceptions()
+                .until(() -> isolated.kv().get(key).get(10, TimeUnit.SECONDS) != null);
+        assertThat(probed.get().arrivals()).as("jetcd's answers counted apart").isZero();
+
+        long lease = writer.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+        assertThat(isolated.keepAliveOnce(lease).get(10, TimeUnit.SECONDS)).isPositive();
+        long afterKeepAlive = probed.get().arrivals();
+        assertThat(afterKeepAlive).as("the keep-alive stream's answer").isPositive();
+
+        CompletableFuture<io.etcd.jetcd.kv.TxnResponse> transaction =
+                isolated.transactDirectly(DirectTransactions.deleteIfIncarnation(key, 1));
+        assertThat(transaction).as("sent as a plain call").isNotNull();
+        assertThat(transaction.get(10, TimeUnit.SECONDS).isSucceeded())
+                .as("no such incarnation")
+                .isFalse();
+        assertThat(probed.get().arrivals()).as("the transaction's answer").isGreaterThan(afterKeepAlive);
+    }
+
     private WatchingLockBackend.Watch watchEvents(Watch watches) {
         Watch.Watcher watcher = watches.watch(
                 key,
@@ -153,16 +197,8 @@ class ReplaceableClientProbeTest {
     }
 
     private ReplaceableClient openThrough(FaultProxy through) {
-        EtcdSettings settings = new EtcdSettings(
-                List.of(URI.create("http://" + through.host() + ":" + through.port())),
-                "/dlm-test/probe/",
-                null,
-                null,
-                null,
-                EtcdSettings.DEFAULT_CONNECT_TIMEOUT,
-                OPERATION_TIMEOUT);
-        ExecutorService executor = EtcdClients.newExecutor();
-        toClose.push(executor::shutdownNow);
+        EtcdSettings settings = settingsThrough(through);
+        ExecutorService executor = executor();
         ReplaceableClient opened = new ReplaceableClient(
                 (inbound, capture) -> EtcdClients.open(settings, executor, inbound, capture),
                 executor,
@@ -170,6 +206,23 @@ class ReplaceableClientProbeTest {
                 bytes(settings.namespace()));
         toClose.push(opened::close);
         return opened;
+    }
+
+    private static EtcdSettings settingsThrough(FaultProxy through) {
+        return new EtcdSettings(
+                List.of(URI.create("http://" + through.host() + ":" + through.port())),
+                "/dlm-test/probe/",
+                null,
+                null,
+                null,
+                EtcdSettings.DEFAULT_CONNECT_TIMEOUT,
+                OPERATION_TIMEOUT);
+    }
+
+    private ExecutorService executor() {
+        ExecutorService executor = EtcdClients.newExecutor();
+        toClose.push(executor::shutdownNow);
+        return executor;
     }
 
     private <T extends AutoCloseable> T track(T closeable) {
