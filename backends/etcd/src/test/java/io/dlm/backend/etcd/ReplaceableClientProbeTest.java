@@ -10,6 +10,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -74,9 +75,11 @@ class ReplaceableClientProbeTest {
                 .atMost(Duration.ofSeconds(20))
                 .ignoreExceptions()
                 .until(() -> client.kv().get(key).get(10, TimeUnit.SECONDS) != null);
-        WatchingLockBackend.Watch watch = client.watch(this::watchEvents);
-        toClose.push(watch::close);
+        // The watch starts at a write made before it: a watch without a start revision begins
+        // wherever etcd is when its request arrives, which may be after a write sent just after it.
         long written = put();
+        WatchingLockBackend.Watch watch = client.watch(watches -> watchEvents(watches, written));
+        toClose.push(watch::close);
         Awaitility.await("the watch sees a write")
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> lastSeenRevision.get() >= written);
@@ -178,9 +181,10 @@ class ReplaceableClientProbeTest {
         assertThat(probed.get().arrivals()).as("the transaction's answer").isGreaterThan(afterKeepAlive);
     }
 
-    private WatchingLockBackend.Watch watchEvents(Watch watches) {
+    private WatchingLockBackend.Watch watchEvents(Watch watches, long fromRevision) {
         Watch.Watcher watcher = watches.watch(
                 key,
+                WatchOption.builder().withRevision(fromRevision).build(),
                 response -> response.getEvents()
                         .forEach(event -> lastSeenRevision.accumulateAndGet(
                                 event.getKeyValue().getModRevision(), Math::max)));
