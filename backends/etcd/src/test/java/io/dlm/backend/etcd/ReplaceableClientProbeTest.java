@@ -150,12 +150,13 @@ class ReplaceableClientProbeTest {
     @Test
     void keepAliveAndTransactionAnswersCountForTheProbe() throws Exception {
         AtomicReference<InboundActivity> probed = new AtomicReference<>();
+        ExecutorService executor = executor();
         ReplaceableClient isolated = new ReplaceableClient(
                 (inbound, capture) -> {
                     probed.set(inbound);
-                    return EtcdClients.open(settingsThrough(proxy), executor(), new InboundActivity(), capture);
+                    return EtcdClients.open(settingsThrough(proxy), executor, new InboundActivity(), capture);
                 },
-                executor(),
+                executor,
                 OPERATION_TIMEOUT,
                 bytes("/dlm-test/probe/"));
         toClose.push(isolated::close);
@@ -168,6 +169,7 @@ class ReplaceableClientProbeTest {
         assertThat(probed.get().arrivals()).as("jetcd's answers counted apart").isZero();
 
         long lease = writer.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
+        toClose.push(() -> writer.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS));
         assertThat(isolated.keepAliveOnce(lease).get(10, TimeUnit.SECONDS)).isPositive();
         long afterKeepAlive = probed.get().arrivals();
         assertThat(afterKeepAlive).as("the keep-alive stream's answer").isPositive();
